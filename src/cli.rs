@@ -1,0 +1,120 @@
+//! The command line: global connection options and the subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::build_info;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mmops",
+    version = build_info::VERSION_WITH_REVISION,
+    about = "A terminal operations console for Mattermost servers",
+    long_about = "A terminal operations console for Mattermost servers.\n\n\
+        Without a subcommand, mmops opens the console. The token is never taken as an argument: \
+        use --token-file, the MMOPS_TOKEN environment variable, `mmops login`, or mmctl's stored \
+        credentials."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Connection and appearance options shared by every command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalOpts {
+    /// Server URL, e.g. https://chat.example.com
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// File holding a personal access token (or set MMOPS_TOKEN)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Named profile from the config file
+    #[arg(long, global = true, value_name = "NAME", env = "MMOPS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Talk to the server over its local-mode unix socket
+    /// [default socket: $MMCTL_LOCAL_SOCKET_PATH or /var/tmp/mattermost_local.socket]
+    #[arg(long, global = true, value_name = "SOCKET", num_args = 0..=1)]
+    pub local: Option<Option<PathBuf>>,
+
+    /// The server's install directory on this host (config/config.json and logs/)
+    /// [default: /opt/mattermost when readable]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub mm_home: Option<PathBuf>,
+
+    /// Read-only PostgreSQL URL of the Mattermost database (for the invitation audit)
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub db_url: Option<String>,
+
+    /// Config file [default: $MMOPS_CONFIG or ~/.config/mmops/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Theme: dark, light, high-contrast, or a user theme from the config dir
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Accept TLS certificates that do not verify (shown in red in the status bar)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in demo server and open the console on it
+    Demo(DemoArgs),
+    /// Log in with username and password; stores the session token for the profile
+    Login(LoginArgs),
+    /// Show the resolved configuration, paths, profile and server (never a token)
+    Info,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Run only the simulated server; print {"url","token","host_dir"} as the first line
+    #[arg(long)]
+    pub serve: bool,
+
+    /// Address to listen on (with --serve)
+    #[arg(long, default_value = "127.0.0.1:8065", value_name = "ADDR")]
+    pub addr: SocketAddr,
+
+    /// Seed for the generated data; the same seed gives the same server
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+
+    /// Where to write the simulated install (config/, logs/) [default: a temporary dir]
+    #[arg(long, value_name = "DIR")]
+    pub host_dir: Option<PathBuf>,
+
+    /// Also serve local mode on this unix socket (no token, unsanitized config)
+    #[arg(long, value_name = "PATH")]
+    pub local_socket: Option<PathBuf>,
+
+    /// Inject faults, e.g. "/api/v4/analytics/*=status:500;/api/v4/system/ping=latency:800"
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Username or email (prompted when absent)
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// Read the password from this file instead of prompting
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// MFA code, when the account uses multi-factor authentication (prompted when needed)
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+}

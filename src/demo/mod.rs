@@ -1,0 +1,330 @@
+//! The simulated Mattermost server behind `mmops demo` and the tests.
+//!
+//! It serves the API routes mmops uses over real HTTP (and optionally over a local-mode unix
+//! socket), with generated, seeded data, and writes a host directory like a real install:
+//! `config/config.json` with real-looking secrets and a `logs/mattermost.log` that keeps
+//! growing. Faults can be injected per route (see [`faults`]).
+
+pub mod api;
+pub mod config;
+pub mod faults;
+pub mod logs;
+pub mod plugins;
+pub mod rng;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use self::faults::FaultSet;
+use self::logs::{LogContext, LogGenerator};
+use self::rng::Rng;
+use self::world::World;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub seed: u64,
+    /// The demo's "now" in epoch ms; the current time when `None`. Tests fix it.
+    pub now_ms: Option<i64>,
+    pub addr: SocketAddr,
+    pub host_dir: Option<PathBuf>,
+    pub local_socket: Option<PathBuf>,
+    pub faults: Option<String>,
+    /// Keep appending lines to the log file while running.
+    pub live_logs: bool,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            now_ms: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            host_dir: None,
+            local_socket: None,
+            faults: None,
+            live_logs: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("cannot write the demo host dir {}: {source}", path.display())]
+    HostDir { path: PathBuf, source: std::io::Error },
+    #[error("invalid --faults: {0}")]
+    Faults(String),
+}
+
+/// State shared by every listener and background task of one demo server.
+pub struct Shared {
+    pub world: RwLock<World>,
+    faults: RwLock<Arc<FaultSet>>,
+    pub host_dir: PathBuf,
+    /// Recent log lines of the second cluster node, which has no file here.
+    pub other_node_log: Mutex<Vec<String>>,
+    ids: Mutex<Rng>,
+    version_header: String,
+}
+
+impl Shared {
+    pub fn new_id(&self) -> String {
+        self.ids
+            .lock()
+            .map(|mut rng| rng.id())
+            .unwrap_or_else(|_| "requestidunavailable000000".to_string())
+    }
+
+    pub fn faults(&self) -> Arc<FaultSet> {
+        self.faults
+            .read()
+            .map(|f| Arc::clone(&f))
+            .unwrap_or_default()
+    }
+
+    pub fn set_faults(&self, set: FaultSet) {
+        if let Ok(mut slot) = self.faults.write() {
+            *slot = Arc::new(set);
+        }
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.host_dir.join("logs").join("mattermost.log")
+    }
+
+    pub fn version_header(&self) -> String {
+        self.version_header.clone()
+    }
+}
+
+/// What `mmops demo --serve` prints as its first line.
+#[derive(Debug, Serialize)]
+pub struct ServeBanner<'a> {
+    pub url: &'a str,
+    pub token: &'a str,
+    pub host_dir: &'a Path,
+}
+
+pub struct DemoServer {
+    pub url: String,
+    /// A system admin's token.
+    pub token: String,
+    /// A plain user's token, for least-privilege checks.
+    pub viewer_token: String,
+    pub host_dir: PathBuf,
+    pub local_socket: Option<PathBuf>,
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl DemoServer {
+    pub async fn start(options: DemoOptions) -> Result<Self, DemoError> {
+        let now_ms = options.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let world = World::generate(options.seed, now_ms);
+        let faults = match &options.faults {
+            Some(spec) => FaultSet::parse(spec).map_err(DemoError::Faults)?,
+            None => FaultSet::default(),
+        };
+
+        let (host_dir, temp) = match &options.host_dir {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("mmops-demo-")
+                    .tempdir()
+                    .map_err(|source| DemoError::HostDir {
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        let log_context = LogContext {
+            user_ids: world.users.iter().filter(|u| !u.is_bot).map(|u| u.id.clone()).collect(),
+            team_ids: world.teams.iter().map(|t| t.id.clone()).collect(),
+            channel_ids: world.channels.iter().map(|c| c.id.clone()).collect(),
+        };
+        let root_rng = Rng::new(options.seed);
+        let other_node_log = write_host_dir(&host_dir, &world, &root_rng, &log_context, now_ms)
+            .map_err(|source| DemoError::HostDir {
+                path: host_dir.clone(),
+                source,
+            })?;
+
+        let version_header = format!(
+            "{}.{}.{}.true",
+            world.server.version,
+            world.server.build_number,
+            &world.nodes[0].config_hash
+        );
+        let token = world.admin_token.clone();
+        let viewer_token = world.viewer_token.clone();
+        let shared = Arc::new(Shared {
+            world: RwLock::new(world),
+            faults: RwLock::new(Arc::new(faults)),
+            host_dir: host_dir.clone(),
+            other_node_log: Mutex::new(other_node_log),
+            ids: Mutex::new(root_rng.fork("request-ids")),
+            version_header,
+        });
+
+        let listener = tokio::net::TcpListener::bind(options.addr)
+            .await
+            .map_err(|source| DemoError::Bind {
+                addr: options.addr.to_string(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| DemoError::Bind {
+            addr: options.addr.to_string(),
+            source,
+        })?;
+        let mut tasks = Vec::new();
+        let app = api::router(Arc::clone(&shared), false);
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!("demo server stopped: {err}");
+            }
+        }));
+
+        if let Some(socket) = &options.local_socket {
+            let _ = std::fs::remove_file(socket);
+            let listener = tokio::net::UnixListener::bind(socket).map_err(|source| DemoError::Bind {
+                addr: socket.display().to_string(),
+                source,
+            })?;
+            let app = api::router(Arc::clone(&shared), true);
+            tasks.push(tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, app).await {
+                    tracing::error!("demo local socket stopped: {err}");
+                }
+            }));
+        }
+
+        if options.live_logs {
+            tasks.push(tokio::spawn(append_logs_forever(
+                Arc::clone(&shared),
+                LogGenerator::new(root_rng.fork("live-logs"), log_context.clone()),
+                LogGenerator::new(root_rng.fork("live-logs-node-2"), log_context),
+            )));
+        }
+
+        Ok(Self {
+            url: format!("http://{addr}"),
+            token,
+            viewer_token,
+            host_dir,
+            local_socket: options.local_socket.clone(),
+            shared,
+            tasks,
+            _temp: temp,
+        })
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub fn set_faults(&self, spec: &str) -> Result<(), String> {
+        self.shared.set_faults(FaultSet::parse(spec)?);
+        Ok(())
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.set_faults(FaultSet::default());
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.shared.log_path()
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some(socket) = &self.local_socket {
+            let _ = std::fs::remove_file(socket);
+        }
+    }
+}
+
+/// Writes `config/config.json` and a `logs/mattermost.log` with two hours of history. Returns
+/// the history of the second cluster node, which is served over the API only.
+fn write_host_dir(
+    dir: &Path,
+    world: &World,
+    rng: &Rng,
+    ctx: &LogContext,
+    now_ms: i64,
+) -> std::io::Result<Vec<String>> {
+    let config_dir = dir.join("config");
+    let logs_dir = dir.join("logs");
+    std::fs::create_dir_all(&config_dir)?;
+    std::fs::create_dir_all(&logs_dir)?;
+
+    let mut text = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+    world.config.serialize(&mut serializer).map_err(std::io::Error::other)?;
+    text.push(b'\n');
+    crate::fsutil::write_private_atomic(&config_dir.join("config.json"), &text)?;
+
+    let history = |mut generator: LogGenerator, rng: &mut Rng| {
+        let mut lines = Vec::new();
+        let mut ts = now_ms - 2 * world::HOUR_MS;
+        while ts < now_ms {
+            lines.push(generator.line(ts));
+            ts += rng.range(2_000, 22_000);
+        }
+        lines
+    };
+    let local = history(
+        LogGenerator::new(rng.fork("log-history"), ctx.clone()),
+        &mut rng.fork("log-history-times"),
+    );
+    let mut body = local.join("\n");
+    body.push('\n');
+    std::fs::write(logs_dir.join("mattermost.log"), body)?;
+    Ok(history(
+        LogGenerator::new(rng.fork("log-history-node-2"), ctx.clone()),
+        &mut rng.fork("log-history-times-node-2"),
+    ))
+}
+
+async fn append_logs_forever(shared: Arc<Shared>, mut local: LogGenerator, mut other: LogGenerator) {
+    use std::io::Write;
+    let mut timing = Rng::new(0x5eed).fork("live-log-timing");
+    loop {
+        tokio::time::sleep(Duration::from_millis(timing.range(300, 1500) as u64)).await;
+        let now = chrono::Utc::now().timestamp_millis();
+        let lines = timing.range(1, 3);
+        let mut chunk = String::new();
+        for _ in 0..lines {
+            chunk.push_str(&local.line(now));
+            chunk.push('\n');
+        }
+        let path = shared.log_path();
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(chunk.as_bytes()));
+        if let Err(err) = written {
+            tracing::warn!(path = %path.display(), "demo log append failed: {err}");
+        }
+        if let Ok(mut buffer) = shared.other_node_log.lock() {
+            buffer.push(other.line(now));
+            let excess = buffer.len().saturating_sub(5_000);
+            buffer.drain(..excess);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#![recursion_limit = "512"]
+//! mmops: a terminal operations console for Mattermost servers.
+//!
+//! The binary (`src/main.rs`) only parses the command line and dispatches; everything else lives
+//! here so that tests, benchmarks and the demo server use the same code.
+
+pub mod build_info;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod fsutil;
+pub mod host;
+pub mod mm;
+pub mod secret;
+pub mod text;

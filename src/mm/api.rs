@@ -1,0 +1,161 @@
+//! Typed calls for the endpoints mmops uses, each with the permission the server checks.
+
+use reqwest::StatusCode;
+
+use super::client::{Endpoint, MmClient, retry_after};
+use super::error::ApiError;
+use super::models::system::{AnalyticsRow, AppliedMigration, ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats};
+use super::models::users::{LoginRequest, User};
+use super::version::ServerVersion;
+use crate::secret::Secret;
+
+/// Permission names as the server calls them, for "permission denied" messages.
+pub mod permission {
+    pub const GET_ANALYTICS: &str = "get_analytics";
+    pub const READ_HIGH_AVAILABILITY: &str = "sysconsole_read_environment_high_availability";
+    pub const ANY_SYSCONSOLE_READ: &str = "sysconsole_read_*";
+    pub const MANAGE_SYSTEM: &str = "manage_system";
+}
+
+pub fn ping_endpoint() -> Endpoint {
+    Endpoint::get("/api/v4/system/ping")
+}
+
+impl MmClient {
+    /// Pings the server. With `with_status`, the database and file store are checked too. An
+    /// unhealthy server answers 500 with the same body; that is returned as a ping, not an error.
+    pub async fn ping(&self, with_status: bool) -> Result<Ping, ApiError> {
+        let endpoint = ping_endpoint();
+        let query = if with_status {
+            vec![("get_server_status", "true".to_string())]
+        } else {
+            Vec::new()
+        };
+        let raw = self
+            .execute(&endpoint, &query, None::<&()>, |s| {
+                s.is_success() || s == StatusCode::INTERNAL_SERVER_ERROR
+            })
+            .await?;
+        match serde_json::from_slice::<Ping>(&raw.body) {
+            Ok(ping) if !ping.status.is_empty() => Ok(ping),
+            _ if raw.status.is_success() => Err(ApiError::Decode {
+                endpoint: endpoint.label(),
+                detail: "the ping answer has no status".to_string(),
+            }),
+            _ => Err(ApiError::from_response(
+                &endpoint.label(),
+                None,
+                raw.status,
+                retry_after(&raw.headers),
+                &raw.body,
+                self.has_token(),
+                self.is_local(),
+            )),
+        }
+    }
+
+    /// The client config (build, site, feature flags). Also records the server version.
+    pub async fn client_config(&self) -> Result<ClientConfig, ApiError> {
+        let config: ClientConfig = self
+            .get_json(
+                &Endpoint::get("/api/v4/config/client"),
+                &[("format", "old".to_string())],
+            )
+            .await?;
+        if let Some(version) = config.version().and_then(ServerVersion::parse) {
+            self.note_version(version);
+        }
+        Ok(config)
+    }
+
+    pub async fn client_license(&self) -> Result<ClientLicense, ApiError> {
+        self.get_json(
+            &Endpoint::get("/api/v4/license/client"),
+            &[("format", "old".to_string())],
+        )
+        .await
+    }
+
+    pub async fn site_stats(&self) -> Result<SiteStats, ApiError> {
+        let rows: Vec<AnalyticsRow> = self
+            .get_json(
+                &Endpoint::get("/api/v4/analytics/old")
+                    .needs(permission::GET_ANALYTICS)
+                    .not_local(),
+                &[("name", "standard".to_string())],
+            )
+            .await?;
+        Ok(SiteStats::from_rows(&rows))
+    }
+
+    /// Cluster nodes; empty when clustering is off or unlicensed.
+    pub async fn cluster_status(&self) -> Result<Vec<ClusterNode>, ApiError> {
+        self.get_json(
+            &Endpoint::get("/api/v4/cluster/status")
+                .needs(permission::READ_HIGH_AVAILABILITY)
+                .not_local(),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn schema_migrations(&self) -> Result<Vec<AppliedMigration>, ApiError> {
+        self.get_json(
+            &Endpoint::get("/api/v4/system/schema/version").needs(permission::ANY_SYSCONSOLE_READ),
+            &[],
+        )
+        .await
+    }
+
+    /// The user the token belongs to. There is no such user in local mode.
+    pub async fn me(&self) -> Result<User, ApiError> {
+        self.get_json(&Endpoint::get("/api/v4/users/me").not_local(), &[])
+            .await
+    }
+
+    /// Logs in with a username (or email) and password, and the MFA code when the account
+    /// needs one. Returns the user and the session token from the `Token` header.
+    pub async fn login(
+        &self,
+        login_id: &str,
+        password: &Secret,
+        mfa_code: Option<&str>,
+    ) -> Result<(User, Secret), ApiError> {
+        let endpoint = Endpoint::post("/api/v4/users/login").not_local();
+        let body = LoginRequest {
+            login_id,
+            password: password.expose(),
+            token: mfa_code,
+        };
+        let raw = self
+            .execute(&endpoint, &[], Some(&body), |s| s.is_success())
+            .await
+            .map_err(|err| match err {
+                ApiError::SessionExpired { endpoint } | ApiError::NotLoggedIn { endpoint } => {
+                    ApiError::Server {
+                        endpoint,
+                        status: 401,
+                        id: "api.user.login.invalid_credentials".to_string(),
+                        message: "wrong username or password".to_string(),
+                        request_id: None,
+                    }
+                }
+                other => other,
+            })?;
+        let token = raw
+            .headers
+            .get("Token")
+            .and_then(|v| v.to_str().ok())
+            .map(Secret::new)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Decode {
+                endpoint: endpoint.label(),
+                detail: "the login answer carries no Token header".to_string(),
+            })?;
+        let user = serde_json::from_slice(&raw.body).map_err(|e| ApiError::Decode {
+            endpoint: endpoint.label(),
+            detail: e.to_string(),
+        })?;
+        Ok((user, token))
+    }
+}

@@ -1,0 +1,11 @@
+//! The Mattermost API client: transport, typed models, errors and version gates. No UI types.
+
+pub mod api;
+pub mod client;
+pub mod error;
+pub mod models;
+pub mod version;
+
+pub use client::{ClientOptions, Endpoint, MmClient, RetryPolicy};
+pub use error::ApiError;
+pub use version::ServerVersion;

@@ -1,0 +1,120 @@
+//! Making untrusted text safe to put on a terminal.
+//!
+//! Everything a server sends (log lines, user and team names, plugin manifests, config values,
+//! error messages) may hold escape sequences or characters that reorder or hide text. Before
+//! such text reaches the screen, it passes through [`inert`]: control characters become visible
+//! escapes such as `\x1b`, bidirectional overrides and invisible formatting characters become
+//! `\u{202e}`-style escapes, so nothing is interpreted by the terminal and columns stay aligned.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// True for characters that must not reach the terminal as they are.
+fn needs_escape(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        // bidi embeddings, overrides and isolates
+        | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        // zero-width and invisible formatting characters
+        | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}'
+        // line and paragraph separators
+        | '\u{2028}' | '\u{2029}'
+        // interlinear annotations, specials
+        | '\u{fff9}'..='\u{fffb}')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    let code = c as u32;
+    let _ = if code < 0x80 {
+        write!(out, "\\x{code:02x}")
+    } else {
+        write!(out, "\\u{{{code:x}}}")
+    };
+}
+
+/// The text with every control, bidi and invisible character shown as an escape.
+/// Tabs become a single space. Text that needs no change is returned borrowed.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c == '\t' {
+            out.push(' ');
+        } else if needs_escape(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`inert`] text on one line: newlines and runs of whitespace collapse to one space, and the
+/// result is cut to `max_chars` characters with an ellipsis.
+pub fn one_line(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    let mut count = 0usize;
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        if count >= max_chars {
+            out.push('…');
+            return out;
+        }
+        if needs_escape(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+        count += 1;
+    }
+    out
+}
+
+/// Bytes that may not be valid UTF-8, made inert: invalid sequences become U+FFFD.
+pub fn inert_bytes(bytes: &[u8]) -> String {
+    inert(&String::from_utf8_lossy(bytes)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(inert("Server is listening on [::]:8065"), Cow::Borrowed(_)));
+        assert!(matches!(inert("naïve 日本語 ✓"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escapes_are_made_visible() {
+        assert_eq!(inert("a\x1b[31mred\x07"), "a\\x1b[31mred\\x07");
+        assert_eq!(inert("csi\u{9b}2J"), "csi\\u{9b}2J");
+        assert_eq!(inert("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(inert("zero\u{200b}width"), "zero\\u{200b}width");
+        assert_eq!(inert("nul\0byte"), "nul\\x00byte");
+        assert_eq!(inert("tab\there"), "tab here");
+    }
+
+    #[test]
+    fn one_line_collapses_and_truncates() {
+        assert_eq!(one_line("  a\n\n b\r\n  c ", 80), "a b c");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+        assert_eq!(one_line("x\x1by", 80), "x\\x1by");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(inert_bytes(b"ok\xff\xfe\x1b"), "ok\u{fffd}\u{fffd}\\x1b");
+    }
+}
