@@ -83,9 +83,9 @@ pub struct DemoArgs {
     #[arg(long)]
     pub serve: bool,
 
-    /// Address to listen on (with --serve)
-    #[arg(long, default_value = "127.0.0.1:8065", value_name = "ADDR")]
-    pub addr: SocketAddr,
+    /// Address to listen on [default: 127.0.0.1:8065 with --serve, a free port otherwise]
+    #[arg(long, value_name = "ADDR")]
+    pub addr: Option<SocketAddr>,
 
     /// Seed for the generated data; the same seed gives the same server
     #[arg(long, default_value_t = 1, value_name = "N")]

@@ -4,12 +4,17 @@
 //! The binary (`src/main.rs`) only parses the command line and dispatches; everything else lives
 //! here so that tests, benchmarks and the demo server use the same code.
 
+pub mod app_log;
 pub mod build_info;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod fsutil;
 pub mod host;
 pub mod mm;
+pub mod overview;
 pub mod secret;
 pub mod text;
+pub mod timefmt;
+pub mod tui;

@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        assert!(matches!(inert("Server is listening on [::]:8065"), Cow::Borrowed(_)));
+        assert!(matches!(
+            inert("Server is listening on [::]:8065"),
+            Cow::Borrowed(_)
+        ));
         assert!(matches!(inert("naïve 日本語 ✓"), Cow::Borrowed(_)));
     }
 

@@ -110,7 +110,8 @@ impl Resolved {
             .ok()
             .map(Secret::new)
             .filter(|t| !t.is_empty());
-        let mmctl = credentials::mmctl_config_path().and_then(|p| credentials::load_mmctl_active(&p));
+        let mmctl =
+            credentials::mmctl_config_path().and_then(|p| credentials::load_mmctl_active(&p));
         Self::resolve_with(opts, paths, settings, env_token, mmctl)
     }
 
@@ -186,18 +187,27 @@ fn resolve_connection(
 
     let session_url = session.as_ref().and_then(|s| normalize_url(&s.url).ok());
     let mmctl_url = mmctl.as_ref().and_then(|m| normalize_url(&m.url).ok());
-    let url = match url.or_else(|| session_url.clone()).or_else(|| mmctl_url.clone()) {
+    let url = match url
+        .or_else(|| session_url.clone())
+        .or_else(|| mmctl_url.clone())
+    {
         Some(url) => url,
         None => return Ok(None),
     };
 
     let (token, token_source) = if let Some(path) = &opts.token_file {
-        (Some(read_token_file(path)?), TokenSource::TokenFile(path.clone()))
+        (
+            Some(read_token_file(path)?),
+            TokenSource::TokenFile(path.clone()),
+        )
     } else if let Some(token) = env_token {
         (Some(token), TokenSource::Environment)
     } else if let Some(path) = &profile.token_file {
         let path = expand_tilde(path);
-        (Some(read_token_file(&path)?), TokenSource::ProfileTokenFile(path))
+        (
+            Some(read_token_file(&path)?),
+            TokenSource::ProfileTokenFile(path),
+        )
     } else if let (Some(session), true) = (&session, session_url.as_ref() == Some(&url)) {
         (
             Some(session.token.clone()),
@@ -321,7 +331,10 @@ mod tests {
     fn url_normalization() {
         let n = |s: &str| normalize_url(s).unwrap().to_string();
         assert_eq!(n("chat.example.com"), "https://chat.example.com/");
-        assert_eq!(n("https://chat.example.com/api/v4/"), "https://chat.example.com/");
+        assert_eq!(
+            n("https://chat.example.com/api/v4/"),
+            "https://chat.example.com/"
+        );
         assert_eq!(n("http://10.0.0.5:8065/mm"), "http://10.0.0.5:8065/mm/");
         assert!(normalize_url("ftp://x").is_err());
         assert!(normalize_url("https://").is_err());
@@ -362,7 +375,12 @@ mod tests {
         )
         .unwrap();
         let conn = r.connection.unwrap();
-        assert_eq!(conn.target, Target::Remote { url: normalize_url("https://chat.example.com").unwrap() });
+        assert_eq!(
+            conn.target,
+            Target::Remote {
+                url: normalize_url("https://chat.example.com").unwrap()
+            }
+        );
         assert!(matches!(conn.token_source, TokenSource::Mmctl { .. }));
     }
 
@@ -394,9 +412,13 @@ mod tests {
             url: Some("https://chat.example.com".into()),
             ..Default::default()
         };
-        let r = Resolved::resolve_with(&opts, paths(dir.path()), Settings::default(), None, None).unwrap();
+        let r = Resolved::resolve_with(&opts, paths(dir.path()), Settings::default(), None, None)
+            .unwrap();
         match r.connection.unwrap().target {
-            Target::Local { socket } => assert!(socket.ends_with("mattermost_local.socket") || std::env::var_os("MMCTL_LOCAL_SOCKET_PATH").is_some()),
+            Target::Local { socket } => assert!(
+                socket.ends_with("mattermost_local.socket")
+                    || std::env::var_os("MMCTL_LOCAL_SOCKET_PATH").is_some()
+            ),
             other => panic!("expected local mode, got {other:?}"),
         }
     }
@@ -404,7 +426,14 @@ mod tests {
     #[test]
     fn nothing_configured_gives_no_connection() {
         let dir = tempfile::tempdir().unwrap();
-        let r = Resolved::resolve_with(&GlobalOpts::default(), paths(dir.path()), Settings::default(), None, None).unwrap();
+        let r = Resolved::resolve_with(
+            &GlobalOpts::default(),
+            paths(dir.path()),
+            Settings::default(),
+            None,
+            None,
+        )
+        .unwrap();
         assert!(r.connection.is_none());
         assert_eq!(r.theme, "dark");
     }
@@ -417,7 +446,14 @@ mod tests {
             "default_profile = \"p\"\n[profiles.p]\nurl = \"https://p.example.com\"\ntheme = \"light\"\ninsecure = true\n",
         )
         .unwrap();
-        let r = Resolved::resolve_with(&GlobalOpts::default(), paths(dir.path()), settings.clone(), None, None).unwrap();
+        let r = Resolved::resolve_with(
+            &GlobalOpts::default(),
+            paths(dir.path()),
+            settings.clone(),
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(r.profile.as_deref(), Some("p"));
         assert_eq!(r.theme, "light");
         assert!(r.connection.as_ref().unwrap().insecure);
@@ -428,6 +464,9 @@ mod tests {
         };
         let r = Resolved::resolve_with(&opts, paths(dir.path()), settings, None, None).unwrap();
         assert_eq!(r.theme, "high-contrast");
-        assert_eq!(r.connection.unwrap().display_name(), "https://q.example.com");
+        assert_eq!(
+            r.connection.unwrap().display_name(),
+            "https://q.example.com"
+        );
     }
 }

@@ -38,7 +38,13 @@ pub fn session_path(paths: &Paths, profile: Option<&str>) -> PathBuf {
     let name = profile.unwrap_or(DEFAULT_SESSION_NAME);
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     paths.sessions_dir().join(format!("{safe}.toml"))
 }
@@ -126,7 +132,11 @@ fn parse_mmctl(text: &str, path: &Path) -> Option<MmctlCredentials> {
         return None;
     }
     Some(MmctlCredentials {
-        name: if entry.name.is_empty() { key } else { entry.name },
+        name: if entry.name.is_empty() {
+            key
+        } else {
+            entry.name
+        },
         url: entry.instance_url,
         token: Secret::new(entry.auth_token),
         path: path.to_path_buf(),
@@ -151,7 +161,13 @@ mod tests {
 
     #[test]
     fn no_active_entry_or_garbage_gives_nothing() {
-        assert!(parse_mmctl(r#"{"a":{"authToken":"t","instanceUrl":"u"}}"#, Path::new("/x")).is_none());
+        assert!(
+            parse_mmctl(
+                r#"{"a":{"authToken":"t","instanceUrl":"u"}}"#,
+                Path::new("/x")
+            )
+            .is_none()
+        );
         assert!(parse_mmctl("not json", Path::new("/x")).is_none());
     }
 
@@ -167,7 +183,14 @@ mod tests {
             state_dir: dir.path().join("state"),
         };
         let token = Secret::new("session-token-xyz");
-        let path = store_session(&paths, Some("prod/../x"), "https://a.example.com", "admin", &token).unwrap();
+        let path = store_session(
+            &paths,
+            Some("prod/../x"),
+            "https://a.example.com",
+            "admin",
+            &token,
+        )
+        .unwrap();
         assert!(path.starts_with(paths.sessions_dir()), "{path:?}");
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         let loaded = load_session(&paths, Some("prod/../x")).unwrap();

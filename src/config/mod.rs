@@ -1,12 +1,10 @@
 //! Configuration: paths, the config file with its profiles, credentials, connection
-//! resolution, themes and the keymap.
+//! resolution. (Themes and the keymap are read by `tui::theme` and `tui::keys`.)
 
 pub mod connection;
 pub mod credentials;
-pub mod keymap;
 pub mod paths;
 pub mod settings;
-pub mod theme;
 
 pub use connection::{ConnectionSpec, Resolved, Target, TokenSource};
 pub use paths::Paths;

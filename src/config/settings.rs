@@ -104,11 +104,15 @@ impl Settings {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, SettingsError> {
-        toml::from_str(text).map_err(|err| SettingsError::Parse(path.to_path_buf(), err.to_string()))
+        toml::from_str(text)
+            .map_err(|err| SettingsError::Parse(path.to_path_buf(), err.to_string()))
     }
 
     /// The profile to use: the one named on the command line, else `default_profile`.
-    pub fn profile(&self, requested: Option<&str>) -> Result<Option<(String, Profile)>, SettingsError> {
+    pub fn profile(
+        &self,
+        requested: Option<&str>,
+    ) -> Result<Option<(String, Profile)>, SettingsError> {
         let name = match requested.or(self.default_profile.as_deref()) {
             Some(name) => name,
             None => return Ok(None),
@@ -152,16 +156,23 @@ mod tests {
 
     #[test]
     fn unknown_profile_names_the_known_ones() {
-        let settings = Settings::parse(Path::new("x.toml"), "[profiles.a]\n[profiles.b]\n").unwrap();
+        let settings =
+            Settings::parse(Path::new("x.toml"), "[profiles.a]\n[profiles.b]\n").unwrap();
         let err = settings.profile(Some("c")).unwrap_err().to_string();
         assert!(err.contains("'c'") && err.contains("a, b"), "{err}");
     }
 
     #[test]
     fn typos_are_rejected_with_the_file_name() {
-        let err = Settings::parse(Path::new("/home/x/config.toml"), "[profiles.a]\nulr = \"x\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("/home/x/config.toml") && err.contains("ulr"), "{err}");
+        let err = Settings::parse(
+            Path::new("/home/x/config.toml"),
+            "[profiles.a]\nulr = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("/home/x/config.toml") && err.contains("ulr"),
+            "{err}"
+        );
     }
 }

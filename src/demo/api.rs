@@ -158,7 +158,8 @@ impl Caller {
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")).then_some(token.trim())
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        .then_some(token.trim())
 }
 
 fn caller(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
@@ -186,7 +187,11 @@ fn logged_in(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, De
 
 fn admin(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
     let caller = logged_in(ctx, world, headers)?;
-    if caller.is_admin() { Ok(caller) } else { Err(DemoError::forbidden()) }
+    if caller.is_admin() {
+        Ok(caller)
+    } else {
+        Err(DemoError::forbidden())
+    }
 }
 
 /// Routes the server does not register over the local-mode socket answer 404 there.
@@ -203,11 +208,17 @@ fn remote_only(ctx: &Ctx) -> Result<(), DemoError> {
 }
 
 fn read_world(ctx: &Ctx) -> std::sync::RwLockReadGuard<'_, World> {
-    ctx.shared.world.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ctx.shared
+        .world
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn write_world(ctx: &Ctx) -> std::sync::RwLockWriteGuard<'_, World> {
-    ctx.shared.world.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ctx.shared
+        .world
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -215,11 +226,15 @@ type Params = Query<HashMap<String, String>>;
 /// `page` and `per_page` as the server reads them: per_page defaults to 60 and is capped at 200.
 fn paging(params: &HashMap<String, String>) -> Result<(usize, usize), DemoError> {
     let page = match params.get("page") {
-        Some(p) => p.parse::<usize>().map_err(|_| DemoError::bad_param("page"))?,
+        Some(p) => p
+            .parse::<usize>()
+            .map_err(|_| DemoError::bad_param("page"))?,
         None => 0,
     };
     let per_page = match params.get("per_page") {
-        Some(p) => p.parse::<usize>().map_err(|_| DemoError::bad_param("per_page"))?,
+        Some(p) => p
+            .parse::<usize>()
+            .map_err(|_| DemoError::bad_param("per_page"))?,
         None => 60,
     };
     Ok((page, per_page.min(200)))
@@ -320,7 +335,11 @@ async fn client_config(State(ctx): State<Ctx>, headers: HeaderMap, Query(params)
     json_reply(body)
 }
 
-async fn client_license(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params) -> Reply {
+async fn client_license(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
     check_old_format(&params)?;
     let world = read_world(&ctx);
     let full = caller(&ctx, &world, &headers)?.is_admin();
@@ -358,7 +377,13 @@ async fn analytics(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Pa
     if name != "standard" {
         return Err(DemoError::bad_param("name"));
     }
-    let channels = |kind: &str| world.channels.iter().filter(|c| c.channel_type == kind).count();
+    let channels = |kind: &str| {
+        world
+            .channels
+            .iter()
+            .filter(|c| c.channel_type == kind)
+            .count()
+    };
     let active = world.active_users().count() as i64;
     let inactive = world.users.iter().filter(|u| u.delete_at != 0).count() as i64;
     let dau = world
@@ -465,7 +490,11 @@ struct LoginBody {
 async fn login(State(ctx): State<Ctx>, body: Bytes) -> Reply {
     remote_only(&ctx)?;
     let request: LoginBody = serde_json::from_slice(&body).map_err(|_| {
-        DemoError::new(StatusCode::BAD_REQUEST, "api.context.invalid_body_param.app_error", "Invalid or missing user in request body.")
+        DemoError::new(
+            StatusCode::BAD_REQUEST,
+            "api.context.invalid_body_param.app_error",
+            "Invalid or missing user in request body.",
+        )
     })?;
     let invalid = || {
         DemoError::new(
@@ -478,7 +507,9 @@ async fn login(State(ctx): State<Ctx>, body: Bytes) -> Reply {
         let world = read_world(&ctx);
         world
             .user_by_login(&request.login_id)
-            .filter(|u| u.delete_at == 0 && u.password.as_deref() == Some(request.password.as_str()))
+            .filter(|u| {
+                u.delete_at == 0 && u.password.as_deref() == Some(request.password.as_str())
+            })
             .cloned()
             .ok_or_else(invalid)?
     };
@@ -502,7 +533,9 @@ async fn login(State(ctx): State<Ctx>, body: Bytes) -> Reply {
         }
     }
     let token = ctx.shared.new_id();
-    write_world(&ctx).sessions.insert(token.clone(), user.id.clone());
+    write_world(&ctx)
+        .sessions
+        .insert(token.clone(), user.id.clone());
     let mut response = axum::Json(user_json(&user, true)).into_response();
     if let Ok(value) = HeaderValue::from_str(&token) {
         response.headers_mut().insert("Token", value);
@@ -545,14 +578,27 @@ async fn users_list(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): P
     ))
 }
 
-async fn user_by_id(State(ctx): State<Ctx>, headers: HeaderMap, Path(user_id): Path<String>) -> Reply {
+async fn user_by_id(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Reply {
     let world = read_world(&ctx);
     let caller = logged_in(&ctx, &world, &headers)?;
-    let user = world.user(&user_id).ok_or_else(|| DemoError::not_found("user"))?;
-    json_reply(user_json(user, caller.is_admin() || caller.user_id() == Some(user.id.as_str())))
+    let user = world
+        .user(&user_id)
+        .ok_or_else(|| DemoError::not_found("user"))?;
+    json_reply(user_json(
+        user,
+        caller.is_admin() || caller.user_id() == Some(user.id.as_str()),
+    ))
 }
 
-async fn user_by_email(State(ctx): State<Ctx>, headers: HeaderMap, Path(email): Path<String>) -> Reply {
+async fn user_by_email(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(email): Path<String>,
+) -> Reply {
     let world = read_world(&ctx);
     let caller = logged_in(&ctx, &world, &headers)?;
     if !caller.is_admin() {
@@ -612,15 +658,24 @@ async fn teams_list(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): P
 
 fn team_visible(world: &World, caller: &Caller, team_id: &str) -> bool {
     caller.is_admin()
-        || caller
-            .user_id()
-            .is_some_and(|uid| world.members.iter().any(|m| m.team_id == team_id && m.user_id == uid))
+        || caller.user_id().is_some_and(|uid| {
+            world
+                .members
+                .iter()
+                .any(|m| m.team_id == team_id && m.user_id == uid)
+        })
 }
 
-async fn team_by_id(State(ctx): State<Ctx>, headers: HeaderMap, Path(team_id): Path<String>) -> Reply {
+async fn team_by_id(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(team_id): Path<String>,
+) -> Reply {
     let world = read_world(&ctx);
     let caller = logged_in(&ctx, &world, &headers)?;
-    let team = world.team(&team_id).ok_or_else(|| DemoError::not_found("team"))?;
+    let team = world
+        .team(&team_id)
+        .ok_or_else(|| DemoError::not_found("team"))?;
     if !team_visible(&world, &caller, &team.id) && !team.allow_open_invite {
         return Err(DemoError::forbidden());
     }
@@ -642,7 +697,11 @@ async fn team_members(
         return Err(DemoError::forbidden());
     }
     let (page, per_page) = paging(&params)?;
-    let members: Vec<&super::world::DemoMember> = world.members.iter().filter(|m| m.team_id == team_id).collect();
+    let members: Vec<&super::world::DemoMember> = world
+        .members
+        .iter()
+        .filter(|m| m.team_id == team_id)
+        .collect();
     json_reply(Value::Array(
         page_of(&members, page, per_page)
             .into_iter()
@@ -707,7 +766,11 @@ fn set_plugin_enabled(ctx: &Ctx, headers: &HeaderMap, plugin_id: &str, enabled: 
         .ok_or_else(|| DemoError::not_found("plugin"))?;
     plugin.enabled = enabled;
     for node in &mut plugin.nodes {
-        node.state = if enabled { super::plugins::RUNNING } else { super::plugins::NOT_RUNNING };
+        node.state = if enabled {
+            super::plugins::RUNNING
+        } else {
+            super::plugins::NOT_RUNNING
+        };
         node.error.clear();
     }
     if let Some(state) = world
@@ -719,11 +782,19 @@ fn set_plugin_enabled(ctx: &Ctx, headers: &HeaderMap, plugin_id: &str, enabled: 
     json_reply(json!({"status": "OK"}))
 }
 
-async fn plugin_enable(State(ctx): State<Ctx>, headers: HeaderMap, Path(plugin_id): Path<String>) -> Reply {
+async fn plugin_enable(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(plugin_id): Path<String>,
+) -> Reply {
     set_plugin_enabled(&ctx, &headers, &plugin_id, true)
 }
 
-async fn plugin_disable(State(ctx): State<Ctx>, headers: HeaderMap, Path(plugin_id): Path<String>) -> Reply {
+async fn plugin_disable(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(plugin_id): Path<String>,
+) -> Reply {
     set_plugin_enabled(&ctx, &headers, &plugin_id, false)
 }
 
@@ -755,7 +826,12 @@ async fn logs(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params)
         let world = read_world(&ctx);
         admin(&ctx, &world, &headers)?;
         let names: Vec<String> = world.nodes.iter().map(|n| n.hostname.clone()).collect();
-        let other = ctx.shared.other_node_log.lock().map(|l| l.clone()).unwrap_or_default();
+        let other = ctx
+            .shared
+            .other_node_log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default();
         (names, ctx.shared.log_path(), other)
     };
     let page = params
@@ -765,12 +841,19 @@ async fn logs(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params)
         .unwrap_or(0);
     let per_page = params
         .get("logs_per_page")
-        .map(|p| p.parse::<usize>().map_err(|_| DemoError::bad_param("logs_per_page")))
+        .map(|p| {
+            p.parse::<usize>()
+                .map_err(|_| DemoError::bad_param("logs_per_page"))
+        })
         .transpose()?
         .unwrap_or(10_000)
         .min(10_000);
     let lines = tail_lines(&log_path, page * per_page, per_page).map_err(|e| {
-        DemoError::new(StatusCode::INTERNAL_SERVER_ERROR, "api.admin.file_read_error", &format!("Error reading log file. {e}"))
+        DemoError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api.admin.file_read_error",
+            &format!("Error reading log file. {e}"),
+        )
     })?;
     let mut out: Vec<String> = Vec::new();
     let push_block = |host: &str, lines: &[String], out: &mut Vec<String>| {
@@ -832,7 +915,7 @@ async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
     let active: Vec<Fault> = if path.starts_with("/__demo/") {
         Vec::new()
     } else {
-        faults.matching(&path).flat_map(|rule| rule_faults(rule)).collect()
+        faults.matching(&path).flat_map(rule_faults).collect()
     };
 
     for fault in &active {
@@ -840,7 +923,7 @@ async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             tokio::time::sleep(*delay).await;
         }
     }
-    let early = active.iter().find_map(|fault| early_response(fault));
+    let early = active.iter().find_map(early_response);
     let mut response = match early {
         Some(EarlyOutcome::Respond(response)) => response,
         Some(EarlyOutcome::Hang) => {
@@ -892,9 +975,18 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
         Fault::Status(code) => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let (id, message) = match code {
-                401 => ("api.context.session_expired.app_error", "Invalid or expired session, please login again."),
-                403 => ("api.context.permissions.app_error", "You do not have the appropriate permissions."),
-                _ => ("app.demo.injected_fault.app_error", "We encountered an error."),
+                401 => (
+                    "api.context.session_expired.app_error",
+                    "Invalid or expired session, please login again.",
+                ),
+                403 => (
+                    "api.context.permissions.app_error",
+                    "You do not have the appropriate permissions.",
+                ),
+                _ => (
+                    "app.demo.injected_fault.app_error",
+                    "We encountered an error.",
+                ),
             };
             respond(DemoError::new(status, id, message).into_response())
         }
@@ -911,9 +1003,15 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 [
-                    (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_TYPE,
+                        "text/plain; charset=utf-8".to_string(),
+                    ),
                     (header::RETRY_AFTER, secs.to_string()),
-                    (header::HeaderName::from_static("x-ratelimit-reset"), secs.to_string()),
+                    (
+                        header::HeaderName::from_static("x-ratelimit-reset"),
+                        secs.to_string(),
+                    ),
                 ],
                 "limit exceeded\n",
             )
@@ -938,7 +1036,10 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
         }
         Fault::Reset => {
             let stream = futures::stream::once(async {
-                Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset"))
+                Err::<Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                ))
             });
             respond(
                 Response::builder()

@@ -450,7 +450,10 @@ pub fn server_sanitized(config: &Value, plugins: &[DemoPlugin]) -> Value {
             }
         }
     }
-    for path in ["/SqlSettings/DataSourceReplicas", "/SqlSettings/DataSourceSearchReplicas"] {
+    for path in [
+        "/SqlSettings/DataSourceReplicas",
+        "/SqlSettings/DataSourceSearchReplicas",
+    ] {
         if let Some(Value::Array(items)) = out.pointer_mut(path) {
             for item in items {
                 *item = Value::String(FAKE_SETTING.to_string());
@@ -505,15 +508,31 @@ mod tests {
     fn server_masking_covers_its_list_and_leaves_its_gaps() {
         let world = World::generate(1, 1_700_000_000_000);
         let masked = server_sanitized(&world.config, &world.plugins);
-        assert_eq!(masked.pointer("/SqlSettings/DataSource").unwrap(), FAKE_SETTING);
-        assert_eq!(masked.pointer("/SqlSettings/DataSourceReplicas/0").unwrap(), FAKE_SETTING);
-        assert_eq!(masked.pointer("/PluginSettings/Plugins/github/webhooksecret").unwrap(), FAKE_SETTING);
+        assert_eq!(
+            masked.pointer("/SqlSettings/DataSource").unwrap(),
+            FAKE_SETTING
+        );
+        assert_eq!(
+            masked.pointer("/SqlSettings/DataSourceReplicas/0").unwrap(),
+            FAKE_SETTING
+        );
+        assert_eq!(
+            masked
+                .pointer("/PluginSettings/Plugins/github/webhooksecret")
+                .unwrap(),
+            FAKE_SETTING
+        );
         // Empty secrets stay empty, as on the real server.
         assert_eq!(masked.pointer("/GoogleSettings/Secret").unwrap(), "");
         // Gaps of this server version that mmops' sanitizer has to close.
-        assert_ne!(masked.pointer("/ServiceSettings/GiphySdkKey").unwrap(), FAKE_SETTING);
         assert_ne!(
-            masked.pointer("/PluginSettings/Plugins/com.mattermost.calls/turnstaticauthsecret").unwrap(),
+            masked.pointer("/ServiceSettings/GiphySdkKey").unwrap(),
+            FAKE_SETTING
+        );
+        assert_ne!(
+            masked
+                .pointer("/PluginSettings/Plugins/com.mattermost.calls/turnstaticauthsecret")
+                .unwrap(),
             FAKE_SETTING
         );
     }

@@ -86,7 +86,9 @@ impl FaultSet {
     }
 
     pub fn matching<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a FaultRule> + 'a {
-        self.rules.iter().filter(move |r| glob_match(&r.pattern, path))
+        self.rules
+            .iter()
+            .filter(move |r| glob_match(&r.pattern, path))
     }
 }
 
@@ -163,7 +165,10 @@ mod tests {
         assert_eq!(set.rules[0].faults, vec![Fault::Status(500)]);
         assert_eq!(
             set.rules[1].faults,
-            vec![Fault::Latency(Duration::from_millis(800)), Fault::RateLimit(3)]
+            vec![
+                Fault::Latency(Duration::from_millis(800)),
+                Fault::RateLimit(3)
+            ]
         );
         assert_eq!(set.matching("/api/v4/analytics/old").count(), 2);
         assert_eq!(set.matching("/api/v4/system/ping").count(), 2);
@@ -171,10 +176,26 @@ mod tests {
 
     #[test]
     fn rejects_nonsense_with_a_reason() {
-        assert!(FaultSet::parse("nopattern").unwrap_err().contains("PATTERN=FAULT"));
-        assert!(FaultSet::parse("*=explode").unwrap_err().contains("unknown fault"));
-        assert!(FaultSet::parse("*=status:abc").unwrap_err().contains("number"));
-        assert!(FaultSet::parse("*=status:999").unwrap_err().contains("invalid"));
+        assert!(
+            FaultSet::parse("nopattern")
+                .unwrap_err()
+                .contains("PATTERN=FAULT")
+        );
+        assert!(
+            FaultSet::parse("*=explode")
+                .unwrap_err()
+                .contains("unknown fault")
+        );
+        assert!(
+            FaultSet::parse("*=status:abc")
+                .unwrap_err()
+                .contains("number")
+        );
+        assert!(
+            FaultSet::parse("*=status:999")
+                .unwrap_err()
+                .contains("invalid")
+        );
     }
 
     #[test]

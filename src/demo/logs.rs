@@ -80,16 +80,61 @@ impl LogGenerator {
         let roll = self.rng.below(100);
         let (level, msg, caller, fields) = match roll {
             0..=49 => self.http_request(),
-            50..=59 => ("debug", "Websocket connection closed", "platform/web_conn.go:366", self.ws_fields()),
-            60..=66 => ("info", "Worker: Job is complete", "jobs/base_workers.go:104", self.job_fields()),
-            67..=72 => ("debug", "Email batching job ran", "email/email_batching.go:140", json!({"number_of_users": self.rng.range(0, 5)})),
-            73..=79 => ("info", "Post.Message size", "app/post.go:312", json!({"channel_id": self.channel(), "user_id": self.user(), "message_length": self.rng.range(1, 4000)})),
+            50..=59 => (
+                "debug",
+                "Websocket connection closed",
+                "platform/web_conn.go:366",
+                self.ws_fields(),
+            ),
+            60..=66 => (
+                "info",
+                "Worker: Job is complete",
+                "jobs/base_workers.go:104",
+                self.job_fields(),
+            ),
+            67..=72 => (
+                "debug",
+                "Email batching job ran",
+                "email/email_batching.go:140",
+                json!({"number_of_users": self.rng.range(0, 5)}),
+            ),
+            73..=79 => (
+                "info",
+                "Post.Message size",
+                "app/post.go:312",
+                json!({"channel_id": self.channel(), "user_id": self.user(), "message_length": self.rng.range(1, 4000)}),
+            ),
             80..=84 => self.permission_denied(),
-            85..=88 => ("warn", "Failed to send push notification", "app/notification_push.go:198", json!({"user_id": self.user(), "error": "push proxy answered 502 Bad Gateway", "type": "message"})),
-            89..=91 => ("warn", "Health check failed for plugin", "plugin/health_check.go:59", json!({"plugin_id": "antivirus", "error": "plugin process exited: dial tcp 10.20.0.40:3310: connect: connection refused"})),
-            92..=94 => ("info", "Synchronizing LDAP users", "ldap/ldap_sync_job.go:144", json!({"added": self.rng.range(0, 3), "updated": self.rng.range(0, 20), "deleted": 0})),
-            95..=97 => ("error", "Unable to get the file", "web/context.go:119", self.server_error()),
-            _ => ("error", "Failed to send invite email successfully ", "email/email.go:312", json!({"error": "dial tcp 10.20.0.25:587: connect: connection timed out"})),
+            85..=88 => (
+                "warn",
+                "Failed to send push notification",
+                "app/notification_push.go:198",
+                json!({"user_id": self.user(), "error": "push proxy answered 502 Bad Gateway", "type": "message"}),
+            ),
+            89..=91 => (
+                "warn",
+                "Health check failed for plugin",
+                "plugin/health_check.go:59",
+                json!({"plugin_id": "antivirus", "error": "plugin process exited: dial tcp 10.20.0.40:3310: connect: connection refused"}),
+            ),
+            92..=94 => (
+                "info",
+                "Synchronizing LDAP users",
+                "ldap/ldap_sync_job.go:144",
+                json!({"added": self.rng.range(0, 3), "updated": self.rng.range(0, 20), "deleted": 0}),
+            ),
+            95..=97 => (
+                "error",
+                "Unable to get the file",
+                "web/context.go:119",
+                self.server_error(),
+            ),
+            _ => (
+                "error",
+                "Failed to send invite email successfully ",
+                "email/email.go:312",
+                json!({"error": "dial tcp 10.20.0.25:587: connect: connection timed out"}),
+            ),
         };
         let mut record = Map::new();
         record.insert("timestamp".into(), Value::String(log_timestamp(ts_ms)));
@@ -105,7 +150,10 @@ impl LogGenerator {
     fn http_request(&mut self) -> (&'static str, &'static str, &'static str, Value) {
         let post = self.rng.chance(0.15);
         let (method, url) = if post {
-            ("POST", format!("/api/v4/posts?set_online=true&channel={}", self.channel()))
+            (
+                "POST",
+                format!("/api/v4/posts?set_online=true&channel={}", self.channel()),
+            )
         } else {
             let template = *self.rng.pick(GET_PATHS);
             let url = template
@@ -113,7 +161,13 @@ impl LogGenerator {
                 .replace("{team}", &self.team());
             ("GET", url)
         };
-        let status = if self.rng.chance(0.05) { "404" } else if post { "201" } else { "200" };
+        let status = if self.rng.chance(0.05) {
+            "404"
+        } else if post {
+            "201"
+        } else {
+            "200"
+        };
         let fields = json!({
             "method": method,
             "url": url,
@@ -121,7 +175,12 @@ impl LogGenerator {
             "user_id": self.user(),
             "status_code": status,
         });
-        ("debug", "Received HTTP request", "web/handlers.go:187", fields)
+        (
+            "debug",
+            "Received HTTP request",
+            "web/handlers.go:187",
+            fields,
+        )
     }
 
     fn ws_fields(&mut self) -> Value {
@@ -129,7 +188,13 @@ impl LogGenerator {
     }
 
     fn job_fields(&mut self) -> Value {
-        let worker = *self.rng.pick(&["ExpiryNotify", "ProductNotices", "CleanupDesktopTokens", "ExportDelete", "LdapSync"]);
+        let worker = *self.rng.pick(&[
+            "ExpiryNotify",
+            "ProductNotices",
+            "CleanupDesktopTokens",
+            "ExportDelete",
+            "LdapSync",
+        ]);
         json!({"worker": worker, "job_id": self.rng.id()})
     }
 
@@ -144,7 +209,12 @@ impl LogGenerator {
             "http_code": 403,
             "error": "generateSupportPacket: You do not have the appropriate permissions., ",
         });
-        ("debug", "You do not have the appropriate permissions.", "web/context.go:119", fields)
+        (
+            "debug",
+            "You do not have the appropriate permissions.",
+            "web/context.go:119",
+            fields,
+        )
     }
 
     fn server_error(&mut self) -> Value {
@@ -207,7 +277,10 @@ mod tests {
         let mut generator = LogGenerator::new(Rng::new(1), LogContext::default());
         for i in 0..200 {
             let line = generator.line(1_741_944_413_412 + i);
-            assert!(line.starts_with("{\"timestamp\":\"2025-03-14 09:26:53."), "{line}");
+            assert!(
+                line.starts_with("{\"timestamp\":\"2025-03-14 09:26:53."),
+                "{line}"
+            );
             let value: Value = serde_json::from_str(&line).unwrap();
             let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
             assert_eq!(&keys[..4], &["timestamp", "level", "msg", "caller"]);
@@ -220,8 +293,14 @@ mod tests {
         let path = dir.path().join("m.log");
         let text: String = (0..10_000).map(|i| format!("line {i}\n")).collect();
         std::fs::write(&path, text).unwrap();
-        assert_eq!(tail_lines(&path, 0, 3).unwrap(), vec!["line 9997", "line 9998", "line 9999"]);
-        assert_eq!(tail_lines(&path, 2, 2).unwrap(), vec!["line 9996", "line 9997"]);
+        assert_eq!(
+            tail_lines(&path, 0, 3).unwrap(),
+            vec!["line 9997", "line 9998", "line 9999"]
+        );
+        assert_eq!(
+            tail_lines(&path, 2, 2).unwrap(),
+            vec!["line 9996", "line 9997"]
+        );
         assert_eq!(tail_lines(&path, 9_999, 5).unwrap(), vec!["line 0"]);
         assert!(tail_lines(&path, 20_000, 5).unwrap().is_empty());
     }

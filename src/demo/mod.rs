@@ -56,9 +56,15 @@ impl Default for DemoOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("cannot write the demo host dir {}: {source}", path.display())]
-    HostDir { path: PathBuf, source: std::io::Error },
+    HostDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid --faults: {0}")]
     Faults(String),
 }
@@ -127,7 +133,9 @@ pub struct DemoServer {
 
 impl DemoServer {
     pub async fn start(options: DemoOptions) -> Result<Self, DemoError> {
-        let now_ms = options.now_ms.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let now_ms = options
+            .now_ms
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         let world = World::generate(options.seed, now_ms);
         let faults = match &options.faults {
             Some(spec) => FaultSet::parse(spec).map_err(DemoError::Faults)?,
@@ -148,7 +156,12 @@ impl DemoServer {
             }
         };
         let log_context = LogContext {
-            user_ids: world.users.iter().filter(|u| !u.is_bot).map(|u| u.id.clone()).collect(),
+            user_ids: world
+                .users
+                .iter()
+                .filter(|u| !u.is_bot)
+                .map(|u| u.id.clone())
+                .collect(),
             team_ids: world.teams.iter().map(|t| t.id.clone()).collect(),
             channel_ids: world.channels.iter().map(|c| c.id.clone()).collect(),
         };
@@ -161,9 +174,7 @@ impl DemoServer {
 
         let version_header = format!(
             "{}.{}.{}.true",
-            world.server.version,
-            world.server.build_number,
-            &world.nodes[0].config_hash
+            world.server.version, world.server.build_number, &world.nodes[0].config_hash
         );
         let token = world.admin_token.clone();
         let viewer_token = world.viewer_token.clone();
@@ -196,10 +207,11 @@ impl DemoServer {
 
         if let Some(socket) = &options.local_socket {
             let _ = std::fs::remove_file(socket);
-            let listener = tokio::net::UnixListener::bind(socket).map_err(|source| DemoError::Bind {
-                addr: socket.display().to_string(),
-                source,
-            })?;
+            let listener =
+                tokio::net::UnixListener::bind(socket).map_err(|source| DemoError::Bind {
+                    addr: socket.display().to_string(),
+                    source,
+                })?;
             let app = api::router(Arc::clone(&shared), true);
             tasks.push(tokio::spawn(async move {
                 if let Err(err) = axum::serve(listener, app).await {
@@ -274,7 +286,10 @@ fn write_host_dir(
     let mut text = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    world.config.serialize(&mut serializer).map_err(std::io::Error::other)?;
+    world
+        .config
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)?;
     text.push(b'\n');
     crate::fsutil::write_private_atomic(&config_dir.join("config.json"), &text)?;
 
@@ -300,7 +315,11 @@ fn write_host_dir(
     ))
 }
 
-async fn append_logs_forever(shared: Arc<Shared>, mut local: LogGenerator, mut other: LogGenerator) {
+async fn append_logs_forever(
+    shared: Arc<Shared>,
+    mut local: LogGenerator,
+    mut other: LogGenerator,
+) {
     use std::io::Write;
     let mut timing = Rng::new(0x5eed).fork("live-log-timing");
     loop {

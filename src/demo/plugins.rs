@@ -29,15 +29,24 @@ pub struct DemoPlugin {
 
 impl DemoPlugin {
     pub fn id(&self) -> &str {
-        self.manifest.get("id").and_then(Value::as_str).unwrap_or("")
+        self.manifest
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub fn version(&self) -> &str {
-        self.manifest.get("version").and_then(Value::as_str).unwrap_or("")
+        self.manifest
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub fn name(&self) -> &str {
-        self.manifest.get("name").and_then(Value::as_str).unwrap_or("")
+        self.manifest
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 }
 

@@ -40,7 +40,11 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
     }
 
     pub fn chance(&mut self, probability: f64) -> bool {
@@ -80,7 +84,10 @@ mod tests {
         let mut b = Rng::new(7);
         assert_eq!(a.id(), b.id());
         assert_ne!(Rng::new(7).id(), Rng::new(8).id());
-        assert_ne!(Rng::new(7).fork("users").id(), Rng::new(7).fork("teams").id());
+        assert_ne!(
+            Rng::new(7).fork("users").id(),
+            Rng::new(7).fork("teams").id()
+        );
     }
 
     #[test]

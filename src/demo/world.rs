@@ -149,15 +149,21 @@ pub const MFA_CODE: &str = "246810";
 
 const FIRST_NAMES: &[&str] = &[
     "Ana", "Ben", "Chloe", "Dmitri", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kavya",
-    "Liam", "Mei", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
-    "Wen", "Ximena", "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dario", "Esme", "Felix",
+    "Liam", "Mei", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wen",
+    "Ximena", "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dario", "Esme", "Felix",
 ];
 const LAST_NAMES: &[&str] = &[
     "Almeida", "Baker", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova",
     "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quist", "Rossi",
     "Schmidt", "Tanaka", "Urban", "Varga", "Weber", "Yilmaz", "Zhang", "Novak", "Silva", "Costa",
 ];
-const DOMAINS: &[&str] = &["example.com", "example.com", "example.com", "example.org", "example.net"];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "example.com",
+    "example.com",
+    "example.org",
+    "example.net",
+];
 
 const TEAMS: &[(&str, &str, bool)] = &[
     ("engineering", "Engineering", true),
@@ -212,7 +218,8 @@ impl World {
         let (users, admin_id, viewer_id) = generate_users(&mut root.fork("users"), now_ms);
         let teams = generate_teams(&mut root.fork("teams"), now_ms);
         let channels = generate_channels(&mut root.fork("channels"), &teams);
-        let members = generate_members(&mut root.fork("members"), &teams, &users, admin_id.as_str());
+        let members =
+            generate_members(&mut root.fork("members"), &teams, &users, admin_id.as_str());
         let plugins = build_plugins(&mut root.fork("plugins"));
         let config = build_config(&mut root.fork("config"), &server, &plugins);
 
@@ -289,14 +296,15 @@ impl World {
     }
 }
 
-fn new_user(rng: &mut Rng, now_ms: i64, username: &str, email: &str, first: &str, last: &str, roles: &str, age_days: i64) -> DemoUser {
+/// `names` is username, email, first name, last name.
+fn new_user(rng: &mut Rng, now_ms: i64, names: [&str; 4], roles: &str, age_days: i64) -> DemoUser {
     let create_at = now_ms - age_days * DAY_MS - rng.range(0, DAY_MS);
     DemoUser {
         id: rng.id(),
-        username: username.to_string(),
-        email: email.to_string(),
-        first_name: first.to_string(),
-        last_name: last.to_string(),
+        username: names[0].to_string(),
+        email: names[1].to_string(),
+        first_name: names[2].to_string(),
+        last_name: names[3].to_string(),
         roles: roles.to_string(),
         auth_service: String::new(),
         create_at,
@@ -310,11 +318,29 @@ fn new_user(rng: &mut Rng, now_ms: i64, username: &str, email: &str, first: &str
 }
 
 fn generate_users(rng: &mut Rng, now_ms: i64) -> (Vec<DemoUser>, String, String) {
-    let mut admin = new_user(rng, now_ms, ADMIN_USERNAME, "sysadmin@example.com", "System", "Admin", "system_admin system_user", 600);
+    let mut admin = new_user(
+        rng,
+        now_ms,
+        [ADMIN_USERNAME, "sysadmin@example.com", "System", "Admin"],
+        "system_admin system_user",
+        600,
+    );
     admin.password = Some(ADMIN_PASSWORD.to_string());
-    let mut viewer = new_user(rng, now_ms, VIEWER_USERNAME, "ops.viewer@example.com", "Ops", "Viewer", "system_user", 200);
+    let mut viewer = new_user(
+        rng,
+        now_ms,
+        [VIEWER_USERNAME, "ops.viewer@example.com", "Ops", "Viewer"],
+        "system_user",
+        200,
+    );
     viewer.password = Some(VIEWER_PASSWORD.to_string());
-    let mut mfa = new_user(rng, now_ms, MFA_USERNAME, "secure.admin@example.com", "Secure", "Admin", "system_admin system_user", 300);
+    let mut mfa = new_user(
+        rng,
+        now_ms,
+        [MFA_USERNAME, "secure.admin@example.com", "Secure", "Admin"],
+        "system_admin system_user",
+        300,
+    );
     mfa.password = Some(MFA_PASSWORD.to_string());
     mfa.mfa_code = Some(MFA_CODE.to_string());
     let admin_id = admin.id.clone();
@@ -325,14 +351,24 @@ fn generate_users(rng: &mut Rng, now_ms: i64) -> (Vec<DemoUser>, String, String)
     for _ in 0..72 {
         let first = *rng.pick(FIRST_NAMES);
         let last = *rng.pick(LAST_NAMES);
-        let username = format!("{}.{}", first.to_ascii_lowercase(), last.to_ascii_lowercase());
+        let username = format!(
+            "{}.{}",
+            first.to_ascii_lowercase(),
+            last.to_ascii_lowercase()
+        );
         if !taken.insert(username.clone()) {
             continue;
         }
         let domain = *rng.pick(DOMAINS);
         let email = format!("{username}@{domain}");
         let age = rng.range(3, 580);
-        let mut user = new_user(rng, now_ms, &username, &email, first, last, "system_user", age);
+        let mut user = new_user(
+            rng,
+            now_ms,
+            [&username, &email, first, last],
+            "system_user",
+            age,
+        );
         if rng.chance(0.12) {
             user.auth_service = (*rng.pick(&["ldap", "saml", "gitlab"])).to_string();
         }
@@ -341,8 +377,18 @@ fn generate_users(rng: &mut Rng, now_ms: i64) -> (Vec<DemoUser>, String, String)
         }
         users.push(user);
     }
-    for (name, first) in [("calls", "Calls"), ("playbooks", "Playbooks"), ("feedbackbot", "Feedbackbot")] {
-        let mut bot = new_user(rng, now_ms, name, &format!("{name}@localhost"), first, "", "system_user", 400);
+    for (name, first) in [
+        ("calls", "Calls"),
+        ("playbooks", "Playbooks"),
+        ("feedbackbot", "Feedbackbot"),
+    ] {
+        let mut bot = new_user(
+            rng,
+            now_ms,
+            [name, &format!("{name}@localhost"), first, ""],
+            "system_user",
+            400,
+        );
         bot.is_bot = true;
         users.push(bot);
     }
@@ -361,7 +407,11 @@ fn generate_teams(rng: &mut Rng, now_ms: i64) -> Vec<DemoTeam> {
             invite_id: rng.id(),
             email: "sysadmin@example.com".to_string(),
             create_at: now_ms - rng.range(300, 600) * DAY_MS,
-            allowed_domains: if *name == "security-ops" { "example.com".to_string() } else { String::new() },
+            allowed_domains: if *name == "security-ops" {
+                "example.com".to_string()
+            } else {
+                String::new()
+            },
         })
         .collect()
 }
@@ -381,7 +431,10 @@ fn generate_channels(rng: &mut Rng, teams: &[DemoTeam]) -> Vec<DemoChannel> {
         let extra = rng.range(2, 6) as usize;
         for _ in 0..extra {
             let (name, display, private) = *rng.pick(CHANNELS);
-            if channels.iter().any(|c| c.team_id == team.id && c.name == name) {
+            if channels
+                .iter()
+                .any(|c| c.team_id == team.id && c.name == name)
+            {
                 continue;
             }
             channels.push(DemoChannel {
@@ -396,12 +449,18 @@ fn generate_channels(rng: &mut Rng, teams: &[DemoTeam]) -> Vec<DemoChannel> {
     channels
 }
 
-fn generate_members(rng: &mut Rng, teams: &[DemoTeam], users: &[DemoUser], admin_id: &str) -> Vec<DemoMember> {
+fn generate_members(
+    rng: &mut Rng,
+    teams: &[DemoTeam],
+    users: &[DemoUser],
+    admin_id: &str,
+) -> Vec<DemoMember> {
     let mut members = Vec::new();
     for team in teams {
         for user in users {
             let is_admin = user.id == admin_id;
-            let joins = is_admin || (!user.is_bot && rng.chance(if team.allow_open_invite { 0.55 } else { 0.3 }));
+            let joins = is_admin
+                || (!user.is_bot && rng.chance(if team.allow_open_invite { 0.55 } else { 0.3 }));
             if !joins {
                 continue;
             }
@@ -409,7 +468,12 @@ fn generate_members(rng: &mut Rng, teams: &[DemoTeam], users: &[DemoUser], admin
             members.push(DemoMember {
                 team_id: team.id.clone(),
                 user_id: user.id.clone(),
-                roles: if is_admin { "team_user team_admin" } else { "team_user" }.to_string(),
+                roles: if is_admin {
+                    "team_user team_admin"
+                } else {
+                    "team_user"
+                }
+                .to_string(),
                 join_at: earliest + rng.range(0, 2 * DAY_MS),
             });
         }

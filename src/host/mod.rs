@@ -167,7 +167,10 @@ mod tests {
     #[test]
     fn os_release_pretty_name() {
         let text = "NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n";
-        assert_eq!(parse_os_release(text).as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+        assert_eq!(
+            parse_os_release(text).as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
         assert_eq!(parse_os_release("ID=x\n"), None);
     }
 
@@ -176,8 +179,12 @@ mod tests {
         let home = MmHome::new("/opt/mattermost", HomeOrigin::Flag);
         assert_eq!(home.logs_dir(None), PathBuf::from("/opt/mattermost/logs"));
         let rel = serde_json::json!({"LogSettings": {"FileLocation": "./custom"}});
-        assert_eq!(home.logs_dir(Some(&rel)), PathBuf::from("/opt/mattermost/./custom"));
-        let abs = serde_json::json!({"LogSettings": {"FileLocation": "/var/log/mm/mattermost.log"}});
+        assert_eq!(
+            home.logs_dir(Some(&rel)),
+            PathBuf::from("/opt/mattermost/./custom")
+        );
+        let abs =
+            serde_json::json!({"LogSettings": {"FileLocation": "/var/log/mm/mattermost.log"}});
         assert_eq!(home.logs_dir(Some(&abs)), PathBuf::from("/var/log/mm"));
     }
 
@@ -186,7 +193,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("config")).unwrap();
         std::fs::create_dir_all(dir.path().join("logs")).unwrap();
-        std::fs::write(dir.path().join("config/config.json"), "{\"LogSettings\":{}}").unwrap();
+        std::fs::write(
+            dir.path().join("config/config.json"),
+            "{\"LogSettings\":{}}",
+        )
+        .unwrap();
         let facts = MmHome::new(dir.path(), HomeOrigin::Flag).facts();
         assert!(facts.config_readable && facts.logs_readable);
         assert!(!facts.architecture.is_empty() && !facts.hostname.is_empty());

@@ -4,7 +4,9 @@ use reqwest::StatusCode;
 
 use super::client::{Endpoint, MmClient, retry_after};
 use super::error::ApiError;
-use super::models::system::{AnalyticsRow, AppliedMigration, ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats};
+use super::models::system::{
+    AnalyticsRow, AppliedMigration, ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats,
+};
 use super::models::users::{LoginRequest, User};
 use super::version::ServerVersion;
 use crate::secret::Secret;

@@ -170,11 +170,14 @@ impl MmClient {
             }
             Target::Local { socket } => {
                 builder = builder.unix_socket(socket.as_path());
-                let base = Url::parse("http://localhost/").map_err(|e| ApiError::Setup(e.to_string()))?;
+                let base =
+                    Url::parse("http://localhost/").map_err(|e| ApiError::Setup(e.to_string()))?;
                 (base, Some(socket.clone()))
             }
         };
-        let http = builder.build().map_err(|e| ApiError::Setup(e.to_string()))?;
+        let http = builder
+            .build()
+            .map_err(|e| ApiError::Setup(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -224,7 +227,9 @@ impl MmClient {
         endpoint: &Endpoint,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
-        let raw = self.execute(endpoint, query, None::<&()>, |s| s.is_success()).await?;
+        let raw = self
+            .execute(endpoint, query, None::<&()>, |s| s.is_success())
+            .await?;
         decode(endpoint, &raw.body)
     }
 
@@ -235,7 +240,9 @@ impl MmClient {
         query: &[(&str, String)],
         body: &B,
     ) -> Result<T, ApiError> {
-        let raw = self.execute(endpoint, query, Some(body), |s| s.is_success()).await?;
+        let raw = self
+            .execute(endpoint, query, Some(body), |s| s.is_success())
+            .await?;
         decode(endpoint, &raw.body)
     }
 
@@ -297,8 +304,12 @@ impl MmClient {
             request = request.query(query);
         }
         if let Some(token) = &self.inner.token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| ApiError::Setup("the token holds characters that cannot go in an HTTP header".into()))?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    ApiError::Setup(
+                        "the token holds characters that cannot go in an HTTP header".into(),
+                    )
+                })?;
             value.set_sensitive(true);
             request = request.header(header::AUTHORIZATION, value);
         }
@@ -307,7 +318,10 @@ impl MmClient {
         }
 
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| self.transport_error(endpoint, &e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(endpoint, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
         self.observe_version(&headers);
@@ -316,7 +330,10 @@ impl MmClient {
             .map_err(|e| match e {
                 ReadError::TooLarge => ApiError::Decode {
                     endpoint: endpoint.label(),
-                    detail: format!("the body is larger than {} MB", MAX_JSON_BODY / (1024 * 1024)),
+                    detail: format!(
+                        "the body is larger than {} MB",
+                        MAX_JSON_BODY / (1024 * 1024)
+                    ),
                 },
                 ReadError::Transport(e) => self.transport_error(endpoint, &e),
             })?;
@@ -328,7 +345,11 @@ impl MmClient {
             "api call"
         );
         if accept(status) {
-            return Ok(RawResponse { status, headers, body });
+            return Ok(RawResponse {
+                status,
+                headers,
+                body,
+            });
         }
         Err(ApiError::from_response(
             &endpoint.label(),
@@ -408,9 +429,11 @@ fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T, Ap
 fn check_socket(socket: &Path) -> Result<(), ApiError> {
     match std::fs::metadata(socket) {
         Ok(_) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => Err(ApiError::SocketPermission {
-            path: socket.display().to_string(),
-        }),
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(ApiError::SocketPermission {
+                path: socket.display().to_string(),
+            })
+        }
         Err(_) => Err(ApiError::SocketMissing {
             path: socket.display().to_string(),
         }),
@@ -423,7 +446,10 @@ enum ReadError {
 }
 
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
-    if response.content_length().is_some_and(|len| len as usize > limit) {
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize > limit)
+    {
         return Err(ReadError::TooLarge);
     }
     let mut body = Vec::new();
@@ -438,14 +464,16 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
 
 /// `Retry-After` in seconds, or `X-RateLimit-Reset` when that is all the server sent.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    ["Retry-After", "X-RateLimit-Reset"].iter().find_map(|name| {
-        headers
-            .get(*name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|secs| secs.is_finite() && *secs >= 0.0)
-            .map(|secs| Duration::from_secs_f64(secs.min(3600.0)))
-    })
+    ["Retry-After", "X-RateLimit-Reset"]
+        .iter()
+        .find_map(|name| {
+            headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|secs| secs.is_finite() && *secs >= 0.0)
+                .map(|secs| Duration::from_secs_f64(secs.min(3600.0)))
+        })
 }
 
 fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
@@ -472,7 +500,9 @@ fn sources(err: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
 }
 
 fn io_error_kind(err: &reqwest::Error) -> Option<std::io::ErrorKind> {
-    sources(err).into_iter().find_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
+    sources(err)
+        .into_iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
 }
 
 fn is_tls_error(err: &reqwest::Error) -> bool {

@@ -24,10 +24,14 @@ pub struct AppError {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
-    #[error("{endpoint}: the session expired or the token is no longer valid (HTTP 401); log in again with `mmops login` or give a new token")]
+    #[error(
+        "{endpoint}: the session expired or the token is no longer valid (HTTP 401); log in again with `mmops login` or give a new token"
+    )]
     SessionExpired { endpoint: String },
 
-    #[error("{endpoint}: not logged in (HTTP 401); give a token with --token-file or MMOPS_TOKEN, or run `mmops login`")]
+    #[error(
+        "{endpoint}: not logged in (HTTP 401); give a token with --token-file or MMOPS_TOKEN, or run `mmops login`"
+    )]
     NotLoggedIn { endpoint: String },
 
     #[error("{endpoint}: permission denied{}", permission_suffix(.permission))]
@@ -37,7 +41,9 @@ pub enum ApiError {
         message: String,
     },
 
-    #[error("{endpoint}: the server requires multi-factor authentication for this account; set up MFA in Mattermost, then log in again")]
+    #[error(
+        "{endpoint}: the server requires multi-factor authentication for this account; set up MFA in Mattermost, then log in again"
+    )]
     MfaRequired { endpoint: String },
 
     #[error("{endpoint}: needs a Mattermost licence, and this server has none")]
@@ -49,7 +55,9 @@ pub enum ApiError {
     #[error("{endpoint}: turned off on the server: {message}")]
     Disabled { endpoint: String, message: String },
 
-    #[error("{endpoint}: file logging is off on the server (LogSettings.EnableFile is false), so it has no log to send")]
+    #[error(
+        "{endpoint}: file logging is off on the server (LogSettings.EnableFile is false), so it has no log to send"
+    )]
     FileLoggingOff { endpoint: String },
 
     #[error("{endpoint}: rate limited by the server (HTTP 429){}", retry_suffix(.retry_after))]
@@ -67,7 +75,9 @@ pub enum ApiError {
         request_id: Option<String>,
     },
 
-    #[error("{endpoint}: HTTP {status} {reason} with a non-JSON body (\"{snippet}\"); a proxy in front of the server may be failing")]
+    #[error(
+        "{endpoint}: HTTP {status} {reason} with a non-JSON body (\"{snippet}\"); a proxy in front of the server may be failing"
+    )]
     Http {
         endpoint: String,
         status: u16,
@@ -81,13 +91,19 @@ pub enum ApiError {
     #[error("{endpoint}: cannot connect: {detail}")]
     Connect { endpoint: String, detail: String },
 
-    #[error("{endpoint}: the TLS certificate did not verify: {detail}; fix the certificate or its chain, or pass --insecure to accept it knowingly")]
+    #[error(
+        "{endpoint}: the TLS certificate did not verify: {detail}; fix the certificate or its chain, or pass --insecure to accept it knowingly"
+    )]
     Tls { endpoint: String, detail: String },
 
-    #[error("the local-mode socket {path} does not exist: local mode is off (set ServiceSettings.EnableLocalMode to true), the socket lives elsewhere (ServiceSettings.LocalModeSocketLocation), or systemd's PrivateTmp hides /var/tmp from this shell")]
+    #[error(
+        "the local-mode socket {path} does not exist: local mode is off (set ServiceSettings.EnableLocalMode to true), the socket lives elsewhere (ServiceSettings.LocalModeSocketLocation), or systemd's PrivateTmp hides /var/tmp from this shell"
+    )]
     SocketMissing { path: String },
 
-    #[error("permission denied on the local-mode socket {path}: run mmops as the server's user (e.g. sudo -u mattermost mmops --local)")]
+    #[error(
+        "permission denied on the local-mode socket {path}: run mmops as the server's user (e.g. sudo -u mattermost mmops --local)"
+    )]
     SocketPermission { path: String },
 
     #[error("{endpoint}: unexpected response: {detail}")]
@@ -122,7 +138,9 @@ impl ApiError {
     /// Worth retrying an idempotent request after a pause.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::Timeout { .. } | ApiError::Connect { .. } | ApiError::RateLimited { .. } => true,
+            ApiError::Timeout { .. } | ApiError::Connect { .. } | ApiError::RateLimited { .. } => {
+                true
+            }
             ApiError::Server { status, .. } | ApiError::Http { status, .. } => {
                 matches!(status, 502..=504)
             }
@@ -134,7 +152,9 @@ impl ApiError {
     pub fn needs_login(&self) -> bool {
         matches!(
             self,
-            ApiError::SessionExpired { .. } | ApiError::NotLoggedIn { .. } | ApiError::MfaRequired { .. }
+            ApiError::SessionExpired { .. }
+                | ApiError::NotLoggedIn { .. }
+                | ApiError::MfaRequired { .. }
         )
     }
 
@@ -189,15 +209,22 @@ impl ApiError {
             401 if had_token => ApiError::SessionExpired { endpoint },
             401 => ApiError::NotLoggedIn { endpoint },
             403 if id == "api.context.mfa_required.app_error" => ApiError::MfaRequired { endpoint },
-            403 if id.contains("license") || id == "api.no_license" => ApiError::NoLicense { endpoint },
-            403 if id.starts_with("api.context.permissions") || app_error.is_none() || id.is_empty() => {
+            403 if id.contains("license") || id == "api.no_license" => {
+                ApiError::NoLicense { endpoint }
+            }
+            403 if id.starts_with("api.context.permissions")
+                || app_error.is_none()
+                || id.is_empty() =>
+            {
                 ApiError::Forbidden {
                     endpoint,
                     permission: permission.map(str::to_string),
                     message,
                 }
             }
-            404 if local_mode && !id.is_empty() && id.contains("404") => ApiError::NotInLocalMode { endpoint },
+            404 if local_mode && !id.is_empty() && id.contains("404") => {
+                ApiError::NotInLocalMode { endpoint }
+            }
             404 if local_mode && app_error.is_none() => ApiError::NotInLocalMode { endpoint },
             429 => ApiError::RateLimited {
                 endpoint,
@@ -248,7 +275,11 @@ pub fn body_snippet(body: &[u8]) -> String {
         }
     }
     let snippet = one_line(&out, 80);
-    if snippet.is_empty() { "empty body".to_string() } else { snippet }
+    if snippet.is_empty() {
+        "empty body".to_string()
+    } else {
+        snippet
+    }
 }
 
 #[cfg(test)]
@@ -270,8 +301,14 @@ mod tests {
     #[test]
     fn expired_session_and_missing_login() {
         let body = r#"{"id":"api.context.session_expired.app_error","message":"Invalid or expired session, please login again.","detailed_error":"","request_id":"abc","status_code":401}"#;
-        assert!(matches!(classify(401, body, true, false), ApiError::SessionExpired { .. }));
-        assert!(matches!(classify(401, body, false, false), ApiError::NotLoggedIn { .. }));
+        assert!(matches!(
+            classify(401, body, true, false),
+            ApiError::SessionExpired { .. }
+        ));
+        assert!(matches!(
+            classify(401, body, false, false),
+            ApiError::NotLoggedIn { .. }
+        ));
         assert!(classify(401, body, true, false).needs_login());
     }
 
@@ -286,8 +323,14 @@ mod tests {
     #[test]
     fn licence_and_local_mode() {
         let body = r#"{"id":"api.no_license","message":"No license","status_code":403}"#;
-        assert!(matches!(classify(403, body, true, false), ApiError::NoLicense { .. }));
-        assert!(matches!(classify(404, "404 page not found", false, true), ApiError::NotInLocalMode { .. }));
+        assert!(matches!(
+            classify(403, body, true, false),
+            ApiError::NoLicense { .. }
+        ));
+        assert!(matches!(
+            classify(404, "404 page not found", false, true),
+            ApiError::NotInLocalMode { .. }
+        ));
     }
 
     #[test]
@@ -312,7 +355,10 @@ mod tests {
         let err = classify(502, body, true, false);
         assert!(err.is_transient());
         let text = err.to_string();
-        assert!(text.contains("HTTP 502") && text.contains("502 Bad Gateway") && !text.contains("<"), "{text}");
+        assert!(
+            text.contains("HTTP 502") && text.contains("502 Bad Gateway") && !text.contains("<"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -41,7 +41,10 @@ impl ServerVersion {
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
         let rest: Vec<&str> = parts.collect();
-        let build = rest.first().map(|b| b.to_string()).filter(|b| !b.is_empty());
+        let build = rest
+            .first()
+            .map(|b| b.to_string())
+            .filter(|b| !b.is_empty());
         let licensed = rest.last().and_then(|l| match *l {
             "true" => Some(true),
             "false" => Some(false),
@@ -103,7 +106,8 @@ mod tests {
         assert_eq!(v.build.as_deref(), Some("18207"));
         assert_eq!(v.licensed, Some(true));
         assert_eq!(v.to_string(), "11.4.4");
-        let v = ServerVersion::parse("9.5.2.8115857622.09e35101703738e85bee6f7091163f71.false").unwrap();
+        let v = ServerVersion::parse("9.5.2.8115857622.09e35101703738e85bee6f7091163f71.false")
+            .unwrap();
         assert_eq!(v.licensed, Some(false));
         assert!(!v.supports_rest_semantics() && !v.supports_config_filters());
         assert!(ServerVersion::new(9, 6, 0).supports_rest_semantics());

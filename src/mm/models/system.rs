@@ -18,7 +18,11 @@ pub struct Ping {
     pub filestore_status: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub root_status: Option<bool>,
-    #[serde(default, rename = "ActiveSearchBackend", deserialize_with = "lenient::opt_string")]
+    #[serde(
+        default,
+        rename = "ActiveSearchBackend",
+        deserialize_with = "lenient::opt_string"
+    )]
     pub active_search_backend: Option<String>,
 }
 
@@ -46,7 +50,10 @@ impl<'de> Deserialize<'de> for StringMap {
 
 impl StringMap {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|s| !s.is_empty())
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     fn flag(&self, key: &str) -> Option<bool> {
@@ -271,7 +278,8 @@ mod tests {
         assert_eq!(cfg.cluster_enabled(), Some(false));
         assert_eq!(cfg.get("BannerText"), None);
         assert!(cfg.is_full());
-        let anon: ClientConfig = serde_json::from_str(r#"{"Version":"9.5.2","TelemetryId":"abc"}"#).unwrap();
+        let anon: ClientConfig =
+            serde_json::from_str(r#"{"Version":"9.5.2","TelemetryId":"abc"}"#).unwrap();
         assert!(!anon.is_full());
         assert_eq!(anon.server_id(), Some("abc"));
     }
@@ -309,8 +317,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(nodes[1].schema_version, "175");
-        let schema: Vec<AppliedMigration> =
-            serde_json::from_str(r#"[{"version":175,"name":"add_x"},{"version":"174","name":"y"}]"#).unwrap();
+        let schema: Vec<AppliedMigration> = serde_json::from_str(
+            r#"[{"version":175,"name":"add_x"},{"version":"174","name":"y"}]"#,
+        )
+        .unwrap();
         assert_eq!(schema[1].version, 174);
     }
 }

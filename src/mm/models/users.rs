@@ -123,7 +123,12 @@ mod tests {
 
     #[test]
     fn login_body_omits_missing_mfa() {
-        let body = serde_json::to_string(&LoginRequest { login_id: "a", password: "p", token: None }).unwrap();
+        let body = serde_json::to_string(&LoginRequest {
+            login_id: "a",
+            password: "p",
+            token: None,
+        })
+        .unwrap();
         assert_eq!(body, r#"{"login_id":"a","password":"p"}"#);
     }
 }

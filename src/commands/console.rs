@@ -1,0 +1,74 @@
+//! `mmops`: open the console on the resolved server.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use color_eyre::eyre::WrapErr;
+
+use crate::config::{ConnectionSpec, Resolved};
+use crate::host::MmHome;
+use crate::mm::{ClientOptions, MmClient};
+use crate::tui::keys::Keymap;
+use crate::tui::runtime::{self, Exit};
+use crate::tui::theme::{Theme, no_color_requested};
+use crate::tui::{Clock, Launch};
+
+pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
+    let connection = resolved.connection.clone();
+    let home = resolved.mm_home.clone();
+    let launch = launch(&resolved, connection.as_ref(), home)?;
+    open(launch, resolved.settings.ui.frame_rate, &super::runtime()?)
+}
+
+/// Builds everything the console needs from the resolved configuration.
+pub fn launch(
+    resolved: &Resolved,
+    connection: Option<&ConnectionSpec>,
+    mm_home: Option<MmHome>,
+) -> color_eyre::Result<Launch> {
+    let theme = Theme::load(
+        &resolved.theme,
+        &resolved.paths.themes_dir(),
+        no_color_requested(),
+    )?;
+    let keymap = Keymap::load(&resolved.paths.keymap_file())?;
+    let client = connection
+        .map(|spec| MmClient::new(spec, ClientOptions::default()))
+        .transpose()
+        .wrap_err("cannot create the API client")?;
+    Ok(Launch {
+        server_label: connection
+            .map(ConnectionSpec::display_name)
+            .unwrap_or_else(|| "no server".to_string()),
+        insecure: connection.is_some_and(|c| c.insecure),
+        client,
+        mm_home,
+        theme,
+        keymap,
+        refresh_every: Duration::from_secs(resolved.settings.ui.refresh_secs.max(2)),
+        clock: Clock::System,
+    })
+}
+
+/// Runs the console until the user quits or a signal arrives.
+pub fn open(
+    launch: Launch,
+    frame_rate: u32,
+    rt: &tokio::runtime::Runtime,
+) -> color_eyre::Result<ExitCode> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        color_eyre::eyre::bail!(
+            "the console needs a terminal on stdout; for scripts, use the headless subcommands"
+        );
+    }
+    let exit = rt
+        .block_on(runtime::run(launch, frame_rate))
+        .wrap_err("the terminal failed")?;
+    tracing::info!(?exit, "console closed");
+    Ok(match exit {
+        Exit::User | Exit::InputClosed => ExitCode::SUCCESS,
+        // The conventional 128 + signal number.
+        Exit::Terminated => ExitCode::from(143),
+        Exit::HangUp => ExitCode::from(129),
+    })
+}

@@ -1,0 +1,83 @@
+//! `mmops demo`: the simulated server, alone (`--serve`) or with the console on it.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use color_eyre::eyre::WrapErr;
+
+use crate::cli::DemoArgs;
+use crate::config::connection::normalize_url;
+use crate::config::{ConnectionSpec, Resolved, Target, TokenSource};
+use crate::demo::{DemoOptions, DemoServer, ServeBanner};
+use crate::host::{HomeOrigin, MmHome};
+use crate::secret::Secret;
+
+pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
+    let runtime = super::runtime()?;
+    if args.serve {
+        return runtime.block_on(serve(args));
+    }
+    let mut options = options(&args);
+    // In-process, any free port will do unless one was asked for.
+    options.addr = args
+        .addr
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let server = runtime
+        .block_on(DemoServer::start(options))
+        .wrap_err("cannot start the demo server")?;
+    let spec = ConnectionSpec {
+        target: Target::Remote {
+            url: normalize_url(&server.url)?,
+        },
+        token: Some(Secret::new(server.token.clone())),
+        token_source: TokenSource::Demo,
+        insecure: false,
+        label: Some("DEMO".to_string()),
+    };
+    let home = MmHome::new(server.host_dir.clone(), HomeOrigin::Demo);
+    let launch = super::console::launch(&resolved, Some(&spec), Some(home))?;
+    let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
+    drop(server);
+    code
+}
+
+fn options(args: &DemoArgs) -> DemoOptions {
+    DemoOptions {
+        seed: args.seed,
+        host_dir: args.host_dir.clone(),
+        local_socket: args.local_socket.clone(),
+        faults: args.faults.clone(),
+        ..DemoOptions::default()
+    }
+}
+
+async fn serve(args: DemoArgs) -> color_eyre::Result<ExitCode> {
+    let mut options = options(&args);
+    options.addr = args
+        .addr
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8065)));
+    let server = DemoServer::start(options)
+        .await
+        .wrap_err("cannot start the demo server")?;
+    let banner = ServeBanner {
+        url: &server.url,
+        token: &server.token,
+        host_dir: &server.host_dir,
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string(&banner)?)?;
+    out.flush()?;
+    drop(out);
+    eprintln!(
+        "mmops demo server on {} (host dir {}); Ctrl-C stops it",
+        server.url,
+        server.host_dir.display()
+    );
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    drop(server);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,83 @@
+//! How times and numbers are written on screen and in output.
+
+use chrono::{DateTime, Utc};
+
+pub const DAY_MS: i64 = 86_400_000;
+
+/// `2026-11-22 10:15 UTC`.
+pub fn utc_minute(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "invalid time".to_string())
+}
+
+/// `2026-11-22`.
+pub fn utc_date(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "invalid date".to_string())
+}
+
+/// `10:15:03 UTC`.
+pub fn utc_clock(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "--:--:--".to_string())
+}
+
+/// Whole days from `now` to `then`, rounded toward zero: positive in the future.
+pub fn days_between(now_ms: i64, then_ms: i64) -> i64 {
+    (then_ms - now_ms) / DAY_MS
+}
+
+/// `in 21 days`, `today`, `612 days ago`.
+pub fn relative_days(now_ms: i64, then_ms: i64) -> String {
+    match days_between(now_ms, then_ms) {
+        0 if then_ms >= now_ms => "within a day".to_string(),
+        0 => "today".to_string(),
+        1 => "in 1 day".to_string(),
+        -1 => "1 day ago".to_string(),
+        d if d > 0 => format!("in {d} days"),
+        d => format!("{} days ago", -d),
+    }
+}
+
+/// `184,209`.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(utc_minute(1_741_944_413_412), "2025-03-14 09:26 UTC");
+        assert_eq!(utc_date(1_741_944_413_412), "2025-03-14");
+        assert_eq!(utc_clock(1_741_944_413_412), "09:26:53 UTC");
+        assert_eq!(count(184_209), "184,209");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(-1_000_000), "-1,000,000");
+    }
+
+    #[test]
+    fn relative() {
+        let now = 1_000 * DAY_MS;
+        assert_eq!(relative_days(now, now + 21 * DAY_MS + 5), "in 21 days");
+        assert_eq!(relative_days(now, now - 612 * DAY_MS), "612 days ago");
+        assert_eq!(relative_days(now, now + 1000), "within a day");
+        assert_eq!(relative_days(now, now - 1000), "today");
+    }
+}

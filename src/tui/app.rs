@@ -1,0 +1,403 @@
+//! The console's state and its reactions: keys in, worker results in, timers; a frame out.
+//!
+//! `App` never does I/O itself and never blocks. Work that talks to the server runs as a tokio
+//! task that reports back with a [`Msg`] on the channel given at construction; the runtime (or
+//! a test harness) feeds those messages back through [`App::on_msg`].
+
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+
+use super::keys::{Action, Keymap, Scope};
+use super::tabs::TabId;
+use super::tabs::placeholder;
+use super::tabs::server::ServerTab;
+use super::tabs::server::view::{self, ViewContext};
+use super::theme::Theme;
+use super::widgets::status_bar::{Connection, Message, StatusInfo};
+use super::widgets::{footer, help, status_bar, tab_bar};
+use crate::host::MmHome;
+use crate::mm::MmClient;
+use crate::overview::Overview;
+use crate::timefmt;
+
+/// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(i64),
+}
+
+impl Clock {
+    pub fn now_ms(self) -> i64 {
+        match self {
+            Clock::System => chrono::Utc::now().timestamp_millis(),
+            Clock::Fixed(ms) => ms,
+        }
+    }
+}
+
+/// Everything the console starts with.
+pub struct Launch {
+    pub client: Option<MmClient>,
+    /// How the status bar names the server (URL, `local <socket>`, `DEMO`).
+    pub server_label: String,
+    pub insecure: bool,
+    pub mm_home: Option<MmHome>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub refresh_every: Duration,
+    pub clock: Clock,
+}
+
+/// Results reported by background work.
+#[derive(Debug)]
+pub enum Msg {
+    Overview {
+        generation: u64,
+        overview: Box<Overview>,
+        fetched_at_ms: i64,
+    },
+}
+
+pub struct App {
+    launch: Launch,
+    tx: UnboundedSender<Msg>,
+    active: TabId,
+    help_scroll: Option<u16>,
+    help_lines: u16,
+    server: ServerTab,
+    status: StatusInfo,
+    should_quit: bool,
+    suspend_requested: bool,
+    dirty: bool,
+    pending: usize,
+    next_refresh: Option<Instant>,
+}
+
+impl App {
+    pub fn new(launch: Launch, tx: UnboundedSender<Msg>) -> Self {
+        let status = StatusInfo {
+            server: launch.server_label.clone(),
+            insecure: launch.insecure,
+            connection: if launch.client.is_some() {
+                Connection::Connecting
+            } else {
+                Connection::NotConfigured
+            },
+            user: None,
+            version: None,
+            message: Message::None,
+        };
+        let mut app = Self {
+            launch,
+            tx,
+            active: TabId::Server,
+            help_scroll: None,
+            help_lines: 0,
+            server: ServerTab::default(),
+            status,
+            should_quit: false,
+            suspend_requested: false,
+            dirty: true,
+            pending: 0,
+            next_refresh: None,
+        };
+        let ctx = app.view_context();
+        let placeholder = if app.launch.client.is_some() {
+            view::loading_panels(&ctx, &app.launch.server_label)
+        } else {
+            view::unconfigured_panels(&ctx)
+        };
+        app.server.show_placeholder(placeholder);
+        app
+    }
+
+    /// Kicks off the first loads. Call once, inside a tokio runtime.
+    pub fn start(&mut self) {
+        self.refresh_overview();
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Background jobs started and not yet reported.
+    pub fn pending_jobs(&self) -> usize {
+        self.pending
+    }
+
+    pub fn active_tab(&self) -> TabId {
+        self.active
+    }
+
+    pub fn server_tab(&self) -> &ServerTab {
+        &self.server
+    }
+
+    pub fn status(&self) -> &StatusInfo {
+        &self.status
+    }
+
+    /// A Ctrl-Z was pressed: the runtime suspends the process and resumes it.
+    pub fn take_suspend_request(&mut self) -> bool {
+        std::mem::take(&mut self.suspend_requested)
+    }
+
+    /// Ask the app to stop (signals, closed input).
+    pub fn quit(&mut self) {
+        self.should_quit = true;
+    }
+
+    /// The next instant a timer must fire, if any.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.next_refresh
+    }
+
+    pub fn on_timer(&mut self, now: Instant) {
+        if self.next_refresh.is_some_and(|at| at <= now) {
+            self.next_refresh = None;
+            self.refresh_overview();
+        }
+    }
+
+    pub fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Key(key) if matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat) => {
+                self.on_key(key)
+            }
+            Event::Resize(_, _) | Event::FocusGained => self.dirty = true,
+            _ => {}
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let keymap = &self.launch.keymap;
+        let action = if self.help_scroll.is_some() {
+            keymap.table(Scope::Help).action_for(&key).or_else(|| {
+                keymap
+                    .table(Scope::Global)
+                    .action_for(&key)
+                    .filter(|a| matches!(a, Action::Quit | Action::Suspend))
+            })
+        } else {
+            keymap
+                .table(self.active.scope())
+                .action_for(&key)
+                .or_else(|| keymap.table(Scope::Global).action_for(&key))
+        };
+        if let Some(action) = action {
+            self.perform(action);
+        }
+    }
+
+    pub fn perform(&mut self, action: Action) {
+        self.dirty = true;
+        if let Some(scroll) = self.help_scroll.as_mut() {
+            match action {
+                Action::Close | Action::Help => self.help_scroll = None,
+                Action::Down => *scroll = scroll.saturating_add(1).min(self.help_lines),
+                Action::Up => *scroll = scroll.saturating_sub(1),
+                Action::PageDown => *scroll = scroll.saturating_add(10).min(self.help_lines),
+                Action::PageUp => *scroll = scroll.saturating_sub(10),
+                Action::Top => *scroll = 0,
+                Action::Bottom => *scroll = self.help_lines,
+                Action::Quit => self.should_quit = true,
+                Action::Suspend => self.suspend_requested = true,
+                _ => {}
+            }
+            return;
+        }
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Suspend => self.suspend_requested = true,
+            Action::Help => self.help_scroll = Some(0),
+            Action::Close => {}
+            Action::NextTab => self.active = self.active.next(),
+            Action::PrevTab => self.active = self.active.prev(),
+            Action::ShowServer
+            | Action::ShowPlugins
+            | Action::ShowLogs
+            | Action::ShowConfig
+            | Action::ShowInvites => {
+                if let Some(tab) = TabId::for_action(action) {
+                    self.active = tab;
+                }
+            }
+            Action::Refresh => {
+                if self.active == TabId::Server {
+                    self.refresh_overview();
+                }
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if self.active == TabId::Server {
+                    self.server.scroll(action);
+                }
+            }
+        }
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) {
+        self.pending = self.pending.saturating_sub(1);
+        match msg {
+            Msg::Overview {
+                generation,
+                overview,
+                fetched_at_ms,
+            } => self.take_overview(generation, *overview, fetched_at_ms),
+        }
+    }
+
+    fn view_context(&self) -> ViewContext<'_> {
+        ViewContext {
+            theme: &self.launch.theme,
+            now_ms: self.launch.clock.now_ms(),
+            mm_home: self.launch.mm_home.as_ref(),
+        }
+    }
+
+    /// Starts loading the Server tab's data unless a load is already running.
+    fn refresh_overview(&mut self) {
+        let Some(client) = self.launch.client.clone() else {
+            return;
+        };
+        if self.server.is_loading() {
+            return;
+        }
+        let generation = self.server.begin_load();
+        let home = self.launch.mm_home.clone();
+        let clock = self.launch.clock;
+        let tx = self.tx.clone();
+        self.pending += 1;
+        self.dirty = true;
+        tokio::spawn(async move {
+            let overview = Overview::collect(&client, home.as_ref()).await;
+            // The receiver is gone only when the app has quit; nothing is left to tell.
+            let _ = tx.send(Msg::Overview {
+                generation,
+                overview: Box::new(overview),
+                fetched_at_ms: clock.now_ms(),
+            });
+        });
+    }
+
+    fn take_overview(&mut self, generation: u64, overview: Overview, fetched_at_ms: i64) {
+        let ctx = ViewContext {
+            theme: &self.launch.theme,
+            now_ms: self.launch.clock.now_ms(),
+            mm_home: self.launch.mm_home.as_ref(),
+        };
+        let headline = overview.headline_error().cloned();
+        let ping_ok = overview.ping.loaded().is_some();
+        let user = overview.me.loaded().map(|u| u.username.clone());
+        let version = overview
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| {
+                overview
+                    .config
+                    .loaded()
+                    .and_then(|c| c.version())
+                    .map(str::to_string)
+            });
+        let local = overview.local_mode;
+        if !self
+            .server
+            .finish_load(generation, overview, fetched_at_ms, &ctx)
+        {
+            return;
+        }
+        self.dirty = true;
+        self.status.user = user.or_else(|| local.then(|| "local mode".to_string()));
+        self.status.version = version;
+        self.status.connection = match &headline {
+            Some(err) if err.needs_login() => Connection::LoginNeeded,
+            Some(err) if err.is_unreachable() && !ping_ok => Connection::Unreachable,
+            Some(_) => Connection::Degraded,
+            None => Connection::Connected,
+        };
+        self.status.message = match &headline {
+            Some(err) => Message::Error(err.to_string()),
+            None => Message::Info(format!("refreshed {}", timefmt::utc_clock(fetched_at_ms))),
+        };
+        // An expired session will not heal by retrying: wait for the user.
+        let wait = match &headline {
+            Some(err) if err.needs_login() => None,
+            Some(err) => Some(err.retry_after().unwrap_or(self.launch.refresh_every)),
+            None => Some(self.launch.refresh_every),
+        };
+        self.next_refresh = wait.map(|w| Instant::now() + w);
+    }
+
+    pub fn draw(&mut self, frame: &mut Frame) {
+        let area = frame.area();
+        let [tabs, body, footer_area, status_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let theme = &self.launch.theme;
+        let buf = frame.buffer_mut();
+        buf.set_style(area, theme.base);
+        tab_bar::render(self.active, tabs, buf, theme);
+        self.draw_body(body, buf);
+        let keymap = &self.launch.keymap;
+        let theme = &self.launch.theme;
+        if self.help_scroll.is_some() {
+            footer::render(&[keymap.table(Scope::Help)], footer_area, buf, theme);
+        } else {
+            footer::render(
+                &[
+                    keymap.table(self.active.scope()),
+                    keymap.table(Scope::Global),
+                ],
+                footer_area,
+                buf,
+                theme,
+            );
+        }
+        status_bar::render(&self.status, status_area, buf, theme);
+        if let Some(scroll) = self.help_scroll {
+            let lines = help::lines(keymap, self.active.scope(), theme);
+            let overlay = Rect {
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            let total = help::render(lines, overlay, buf, scroll, theme);
+            self.help_lines =
+                total.saturating_sub(help::area_for(overlay).height.saturating_sub(2));
+        }
+    }
+
+    fn draw_body(&mut self, area: Rect, buf: &mut ratatui::buffer::Buffer) {
+        let theme = &self.launch.theme;
+        match self.active {
+            TabId::Server => self.server.render(area, buf, theme),
+            other => placeholder::render(other, area, buf, theme),
+        }
+    }
+}

@@ -1,0 +1,595 @@
+//! Keys: the actions, one key table per scope with a description for every binding, and the
+//! user's `keymap.toml` that overrides them.
+//!
+//! The same tables drive dispatch, the footer hints and the `?` help, so help never drifts
+//! from the real keys.
+//!
+//! ```toml
+//! # ~/.config/mmops/keymap.toml: only the actions you want to move
+//! [global]
+//! quit = ["q", "ctrl-q"]
+//! [server]
+//! refresh = ["r", "f5"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Suspend,
+    NextTab,
+    PrevTab,
+    ShowServer,
+    ShowPlugins,
+    ShowLogs,
+    ShowConfig,
+    ShowInvites,
+    Help,
+    Close,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+impl Action {
+    /// The name used in keymap.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Suspend => "suspend",
+            Action::NextTab => "next_tab",
+            Action::PrevTab => "prev_tab",
+            Action::ShowServer => "tab_server",
+            Action::ShowPlugins => "tab_plugins",
+            Action::ShowLogs => "tab_logs",
+            Action::ShowConfig => "tab_config",
+            Action::ShowInvites => "tab_invites",
+            Action::Help => "help",
+            Action::Close => "close",
+            Action::Refresh => "refresh",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+        }
+    }
+}
+
+/// A key with its modifiers, as written in keymap.toml: `q`, `G`, `ctrl-c`, `alt-x`, `f5`,
+/// `tab`, `shift-tab`, `enter`, `esc`, `up`, `pagedown`, `space`...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyCombo {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeyCombo {
+    pub const fn new(code: KeyCode, mods: KeyModifiers) -> Self {
+        Self { code, mods }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("an empty key".to_string());
+        }
+        // A single character is the key itself, even `-`.
+        let mut parts: Vec<&str> = if text.chars().count() == 1 {
+            vec![text]
+        } else {
+            text.split('-').collect()
+        };
+        // `ctrl--` means Ctrl and the minus key.
+        if parts.len() >= 2 && parts[parts.len() - 1].is_empty() {
+            parts.pop();
+            if let Some(last) = parts.last_mut() {
+                *last = "-";
+            }
+        }
+        let Some((key, modifiers)) = parts.split_last() else {
+            return Err(format!("'{text}' is not a key"));
+        };
+        let mut mods = KeyModifiers::NONE;
+        for m in modifiers {
+            mods |= match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => KeyModifiers::CONTROL,
+                "alt" | "meta" => KeyModifiers::ALT,
+                "shift" => KeyModifiers::SHIFT,
+                other => return Err(format!("unknown modifier '{other}' in '{text}'")),
+            };
+        }
+        let lower = key.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "tab" if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            f if f.len() >= 2
+                && f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            _ if key.chars().count() == 1 => {
+                let mut c = key.chars().next().unwrap_or(' ');
+                if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
+                    c = c.to_ascii_uppercase();
+                    mods.remove(KeyModifiers::SHIFT);
+                }
+                if mods.contains(KeyModifiers::CONTROL) {
+                    c = c.to_ascii_lowercase();
+                }
+                KeyCode::Char(c)
+            }
+            _ => return Err(format!("unknown key '{key}' in '{text}'")),
+        };
+        Ok(Self { code, mods })
+    }
+
+    /// Whether a terminal key event is this combo. Shift is folded into the character for
+    /// letters and symbols, so `G` and `?` match however the terminal reports them.
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        let mut mods =
+            event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match event.code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        code == self.code && mods == self.mods
+    }
+
+    /// The key event this combo stands for (used by tests and the screenshot tool).
+    pub fn to_event(self) -> KeyEvent {
+        KeyEvent::new(self.code, self.mods)
+    }
+}
+
+impl fmt::Display for KeyCombo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// Where a table applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Help,
+    Server,
+    Plugins,
+    Logs,
+    Config,
+    Invites,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 7] = [
+        Scope::Global,
+        Scope::Help,
+        Scope::Server,
+        Scope::Plugins,
+        Scope::Logs,
+        Scope::Config,
+        Scope::Invites,
+    ];
+
+    /// The table name in keymap.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Help => "help",
+            Scope::Server => "server",
+            Scope::Plugins => "plugins",
+            Scope::Logs => "logs",
+            Scope::Config => "config",
+            Scope::Invites => "invites",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::Help => "Help",
+            Scope::Server => "Server tab",
+            Scope::Plugins => "Plugins tab",
+            Scope::Logs => "Logs tab",
+            Scope::Config => "Config tab",
+            Scope::Invites => "Invites tab",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: Vec<KeyCombo>,
+    pub description: &'static str,
+    /// The short label in the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyTable {
+    pub bindings: Vec<Binding>,
+}
+
+impl KeyTable {
+    pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+            .map(|b| b.action)
+    }
+
+    pub fn keys_for(&self, action: Action) -> &[KeyCombo] {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action)
+            .map(|b| b.keys.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+/// Builds a table from `(action, keys, description, hint)` rows. Keys are written as in
+/// keymap.toml; the defaults are known good, a bad one is a programming error caught by tests.
+fn table(rows: &[(Action, &[&str], &'static str, Option<&'static str>)]) -> KeyTable {
+    KeyTable {
+        bindings: rows
+            .iter()
+            .map(|(action, keys, description, hint)| Binding {
+                action: *action,
+                keys: keys
+                    .iter()
+                    .filter_map(|k| KeyCombo::parse(k).ok())
+                    .collect(),
+                description,
+                hint: *hint,
+            })
+            .collect(),
+    }
+}
+
+const SCROLL_ROWS: &[(Action, &[&str], &str, Option<&str>)] = &[
+    (Action::Down, &["j", "down"], "Scroll down", None),
+    (Action::Up, &["k", "up"], "Scroll up", None),
+    (Action::PageDown, &["ctrl-d", "pagedown"], "Page down", None),
+    (Action::PageUp, &["ctrl-u", "pageup"], "Page up", None),
+    (Action::Top, &["g", "home"], "Go to the top", None),
+    (Action::Bottom, &["G", "end"], "Go to the bottom", None),
+];
+
+fn default_table(scope: Scope) -> KeyTable {
+    match scope {
+        Scope::Global => table(&[
+            (Action::Quit, &["q", "ctrl-c"], "Quit mmops", Some("quit")),
+            (
+                Action::Help,
+                &["?", "f1"],
+                "Show or hide this help",
+                Some("help"),
+            ),
+            (Action::NextTab, &["tab"], "Next tab", None),
+            (Action::PrevTab, &["shift-tab"], "Previous tab", None),
+            (Action::ShowServer, &["1"], "Server tab", None),
+            (Action::ShowPlugins, &["2"], "Plugins tab", None),
+            (Action::ShowLogs, &["3"], "Logs tab", None),
+            (Action::ShowConfig, &["4"], "Config tab", None),
+            (Action::ShowInvites, &["5"], "Invites tab", None),
+            (
+                Action::Suspend,
+                &["ctrl-z"],
+                "Suspend to the shell (fg to come back)",
+                None,
+            ),
+        ]),
+        Scope::Help => {
+            let mut t = table(&[(
+                Action::Close,
+                &["esc", "?", "q", "f1"],
+                "Close the help",
+                Some("close"),
+            )]);
+            t.bindings.extend(table(SCROLL_ROWS).bindings);
+            t
+        }
+        Scope::Server => {
+            let mut t = table(&[(
+                Action::Refresh,
+                &["r", "f5"],
+                "Refresh now",
+                Some("refresh"),
+            )]);
+            let mut scroll = table(SCROLL_ROWS);
+            if let Some(first) = scroll.bindings.first_mut() {
+                first.hint = Some("scroll");
+            }
+            t.bindings.extend(scroll.bindings);
+            t
+        }
+        Scope::Plugins | Scope::Logs | Scope::Config | Scope::Invites => KeyTable::default(),
+    }
+}
+
+/// All key tables, defaults with the user's overrides applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    tables: BTreeMap<Scope, KeyTable>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self {
+            tables: Scope::ALL.iter().map(|s| (*s, default_table(*s))).collect(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("keymap {origin}: {detail}")]
+pub struct KeymapError {
+    pub origin: String,
+    pub detail: String,
+}
+
+impl Keymap {
+    pub fn table(&self, scope: Scope) -> &KeyTable {
+        static EMPTY: KeyTable = KeyTable {
+            bindings: Vec::new(),
+        };
+        self.tables.get(&scope).unwrap_or(&EMPTY)
+    }
+
+    /// Defaults overridden by `path` when it exists.
+    pub fn load(path: &Path) -> Result<Self, KeymapError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::default().with_overrides(&text, &path.display().to_string()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(err) => Err(KeymapError {
+                origin: path.display().to_string(),
+                detail: err.to_string(),
+            }),
+        }
+    }
+
+    pub fn with_overrides(mut self, text: &str, origin: &str) -> Result<Self, KeymapError> {
+        let fail = |detail: String| KeymapError {
+            origin: origin.to_string(),
+            detail,
+        };
+        let file: BTreeMap<String, BTreeMap<String, Vec<String>>> =
+            toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+        for (scope_name, actions) in file {
+            let scope = Scope::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == scope_name)
+                .ok_or_else(|| fail(format!("unknown table [{scope_name}]")))?;
+            let table = self.tables.entry(scope).or_default();
+            for (action_name, keys) in actions {
+                let binding = table
+                    .bindings
+                    .iter_mut()
+                    .find(|b| b.action.name() == action_name)
+                    .ok_or_else(|| fail(format!("[{scope_name}] has no action '{action_name}'")))?;
+                binding.keys = keys
+                    .iter()
+                    .map(|k| {
+                        KeyCombo::parse(k)
+                            .map_err(|e| fail(format!("[{scope_name}] {action_name}: {e}")))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// Every action with its keys and description, for the documentation and the help.
+    pub fn describe(&self) -> Vec<(Scope, &Binding)> {
+        Scope::ALL
+            .iter()
+            .flat_map(|s| self.table(*s).bindings.iter().map(move |b| (*s, b)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn parses_keys() {
+        assert_eq!(
+            KeyCombo::parse("q").unwrap(),
+            KeyCombo::new(KeyCode::Char('q'), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeyCombo::parse("ctrl-c").unwrap(),
+            KeyCombo::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        );
+        assert_eq!(
+            KeyCombo::parse("shift-tab").unwrap(),
+            KeyCombo::new(KeyCode::BackTab, KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeyCombo::parse("F5").unwrap(),
+            KeyCombo::new(KeyCode::F(5), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeyCombo::parse("shift-g").unwrap(),
+            KeyCombo::new(KeyCode::Char('G'), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeyCombo::parse("-").unwrap(),
+            KeyCombo::new(KeyCode::Char('-'), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeyCombo::parse("alt--").unwrap(),
+            KeyCombo::new(KeyCode::Char('-'), KeyModifiers::ALT)
+        );
+        assert!(KeyCombo::parse("hyper-x").is_err());
+        assert!(KeyCombo::parse("f99").is_err());
+        assert!(KeyCombo::parse("").is_err());
+    }
+
+    #[test]
+    fn matching_folds_shift_into_characters() {
+        let big_g = KeyCombo::parse("G").unwrap();
+        assert!(big_g.matches(&ev(KeyCode::Char('G'), KeyModifiers::SHIFT)));
+        assert!(big_g.matches(&ev(KeyCode::Char('G'), KeyModifiers::NONE)));
+        let question = KeyCombo::parse("?").unwrap();
+        assert!(question.matches(&ev(KeyCode::Char('?'), KeyModifiers::SHIFT)));
+        let ctrl_c = KeyCombo::parse("ctrl-c").unwrap();
+        assert!(ctrl_c.matches(&ev(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+        assert!(!ctrl_c.matches(&ev(KeyCode::Char('c'), KeyModifiers::NONE)));
+        let back = KeyCombo::parse("shift-tab").unwrap();
+        assert!(back.matches(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    }
+
+    #[test]
+    fn defaults_parse_completely() {
+        let keymap = Keymap::default();
+        for (scope, binding) in keymap.describe() {
+            assert!(
+                !binding.keys.is_empty(),
+                "{:?} {:?} lost its keys",
+                scope,
+                binding.action
+            );
+        }
+        let global = keymap.table(Scope::Global);
+        assert_eq!(
+            global.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            global.action_for(&ev(KeyCode::Char('3'), KeyModifiers::NONE)),
+            Some(Action::ShowLogs)
+        );
+    }
+
+    #[test]
+    fn user_overrides_replace_keys() {
+        let keymap = Keymap::default()
+            .with_overrides(
+                "[global]\nquit = [\"ctrl-q\"]\n[server]\nrefresh = [\"R\"]\n",
+                "test",
+            )
+            .unwrap();
+        let global = keymap.table(Scope::Global);
+        assert_eq!(
+            global.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            global.action_for(&ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap
+                .table(Scope::Server)
+                .action_for(&ev(KeyCode::Char('R'), KeyModifiers::SHIFT)),
+            Some(Action::Refresh)
+        );
+    }
+
+    #[test]
+    fn bad_overrides_say_what_is_wrong() {
+        let err = Keymap::default()
+            .with_overrides("[nowhere]\nquit=[\"q\"]\n", "k.toml")
+            .unwrap_err();
+        assert!(err.to_string().contains("[nowhere]"), "{err}");
+        let err = Keymap::default()
+            .with_overrides("[global]\nfly=[\"q\"]\n", "k.toml")
+            .unwrap_err();
+        assert!(err.to_string().contains("fly"), "{err}");
+        let err = Keymap::default()
+            .with_overrides("[global]\nquit=[\"hyper-q\"]\n", "k.toml")
+            .unwrap_err();
+        assert!(err.to_string().contains("hyper"), "{err}");
+    }
+
+    #[test]
+    fn display_is_readable() {
+        assert_eq!(KeyCombo::parse("ctrl-d").unwrap().to_string(), "Ctrl-D");
+        assert_eq!(KeyCombo::parse("pagedown").unwrap().to_string(), "PgDn");
+        assert_eq!(
+            KeyCombo::parse("shift-tab").unwrap().to_string(),
+            "Shift-Tab"
+        );
+    }
+}

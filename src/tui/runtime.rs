@@ -1,0 +1,92 @@
+//! The event loop: one `select!` over terminal events, worker results, timers and signals.
+//!
+//! Rendering is coalesced: events only mark the app dirty, and a frame is drawn at most once
+//! per frame interval. With nothing happening, the loop sleeps until the next timer the app
+//! asks for, so an idle console uses no CPU.
+
+use std::time::Duration;
+
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::app::{App, Launch};
+use super::terminal::Tui;
+
+/// Why the console stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    User,
+    Terminated,
+    HangUp,
+    InputClosed,
+}
+
+pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(frame_rate.clamp(1, 240)));
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    let mut tui = Tui::enter()?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut app = App::new(launch, tx);
+    tui.draw(&mut app)?;
+    app.mark_drawn();
+    let mut last_frame = Instant::now();
+    app.start();
+    let mut events = EventStream::new();
+
+    let exit = loop {
+        if app.should_quit() {
+            break Exit::User;
+        }
+        let frame_due = app.is_dirty().then_some(last_frame + frame_interval);
+        let deadline = [frame_due, app.next_deadline()].into_iter().flatten().min();
+        let wake = async {
+            match deadline {
+                Some(at) => sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => app.on_event(event),
+                Some(Err(err)) => {
+                    tracing::error!("terminal input failed: {err}");
+                    break Exit::InputClosed;
+                }
+                None => break Exit::InputClosed,
+            },
+            Some(msg) = rx.recv() => {
+                app.on_msg(msg);
+                while let Ok(more) = rx.try_recv() {
+                    app.on_msg(more);
+                }
+            }
+            () = wake => app.on_timer(Instant::now()),
+            _ = sigterm.recv() => break Exit::Terminated,
+            _ = sigint.recv() => break Exit::Terminated,
+            _ = sighup.recv() => break Exit::HangUp,
+        }
+        if app.take_suspend_request() {
+            tui.suspend()?;
+            app.mark_dirty();
+            last_frame = Instant::now() - frame_interval;
+        }
+        let now = Instant::now();
+        if app.is_dirty() && now >= last_frame + frame_interval {
+            if let Err(err) = tui.draw(&mut app) {
+                // The terminal went away (an SSH drop): nothing left to draw on.
+                tracing::warn!("drawing failed: {err}");
+                break Exit::HangUp;
+            }
+            app.mark_drawn();
+            last_frame = now;
+        }
+    };
+    drop(tui);
+    Ok(exit)
+}

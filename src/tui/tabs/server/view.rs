@@ -1,0 +1,586 @@
+//! The Server tab's panels, built once from an [`Overview`] when it arrives (never in `draw`).
+
+use ratatui::text::{Line, Span};
+
+use crate::host::{HomeOrigin, MmHome};
+use crate::mm::models::{ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats};
+use crate::overview::{ClusterDrift, Overview, Section};
+use crate::text::one_line;
+use crate::timefmt::{self, DAY_MS};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::panels::{Panel, Placement};
+
+const LABEL_WIDTH: usize = 15;
+/// Width at which long messages wrap inside a panel (fits a half-screen panel at 100 columns).
+const WRAP_WIDTH: usize = 44;
+/// Licences expiring within this many days get a warning.
+const LICENCE_WARNING_DAYS: i64 = 30;
+
+pub struct ViewContext<'a> {
+    pub theme: &'a Theme,
+    pub now_ms: i64,
+    pub mm_home: Option<&'a MmHome>,
+}
+
+struct Lines<'a> {
+    theme: &'a Theme,
+    lines: Vec<Line<'static>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(theme: &'a Theme) -> Self {
+        Self {
+            theme,
+            lines: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, label: &str, value: Vec<Span<'static>>) {
+        let mut spans = vec![Span::styled(
+            format!("{label:<LABEL_WIDTH$}"),
+            self.theme.label,
+        )];
+        spans.extend(value);
+        self.lines.push(Line::from(spans));
+    }
+
+    fn text(&self, text: &str) -> Span<'static> {
+        Span::styled(flat(text, 120), self.theme.value)
+    }
+
+    fn muted(&self, text: &str) -> Span<'static> {
+        Span::styled(flat(text, 120), self.theme.muted)
+    }
+
+    fn good(&self, text: &str) -> Span<'static> {
+        Span::styled(format!("✓ {}", one_line(text, 100)), self.theme.ok)
+    }
+
+    fn warn(&self, text: &str) -> Span<'static> {
+        Span::styled(format!("⚠ {}", one_line(text, 100)), self.theme.warn)
+    }
+
+    fn bad(&self, text: &str) -> Span<'static> {
+        Span::styled(format!("✗ {}", one_line(text, 100)), self.theme.error)
+    }
+
+    /// A message that may be long, wrapped over several lines below an optional label.
+    fn wrapped(&mut self, label: &str, marker: &str, text: &str, style: ratatui::style::Style) {
+        let text = one_line(text, 600);
+        for (i, chunk) in wrap(&format!("{marker} {text}"), WRAP_WIDTH)
+            .into_iter()
+            .enumerate()
+        {
+            let label = if i == 0 { label } else { "" };
+            self.row(label, vec![Span::styled(chunk, style)]);
+        }
+    }
+
+    /// Explains a section that did not load. Returns false when the section is loaded.
+    fn problem<T>(&mut self, section: &Section<T>) -> bool {
+        match section {
+            Section::Loaded(_) => return false,
+            Section::Denied {
+                permission: Some(p),
+            } => {
+                let msg = format!("needs the '{p}' permission");
+                self.wrapped("", "⊘", &msg, self.theme.warn)
+            }
+            Section::Denied { permission: None } => {
+                self.wrapped("", "⊘", "this token may not read it", self.theme.warn)
+            }
+            Section::Unavailable(reason) => self.wrapped("", "—", reason, self.theme.muted),
+            Section::Failed(err) => self.wrapped("", "✗", &err.to_string(), self.theme.error),
+        }
+        true
+    }
+}
+
+/// Untrusted text on one line, keeping the leading spaces that separate it from a neighbour.
+fn flat(text: &str, max_chars: usize) -> String {
+    let body = text.trim_start();
+    let lead = &text[..text.len() - body.len()];
+    format!("{lead}{}", one_line(body, max_chars))
+}
+
+/// Greedy word wrap; words longer than the width are cut.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let word_len = word.chars().count();
+        let line_len = line.chars().count();
+        if line_len > 0 && line_len + 1 + word_len > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if word_len > width {
+            let mut chars = word.chars().peekable();
+            while chars.peek().is_some() {
+                let piece: String = chars.by_ref().take(width).collect();
+                if chars.peek().is_some() {
+                    out.push(piece);
+                } else {
+                    line = piece;
+                }
+            }
+            continue;
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// The panels while nothing has loaded yet.
+pub fn loading_panels(ctx: &ViewContext, server: &str) -> Vec<Panel> {
+    let mut panel = Panel::new("Server", Placement::Full);
+    panel.lines.push(Line::from(Span::styled(
+        format!("Loading server facts from {}…", one_line(server, 80)),
+        ctx.theme.muted,
+    )));
+    vec![panel]
+}
+
+/// The panels when there is no server to talk to.
+pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
+    let mut panel = Panel::new("No server", Placement::Full);
+    for text in [
+        "mmops has no server to talk to.",
+        "",
+        "Give one with --url https://chat.example.com and a token (--token-file or MMOPS_TOKEN),",
+        "run `mmops login --url ...`, use --local on the server's host, or add a profile to",
+        "~/.config/mmops/config.toml. `mmops demo` opens this console on a simulated server.",
+    ] {
+        panel
+            .lines
+            .push(Line::from(Span::styled(text, ctx.theme.base)));
+    }
+    vec![panel]
+}
+
+pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
+    let mut panels = vec![
+        server_panel(ctx, overview),
+        health_panel(ctx, overview),
+        licence_panel(ctx, overview),
+        stats_panel(ctx, overview),
+    ];
+    panels.push(cluster_panel(ctx, overview));
+    if let Some(panel) = host_panel(ctx, overview) {
+        panels.push(panel);
+    }
+    panels
+}
+
+fn server_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
+    let mut out = Lines::new(ctx.theme);
+    if !out.problem(&overview.config)
+        && let Some(config) = overview.config.loaded()
+    {
+        server_rows(&mut out, ctx, config, overview);
+    }
+    Panel {
+        title: "Server".into(),
+        lines: out.lines,
+        placement: Placement::Left,
+    }
+}
+
+fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overview: &Overview) {
+    if let Some(name) = config.site_name() {
+        out.row("Site", vec![out.text(name)]);
+    }
+    if let Some(url) = config.site_url() {
+        out.row("Site URL", vec![out.text(url)]);
+    }
+    let version = config
+        .version()
+        .map(str::to_string)
+        .or_else(|| overview.version.as_ref().map(ToString::to_string));
+    let mut value = vec![out.text(version.as_deref().unwrap_or("unknown"))];
+    if let Some(build) = config.build_number() {
+        value.push(out.muted(&format!("  build {build}")));
+    }
+    out.row("Version", value);
+    let edition = match (
+        config.enterprise_ready(),
+        overview.license.loaded().map(ClientLicense::is_licensed),
+    ) {
+        (Some(true), Some(true)) => "Enterprise Edition, licensed",
+        (Some(true), _) => "Enterprise Edition, no licence",
+        (Some(false), _) => "Team Edition",
+        (None, _) => "unknown",
+    };
+    out.row("Edition", vec![out.text(edition)]);
+    if let Some(date) = config.build_date() {
+        out.row("Build date", vec![out.text(date)]);
+    }
+    if let Some(hash) = config.build_hash() {
+        out.row("Build hash", vec![out.text(hash)]);
+    }
+    if let Some(id) = config.server_id() {
+        out.row("Server ID", vec![out.text(id)]);
+    }
+    if let Some(driver) = config.sql_driver() {
+        out.row("Database", vec![out.text(driver)]);
+    }
+    match overview.schema_version() {
+        Some((version, Some(name))) => out.row(
+            "DB schema",
+            vec![
+                out.text(&version.to_string()),
+                out.muted(&format!("  {name}")),
+            ],
+        ),
+        Some((version, None)) => out.row("DB schema", vec![out.text(&version.to_string())]),
+        None => match &overview.schema {
+            Section::Denied { permission } => out.row(
+                "DB schema",
+                vec![out.warn(&format!(
+                    "needs '{}'",
+                    permission.as_deref().unwrap_or("sysconsole_read_*")
+                ))],
+            ),
+            _ => out.row("DB schema", vec![out.muted("unknown")]),
+        },
+    }
+    match config.installation_date_ms() {
+        Some(ms) => out.row(
+            "Installed",
+            vec![
+                out.text(&timefmt::utc_date(ms)),
+                out.muted(&format!("  {}", timefmt::relative_days(ctx.now_ms, ms))),
+            ],
+        ),
+        None if !config.is_full() => out.row("Installed", vec![out.muted("hidden: not logged in")]),
+        None => out.row("Installed", vec![out.muted("unknown")]),
+    }
+}
+
+fn health_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
+    let mut out = Lines::new(ctx.theme);
+    if !out.problem(&overview.ping)
+        && let Some(ping) = overview.ping.loaded()
+    {
+        health_rows(&mut out, ping);
+    }
+    if let Some(config) = overview.config.loaded()
+        && let Some(enabled) = config.file_logging()
+    {
+        let level = config.file_level().unwrap_or("?");
+        let value = if enabled {
+            out.text(&format!("on, level {level}"))
+        } else {
+            out.warn("off: no mattermost.log is written")
+        };
+        out.row("File logging", vec![value]);
+    }
+    Panel {
+        title: "Health".into(),
+        lines: out.lines,
+        placement: Placement::Right,
+    }
+}
+
+fn health_rows(out: &mut Lines, ping: &Ping) {
+    let status = if ping.is_healthy() {
+        out.good("OK")
+    } else {
+        out.bad(&ping.status)
+    };
+    out.row("Server", vec![status]);
+    let check = |out: &Lines, value: &Option<String>| match value.as_deref() {
+        Some(v) if v.eq_ignore_ascii_case("ok") => out.good("OK"),
+        Some(v) => out.bad(v),
+        None => out.muted("not reported"),
+    };
+    out.row("Database", vec![check(out, &ping.database_status)]);
+    out.row("File store", vec![check(out, &ping.filestore_status)]);
+    if let Some(backend) = &ping.active_search_backend {
+        out.row("Search", vec![out.text(backend)]);
+    }
+    match ping.root_status {
+        Some(true) => out.row("Process", vec![out.warn("runs as root")]),
+        Some(false) => out.row("Process", vec![out.good("not root")]),
+        None => {}
+    }
+}
+
+fn licence_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
+    let mut out = Lines::new(ctx.theme);
+    if !out.problem(&overview.license)
+        && let Some(licence) = overview.license.loaded()
+    {
+        licence_rows(&mut out, ctx, licence, overview.stats.loaded());
+    }
+    Panel {
+        title: "Licence".into(),
+        lines: out.lines,
+        placement: Placement::Left,
+    }
+}
+
+fn licence_rows(
+    out: &mut Lines,
+    ctx: &ViewContext,
+    licence: &ClientLicense,
+    stats: Option<&SiteStats>,
+) {
+    if !licence.is_licensed() {
+        out.row("Status", vec![out.text("not licensed")]);
+        return;
+    }
+    let mut status = vec![out.good("licensed")];
+    if licence.is_trial() {
+        status.push(out.warn(" trial"));
+    }
+    out.row("Status", status);
+    let sku = match (licence.sku_name(), licence.sku_short_name()) {
+        (Some(name), Some(short)) => format!("{name} ({short})"),
+        (Some(one), None) | (None, Some(one)) => one.to_string(),
+        (None, None) => "unknown".to_string(),
+    };
+    out.row("Plan", vec![out.text(&sku)]);
+    if let Some(company) = licence.company() {
+        out.row("Licensed to", vec![out.text(company)]);
+    }
+    if let Some(users) = licence.users() {
+        let mut value = vec![out.text(&format!("{} licensed", timefmt::count(users)))];
+        if let Some(active) = stats.and_then(|s| s.active_users) {
+            let span = if active > users {
+                out.warn(&format!(
+                    "  {} active: over the limit",
+                    timefmt::count(active)
+                ))
+            } else {
+                out.muted(&format!("  {} active", timefmt::count(active)))
+            };
+            value.push(span);
+        }
+        out.row("Users", value);
+    }
+    match licence.expires_at_ms() {
+        Some(expires) => {
+            let days = timefmt::days_between(ctx.now_ms, expires);
+            let date = timefmt::utc_date(expires);
+            let when = timefmt::relative_days(ctx.now_ms, expires);
+            let value = if expires <= ctx.now_ms {
+                vec![out.bad(&format!("{date}, expired {when}"))]
+            } else if days < LICENCE_WARNING_DAYS {
+                vec![out.warn(&format!("{date}, {when}: renew soon"))]
+            } else {
+                vec![out.text(&date), out.muted(&format!("  {when}"))]
+            };
+            out.row("Expires", value);
+        }
+        None => out.row("Expires", vec![out.muted("hidden: needs manage_system")]),
+    }
+    if let Some(starts) = licence.starts_at_ms()
+        && starts > ctx.now_ms + DAY_MS
+    {
+        out.row(
+            "Starts",
+            vec![out.warn(&format!("{} (not started)", timefmt::utc_date(starts)))],
+        );
+    }
+}
+
+fn stats_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
+    let mut out = Lines::new(ctx.theme);
+    if !out.problem(&overview.stats)
+        && let Some(stats) = overview.stats.loaded()
+    {
+        stats_rows(&mut out, stats);
+    }
+    Panel {
+        title: "Statistics".into(),
+        lines: out.lines,
+        placement: Placement::Right,
+    }
+}
+
+fn stats_rows(out: &mut Lines, stats: &SiteStats) {
+    let n = |v: Option<i64>| v.map(timefmt::count).unwrap_or_else(|| "n/a".to_string());
+    out.row(
+        "Active users",
+        vec![
+            out.text(&n(stats.active_users)),
+            out.muted(&format!("  {} inactive", n(stats.inactive_users))),
+        ],
+    );
+    out.row(
+        "Daily/monthly",
+        vec![out.text(&format!(
+            "{} / {}",
+            n(stats.daily_active_users),
+            n(stats.monthly_active_users)
+        ))],
+    );
+    out.row("Teams", vec![out.text(&n(stats.teams))]);
+    out.row(
+        "Channels",
+        vec![out.text(&format!(
+            "{} public · {} private",
+            n(stats.public_channels),
+            n(stats.private_channels)
+        ))],
+    );
+    out.row("Posts", vec![out.text(&n(stats.posts))]);
+    out.row(
+        "WebSockets",
+        vec![out.text(&n(stats.websocket_connections))],
+    );
+    out.row(
+        "DB connections",
+        vec![out.text(&format!(
+            "{} master · {} read",
+            n(stats.master_db_connections),
+            n(stats.read_db_connections)
+        ))],
+    );
+    if stats.daily_active_users.is_none() && stats.active_users.is_some() {
+        out.row(
+            "",
+            vec![out.muted("n/a: skipped above MaxUsersForStatistics")],
+        );
+    }
+}
+
+fn cluster_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
+    let mut out = Lines::new(ctx.theme);
+    if !out.problem(&overview.cluster)
+        && let Some(nodes) = overview.cluster.loaded()
+    {
+        cluster_rows(&mut out, nodes);
+    }
+    Panel {
+        title: "Cluster".into(),
+        lines: out.lines,
+        placement: Placement::Full,
+    }
+}
+
+fn cluster_rows(out: &mut Lines, nodes: &[ClusterNode]) {
+    if nodes.is_empty() {
+        out.lines.push(Line::from(
+            out.muted("Single node: clustering is off or not licensed."),
+        ));
+        return;
+    }
+    let drift = ClusterDrift::of(nodes);
+    let header = format!(
+        "{:<18} {:<20} {:<12} {:<8} {}",
+        "Node", "Version", "Config", "Schema", "Address"
+    );
+    out.lines
+        .push(Line::from(Span::styled(header, out.theme.label)));
+    for node in nodes {
+        let name = if node.hostname.is_empty() {
+            &node.id
+        } else {
+            &node.hostname
+        };
+        let flagged = |list: &[String]| list.iter().any(|h| h == name);
+        let cell = |text: String, width: usize, flag: bool| {
+            let text = format!("{:<width$} ", one_line(&text, width));
+            if flag {
+                Span::styled(text, out.theme.warn)
+            } else {
+                Span::styled(text, out.theme.value)
+            }
+        };
+        let hash: String = node.config_hash.chars().take(10).collect();
+        out.lines.push(Line::from(vec![
+            cell(name.clone(), 18, false),
+            cell(node.version.clone(), 20, flagged(&drift.version_outliers)),
+            cell(hash, 12, flagged(&drift.config_outliers)),
+            cell(
+                node.schema_version.clone(),
+                8,
+                flagged(&drift.schema_outliers),
+            ),
+            cell(node.ipaddress.clone(), 24, false),
+        ]));
+    }
+    if drift.is_clean() {
+        out.lines.push(Line::from(out.good(&format!(
+            "{} nodes agree on version, config and schema",
+            nodes.len()
+        ))));
+    }
+    for (what, list) in [
+        ("version", &drift.version_outliers),
+        ("config file", &drift.config_outliers),
+        ("schema", &drift.schema_outliers),
+    ] {
+        if !list.is_empty() {
+            let text = format!("{what} differs on {}", list.join(", "));
+            out.lines.push(Line::from(out.warn(&text)));
+        }
+    }
+}
+
+fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
+    let facts = overview.host.as_ref()?;
+    let home = ctx.mm_home?;
+    let mut out = Lines::new(ctx.theme);
+    out.row("OS", vec![out.text(&facts.os)]);
+    out.row("Architecture", vec![out.text(&facts.architecture)]);
+    out.row("Hostname", vec![out.text(&facts.hostname)]);
+    let origin = match home.origin {
+        HomeOrigin::AutoDetected => "auto-detected",
+        HomeOrigin::Flag => "--mm-home",
+        HomeOrigin::Profile => "profile",
+        HomeOrigin::Demo => "demo host dir",
+    };
+    out.row(
+        "Install dir",
+        vec![
+            out.text(&home.root.display().to_string()),
+            out.muted(&format!("  {origin}")),
+        ],
+    );
+    let config_path = facts.config_file.display().to_string();
+    if facts.config_readable {
+        out.row(
+            "Config file",
+            vec![out.text(&config_path), Span::raw(" "), out.good("readable")],
+        );
+    } else {
+        out.row("Config file", vec![out.text(&config_path)]);
+        let reason = facts
+            .config_error
+            .clone()
+            .unwrap_or_else(|| "not readable".to_string());
+        out.wrapped("", "✗", &reason, ctx.theme.error);
+    }
+    let logs = facts.logs_dir.display().to_string();
+    let state = if facts.logs_readable {
+        out.good("readable")
+    } else {
+        out.bad("not readable")
+    };
+    out.row("Log dir", vec![out.text(&logs), Span::raw(" "), state]);
+    Some(Panel {
+        title: "Host".into(),
+        lines: out.lines,
+        placement: Placement::Full,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_words_and_cuts_long_ones() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert!(wrap("", 4).is_empty());
+    }
+}

@@ -1,0 +1,106 @@
+//! The terminal: raw mode and the alternate screen on the way in, everything undone on the way
+//! out, whatever the way out is (normal exit, error, panic, Ctrl-C, SIGTERM, SIGHUP).
+//!
+//! Frames go through a 64 KiB `BufWriter` (one or two writes per frame instead of hundreds) and
+//! are wrapped in synchronized-update escapes so slow links never show half a frame.
+
+use std::io::{self, BufWriter, Stdout, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::app::App;
+
+pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+/// Whether the terminal is currently in the console's mode, so restoring is done once.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back the way the shell expects it. Safe to call any number of times and
+/// from a panic hook; errors are ignored because the terminal may already be gone (SIGHUP).
+pub fn restore_terminal() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = execute!(
+            out,
+            EndSynchronizedUpdate,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// Restores the terminal before the previous panic hook prints, so the message is readable.
+pub fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+    });
+}
+
+pub struct Tui {
+    terminal: Terminal<Backend>,
+}
+
+impl Tui {
+    pub fn enter() -> io::Result<Self> {
+        install_panic_hook();
+        enter_modes()?;
+        let backend = CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
+        let mut terminal = Terminal::new(backend)?;
+        terminal.clear()?;
+        Ok(Self { terminal })
+    }
+
+    pub fn draw(&mut self, app: &mut App) -> io::Result<()> {
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.terminal.draw(|frame| app.draw(frame))?;
+        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        self.terminal.backend_mut().flush()
+    }
+
+    /// Ctrl-Z: give the terminal back, stop the process, and take it again on `fg`.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore_terminal();
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        enter_modes()?;
+        self.terminal.clear()
+    }
+}
+
+fn enter_modes() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    if let Err(err) = execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    ) {
+        restore_terminal();
+        return Err(err);
+    }
+    Ok(())
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}

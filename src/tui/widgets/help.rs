@@ -1,0 +1,79 @@
+//! The `?` overlay: every key of every view, with its description, from the live key tables.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+
+use crate::tui::keys::{Keymap, Scope};
+use crate::tui::theme::Theme;
+
+/// The help text, one line per binding, grouped by where the keys apply.
+pub fn lines(keymap: &Keymap, first: Scope, theme: &Theme) -> Vec<Line<'static>> {
+    let mut order = vec![first, Scope::Global];
+    order.extend(
+        Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != first && *s != Scope::Global && *s != Scope::Help),
+    );
+    let mut out = Vec::new();
+    for scope in order {
+        let table = keymap.table(scope);
+        out.push(Line::from(Span::styled(
+            scope.title().to_string(),
+            theme.title,
+        )));
+        if table.bindings.is_empty() {
+            out.push(Line::from(Span::styled(
+                "  (no keys of its own yet)",
+                theme.muted,
+            )));
+        }
+        for binding in &table.bindings {
+            let keys = binding
+                .keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<18}"), theme.key),
+                Span::styled(binding.description.to_string(), theme.base),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out
+}
+
+/// The overlay's box inside `area`: most of the screen, leaving the chrome visible.
+pub fn area_for(area: Rect) -> Rect {
+    let width = area.width.saturating_sub(4).min(76).max(area.width.min(30));
+    let height = area.height.saturating_sub(2);
+    Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height)
+}
+
+/// Draws the overlay scrolled by `scroll` lines; returns the number of lines it holds.
+pub fn render(
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+    scroll: u16,
+    theme: &Theme,
+) -> u16 {
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let rect = area_for(area);
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.border_focus)
+        .title(Span::styled(" Keys (Esc to close) ", theme.title));
+    Paragraph::new(lines)
+        .style(theme.base)
+        .block(block)
+        .scroll((scroll, 0))
+        .render(rect, buf);
+    total
+}
