@@ -39,7 +39,7 @@ pub fn launch(
     Ok(Launch {
         server_label: connection
             .map(ConnectionSpec::display_name)
-            .unwrap_or_else(|| "no server".to_string()),
+            .unwrap_or_default(),
         insecure: connection.is_some_and(|c| c.insecure),
         client,
         mm_home,

@@ -991,6 +991,22 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
             respond(DemoError::new(status, id, message).into_response())
         }
         Fault::ExpireAfter(_) => respond(DemoError::session_expired().into_response()),
+        Fault::Unhealthy => respond(
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({
+                    "ActiveSearchBackend": "database",
+                    "AndroidLatestVersion": "",
+                    "AndroidMinVersion": "",
+                    "IosLatestVersion": "",
+                    "IosMinVersion": "",
+                    "status": "UNHEALTHY",
+                    "database_status": "UNHEALTHY",
+                    "filestore_status": "OK",
+                })),
+            )
+                .into_response(),
+        ),
         Fault::Html(code) => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::BAD_GATEWAY);
             let reason = status.canonical_reason().unwrap_or("Error");

@@ -17,6 +17,7 @@
 //! | `huge:MB` | answers 200 with a JSON body of MB megabytes |
 //! | `drip:MS` | sends the real body one byte every MS milliseconds |
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
+//! | `unhealthy` | answers 500 with an unhealthy ping body (database down), as the server does |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub enum Fault {
     Huge(usize),
     Drip(Duration),
     ExpireAfter(u64),
+    Unhealthy,
 }
 
 #[derive(Debug)]
@@ -48,6 +50,11 @@ impl FaultRule {
     /// Counts one request against this rule and returns how many came before it.
     pub fn hit(&self) -> u64 {
         self.hits.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Requests this rule has seen.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
     }
 }
 
@@ -118,6 +125,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         "huge" => Fault::Huge(number("megabytes")? as usize),
         "drip" => Fault::Drip(Duration::from_millis(number("milliseconds")?)),
         "401after" => Fault::ExpireAfter(number("a request count")?),
+        "unhealthy" => Fault::Unhealthy,
         other => return Err(format!("unknown fault '{other}'")),
     })
 }

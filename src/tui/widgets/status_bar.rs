@@ -25,7 +25,7 @@ pub enum Connection {
 impl Connection {
     fn label(self) -> &'static str {
         match self {
-            Connection::NotConfigured => "○ no server",
+            Connection::NotConfigured => "○ no server configured",
             Connection::Connecting => "◌ connecting",
             Connection::Connected => "● connected",
             Connection::Degraded => "◐ degraded",

@@ -11,8 +11,10 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::panels::{Panel, Placement};
 
 const LABEL_WIDTH: usize = 15;
-/// Width at which long messages wrap inside a panel (fits a half-screen panel at 100 columns).
-const WRAP_WIDTH: usize = 44;
+/// Widths at which long messages wrap: the inside of a half-width panel at 120 columns, and of
+/// a full-width panel at 80 columns.
+const HALF_WIDTH: usize = 56;
+const FULL_WIDTH: usize = 76;
 /// Licences expiring within this many days get a warning.
 const LICENCE_WARNING_DAYS: i64 = 30;
 
@@ -25,13 +27,27 @@ pub struct ViewContext<'a> {
 struct Lines<'a> {
     theme: &'a Theme,
     lines: Vec<Line<'static>>,
+    width: usize,
 }
 
 impl<'a> Lines<'a> {
-    fn new(theme: &'a Theme) -> Self {
+    fn new(theme: &'a Theme, placement: Placement) -> Self {
         Self {
             theme,
             lines: Vec::new(),
+            width: if placement == Placement::Full {
+                FULL_WIDTH
+            } else {
+                HALF_WIDTH
+            },
+        }
+    }
+
+    fn into_panel(self, title: &str, placement: Placement) -> Panel {
+        Panel {
+            title: title.to_string(),
+            lines: self.lines,
+            placement,
         }
     }
 
@@ -64,10 +80,17 @@ impl<'a> Lines<'a> {
         Span::styled(format!("✗ {}", one_line(text, 100)), self.theme.error)
     }
 
-    /// A message that may be long, wrapped over several lines below an optional label.
+    /// A message that may be long, wrapped over several lines: in the value column when it
+    /// has a label, across the whole panel when it has none.
     fn wrapped(&mut self, label: &str, marker: &str, text: &str, style: ratatui::style::Style) {
-        let text = one_line(text, 600);
-        for (i, chunk) in wrap(&format!("{marker} {text}"), WRAP_WIDTH)
+        let text = format!("{marker} {}", one_line(text, 600));
+        if label.is_empty() {
+            for chunk in wrap(&text, self.width) {
+                self.lines.push(Line::from(Span::styled(chunk, style)));
+            }
+            return;
+        }
+        for (i, chunk) in wrap(&text, self.width - LABEL_WIDTH)
             .into_iter()
             .enumerate()
         {
@@ -150,11 +173,14 @@ pub fn loading_panels(ctx: &ViewContext, server: &str) -> Vec<Panel> {
 pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
     let mut panel = Panel::new("No server", Placement::Full);
     for text in [
-        "mmops has no server to talk to.",
+        "mmops has no server to talk to. Give it one with:",
         "",
-        "Give one with --url https://chat.example.com and a token (--token-file or MMOPS_TOKEN),",
-        "run `mmops login --url ...`, use --local on the server's host, or add a profile to",
-        "~/.config/mmops/config.toml. `mmops demo` opens this console on a simulated server.",
+        "  --url https://chat.example.com, plus a token in --token-file or MMOPS_TOKEN",
+        "  mmops login --url https://chat.example.com  (stores a session)",
+        "  --local, on the server's host (local mode over its unix socket)",
+        "  a profile in ~/.config/mmops/config.toml, or mmctl's credentials",
+        "",
+        "`mmops demo` opens this console on a simulated server.",
     ] {
         panel
             .lines
@@ -164,31 +190,54 @@ pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
 }
 
 pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
+    if let Some(panel) = blocked_panel(ctx, overview) {
+        let mut panels = vec![panel];
+        panels.extend(host_panel(ctx, overview));
+        return panels;
+    }
     let mut panels = vec![
         server_panel(ctx, overview),
         health_panel(ctx, overview),
         licence_panel(ctx, overview),
         stats_panel(ctx, overview),
+        cluster_panel(ctx, overview),
     ];
-    panels.push(cluster_panel(ctx, overview));
-    if let Some(panel) = host_panel(ctx, overview) {
-        panels.push(panel);
-    }
+    panels.extend(host_panel(ctx, overview));
     panels
 }
 
+/// When the server cannot be reached or will not talk to us, one panel says so instead of every
+/// panel repeating the same error.
+fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
+    let err = overview.headline_error()?;
+    let (title, advice) = if err.needs_login() {
+        (
+            "Login needed",
+            "Run `mmops login`, or give a valid token; then press r.",
+        )
+    } else if err.is_unreachable() && overview.ping.loaded().is_none() {
+        (
+            "Server unreachable",
+            "mmops retries in the background; r retries now.",
+        )
+    } else {
+        return None;
+    };
+    let mut out = Lines::new(ctx.theme, Placement::Full);
+    out.wrapped("", "✗", &err.to_string(), ctx.theme.error);
+    out.lines.push(Line::raw(""));
+    out.lines.push(Line::from(out.muted(advice)));
+    Some(out.into_panel(title, Placement::Full))
+}
+
 fn server_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Left);
     if !out.problem(&overview.config)
         && let Some(config) = overview.config.loaded()
     {
         server_rows(&mut out, ctx, config, overview);
     }
-    Panel {
-        title: "Server".into(),
-        lines: out.lines,
-        placement: Placement::Left,
-    }
+    out.into_panel("Server", Placement::Left)
 }
 
 fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overview: &Overview) {
@@ -263,7 +312,7 @@ fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overvi
 }
 
 fn health_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Right);
     if !out.problem(&overview.ping)
         && let Some(ping) = overview.ping.loaded()
     {
@@ -280,11 +329,7 @@ fn health_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
         };
         out.row("File logging", vec![value]);
     }
-    Panel {
-        title: "Health".into(),
-        lines: out.lines,
-        placement: Placement::Right,
-    }
+    out.into_panel("Health", Placement::Right)
 }
 
 fn health_rows(out: &mut Lines, ping: &Ping) {
@@ -312,17 +357,13 @@ fn health_rows(out: &mut Lines, ping: &Ping) {
 }
 
 fn licence_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Left);
     if !out.problem(&overview.license)
         && let Some(licence) = overview.license.loaded()
     {
         licence_rows(&mut out, ctx, licence, overview.stats.loaded());
     }
-    Panel {
-        title: "Licence".into(),
-        lines: out.lines,
-        placement: Placement::Left,
-    }
+    out.into_panel("Licence", Placement::Left)
 }
 
 fn licence_rows(
@@ -391,17 +432,13 @@ fn licence_rows(
 }
 
 fn stats_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Right);
     if !out.problem(&overview.stats)
         && let Some(stats) = overview.stats.loaded()
     {
         stats_rows(&mut out, stats);
     }
-    Panel {
-        title: "Statistics".into(),
-        lines: out.lines,
-        placement: Placement::Right,
-    }
+    out.into_panel("Statistics", Placement::Right)
 }
 
 fn stats_rows(out: &mut Lines, stats: &SiteStats) {
@@ -452,17 +489,13 @@ fn stats_rows(out: &mut Lines, stats: &SiteStats) {
 }
 
 fn cluster_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Full);
     if !out.problem(&overview.cluster)
         && let Some(nodes) = overview.cluster.loaded()
     {
         cluster_rows(&mut out, nodes);
     }
-    Panel {
-        title: "Cluster".into(),
-        lines: out.lines,
-        placement: Placement::Full,
-    }
+    out.into_panel("Cluster", Placement::Full)
 }
 
 fn cluster_rows(out: &mut Lines, nodes: &[ClusterNode]) {
@@ -528,7 +561,7 @@ fn cluster_rows(out: &mut Lines, nodes: &[ClusterNode]) {
 fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     let facts = overview.host.as_ref()?;
     let home = ctx.mm_home?;
-    let mut out = Lines::new(ctx.theme);
+    let mut out = Lines::new(ctx.theme, Placement::Full);
     out.row("OS", vec![out.text(&facts.os)]);
     out.row("Architecture", vec![out.text(&facts.architecture)]);
     out.row("Hostname", vec![out.text(&facts.hostname)]);
@@ -566,11 +599,7 @@ fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
         out.bad("not readable")
     };
     out.row("Log dir", vec![out.text(&logs), Span::raw(" "), state]);
-    Some(Panel {
-        title: "Host".into(),
-        lines: out.lines,
-        placement: Placement::Full,
-    })
+    Some(out.into_panel("Host", Placement::Full))
 }
 
 #[cfg(test)]

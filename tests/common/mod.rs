@@ -1,0 +1,79 @@
+//! Helpers shared by the integration tests: a demo server at a fixed time, clients on it, and
+//! console launches that render deterministically.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use mmops::config::connection::normalize_url;
+use mmops::config::{ConnectionSpec, Target, TokenSource};
+use mmops::demo::{DemoOptions, DemoServer};
+use mmops::mm::{ClientOptions, MmClient, RetryPolicy};
+use mmops::secret::Secret;
+use mmops::tui::keys::Keymap;
+use mmops::tui::theme::Theme;
+use mmops::tui::{Clock, Launch};
+
+/// 2026-11-22 09:30:00 UTC: the demo's and the console's "now" in every test.
+pub const NOW_MS: i64 = 1_795_339_800_000;
+
+pub async fn demo() -> DemoServer {
+    demo_with(DemoOptions::default()).await
+}
+
+pub async fn demo_with(options: DemoOptions) -> DemoServer {
+    DemoServer::start(DemoOptions {
+        now_ms: Some(NOW_MS),
+        live_logs: false,
+        ..options
+    })
+    .await
+    .expect("demo server starts")
+}
+
+pub fn spec(server: &DemoServer, token: Option<&str>) -> ConnectionSpec {
+    ConnectionSpec {
+        target: Target::Remote {
+            url: normalize_url(&server.url).unwrap(),
+        },
+        token: token.map(Secret::new),
+        token_source: TokenSource::Demo,
+        insecure: false,
+        label: Some("DEMO".to_string()),
+    }
+}
+
+/// Fast failure settings so fault tests do not wait long.
+pub fn quick_options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(50),
+            max_retry_after: Duration::from_secs(2),
+        },
+    }
+}
+
+pub fn client(server: &DemoServer, token: Option<&str>) -> MmClient {
+    MmClient::new(&spec(server, token), quick_options()).unwrap()
+}
+
+pub fn admin(server: &DemoServer) -> MmClient {
+    client(server, Some(&server.token))
+}
+
+/// A console launch on `client` with the fixed clock and the default dark theme.
+pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
+    Launch {
+        client,
+        server_label: label.to_string(),
+        insecure: false,
+        mm_home: None,
+        theme: Theme::builtin("dark"),
+        keymap: Keymap::default(),
+        refresh_every: Duration::from_secs(3600),
+        clock: Clock::Fixed(NOW_MS),
+    }
+}

@@ -1,0 +1,176 @@
+//! The real App driven by key events, rendered into ratatui's TestBackend and compared with
+//! insta snapshots, at 80x24 and 120x40. The demo server and the clock are fixed, so every
+//! frame is reproducible.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use mmops::config::{ConnectionSpec, Target, TokenSource};
+use mmops::host::{HomeOrigin, MmHome};
+use mmops::mm::MmClient;
+use mmops::secret::Secret;
+use mmops::tui::Launch;
+use mmops::tui::tabs::TabId;
+use mmops::tui::testing::Harness;
+use mmops::tui::theme::Theme;
+use ratatui::style::Modifier;
+
+async fn settled(launch: Launch) -> Harness {
+    let mut harness = Harness::start(launch);
+    harness.settle().await;
+    harness
+}
+
+#[tokio::test]
+async fn server_tab() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    insta::assert_snapshot!("server_tab_80x24", h.render_text(80, 24));
+    insta::assert_snapshot!("server_tab_120x40", h.render_text(120, 40));
+}
+
+#[tokio::test]
+async fn server_tab_scrolls_with_keys() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.render_text(80, 24);
+    h.press(&["G"]).unwrap();
+    insta::assert_snapshot!("server_tab_bottom_80x24", h.render_text(80, 24));
+    h.press(&["g", "j", "j"]).unwrap();
+    let text = h.render_text(80, 24);
+    assert!(
+        text.lines().nth(1).unwrap().contains("Site URL"),
+        "two lines down:\n{text}"
+    );
+    h.press(&["ctrl-d"]).unwrap();
+    let paged = h.render_text(80, 24);
+    assert_ne!(paged, text);
+}
+
+#[tokio::test]
+async fn help_overlay() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.press(&["?"]).unwrap();
+    insta::assert_snapshot!("help_80x24", h.render_text(80, 24));
+    insta::assert_snapshot!("help_120x40", h.render_text(120, 40));
+    // Keys of the tab stay inert while the help is open; Esc closes it.
+    h.press(&["3"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Server);
+    h.press(&["esc"]).unwrap();
+    assert!(!h.render_text(80, 24).contains("Keys (Esc to close)"));
+}
+
+#[tokio::test]
+async fn tabs_switch_with_numbers_and_tab() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.press(&["3"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Logs);
+    insta::assert_snapshot!("logs_placeholder_80x24", h.render_text(80, 24));
+    h.press(&["tab"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Config);
+    h.press(&["shift-tab", "shift-tab", "shift-tab"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Server);
+    h.press(&["5", "tab"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Server, "Tab wraps around");
+    h.press(&["q"]).unwrap();
+    assert!(h.app.should_quit());
+}
+
+#[tokio::test]
+async fn refresh_reloads_in_the_background() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.press(&["r"]).unwrap();
+    assert_eq!(h.app.pending_jobs(), 1);
+    assert!(h.app.server_tab().is_loading());
+    h.settle().await;
+    assert!(!h.app.server_tab().is_loading());
+}
+
+#[tokio::test]
+async fn a_plain_user_sees_which_permissions_are_missing() {
+    let server = demo().await;
+    let mut h = settled(launch(
+        Some(client(&server, Some(&server.viewer_token))),
+        "DEMO",
+    ))
+    .await;
+    let text = h.render_text(120, 40);
+    insta::assert_snapshot!("server_tab_viewer_120x40", text);
+    assert!(text.contains("needs the 'get_analytics' permission"));
+    assert!(text.contains("needs the 'sysconsole_read_environment_high_availability'"));
+}
+
+#[tokio::test]
+async fn an_unreachable_server_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let spec = ConnectionSpec {
+        target: Target::Remote {
+            url: format!("http://{addr}/").parse().unwrap(),
+        },
+        token: Some(Secret::new("t")),
+        token_source: TokenSource::Environment,
+        insecure: true,
+        label: Some("https://chat.example.com".to_string()),
+    };
+    let client = MmClient::new(&spec, quick_options()).unwrap();
+    let mut launch = launch(Some(client), "https://chat.example.com");
+    launch.insecure = true;
+    let mut h = settled(launch).await;
+    let text = h
+        .render_text(80, 24)
+        .replace(&addr.to_string(), "127.0.0.1:PORT");
+    insta::assert_snapshot!("server_tab_unreachable_80x24", text);
+    assert!(text.contains("INSECURE TLS") && text.contains("unreachable"));
+}
+
+#[tokio::test]
+async fn no_server_explains_how_to_connect() {
+    let mut h = settled(launch(None, "")).await;
+    insta::assert_snapshot!("no_server_80x24", h.render_text(80, 24));
+}
+
+#[tokio::test]
+async fn host_facts_come_from_the_install_dir() {
+    let server = demo().await;
+    let mut launch = launch(Some(admin(&server)), "DEMO");
+    launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
+    let mut h = settled(launch).await;
+    h.press(&["G"]).unwrap();
+    let text = h.render_text(120, 40);
+    assert!(text.contains("Host"), "{text}");
+    assert!(text.contains("config.json ✓ readable"), "{text}");
+    assert!(text.contains("logs ✓ readable"), "{text}");
+}
+
+#[tokio::test]
+async fn without_colour_the_active_tab_and_alarms_stay_visible() {
+    let server = demo().await;
+    let mut launch = launch(Some(admin(&server)), "DEMO");
+    launch.theme = Theme::builtin("dark").without_colour();
+    let mut h = settled(launch).await;
+    let buffer = h.render(120, 40);
+    let active = (0..120)
+        .find(|x| buffer[(*x, 0)].symbol() == "[")
+        .expect("the active tab is bracketed");
+    let cell = &buffer[(active + 1, 0)];
+    assert!(cell.modifier.contains(Modifier::REVERSED));
+    assert_eq!(cell.fg, ratatui::style::Color::Reset);
+    for y in 0..40 {
+        for x in 0..120 {
+            let cell = &buffer[(x, y)];
+            assert_eq!(cell.fg, ratatui::style::Color::Reset, "colour at {x},{y}");
+            assert_eq!(cell.bg, ratatui::style::Color::Reset, "colour at {x},{y}");
+        }
+    }
+    let warning = (0..40)
+        .flat_map(|y| (0..120).map(move |x| (x, y)))
+        .find(|(x, y)| buffer[(*x, *y)].symbol() == "⚠")
+        .expect("the demo licence warns");
+    assert!(buffer[warning].modifier.contains(Modifier::BOLD));
+}
