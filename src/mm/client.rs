@@ -145,7 +145,8 @@ impl std::fmt::Debug for MmClient {
     }
 }
 
-fn install_crypto_provider() {
+/// reqwest is built without a default TLS provider; this installs ring once per process.
+pub fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Fails only when another provider is already installed, which is just as good.

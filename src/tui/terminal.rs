@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
@@ -61,10 +61,9 @@ impl Tui {
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
         enter_modes()?;
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
-        let mut terminal = Terminal::new(backend)?;
-        terminal.clear()?;
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal: new_terminal()?,
+        })
     }
 
     pub fn draw(&mut self, app: &mut App) -> io::Result<()> {
@@ -79,8 +78,19 @@ impl Tui {
         restore_terminal();
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
         enter_modes()?;
-        self.terminal.clear()
+        // A fresh terminal has no memory of the old frame, so the next draw repaints it all.
+        self.terminal = new_terminal()?;
+        Ok(())
     }
+}
+
+/// A ratatui terminal on a buffered stdout. (ratatui's own `clear` is avoided: it asks the
+/// terminal for the cursor position, which slow links and some emulators never answer.)
+fn new_terminal() -> io::Result<Terminal<Backend>> {
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        64 * 1024,
+        io::stdout(),
+    )))
 }
 
 fn enter_modes() -> io::Result<()> {
@@ -91,7 +101,8 @@ fn enter_modes() -> io::Result<()> {
         out,
         EnterAlternateScreen,
         EnableBracketedPaste,
-        cursor::Hide
+        cursor::Hide,
+        Clear(ClearType::All)
     ) {
         restore_terminal();
         return Err(err);

@@ -1,0 +1,281 @@
+//! The `mmops` binary's headless commands: --version, info, demo --serve, login; and its errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// A command with its config, data, state and home dirs inside `dir`.
+fn mmops(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mmops"));
+    cmd.env("MMOPS_CONFIG_DIR", dir.join("config"))
+        .env("MMOPS_STATE_DIR", dir.join("state"))
+        .env("MMOPS_DATA_DIR", dir.join("data"))
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg"))
+        .env_remove("MMOPS_TOKEN")
+        .env_remove("MMOPS_CONFIG")
+        .env_remove("MMOPS_PROFILE")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+struct Served {
+    child: Child,
+    url: String,
+    token: String,
+    host_dir: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path) -> Served {
+    let mut child = mmops(dir)
+        .args(["demo", "--serve", "--addr", "127.0.0.1:0", "--seed", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let banner: Value = serde_json::from_str(&first).expect("the first line is JSON");
+    Served {
+        url: banner["url"].as_str().unwrap().to_string(),
+        token: banner["token"].as_str().unwrap().to_string(),
+        host_dir: banner["host_dir"].as_str().unwrap().to_string(),
+        child,
+    }
+}
+
+#[test]
+fn version_names_the_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path()).arg("--version").output().unwrap();
+    let (out, _) = text(&output);
+    assert!(output.status.success());
+    assert!(out.starts_with("mmops ") && out.contains("(rev "), "{out}");
+}
+
+#[test]
+fn demo_serve_prints_its_banner_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    assert!(served.url.starts_with("http://127.0.0.1:"));
+    assert_eq!(served.token.len(), 26);
+    assert!(
+        Path::new(&served.host_dir)
+            .join("config/config.json")
+            .is_file()
+    );
+    assert!(
+        Path::new(&served.host_dir)
+            .join("logs/mattermost.log")
+            .is_file()
+    );
+
+    let output = mmops(dir.path())
+        .args(["info", "--url", &served.url])
+        .env("MMOPS_TOKEN", &served.token)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(out.contains("version       Mattermost 11.4.4"), "{out}");
+    assert!(out.contains("user          sysadmin"), "{out}");
+    assert!(out.contains("token         MMOPS_TOKEN"), "{out}");
+    assert!(
+        !out.contains(&served.token) && !err.contains(&served.token),
+        "the token leaked:\n{out}{err}"
+    );
+}
+
+#[test]
+fn demo_serve_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = serve(dir.path());
+    let killed = Command::new("kill")
+        .args(["-TERM", &served.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = served.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn info_never_prints_tokens_or_database_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path())
+        .args([
+            "info",
+            "--url",
+            "http://127.0.0.1:9",
+            "--db-url",
+            "postgres://mm:db-canary-pw@db:5432/mm",
+        ])
+        .env("MMOPS_TOKEN", "token-canary-123")
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        !out.contains("token-canary") && !err.contains("token-canary"),
+        "{out}{err}"
+    );
+    assert!(!out.contains("db-canary-pw"), "{out}");
+    assert!(out.contains("postgres://****:****@db:5432/mm"), "{out}");
+    assert!(
+        out.contains("version       unknown: GET /api/v4/config/client: cannot connect"),
+        "{out}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("state/mmops.log")).unwrap_or_default();
+    assert!(
+        !log.contains("token-canary") && !log.contains("db-canary-pw"),
+        "{log}"
+    );
+}
+
+#[test]
+fn login_stores_a_private_session_that_info_then_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let password = dir.path().join("password");
+    std::fs::write(&password, "Demo-Admin-1\n").unwrap();
+    let output = mmops(dir.path())
+        .args([
+            "login",
+            "--url",
+            &served.url,
+            "--username",
+            "sysadmin",
+            "--password-file",
+        ])
+        .arg(&password)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    assert!(
+        out.contains("Logged in to") && out.contains("as sysadmin"),
+        "{out}"
+    );
+    let session = dir.path().join("config/sessions/default.toml");
+    assert_eq!(std::fs::metadata(&session).unwrap().mode() & 0o777, 0o600);
+
+    let output = mmops(dir.path())
+        .args(["info", "--url", &served.url])
+        .output()
+        .unwrap();
+    let (out, _) = text(&output);
+    assert!(out.contains("token         login session"), "{out}");
+    assert!(out.contains("user          sysadmin"), "{out}");
+    let stored = std::fs::read_to_string(&session).unwrap();
+    let token = stored
+        .lines()
+        .find_map(|l| l.strip_prefix("token = "))
+        .unwrap()
+        .trim_matches('"');
+    assert!(!out.contains(token));
+}
+
+#[test]
+fn login_with_mfa_and_with_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let password = dir.path().join("password");
+    std::fs::write(&password, "Demo-Mfa-1").unwrap();
+    let output = mmops(dir.path())
+        .args([
+            "login",
+            "--url",
+            &served.url,
+            "--username",
+            "secure.admin",
+            "--mfa-code",
+            "246810",
+            "--password-file",
+        ])
+        .arg(&password)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}", text(&output));
+
+    std::fs::write(&password, "wrong").unwrap();
+    let output = mmops(dir.path())
+        .args([
+            "login",
+            "--url",
+            &served.url,
+            "--username",
+            "sysadmin",
+            "--password-file",
+        ])
+        .arg(&password)
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert!(err.contains("login failed") && err.contains("401"), "{err}");
+}
+
+#[test]
+fn configuration_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[profiles.prod]\nulr = \"https://x\"\n").unwrap();
+    let output = mmops(dir.path())
+        .args(["--config"])
+        .arg(&config)
+        .arg("info")
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(err.contains("bad.toml") && err.contains("ulr"), "{err}");
+
+    let output = mmops(dir.path())
+        .args(["--profile", "nope", "info"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(err.contains("profile 'nope' is not defined"), "{err}");
+
+    let output = mmops(dir.path())
+        .args(["--theme", "neon", "--url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert!(err.contains("unknown theme 'neon'"), "{err}");
+}
+
+#[test]
+fn the_console_asks_for_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path())
+        .args(["--url", "http://127.0.0.1:9"])
+        .stdout(Stdio::piped())
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert!(err.contains("needs a terminal"), "{err}");
+}

@@ -1,0 +1,168 @@
+//! End to end: the real `mmops` binary in a pseudo-terminal, read through a terminal emulator
+//! (vt100). It starts the console on the demo server, switches tabs, quits, and checks the
+//! terminal was given back: main screen, cursor visible, echo and line editing on again.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::termios::LocalFlags;
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    _dirs: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Self {
+        let dirs = tempfile::tempdir().unwrap();
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mmops"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("MMOPS_CONFIG_DIR", dirs.path().join("config"));
+        cmd.env("MMOPS_STATE_DIR", dirs.path().join("state"));
+        cmd.env("MMOPS_DATA_DIR", dirs.path().join("data"));
+        cmd.env("HOME", dirs.path());
+        cmd.env_remove("MMOPS_TOKEN");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            std::num::NonZero::new(rows).unwrap(),
+            std::num::NonZero::new(cols).unwrap(),
+            0,
+        )));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Self {
+            master: pair.master,
+            writer,
+            child,
+            screen,
+            _dirs: dirs,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.contents().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "'{needle}' never appeared; the screen shows:\n{}",
+            self.contents()
+        );
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Give the console time to tell separate keys apart (a lone Esc from an escape sequence).
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread drain the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().ok();
+        panic!("mmops did not exit; the screen shows:\n{}", self.contents());
+    }
+
+    fn assert_terminal_restored(&self) {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        let termios = self.master.get_termios().expect("the pty has termios");
+        assert!(
+            termios
+                .local_flags
+                .contains(LocalFlags::ECHO | LocalFlags::ICANON),
+            "raw mode was left on: {:?}",
+            termios.local_flags
+        );
+    }
+}
+
+#[test]
+fn demo_console_switches_tabs_and_restores_the_terminal() {
+    let mut session = Session::start(&["demo", "--seed", "3"], 120, 40);
+    session.wait_for("Example Chat");
+    session.wait_for("● connected");
+    assert!(session.screen.lock().unwrap().screen().alternate_screen());
+
+    session.send("3");
+    session.wait_for("Logs: not built yet");
+    session.send("?");
+    session.wait_for("Keys (Esc to close)");
+    session.send("\x1b");
+    session.send("1");
+    session.wait_for("Cluster");
+    assert!(!session.contents().contains("Keys (Esc to close)"));
+
+    session.send("q");
+    let status = session.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    session.assert_terminal_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut session = Session::start(&["demo"], 80, 24);
+    session.wait_for("● connected");
+    let pid = session.child.process_id().expect("a pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = session.wait_exit();
+    assert_eq!(status.exit_code(), 143, "128 + SIGTERM");
+    session.assert_terminal_restored();
+}
+
+#[test]
+fn ctrl_c_quits_like_q() {
+    let mut session = Session::start(&["demo"], 80, 24);
+    session.wait_for("● connected");
+    session.send("\x03");
+    assert!(session.wait_exit().success());
+    session.assert_terminal_restored();
+}
