@@ -14,15 +14,14 @@ use std::path::PathBuf;
 use common::*;
 use serde_json::{Map, Value, json};
 
+/// `$MMOPS_SPEC_DIR`, or `shared/reference/openapi` beside this checkout or one of its parents.
 fn spec_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("MMOPS_SPEC_DIR").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/openapi")),
-        Some(PathBuf::from("/work/shared/reference/openapi")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
+    if let Some(dir) = std::env::var_os("MMOPS_SPEC_DIR").map(PathBuf::from) {
+        return Some(dir).filter(|d| d.join("definitions.yaml").is_file());
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join("shared/reference/openapi"))
         .find(|dir| dir.join("definitions.yaml").is_file())
 }
 
