@@ -31,7 +31,12 @@ impl Console {
         )
         .unwrap();
         let pair = native_pty_system()
-            .openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mmops"));
         cmd.args(["--url", &server.url]);
@@ -56,7 +61,12 @@ impl Console {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Self { child, output, _master: pair.master, _dirs: dirs }
+        Self {
+            child,
+            output,
+            _master: pair.master,
+            _dirs: dirs,
+        }
     }
 
     fn wait_for(&self, needle: &str) {
@@ -75,9 +85,16 @@ impl Console {
     fn cpu_time(&self) -> Duration {
         let pid = self.child.process_id().unwrap();
         let mut nanos = 0u64;
-        for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().flatten() {
+        for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+        {
             if let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) {
-                nanos += stat.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+                nanos += stat
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
             }
         }
         Duration::from_nanos(nanos)
@@ -94,7 +111,10 @@ impl Drop for Console {
 fn startup(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime
-        .block_on(DemoServer::start(DemoOptions { live_logs: false, ..DemoOptions::default() }))
+        .block_on(DemoServer::start(DemoOptions {
+            live_logs: false,
+            ..DemoOptions::default()
+        }))
         .unwrap();
     let _guard = runtime.enter();
 

@@ -342,3 +342,38 @@ async fn sessions_expire_mid_run() {
     let err = client.me().await.unwrap_err();
     assert!(matches!(err, ApiError::SessionExpired { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn log_pages_and_file_logging_off() {
+    let server = demo().await;
+    let sysadmin = admin(&server);
+    let lines = sysadmin.log_page(0, 20).await.unwrap();
+    // Two cluster blocks: five header lines each, then the node's lines.
+    assert_eq!(lines.len(), 2 * (5 + 20));
+    assert!(
+        lines[1].starts_with('\n') && lines[2].trim() == "mm-app-1",
+        "{:?}",
+        &lines[..3]
+    );
+    assert!(lines[5].trim_start().starts_with("{\"timestamp\""));
+    let err = client(&server, Some(&server.viewer_token))
+        .log_page(0, 20)
+        .await
+        .unwrap_err();
+    assert_eq!(err.missing_permission(), Some("get_logs"));
+    server.set_faults("/api/v4/logs=filelogoff").unwrap();
+    let err = sysadmin.log_page(0, 20).await.unwrap_err();
+    assert!(matches!(err, ApiError::FileLoggingOff { .. }), "{err:?}");
+    assert!(err.to_string().contains("LogSettings.EnableFile"), "{err}");
+}
+
+#[tokio::test]
+async fn ping_asks_for_rest_semantics_once_the_version_is_known() {
+    let server = demo().await;
+    let client = admin(&server);
+    // The first call learns the version (11.4) from X-Version-Id.
+    client.ping(false).await.unwrap();
+    server.set_faults("/api/v4/system/ping=unhealthy").unwrap();
+    let ping = client.ping(true).await.unwrap();
+    assert!(!ping.is_healthy());
+}

@@ -20,6 +20,10 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], cols: u16, rows: u16) -> Self {
+        Self::start_with_env(args, cols, rows, &[])
+    }
+
+    fn start_with_env(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Self {
         let dirs = tempfile::tempdir().unwrap();
         let pty = native_pty_system();
         let pair = pty
@@ -38,6 +42,9 @@ impl Session {
         cmd.env("MMOPS_DATA_DIR", dirs.path().join("data"));
         cmd.env("HOME", dirs.path());
         cmd.env_remove("MMOPS_TOKEN");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -147,12 +154,7 @@ fn demo_console_switches_tabs_and_restores_the_terminal() {
 fn sigterm_restores_the_terminal() {
     let mut session = Session::start(&["demo"], 80, 24);
     session.wait_for("● connected");
-    let pid = session.child.process_id().expect("a pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    signal(&session, "TERM");
     let status = session.wait_exit();
     assert_eq!(status.exit_code(), 143, "128 + SIGTERM");
     session.assert_terminal_restored();
@@ -165,4 +167,41 @@ fn ctrl_c_quits_like_q() {
     session.send("\x03");
     assert!(session.wait_exit().success());
     session.assert_terminal_restored();
+}
+
+fn signal(session: &Session, name: &str) {
+    let pid = session.child.process_id().expect("a pid");
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut session = Session::start(&["demo"], 80, 24);
+    session.wait_for("● connected");
+    signal(&session, "HUP");
+    let status = session.wait_exit();
+    assert_eq!(status.exit_code(), 129, "128 + SIGHUP");
+    session.assert_terminal_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_shows_the_message() {
+    let mut session = Session::start_with_env(
+        &["demo"],
+        100,
+        30,
+        &[("MMOPS_DEBUG_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    let status = session.wait_exit();
+    assert!(!status.success());
+    session.assert_terminal_restored();
+    assert!(
+        session.contents().contains("deliberate panic"),
+        "{}",
+        session.contents()
+    );
 }

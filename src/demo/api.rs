@@ -991,6 +991,7 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
             respond(DemoError::new(status, id, message).into_response())
         }
         Fault::ExpireAfter(_) => respond(DemoError::session_expired().into_response()),
+        Fault::FileLoggingOff => respond(axum::Json(json!([""])).into_response()),
         Fault::Unhealthy => respond(
             (
                 StatusCode::INTERNAL_SERVER_ERROR,

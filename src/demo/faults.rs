@@ -18,6 +18,7 @@
 //! | `drip:MS` | sends the real body one byte every MS milliseconds |
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
 //! | `unhealthy` | answers 500 with an unhealthy ping body (database down), as the server does |
+//! | `filelogoff` | answers `[""]`, as `GET /api/v4/logs` does when file logging is off |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub enum Fault {
     Drip(Duration),
     ExpireAfter(u64),
     Unhealthy,
+    FileLoggingOff,
 }
 
 #[derive(Debug)]
@@ -126,6 +128,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         "drip" => Fault::Drip(Duration::from_millis(number("milliseconds")?)),
         "401after" => Fault::ExpireAfter(number("a request count")?),
         "unhealthy" => Fault::Unhealthy,
+        "filelogoff" => Fault::FileLoggingOff,
         other => return Err(format!("unknown fault '{other}'")),
     })
 }

@@ -17,6 +17,7 @@ pub mod permission {
     pub const READ_HIGH_AVAILABILITY: &str = "sysconsole_read_environment_high_availability";
     pub const ANY_SYSCONSOLE_READ: &str = "sysconsole_read_*";
     pub const MANAGE_SYSTEM: &str = "manage_system";
+    pub const GET_LOGS: &str = "get_logs";
 }
 
 pub fn ping_endpoint() -> Endpoint {
@@ -28,11 +29,15 @@ impl MmClient {
     /// unhealthy server answers 500 with the same body; that is returned as a ping, not an error.
     pub async fn ping(&self, with_status: bool) -> Result<Ping, ApiError> {
         let endpoint = ping_endpoint();
-        let query = if with_status {
-            vec![("get_server_status", "true".to_string())]
-        } else {
-            Vec::new()
-        };
+        let mut query = Vec::new();
+        if with_status {
+            query.push(("get_server_status", "true".to_string()));
+        }
+        // From 9.6 the server can answer an unhealthy ping with 200 instead of 500, which
+        // proxies and monitors in between do not mistake for an outage.
+        if self.version().is_some_and(|v| v.supports_rest_semantics()) {
+            query.push(("use_rest_semantics", "true".to_string()));
+        }
         let raw = self
             .execute(&endpoint, &query, None::<&()>, |s| {
                 s.is_success() || s == StatusCode::INTERNAL_SERVER_ERROR
@@ -107,6 +112,27 @@ impl MmClient {
             &[],
         )
         .await
+    }
+
+    /// One page of `mattermost.log` as the server sends it (`page` 0 is the newest lines, oldest
+    /// first within the page). An answer of `[""]` means file logging is off.
+    pub async fn log_page(&self, page: u32, per_page: u32) -> Result<Vec<String>, ApiError> {
+        let endpoint = Endpoint::get("/api/v4/logs").needs(permission::GET_LOGS);
+        let lines: Vec<String> = self
+            .get_json(
+                &endpoint,
+                &[
+                    ("page", page.to_string()),
+                    ("logs_per_page", per_page.min(10_000).to_string()),
+                ],
+            )
+            .await?;
+        if lines.len() == 1 && lines[0].trim().is_empty() {
+            return Err(ApiError::FileLoggingOff {
+                endpoint: endpoint.label(),
+            });
+        }
+        Ok(lines)
     }
 
     /// The user the token belongs to. There is no such user in local mode.

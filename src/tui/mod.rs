@@ -4,6 +4,7 @@
 pub mod app;
 pub mod keys;
 pub mod runtime;
+pub mod svg;
 pub mod tabs;
 pub mod terminal;
 pub mod testing;
