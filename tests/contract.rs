@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use common::*;
 use serde_json::{Map, Value, json};
 
-/// `$MMOPS_SPEC_DIR`, or `shared/reference/openapi` beside this checkout or one of its parents.
+/// `$MMOPS_SPEC_DIR`, or `shared/reference/openapi` beside this checkout or one of its parents,
+/// or in the workspace's shared folder.
 fn spec_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("MMOPS_SPEC_DIR").map(PathBuf::from) {
         return Some(dir).filter(|d| d.join("definitions.yaml").is_file());
@@ -22,6 +23,7 @@ fn spec_dir() -> Option<PathBuf> {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .map(|dir| dir.join("shared/reference/openapi"))
+        .chain([PathBuf::from("/work/shared/reference/openapi")])
         .find(|dir| dir.join("definitions.yaml").is_file())
 }
 
