@@ -1,0 +1,9 @@
+//! The server log: parsing lines of every format into compact entries, a bounded buffer,
+//! filters and search, and the sources that feed it (followed files, the REST log API).
+
+pub mod filter;
+pub mod follow;
+pub mod parse;
+pub mod scan;
+pub mod source;
+pub mod store;

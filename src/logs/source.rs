@@ -1,0 +1,130 @@
+//! What the log sources send: batches of lines and changes of state. Lines travel in one buffer
+//! per batch (no allocation per line), because floods of 50,000 lines a second happen.
+
+use std::fmt;
+
+/// Up to this many lines go in one batch, so a flood arrives as large, cheap messages.
+pub const BATCH_LINES: usize = 4096;
+
+/// Lines from one source, stored back to back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineBatch {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl LineBatch {
+    pub fn push(&mut self, line: &[u8]) {
+        self.bytes.extend_from_slice(line);
+        self.ends.push(self.bytes.len() as u32);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.ends.len() >= BATCH_LINES || self.bytes.len() >= (u32::MAX as usize) / 2
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0usize;
+        self.ends.iter().map(move |end| {
+            let line = &self.bytes[start..*end as usize];
+            start = *end as usize;
+            line
+        })
+    }
+}
+
+/// The state of one source, shown in the Logs tab's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceState {
+    Following,
+    /// The file is missing; waiting for it to appear (after a rotation or before the server
+    /// first writes it).
+    Waiting(String),
+    Rotated,
+    Truncated,
+    /// File logging is off on the server: the REST log API has nothing to send.
+    FileLoggingOff,
+    /// Lines may have been missed between two polls (more than a page was written).
+    Gap,
+    Failed(String),
+}
+
+impl fmt::Display for SourceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceState::Following => f.write_str("following"),
+            SourceState::Waiting(why) => write!(f, "waiting: {why}"),
+            SourceState::Rotated => f.write_str("rotated, following the new file"),
+            SourceState::Truncated => f.write_str("truncated, reading from the start"),
+            SourceState::FileLoggingOff => f.write_str(
+                "file logging is off on the server: set LogSettings.EnableFile to true to get logs over the API",
+            ),
+            SourceState::Gap => f.write_str("more lines than a page were written between two polls; some may be missing"),
+            SourceState::Failed(err) => write!(f, "failed: {err}"),
+        }
+    }
+}
+
+/// An event from a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceEvent {
+    Lines { source: String, batch: LineBatch },
+    State { source: String, state: SourceState },
+}
+
+/// Splits `data` into complete lines, pushing each to `out`; the unfinished tail stays in
+/// `partial` for the next read.
+pub fn split_lines(partial: &mut Vec<u8>, data: &[u8], mut out: impl FnMut(&[u8])) {
+    let mut rest = data;
+    while let Some(at) = memchr::memchr(b'\n', rest) {
+        if partial.is_empty() {
+            out(&rest[..at]);
+        } else {
+            partial.extend_from_slice(&rest[..at]);
+            out(partial);
+            partial.clear();
+        }
+        rest = &rest[at + 1..];
+    }
+    partial.extend_from_slice(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_lines_back_to_back() {
+        let mut batch = LineBatch::default();
+        batch.push(b"one");
+        batch.push(b"");
+        batch.push(b"three");
+        assert_eq!(
+            batch.iter().collect::<Vec<_>>(),
+            vec![&b"one"[..], b"", b"three"]
+        );
+        assert_eq!(batch.len(), 3);
+    }
+
+    #[test]
+    fn lines_split_across_reads() {
+        let mut partial = Vec::new();
+        let mut lines = Vec::new();
+        split_lines(&mut partial, b"ab\ncd", |l| lines.push(l.to_vec()));
+        split_lines(&mut partial, b"ef\n\ngh", |l| lines.push(l.to_vec()));
+        assert_eq!(lines, vec![b"ab".to_vec(), b"cdef".to_vec(), b"".to_vec()]);
+        assert_eq!(partial, b"gh");
+    }
+}
