@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::build_info;
+use crate::secret::Secret;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,9 +51,17 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "DIR")]
     pub mm_home: Option<PathBuf>,
 
-    /// Read-only PostgreSQL URL of the Mattermost database (for the invitation audit)
-    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
-    pub db_url: Option<String>,
+    /// Read-only PostgreSQL URL of the Mattermost database (for the invitation audit).
+    /// Prefer $MMOPS_DB_URL or a profile when the URL holds a password: arguments are visible
+    /// to other users in the process list
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "MMOPS_DB_URL",
+        hide_env_values = true
+    )]
+    pub db_url: Option<Secret>,
 
     /// Config file [default: $MMOPS_CONFIG or ~/.config/mmops/config.toml]
     #[arg(long, global = true, value_name = "FILE")]

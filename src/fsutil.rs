@@ -70,8 +70,18 @@ mod tests {
     }
 
     #[test]
-    fn failure_leaves_nothing() {
-        let path = Path::new("/proc/mmops-cannot-write-here/x");
-        assert!(write_private_atomic(path, b"x").is_err());
+    fn a_failed_rename_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // The target is a non-empty directory: the rename over it fails after the write.
+        let target = dir.path().join("occupied");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("inside"), b"x").unwrap();
+        assert!(write_private_atomic(&target, b"new").is_err());
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["occupied"]);
     }
 }

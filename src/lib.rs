@@ -15,6 +15,7 @@ pub mod host;
 pub mod logs;
 pub mod mm;
 pub mod overview;
+pub mod redact;
 pub mod secret;
 pub mod text;
 pub mod timefmt;

@@ -126,6 +126,19 @@ impl Overview {
             .copied()
     }
 
+    /// What stops the console from using the server at all, if anything: a login problem, or a
+    /// server that cannot be reached.
+    pub fn blocker(&self) -> Option<Blocker<'_>> {
+        let err = self.headline_error()?;
+        if err.needs_login() {
+            Some(Blocker::LoginNeeded(err))
+        } else if err.is_unreachable() && self.ping.loaded().is_none() {
+            Some(Blocker::Unreachable(err))
+        } else {
+            None
+        }
+    }
+
     /// The highest applied migration, from the schema endpoint or the client config.
     pub fn schema_version(&self) -> Option<(i64, Option<&str>)> {
         if let Some(latest) = self
@@ -140,6 +153,12 @@ impl Overview {
             .and_then(ClientConfig::schema_version)
             .map(|v| (v, None))
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Blocker<'a> {
+    LoginNeeded(&'a ApiError),
+    Unreachable(&'a ApiError),
 }
 
 /// Whether cluster nodes disagree, and on what.

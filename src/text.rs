@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 /// True for characters that must not reach the terminal as they are.
 fn needs_escape(c: char) -> bool {
     matches!(c,
@@ -52,31 +54,35 @@ pub fn inert(text: &str) -> Cow<'_, str> {
 }
 
 /// [`inert`] text on one line: newlines and runs of whitespace collapse to one space, and the
-/// result is cut to `max_chars` characters with an ellipsis.
-pub fn one_line(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    let mut count = 0usize;
+/// result is cut to `max_width` terminal columns (escapes and wide characters counted as what
+/// they take on screen) with an ellipsis.
+pub fn one_line(text: &str, max_width: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_width * 4));
+    let mut width = 0usize;
     let mut pending_space = false;
+    let mut piece = String::new();
     for c in text.chars() {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
         }
+        piece.clear();
         if pending_space {
-            out.push(' ');
-            count += 1;
-            pending_space = false;
+            piece.push(' ');
         }
-        if count >= max_chars {
+        if needs_escape(c) {
+            push_escaped(&mut piece, c);
+        } else {
+            piece.push(c);
+        }
+        let piece_width = UnicodeWidthStr::width(piece.as_str());
+        if width + piece_width > max_width {
             out.push('…');
             return out;
         }
-        if needs_escape(c) {
-            push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
-        count += 1;
+        pending_space = false;
+        out.push_str(&piece);
+        width += piece_width;
     }
     out
 }
@@ -114,6 +120,14 @@ mod tests {
         assert_eq!(one_line("  a\n\n b\r\n  c ", 80), "a b c");
         assert_eq!(one_line("abcdef", 3), "abc…");
         assert_eq!(one_line("x\x1by", 80), "x\\x1by");
+    }
+
+    #[test]
+    fn one_line_counts_what_the_screen_shows() {
+        // Five ESCs are 20 columns once escaped: a limit of 8 keeps two of them.
+        assert_eq!(one_line("\x1b\x1b\x1b\x1b\x1b", 8), "\\x1b\\x1b…");
+        // Wide characters take two columns each.
+        assert_eq!(one_line("日本語テキスト", 6), "日本語…");
     }
 
     #[test]

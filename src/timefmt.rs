@@ -27,7 +27,7 @@ pub fn utc_clock(ms: i64) -> String {
 
 /// Whole days from `now` to `then`, rounded toward zero: positive in the future.
 pub fn days_between(now_ms: i64, then_ms: i64) -> i64 {
-    (then_ms - now_ms) / DAY_MS
+    then_ms.saturating_sub(now_ms) / DAY_MS
 }
 
 /// `in 21 days`, `today`, `612 days ago`.
@@ -79,5 +79,8 @@ mod tests {
         assert_eq!(relative_days(now, now - 612 * DAY_MS), "612 days ago");
         assert_eq!(relative_days(now, now + 1000), "within a day");
         assert_eq!(relative_days(now, now - 1000), "today");
+        // Server-supplied extremes must not overflow.
+        assert!(relative_days(now, i64::MIN).ends_with("days ago"));
+        assert!(relative_days(i64::MIN, i64::MAX).starts_with("in "));
     }
 }

@@ -19,7 +19,8 @@ fn mmops(dir: &Path) -> Command {
         .env_remove("MMOPS_TOKEN")
         .env_remove("MMOPS_CONFIG")
         .env_remove("MMOPS_PROFILE")
-        .env_remove("NO_COLOR");
+        .env_remove("NO_COLOR")
+        .env_remove("MMOPS_DB_URL");
     cmd
 }
 

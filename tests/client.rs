@@ -161,14 +161,16 @@ async fn proxy_pages_are_summarized_and_retried() {
 #[tokio::test]
 async fn transient_failures_recover_within_the_retries() {
     let server = demo().await;
-    server.set_faults("/api/v4/users/me=html:503").unwrap();
-    let client = admin(&server);
-    let clear = async {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        server.clear_faults();
-    };
-    let (result, ()) = tokio::join!(client.me(), clear);
-    assert_eq!(result.unwrap().username, "sysadmin");
+    server
+        .set_faults("/api/v4/users/me=html:503,times:2")
+        .unwrap();
+    let me = admin(&server).me().await.unwrap();
+    assert_eq!(me.username, "sysadmin");
+    assert_eq!(
+        server.shared().faults().rules[0].hits(),
+        3,
+        "two failures, then success"
+    );
 }
 
 #[tokio::test]
@@ -324,7 +326,7 @@ async fn login_with_password_and_mfa() {
         .login("secure.admin", &Secret::new("Demo-Mfa-1"), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::MfaRequired { .. }), "{err:?}");
+    assert!(matches!(err, ApiError::MfaCodeNeeded { .. }), "{err:?}");
     let (user, _) = anonymous
         .login("secure.admin", &Secret::new("Demo-Mfa-1"), Some("246810"))
         .await
@@ -371,9 +373,14 @@ async fn log_pages_and_file_logging_off() {
 async fn ping_asks_for_rest_semantics_once_the_version_is_known() {
     let server = demo().await;
     let client = admin(&server);
-    // The first call learns the version (11.4) from X-Version-Id.
     client.ping(false).await.unwrap();
+    let first = server.shared().recent_requests().pop().unwrap();
+    assert!(!first.contains("use_rest_semantics"), "{first}");
+    // The first answer's X-Version-Id said 11.4, so the next ping asks for REST semantics, and
+    // an unhealthy server then answers 200.
     server.set_faults("/api/v4/system/ping=unhealthy").unwrap();
     let ping = client.ping(true).await.unwrap();
     assert!(!ping.is_healthy());
+    let second = server.shared().recent_requests().pop().unwrap();
+    assert!(second.contains("use_rest_semantics=true"), "{second}");
 }

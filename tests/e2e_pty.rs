@@ -188,6 +188,7 @@ fn sighup_restores_the_terminal() {
     session.assert_terminal_restored();
 }
 
+#[cfg(debug_assertions)]
 #[test]
 fn a_panic_restores_the_terminal_and_shows_the_message() {
     let mut session = Session::start_with_env(

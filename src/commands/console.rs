@@ -66,7 +66,8 @@ pub fn open(
         .wrap_err("the terminal failed")?;
     tracing::info!(?exit, "console closed");
     Ok(match exit {
-        Exit::User | Exit::InputClosed => ExitCode::SUCCESS,
+        Exit::User => ExitCode::SUCCESS,
+        Exit::InputClosed => ExitCode::FAILURE,
         // The conventional 128 + signal number.
         Exit::Terminated => ExitCode::from(143),
         Exit::HangUp => ExitCode::from(129),

@@ -6,6 +6,8 @@ use std::time::Duration;
 use crate::build_info;
 use crate::config::{Resolved, Target};
 use crate::mm::{ClientOptions, MmClient, RetryPolicy};
+use crate::redact::redact_dsn;
+use crate::text::one_line;
 
 pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
     let paths = &resolved.paths;
@@ -90,46 +92,19 @@ pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
         runtime.block_on(async { tokio::join!(client.client_config(), client.me()) });
     match config {
         Ok(config) => {
-            let version = config.version().unwrap_or("unknown");
+            let version = one_line(config.version().unwrap_or("unknown"), 40);
             let build = config
                 .build_number()
-                .map(|b| format!(" build {b}"))
+                .map(|b| format!(" build {}", one_line(b, 40)))
                 .unwrap_or_default();
             println!("version       Mattermost {version}{build}");
         }
-        Err(err) => println!("version       unknown: {err}"),
+        Err(err) => println!("version       unknown: {}", one_line(&err.to_string(), 400)),
     }
     match (me, client.is_local()) {
         (_, true) => println!("user          (local mode: no user)"),
-        (Ok(user), false) => println!(
-            "user          {}",
-            crate::text::one_line(&user.username, 64)
-        ),
-        (Err(err), false) => println!("user          unknown: {err}"),
+        (Ok(user), false) => println!("user          {}", one_line(&user.username, 64)),
+        (Err(err), false) => println!("user          unknown: {}", one_line(&err.to_string(), 400)),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `postgres://user:pass@host/db` → `postgres://****:****@host/db`.
-pub fn redact_dsn(dsn: &str) -> String {
-    match (dsn.find("://"), dsn.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}****:****{}", &dsn[..scheme_end + 3], &dsn[at..])
-        }
-        _ => "(set; not shown)".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_dsn;
-
-    #[test]
-    fn dsn_credentials_are_hidden() {
-        assert_eq!(
-            redact_dsn("postgres://mmuser:s3cret@db.internal:5432/mattermost?sslmode=require"),
-            "postgres://****:****@db.internal:5432/mattermost?sslmode=require"
-        );
-        assert_eq!(redact_dsn("host=db user=x password=y"), "(set; not shown)");
-    }
 }

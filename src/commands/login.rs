@@ -52,10 +52,10 @@ pub fn run(resolved: Resolved, args: LoginArgs) -> color_eyre::Result<ExitCode> 
     let (user, token) = loop {
         match runtime.block_on(client.login(&username, &password, mfa.as_deref())) {
             Ok(result) => break result,
-            Err(ApiError::MfaRequired { .. }) if mfa.is_none() => {
+            Err(ApiError::MfaCodeNeeded { .. }) if mfa.is_none() => {
                 mfa = Some(prompt_line("MFA code: ")?);
             }
-            Err(ApiError::MfaRequired { .. }) => bail!("the MFA code was not accepted"),
+            Err(ApiError::MfaCodeNeeded { .. }) => bail!("the MFA code was not accepted"),
             Err(err) => return Err(eyre!(err).wrap_err("login failed")),
         }
     };

@@ -10,24 +10,27 @@ use std::process::ExitCode;
 use color_eyre::eyre::Report;
 
 use crate::cli::{Cli, Command};
-use crate::config::Resolved;
+use crate::config::{Paths, Resolved};
+use crate::text::inert;
 
 /// Exit code for bad usage or configuration.
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn dispatch(cli: Cli) -> ExitCode {
-    let resolved = match Resolved::resolve(&cli.global) {
-        Ok(resolved) => resolved,
-        Err(err) => {
-            eprintln!("mmops: {err}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    crate::app_log::init(&resolved.paths.state_dir);
+    // The log comes first, so warnings about unreadable credential files are kept.
+    let paths = Paths::resolve(cli.global.config.as_deref());
+    crate::app_log::init(&paths.state_dir);
     tracing::info!(
         version = crate::build_info::VERSION_WITH_REVISION,
         "mmops starting"
     );
+    let resolved = match Resolved::resolve(&cli.global, paths) {
+        Ok(resolved) => resolved,
+        Err(err) => {
+            eprintln!("mmops: {}", inert(&err.to_string()));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let result = match cli.command {
         None => console::run(resolved),
         Some(Command::Demo(args)) => demo::run(resolved, args),
@@ -43,12 +46,13 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-/// Prints an error and its causes on one line each, without a backtrace.
+/// Prints an error and its causes on one line each, without a backtrace. Messages may quote
+/// the server, so they are made inert first.
 fn report(err: &Report) {
-    tracing::error!("{err:#}");
-    eprintln!("mmops: {err}");
+    tracing::error!("{}", inert(&format!("{err:#}")));
+    eprintln!("mmops: {}", inert(&err.to_string()));
     for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", inert(&cause.to_string()));
     }
 }
 

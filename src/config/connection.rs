@@ -103,12 +103,12 @@ pub enum ResolveError {
 }
 
 impl Resolved {
-    pub fn resolve(opts: &GlobalOpts) -> Result<Self, ResolveError> {
-        let paths = Paths::resolve(opts.config.as_deref());
+    /// Resolves everything from the command line, the environment and the files under `paths`.
+    pub fn resolve(opts: &GlobalOpts, paths: Paths) -> Result<Self, ResolveError> {
         let settings = Settings::load(&paths)?;
         let env_token = std::env::var("MMOPS_TOKEN")
             .ok()
-            .map(Secret::new)
+            .map(|t| Secret::new(t.trim()))
             .filter(|t| !t.is_empty());
         let mmctl =
             credentials::mmctl_config_path().and_then(|p| credentials::load_mmctl_active(&p));
@@ -141,11 +141,7 @@ impl Resolved {
                     .map(|p| MmHome::new(expand_tilde(&p), HomeOrigin::Profile))
             })
             .or_else(MmHome::auto_detect);
-        let db_url = opts
-            .db_url
-            .clone()
-            .or_else(|| profile.db_url.clone())
-            .map(Secret::new);
+        let db_url = opts.db_url.clone().or_else(|| profile.db_url.clone());
         let theme = opts
             .theme
             .clone()
@@ -178,10 +174,11 @@ fn resolve_connection(
         let socket = socket.clone().unwrap_or_else(default_local_socket);
         return Ok(Some(local(socket, insecure)));
     }
-    let url = match (&opts.url, &profile.local_socket, &profile.url) {
+    let profile_url = profile.url.as_deref().map(normalize_url).transpose()?;
+    let url = match (&opts.url, &profile.local_socket, &profile_url) {
         (Some(url), _, _) => Some(normalize_url(url)?),
         (None, Some(socket), _) => return Ok(Some(local(expand_tilde(socket), insecure))),
-        (None, None, Some(url)) => Some(normalize_url(url)?),
+        (None, None, Some(url)) => Some(url.clone()),
         (None, None, None) => None,
     };
 
@@ -202,7 +199,8 @@ fn resolve_connection(
         )
     } else if let Some(token) = env_token {
         (Some(token), TokenSource::Environment)
-    } else if let Some(path) = &profile.token_file {
+    } else if let (Some(path), true) = (&profile.token_file, profile_url.as_ref() == Some(&url)) {
+        // The profile's token belongs to the profile's server, never to another --url.
         let path = expand_tilde(path);
         (
             Some(read_token_file(&path)?),
@@ -245,8 +243,12 @@ fn local(socket: PathBuf, insecure: bool) -> ConnectionSpec {
 }
 
 pub fn default_local_socket() -> PathBuf {
-    std::env::var_os("MMCTL_LOCAL_SOCKET_PATH")
-        .filter(|v| !v.is_empty())
+    local_socket_from(std::env::var_os("MMCTL_LOCAL_SOCKET_PATH"))
+}
+
+/// The socket named by `MMCTL_LOCAL_SOCKET_PATH` (given as `env`), or the server's default.
+fn local_socket_from(env: Option<std::ffi::OsString>) -> PathBuf {
+    env.filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_LOCAL_SOCKET))
 }
@@ -261,10 +263,15 @@ pub fn normalize_url(raw: &str) -> Result<Url, ResolveError> {
         format!("https://{trimmed}")
     };
     let bad = |reason: &str| ResolveError::BadUrl {
-        url: raw.to_string(),
+        url: hide_userinfo(raw.trim()),
         reason: reason.to_string(),
     };
     let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(
+            "it holds a user name or password; mmops takes credentials from a token or `mmops login`, never from the URL",
+        ));
+    }
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(bad("only http and https are supported"));
     }
@@ -278,6 +285,17 @@ pub fn normalize_url(raw: &str) -> Result<Url, ResolveError> {
     url.set_query(None);
     url.set_fragment(None);
     Ok(url)
+}
+
+/// The text of a URL as typed, with anything between `://` and `@` hidden, for error messages.
+fn hide_userinfo(raw: &str) -> String {
+    match (raw.find("://"), raw.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}****{}", &raw[..scheme + 3], &raw[at..])
+        }
+        (None, Some(at)) if !raw[..at].contains('/') => format!("****{}", &raw[at..]),
+        _ => raw.to_string(),
+    }
 }
 
 fn read_token_file(path: &Path) -> Result<Secret, ResolveError> {
@@ -338,6 +356,61 @@ mod tests {
         assert_eq!(n("http://10.0.0.5:8065/mm"), "http://10.0.0.5:8065/mm/");
         assert!(normalize_url("ftp://x").is_err());
         assert!(normalize_url("https://").is_err());
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused_without_being_repeated() {
+        let err = normalize_url("https://admin:hunter2@chat.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("user name or password") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let err = normalize_url("admin:hunter2@chat.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_profile_token_stays_with_the_profile_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("tok");
+        std::fs::write(&token, "prod-token").unwrap();
+        let text = format!(
+            "default_profile = \"prod\"\n[profiles.prod]\nurl = \"https://prod.example.com\"\ntoken_file = \"{}\"\n",
+            token.display()
+        );
+        let settings = Settings::parse(Path::new("c.toml"), &text).unwrap();
+        let r = Resolved::resolve_with(
+            &GlobalOpts::default(),
+            paths(dir.path()),
+            settings.clone(),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.connection.unwrap().token.unwrap().expose(), "prod-token");
+        let opts = GlobalOpts {
+            url: Some("https://other.example.com".into()),
+            ..Default::default()
+        };
+        let r = Resolved::resolve_with(&opts, paths(dir.path()), settings, None, None).unwrap();
+        assert!(r.connection.unwrap().token.is_none());
+    }
+
+    #[test]
+    fn local_socket_default_and_override() {
+        assert_eq!(local_socket_from(None), PathBuf::from(DEFAULT_LOCAL_SOCKET));
+        assert_eq!(
+            local_socket_from(Some("".into())),
+            PathBuf::from(DEFAULT_LOCAL_SOCKET)
+        );
+        assert_eq!(
+            local_socket_from(Some("/run/mm.sock".into())),
+            PathBuf::from("/run/mm.sock")
+        );
     }
 
     #[test]
@@ -415,10 +488,7 @@ mod tests {
         let r = Resolved::resolve_with(&opts, paths(dir.path()), Settings::default(), None, None)
             .unwrap();
         match r.connection.unwrap().target {
-            Target::Local { socket } => assert!(
-                socket.ends_with("mattermost_local.socket")
-                    || std::env::var_os("MMCTL_LOCAL_SOCKET_PATH").is_some()
-            ),
+            Target::Local { socket } => assert_eq!(socket, default_local_socket()),
             other => panic!("expected local mode, got {other:?}"),
         }
     }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::paths::{Origin, Paths};
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +60,7 @@ pub struct Profile {
     /// Use local mode over this unix socket instead of `url`.
     pub local_socket: Option<PathBuf>,
     pub mm_home: Option<PathBuf>,
-    pub db_url: Option<String>,
+    pub db_url: Option<Secret>,
     #[serde(default)]
     pub insecure: bool,
     pub theme: Option<String>,

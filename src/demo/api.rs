@@ -848,13 +848,18 @@ async fn logs(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params)
         .transpose()?
         .unwrap_or(10_000)
         .min(10_000);
-    let lines = tail_lines(&log_path, page * per_page, per_page).map_err(|e| {
-        DemoError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "api.admin.file_read_error",
-            &format!("Error reading log file. {e}"),
-        )
-    })?;
+    let skip = page.saturating_mul(per_page);
+    let lines = tokio::task::spawn_blocking(move || tail_lines(&log_path, skip, per_page))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r)
+        .map_err(|e| {
+            DemoError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "api.admin.file_read_error",
+                &format!("Error reading log file. {e}"),
+            )
+        })?;
     let mut out: Vec<String> = Vec::new();
     let push_block = |host: &str, lines: &[String], out: &mut Vec<String>| {
         out.push(format!("\n{CLUSTER_SEPARATOR}"));
@@ -868,7 +873,7 @@ async fn logs(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params)
         push_block(local, &lines, &mut out);
     }
     if let Some(other) = node_names.get(1) {
-        let end = other_lines.len().saturating_sub(page * per_page);
+        let end = other_lines.len().saturating_sub(skip);
         let start = end.saturating_sub(per_page);
         push_block(other, &other_lines[start..end], &mut out);
     }
@@ -910,6 +915,19 @@ async fn not_found() -> Response {
 async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
     let request_id = ctx.shared.new_id();
     let path = request.uri().path().to_string();
+    let rest_semantics = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.contains("use_rest_semantics=true"));
+    ctx.shared.record_request(format!(
+        "{} {}",
+        request.method(),
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or(&path)
+    ));
     let is_get = request.method() == axum::http::Method::GET;
     let faults = ctx.shared.faults();
     let active: Vec<Fault> = if path.starts_with("/__demo/") {
@@ -923,7 +941,9 @@ async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             tokio::time::sleep(*delay).await;
         }
     }
-    let early = active.iter().find_map(early_response);
+    let early = active
+        .iter()
+        .find_map(|f| early_response(f, rest_semantics));
     let mut response = match early {
         Some(EarlyOutcome::Respond(response)) => response,
         Some(EarlyOutcome::Hang) => {
@@ -954,6 +974,13 @@ async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
 /// The faults of a rule that apply to this request (`401after:N` only once N requests passed).
 fn rule_faults(rule: &super::faults::FaultRule) -> Vec<Fault> {
     let seen = rule.hit();
+    let exhausted = rule
+        .faults
+        .iter()
+        .any(|f| matches!(f, Fault::Times(n) if seen >= *n));
+    if exhausted {
+        return Vec::new();
+    }
     rule.faults
         .iter()
         .filter(|f| match f {
@@ -969,7 +996,9 @@ enum EarlyOutcome {
     Hang,
 }
 
-fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
+/// `rest_semantics`: the request asked for `use_rest_semantics=true` (an unhealthy ping then
+/// answers 200).
+fn early_response(fault: &Fault, rest_semantics: bool) -> Option<EarlyOutcome> {
     let respond = |r: Response| Some(EarlyOutcome::Respond(r));
     match fault {
         Fault::Status(code) => {
@@ -994,7 +1023,11 @@ fn early_response(fault: &Fault) -> Option<EarlyOutcome> {
         Fault::FileLoggingOff => respond(axum::Json(json!([""])).into_response()),
         Fault::Unhealthy => respond(
             (
-                StatusCode::INTERNAL_SERVER_ERROR,
+                if rest_semantics {
+                    StatusCode::OK
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                },
                 axum::Json(json!({
                     "ActiveSearchBackend": "database",
                     "AndroidLatestVersion": "",

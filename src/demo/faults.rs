@@ -19,6 +19,7 @@
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
 //! | `unhealthy` | answers 500 with an unhealthy ping body (database down), as the server does |
 //! | `filelogoff` | answers `[""]`, as `GET /api/v4/logs` does when file logging is off |
+//! | `times:N` | with other faults: they apply to the first N matching requests only |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub enum Fault {
     ExpireAfter(u64),
     Unhealthy,
     FileLoggingOff,
+    Times(u64),
 }
 
 #[derive(Debug)]
@@ -129,6 +131,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         "401after" => Fault::ExpireAfter(number("a request count")?),
         "unhealthy" => Fault::Unhealthy,
         "filelogoff" => Fault::FileLoggingOff,
+        "times" => Fault::Times(number("a request count")?),
         other => return Err(format!("unknown fault '{other}'")),
     })
 }

@@ -237,23 +237,22 @@ impl LogGenerator {
 pub fn tail_lines(path: &Path, skip: usize, count: usize) -> std::io::Result<Vec<String>> {
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
-    let wanted = skip + count;
+    let wanted = skip.saturating_add(count);
     let mut pos = len;
-    let mut buf: Vec<u8> = Vec::new();
+    // Blocks read so far, newest first, and the newlines they hold.
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    let mut newlines = 0usize;
     const BLOCK: u64 = 64 * 1024;
-    loop {
-        let newlines = buf.iter().filter(|b| **b == b'\n').count();
-        if pos == 0 || newlines > wanted {
-            break;
-        }
+    while pos > 0 && newlines <= wanted {
         let start = pos.saturating_sub(BLOCK);
         let mut block = vec![0u8; (pos - start) as usize];
         file.seek(SeekFrom::Start(start))?;
         file.read_exact(&mut block)?;
-        block.extend_from_slice(&buf);
-        buf = block;
+        newlines += memchr::memchr_iter(b'\n', &block).count();
+        blocks.push(block);
         pos = start;
     }
+    let buf: Vec<u8> = blocks.into_iter().rev().flatten().collect();
     let text = String::from_utf8_lossy(&buf);
     let mut lines: Vec<&str> = text.split('\n').collect();
     if lines.last().is_some_and(|l| l.is_empty()) {

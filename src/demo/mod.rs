@@ -78,6 +78,8 @@ pub struct Shared {
     pub other_node_log: Mutex<Vec<String>>,
     ids: Mutex<Rng>,
     version_header: String,
+    /// The last requests seen, as `METHOD /path?query`, for tests.
+    requests: Mutex<std::collections::VecDeque<String>>,
 }
 
 impl Shared {
@@ -107,6 +109,23 @@ impl Shared {
 
     pub fn version_header(&self) -> String {
         self.version_header.clone()
+    }
+
+    pub fn record_request(&self, line: String) {
+        if let Ok(mut requests) = self.requests.lock() {
+            if requests.len() >= 512 {
+                requests.pop_front();
+            }
+            requests.push_back(line);
+        }
+    }
+
+    /// The last requests the server received, oldest first, as `METHOD /path?query`.
+    pub fn recent_requests(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -185,6 +204,7 @@ impl DemoServer {
             other_node_log: Mutex::new(other_node_log),
             ids: Mutex::new(root_rng.fork("request-ids")),
             version_header,
+            requests: Mutex::new(std::collections::VecDeque::new()),
         });
 
         let listener = tokio::net::TcpListener::bind(options.addr)
@@ -332,13 +352,17 @@ async fn append_logs_forever(
             chunk.push('\n');
         }
         let path = shared.log_path();
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut file| file.write_all(chunk.as_bytes()));
-        if let Err(err) = written {
-            tracing::warn!(path = %path.display(), "demo log append failed: {err}");
+        let written = tokio::task::spawn_blocking(move || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut file| file.write_all(chunk.as_bytes()))
+                .map_err(|err| format!("{}: {err}", path.display()))
+        })
+        .await;
+        if let Ok(Err(err)) = written {
+            tracing::warn!("demo log append failed: {err}");
         }
         if let Ok(mut buffer) = shared.other_node_log.lock() {
             buffer.push(other.line(now));

@@ -396,6 +396,15 @@ impl MmClient {
                 _ => {}
             }
         }
+        if err.is_connect() && err.is_timeout() {
+            return ApiError::Connect {
+                endpoint: label,
+                detail: format!(
+                    "no connection within {}s",
+                    self.inner.options.connect_timeout.as_secs()
+                ),
+            };
+        }
         if err.is_timeout() {
             return ApiError::Timeout {
                 endpoint: label,

@@ -46,6 +46,9 @@ pub enum ApiError {
     )]
     MfaRequired { endpoint: String },
 
+    #[error("{endpoint}: this account uses multi-factor authentication: give the current MFA code")]
+    MfaCodeNeeded { endpoint: String },
+
     #[error("{endpoint}: needs a Mattermost licence, and this server has none")]
     NoLicense { endpoint: String },
 
@@ -155,6 +158,7 @@ impl ApiError {
             ApiError::SessionExpired { .. }
                 | ApiError::NotLoggedIn { .. }
                 | ApiError::MfaRequired { .. }
+                | ApiError::MfaCodeNeeded { .. }
         )
     }
 
@@ -198,14 +202,18 @@ impl ApiError {
         let app_error = serde_json::from_slice::<AppError>(body)
             .ok()
             .filter(|e| !e.id.is_empty() || !e.message.is_empty());
-        let id = app_error.as_ref().map(|e| e.id.as_str()).unwrap_or("");
+        let id = app_error
+            .as_ref()
+            .map(|e| one_line(&e.id, 80))
+            .unwrap_or_default();
+        let id = id.as_str();
         let message = app_error
             .as_ref()
             .map(|e| one_line(&e.message, 200))
             .unwrap_or_default();
 
         match status.as_u16() {
-            401 if id.contains("mfa") => ApiError::MfaRequired { endpoint },
+            401 if id.contains("mfa") => ApiError::MfaCodeNeeded { endpoint },
             401 if had_token => ApiError::SessionExpired { endpoint },
             401 => ApiError::NotLoggedIn { endpoint },
             403 if id == "api.context.mfa_required.app_error" => ApiError::MfaRequired { endpoint },
@@ -236,9 +244,12 @@ impl ApiError {
                 Some(app) => ApiError::Server {
                     endpoint,
                     status: code,
-                    id: app.id,
+                    id: id.to_string(),
                     message,
-                    request_id: app.request_id.filter(|r| !r.is_empty()),
+                    request_id: app
+                        .request_id
+                        .map(|r| one_line(&r, 40))
+                        .filter(|r| !r.is_empty()),
                 },
                 None => ApiError::Http {
                     endpoint,
@@ -366,6 +377,16 @@ mod tests {
         let body = r#"{"id":"app.x","message":"We encountered an error.","request_id":"rq1","status_code":500}"#;
         let text = classify(500, body, true, false).to_string();
         assert!(text.contains("HTTP 500") && text.contains("rq1"), "{text}");
+    }
+
+    #[test]
+    fn hostile_request_ids_are_inert() {
+        let body = "{\"id\":\"x\\u001b]0;t\",\"message\":\"m\",\"request_id\":\"\\u001b]0;pwned\\u0007\\u001b[2J\",\"status_code\":500}";
+        let text = classify(500, body, true, false).to_string();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -117,7 +117,7 @@ mod tests {
     fn parses_bare_and_odd_versions() {
         let v = ServerVersion::parse("9.5.2").unwrap();
         assert_eq!((v.build, v.licensed), (None, None));
-        assert_eq!(ServerVersion::parse("10.12.0-rc1").unwrap().patch, 0);
+        assert_eq!(ServerVersion::parse("10.12.3-rc1").unwrap().patch, 3);
         assert!(ServerVersion::parse("").is_none());
         assert!(ServerVersion::parse("banana").is_none());
     }

@@ -22,7 +22,7 @@ use super::widgets::status_bar::{Connection, Message, StatusInfo};
 use super::widgets::{footer, help, status_bar, tab_bar};
 use crate::host::MmHome;
 use crate::mm::MmClient;
-use crate::overview::Overview;
+use crate::overview::{Blocker, Overview};
 use crate::timefmt;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
@@ -54,6 +54,12 @@ pub struct Launch {
     pub clock: Clock,
 }
 
+/// Background work the app starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Overview { generation: u64 },
+}
+
 /// Results reported by background work.
 #[derive(Debug)]
 pub enum Msg {
@@ -62,6 +68,8 @@ pub enum Msg {
         overview: Box<Overview>,
         fetched_at_ms: i64,
     },
+    /// A job ended without its result (it panicked or was cancelled).
+    JobFailed { job: Job, reason: String },
 }
 
 pub struct App {
@@ -158,11 +166,6 @@ impl App {
     /// A Ctrl-Z was pressed: the runtime suspends the process and resumes it.
     pub fn take_suspend_request(&mut self) -> bool {
         std::mem::take(&mut self.suspend_requested)
-    }
-
-    /// Ask the app to stop (signals, closed input).
-    pub fn quit(&mut self) {
-        self.should_quit = true;
     }
 
     /// The next instant a timer must fire, if any.
@@ -266,6 +269,7 @@ impl App {
                 overview,
                 fetched_at_ms,
             } => self.take_overview(generation, *overview, fetched_at_ms),
+            Msg::JobFailed { job, reason } => self.job_failed(job, &reason),
         }
     }
 
@@ -282,24 +286,58 @@ impl App {
         let Some(client) = self.launch.client.clone() else {
             return;
         };
-        if self.server.is_loading() {
-            return;
-        }
+        // A newer load wins: the older one's result is dropped by its generation.
         let generation = self.server.begin_load();
         let home = self.launch.mm_home.clone();
         let clock = self.launch.clock;
-        let tx = self.tx.clone();
-        self.pending += 1;
         self.dirty = true;
-        tokio::spawn(async move {
+        self.spawn_job(Job::Overview { generation }, async move {
             let overview = Overview::collect(&client, home.as_ref()).await;
-            // The receiver is gone only when the app has quit; nothing is left to tell.
-            let _ = tx.send(Msg::Overview {
+            Msg::Overview {
                 generation,
                 overview: Box::new(overview),
                 fetched_at_ms: clock.now_ms(),
-            });
+            }
         });
+    }
+
+    /// Runs background work that reports with one message. If the work panics, a
+    /// [`Msg::JobFailed`] is sent instead, so no job is ever left pending.
+    fn spawn_job<F>(&mut self, job: Job, work: F)
+    where
+        F: std::future::Future<Output = Msg> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.pending += 1;
+        tokio::spawn(async move {
+            let msg = match tokio::spawn(work).await {
+                Ok(msg) => msg,
+                Err(err) => Msg::JobFailed {
+                    job,
+                    reason: if err.is_panic() {
+                        "an internal error (see mmops' log)".to_string()
+                    } else {
+                        "it was cancelled".to_string()
+                    },
+                },
+            };
+            // The receiver is gone only when the app has quit; nothing is left to tell.
+            let _ = tx.send(msg);
+        });
+    }
+
+    fn job_failed(&mut self, job: Job, reason: &str) {
+        tracing::error!(?job, "background job failed: {reason}");
+        match job {
+            Job::Overview { generation } => {
+                if self.server.abandon_load(generation) {
+                    self.status.message =
+                        Message::Error(format!("loading the Server tab failed: {reason}"));
+                    self.next_refresh = Some(Instant::now() + self.launch.refresh_every);
+                }
+            }
+        }
+        self.dirty = true;
     }
 
     fn take_overview(&mut self, generation: u64, overview: Overview, fetched_at_ms: i64) {
@@ -309,7 +347,12 @@ impl App {
             mm_home: self.launch.mm_home.as_ref(),
         };
         let headline = overview.headline_error().cloned();
-        let ping_ok = overview.ping.loaded().is_some();
+        let connection = match overview.blocker() {
+            Some(Blocker::LoginNeeded(_)) => Connection::LoginNeeded,
+            Some(Blocker::Unreachable(_)) => Connection::Unreachable,
+            None if headline.is_some() => Connection::Degraded,
+            None => Connection::Connected,
+        };
         let user = overview.me.loaded().map(|u| u.username.clone());
         let version = overview
             .version
@@ -332,12 +375,7 @@ impl App {
         self.dirty = true;
         self.status.user = user.or_else(|| local.then(|| "local mode".to_string()));
         self.status.version = version;
-        self.status.connection = match &headline {
-            Some(err) if err.needs_login() => Connection::LoginNeeded,
-            Some(err) if err.is_unreachable() && !ping_ok => Connection::Unreachable,
-            Some(_) => Connection::Degraded,
-            None => Connection::Connected,
-        };
+        self.status.connection = connection;
         self.status.message = match &headline {
             Some(err) => Message::Error(err.to_string()),
             None => Message::Info(format!("refreshed {}", timefmt::utc_clock(fetched_at_ms))),

@@ -5,8 +5,9 @@
 //! are wrapped in synchronized-update escapes so slow links never show half a frame.
 
 use std::io::{self, BufWriter, Stdout, Write};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Once, OnceLock};
+use std::thread::ThreadId;
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
@@ -41,12 +42,23 @@ pub fn restore_terminal() {
     }
 }
 
-/// Restores the terminal before the previous panic hook prints, so the message is readable.
+/// The thread that draws the console. Set once, when the console starts.
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+
+/// On a panic of the console's own thread: restore the terminal, then let the previous hook
+/// print, so the message is readable. A panic of a background thread or task (which tokio
+/// turns into a failed job the app reports) must not print over the running console: it goes
+/// to mmops' log instead.
 pub fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let on_ui_thread = UI_THREAD.get() == Some(&std::thread::current().id());
+            if ACTIVE.load(Ordering::SeqCst) && !on_ui_thread {
+                tracing::error!("a background task panicked: {info}");
+                return;
+            }
             restore_terminal();
             previous(info);
         }));
@@ -60,6 +72,7 @@ pub struct Tui {
 impl Tui {
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
+        let _ = UI_THREAD.set(std::thread::current().id());
         enter_modes()?;
         Ok(Self {
             terminal: new_terminal()?,

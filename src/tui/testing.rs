@@ -35,12 +35,20 @@ impl Harness {
         Ok(())
     }
 
-    /// Waits until every background job the app started has reported back.
+    /// Waits until every background job the app started has reported back. Panics after 30
+    /// seconds: a test harness must not hide a job that never ends.
     pub async fn settle(&mut self) {
         while self.app.pending_jobs() > 0 {
             match tokio::time::timeout(Duration::from_secs(30), self.rx.recv()).await {
                 Ok(Some(msg)) => self.app.on_msg(msg),
-                _ => break,
+                Ok(None) => panic!(
+                    "the job channel closed with {} jobs pending",
+                    self.app.pending_jobs()
+                ),
+                Err(_) => panic!(
+                    "settle() timed out with {} jobs pending",
+                    self.app.pending_jobs()
+                ),
             }
         }
     }

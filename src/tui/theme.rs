@@ -101,9 +101,22 @@ impl Theme {
     }
 
     fn resolve(name: &str, themes_dir: &Path, depth: usize) -> Result<Self, ThemeError> {
-        let user_path = themes_dir.join(format!("{name}.toml"));
-        let (origin, text) = match std::fs::read_to_string(&user_path) {
-            Ok(text) if !name.contains('/') => (user_path.display().to_string(), text),
+        Self::resolve_from(name, Some(themes_dir), depth)
+    }
+
+    /// `themes_dir` is `None` when only built-ins may answer: a user `dark.toml` that
+    /// `extends = "dark"` means the built-in dark.
+    fn resolve_from(
+        name: &str,
+        themes_dir: Option<&Path>,
+        depth: usize,
+    ) -> Result<Self, ThemeError> {
+        let user_path = themes_dir
+            .unwrap_or(Path::new("/nonexistent"))
+            .join(format!("{name}.toml"));
+        let user_text = themes_dir.and_then(|_| std::fs::read_to_string(&user_path).ok());
+        let (origin, text) = match user_text {
+            Some(text) if !name.contains('/') => (user_path.display().to_string(), text),
             _ => match BUILTIN_THEMES.iter().find(|(n, _)| *n == name) {
                 Some((_, text)) => (format!("built-in '{name}'"), (*text).to_string()),
                 None => {
@@ -125,10 +138,14 @@ impl Theme {
         };
         let file: ThemeFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
         let mut theme = match &file.extends {
-            Some(parent) if depth < 4 && parent != name => {
-                Self::resolve(parent, themes_dir, depth + 1)?
+            Some(parent) if depth >= 4 => {
+                return Err(invalid(format!(
+                    "too many `extends` steps at '{parent}' (a loop?)"
+                )));
             }
-            Some(parent) => return Err(invalid(format!("cannot extend '{parent}' (a loop?)"))),
+            // A user `dark.toml` extending "dark" means the built-in dark.
+            Some(parent) if parent == name => Self::resolve_from(parent, None, depth + 1)?,
+            Some(parent) => Self::resolve_from(parent, themes_dir, depth + 1)?,
             None => Self::plain(name),
         };
         theme.name = file.name.clone().unwrap_or_else(|| name.to_string());
@@ -328,6 +345,19 @@ mod tests {
         assert_eq!(theme.name, "ocean");
         assert_eq!(theme.title.fg, Some(Color::Rgb(0x56, 0xd4, 0xdd)));
         assert_eq!(theme.error, dark.error);
+    }
+
+    #[test]
+    fn a_user_theme_may_shadow_and_extend_its_builtin() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("dark.toml"),
+            "extends = \"dark\"\n[roles]\ntitle = { fg = \"red\" }\n",
+        )
+        .unwrap();
+        let theme = Theme::load("dark", dir.path(), false).unwrap();
+        assert_eq!(theme.title.fg, Some(Color::Red));
+        assert_eq!(theme.error, Theme::builtin("dark").error);
     }
 
     #[test]

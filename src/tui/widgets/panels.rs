@@ -75,15 +75,11 @@ pub fn layout(panels: &[Panel], width: u16) -> (Vec<Rect>, u16) {
     (rects, top)
 }
 
-/// Draws the panels scrolled by `scroll` rows into `area`. Returns the page height, so the
-/// caller can clamp its scroll position.
-pub fn render(panels: &[Panel], area: Rect, buf: &mut Buffer, scroll: u16, theme: &Theme) -> u16 {
-    if area.width == 0 || area.height == 0 {
-        return 0;
-    }
-    let (rects, height) = layout(panels, area.width);
-    let page_area = Rect::new(0, 0, area.width, height.max(1));
-    let mut page = Buffer::empty(page_area);
+/// Lays the panels out at `width` and draws the whole page into a buffer of its full height.
+/// Done once per data change or resize; frames then only copy the visible window.
+pub fn paint(panels: &[Panel], width: u16, theme: &Theme) -> Buffer {
+    let (rects, height) = layout(panels, width);
+    let mut page = Buffer::empty(Rect::new(0, 0, width, height.max(1)));
     for (panel, rect) in panels.iter().zip(&rects) {
         let block = Block::default()
             .borders(Borders::ALL)
@@ -95,13 +91,19 @@ pub fn render(panels: &[Panel], area: Rect, buf: &mut Buffer, scroll: u16, theme
             .block(block)
             .render(*rect, &mut page);
     }
+    page
+}
+
+/// Copies the rows of `page` starting at `scroll` into `area`.
+pub fn blit(page: &Buffer, area: Rect, buf: &mut Buffer, scroll: u16) {
+    let height = page.area.height;
+    let width = area.width.min(page.area.width);
     let scroll = scroll.min(height.saturating_sub(area.height));
     for y in 0..area.height.min(height.saturating_sub(scroll)) {
-        for x in 0..area.width {
+        for x in 0..width {
             buf[(area.x + x, area.y + y)] = page[(x, scroll + y)].clone();
         }
     }
-    height
 }
 
 #[cfg(test)]
@@ -143,8 +145,9 @@ mod tests {
         let panels = vec![panel(Placement::Full, 30)];
         let area = Rect::new(0, 0, 20, 5);
         let mut buf = Buffer::empty(area);
-        let height = render(&panels, area, &mut buf, 10, &Theme::builtin("dark"));
-        assert_eq!(height, 32);
+        let page = paint(&panels, area.width, &Theme::builtin("dark"));
+        assert_eq!(page.area.height, 32);
+        blit(&page, area, &mut buf, 10);
         let row: String = (0..20).map(|x| buf[(x, 0)].symbol().to_string()).collect();
         assert!(row.contains("line 9"), "{row}");
     }

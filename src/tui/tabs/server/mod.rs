@@ -19,6 +19,8 @@ pub struct ServerTab {
     loading: bool,
     generation: u64,
     panels: Vec<Panel>,
+    /// The panels drawn at the last width; repainted only when they or the width change.
+    page: Option<Buffer>,
     scroll: u16,
     page_height: u16,
     viewport_height: u16,
@@ -57,8 +59,18 @@ impl ServerTab {
         }
         self.loading = false;
         self.panels = view::panels(ctx, &overview);
+        self.page = None;
         self.overview = Some(overview);
         self.fetched_at_ms = Some(fetched_at_ms);
+        true
+    }
+
+    /// Gives up the load of this generation (it failed). Returns false for a stale one.
+    pub fn abandon_load(&mut self, generation: u64) -> bool {
+        if generation != self.generation {
+            return false;
+        }
+        self.loading = false;
         true
     }
 
@@ -66,6 +78,7 @@ impl ServerTab {
     pub fn show_placeholder(&mut self, panels: Vec<Panel>) {
         if self.overview.is_none() {
             self.panels = panels;
+            self.page = None;
         }
     }
 
@@ -85,10 +98,24 @@ impl ServerTab {
     }
 
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        if self
+            .page
+            .as_ref()
+            .is_none_or(|p| p.area.width != area.width)
+        {
+            self.page = Some(panels::paint(&self.panels, area.width, theme));
+        }
+        let Some(page) = &self.page else {
+            return;
+        };
         self.viewport_height = area.height;
-        self.page_height = panels::render(&self.panels, area, buf, self.scroll, theme);
+        self.page_height = page.area.height;
         self.scroll = self
             .scroll
             .min(self.page_height.saturating_sub(area.height));
+        panels::blit(page, area, buf, self.scroll);
     }
 }

@@ -2,9 +2,9 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::host::{HomeOrigin, MmHome};
+use crate::host::MmHome;
 use crate::mm::models::{ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats};
-use crate::overview::{ClusterDrift, Overview, Section};
+use crate::overview::{Blocker, ClusterDrift, Overview, Section};
 use crate::text::one_line;
 use crate::timefmt::{self, DAY_MS};
 use crate::tui::theme::Theme;
@@ -209,19 +209,17 @@ pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
 /// When the server cannot be reached or will not talk to us, one panel says so instead of every
 /// panel repeating the same error.
 fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
-    let err = overview.headline_error()?;
-    let (title, advice) = if err.needs_login() {
-        (
+    let (title, advice, err) = match overview.blocker()? {
+        Blocker::LoginNeeded(err) => (
             "Login needed",
             "Run `mmops login`, or give a valid token; then press r.",
-        )
-    } else if err.is_unreachable() && overview.ping.loaded().is_none() {
-        (
+            err,
+        ),
+        Blocker::Unreachable(err) => (
             "Server unreachable",
             "mmops retries in the background; r retries now.",
-        )
-    } else {
-        return None;
+            err,
+        ),
     };
     let mut out = Lines::new(ctx.theme, Placement::Full);
     out.wrapped("", "✗", &err.to_string(), ctx.theme.error);
@@ -565,12 +563,7 @@ fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     out.row("OS", vec![out.text(&facts.os)]);
     out.row("Architecture", vec![out.text(&facts.architecture)]);
     out.row("Hostname", vec![out.text(&facts.hostname)]);
-    let origin = match home.origin {
-        HomeOrigin::AutoDetected => "auto-detected",
-        HomeOrigin::Flag => "--mm-home",
-        HomeOrigin::Profile => "profile",
-        HomeOrigin::Demo => "demo host dir",
-    };
+    let origin = home.origin.to_string();
     out.row(
         "Install dir",
         vec![
