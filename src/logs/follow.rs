@@ -14,9 +14,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::source::{LineBatch, SourceEvent, SourceState, split_lines};
+use super::source::{LineBatch, Sink, SourceEvent, SourceState, split_lines};
 
 #[derive(Debug, Clone)]
 pub struct FollowOptions {
@@ -60,7 +59,7 @@ pub fn follow(
     path: PathBuf,
     name: String,
     options: FollowOptions,
-    tx: UnboundedSender<SourceEvent>,
+    tx: Sink,
 ) -> Follower {
     let stop = Arc::new(AtomicBool::new(false));
     let (wake, wake_rx) = mpsc::channel();
@@ -100,7 +99,7 @@ fn run(
     path: PathBuf,
     name: String,
     options: FollowOptions,
-    tx: UnboundedSender<SourceEvent>,
+    tx: Sink,
     wake: mpsc::Sender<()>,
     wake_rx: mpsc::Receiver<()>,
     stop: Arc<AtomicBool>,
@@ -131,7 +130,7 @@ struct Closed;
 struct Tail {
     path: PathBuf,
     name: String,
-    tx: UnboundedSender<SourceEvent>,
+    tx: Sink,
     file: Option<File>,
     identity: Option<(u64, u64)>,
     offset: u64,
@@ -140,7 +139,7 @@ struct Tail {
 }
 
 impl Tail {
-    fn new(path: PathBuf, name: String, tx: UnboundedSender<SourceEvent>) -> Self {
+    fn new(path: PathBuf, name: String, tx: Sink) -> Self {
         Self {
             path,
             name,
@@ -158,24 +157,24 @@ impl Tail {
             return Ok(());
         }
         self.state = Some(state.clone());
-        self.tx
-            .send(SourceEvent::State {
-                source: self.name.clone(),
-                state,
-            })
-            .map_err(|_| Closed)
+        let source = self.name.clone();
+        if (self.tx)(SourceEvent::State { source, state }) {
+            Ok(())
+        } else {
+            Err(Closed)
+        }
     }
 
     fn send(&self, batch: LineBatch) -> Result<(), Closed> {
         if batch.is_empty() {
             return Ok(());
         }
-        self.tx
-            .send(SourceEvent::Lines {
-                source: self.name.clone(),
-                batch,
-            })
-            .map_err(|_| Closed)
+        let source = self.name.clone();
+        if (self.tx)(SourceEvent::Lines { source, batch }) {
+            Ok(())
+        } else {
+            Err(Closed)
+        }
     }
 
     /// Opens the file and positions at its last `lines` lines.

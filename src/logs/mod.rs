@@ -1,9 +1,11 @@
 //! The server log: parsing lines of every format into compact entries, a bounded buffer,
 //! filters and search, and the sources that feed it (followed files, the REST log API).
 
+pub mod feed;
 pub mod filter;
 pub mod follow;
 pub mod parse;
+pub mod poll;
 pub mod scan;
 pub mod source;
 pub mod store;

@@ -84,6 +84,15 @@ pub enum SourceEvent {
     State { source: String, state: SourceState },
 }
 
+/// Where a source delivers its events. It returns false once nobody listens any more, which
+/// stops the source.
+pub type Sink = std::sync::Arc<dyn Fn(SourceEvent) -> bool + Send + Sync>;
+
+/// A sink that forwards into a tokio channel.
+pub fn channel_sink(tx: tokio::sync::mpsc::UnboundedSender<SourceEvent>) -> Sink {
+    std::sync::Arc::new(move |event| tx.send(event).is_ok())
+}
+
 /// Splits `data` into complete lines, pushing each to `out`; the unfinished tail stays in
 /// `partial` for the next read.
 pub fn split_lines(partial: &mut Vec<u8>, data: &[u8], mut out: impl FnMut(&[u8])) {

@@ -3,6 +3,7 @@
 
 pub mod footer;
 pub mod help;
+pub mod input;
 pub mod panels;
 pub mod status_bar;
 pub mod tab_bar;

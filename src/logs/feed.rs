@@ -1,0 +1,161 @@
+//! Choosing and running the log source: followed files (given with `--log-file`, or found in
+//! the install under `--mm-home`) or the REST log API. Files come first when readable, because
+//! they are a true live tail; the user can switch.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::follow::{FollowOptions, Follower, follow};
+use super::poll::{PollOptions, poll};
+use super::source::Sink;
+use crate::host::MmHome;
+use crate::mm::MmClient;
+
+/// One file to follow and the name its lines carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFile {
+    pub path: PathBuf,
+    pub name: String,
+}
+
+impl LogFile {
+    pub fn new(path: PathBuf) -> Self {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        Self { path, name }
+    }
+}
+
+/// A kind of source the console can follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedKind {
+    Files(Vec<LogFile>),
+    Rest,
+}
+
+impl FeedKind {
+    /// How the header names it.
+    pub fn describe(&self) -> String {
+        match self {
+            FeedKind::Files(files) => {
+                let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+                format!("files: {}", names.join(", "))
+            }
+            FeedKind::Rest => "REST: GET /api/v4/logs".to_string(),
+        }
+    }
+}
+
+/// The log files of an install: `mattermost.log`, `notifications.log` when present (servers up
+/// to 10.x), and the structured audit log when the config names one.
+pub fn install_files(home: &MmHome) -> Vec<LogFile> {
+    let config = home.read_config().ok();
+    let dir = home.logs_dir(config.as_ref());
+    let mut files = vec![LogFile::new(dir.join("mattermost.log"))];
+    let notifications = dir.join("notifications.log");
+    if notifications.is_file() {
+        files.push(LogFile::new(notifications));
+    }
+    if let Some(audit) = config.as_ref().and_then(|c| audit_log_path(c, &dir)) {
+        files.push(LogFile::new(audit));
+    }
+    files
+}
+
+/// `ExperimentalAuditSettings.FileName` when file auditing is on; relative names are taken in
+/// the log directory.
+fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf> {
+    let settings = config.get("ExperimentalAuditSettings")?;
+    if settings.get("FileEnabled").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let name = settings.get("FileName").and_then(Value::as_str)?.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let path = PathBuf::from(name);
+    Some(if path.is_absolute() { path } else { logs_dir.join(path) })
+}
+
+/// The sources available, best first.
+pub fn available(explicit: &[PathBuf], home: Option<&MmHome>, client: Option<&MmClient>) -> Vec<FeedKind> {
+    let mut kinds = Vec::new();
+    if !explicit.is_empty() {
+        kinds.push(FeedKind::Files(explicit.iter().cloned().map(LogFile::new).collect()));
+    } else if let Some(home) = home {
+        let files = install_files(home);
+        if files.iter().any(|f| f.path.is_file()) {
+            kinds.push(FeedKind::Files(files));
+        }
+    }
+    if client.is_some() {
+        kinds.push(FeedKind::Rest);
+    }
+    kinds
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FeedOptions {
+    pub follow: FollowOptions,
+    pub poll: PollOptions,
+}
+
+/// A running source; dropping it stops it.
+pub enum Feed {
+    Files(Vec<Follower>),
+    Rest(tokio::task::JoinHandle<()>),
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if let Feed::Rest(task) = self {
+            task.abort();
+        }
+    }
+}
+
+/// Starts `kind`. The REST source needs a tokio runtime and a client.
+pub fn start(kind: &FeedKind, client: Option<&MmClient>, options: &FeedOptions, sink: Sink) -> Option<Feed> {
+    match kind {
+        FeedKind::Files(files) => Some(Feed::Files(
+            files
+                .iter()
+                .map(|f| follow(f.path.clone(), f.name.clone(), options.follow.clone(), sink.clone()))
+                .collect(),
+        )),
+        FeedKind::Rest => {
+            let client = client?.clone();
+            let poll_options = options.poll.clone();
+            Some(Feed::Rest(tokio::spawn(poll(client, poll_options, sink))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HomeOrigin;
+
+    #[test]
+    fn install_files_follow_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+        std::fs::write(
+            dir.path().join("config/config.json"),
+            r#"{"LogSettings":{"FileLocation":""},"ExperimentalAuditSettings":{"FileEnabled":true,"FileName":"audit.log"}}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("logs/mattermost.log"), "").unwrap();
+        std::fs::write(dir.path().join("logs/notifications.log"), "").unwrap();
+        let home = MmHome::new(dir.path(), HomeOrigin::Flag);
+        let names: Vec<String> = install_files(&home).into_iter().map(|f| f.name).collect();
+        assert_eq!(names, vec!["mattermost.log", "notifications.log", "audit.log"]);
+        let kinds = available(&[], Some(&home), None);
+        assert!(matches!(&kinds[0], FeedKind::Files(f) if f.len() == 3));
+        assert_eq!(available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(), "files: a.log");
+    }
+}
