@@ -56,6 +56,7 @@ fn redraw(c: &mut Criterion) {
         keymap: Keymap::default(),
         refresh_every: Duration::from_secs(3600),
         clock: Clock::Fixed(NOW_MS),
+        logs: Default::default(),
     };
     let mut harness = {
         let _guard = runtime.enter();

@@ -63,6 +63,10 @@ pub struct GlobalOpts {
     )]
     pub db_url: Option<Secret>,
 
+    /// A log file to follow instead of the install's (repeatable)
+    #[arg(long = "log-file", global = true, value_name = "PATH")]
+    pub log_files: Vec<PathBuf>,
+
     /// Config file [default: $MMOPS_CONFIG or ~/.config/mmops/config.toml]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

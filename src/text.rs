@@ -87,6 +87,44 @@ pub fn one_line(text: &str, max_width: usize) -> String {
     out
 }
 
+/// Greedy word wrap to `width` terminal columns; words wider than that are cut. The text should
+/// already be inert.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut line_width = 0usize;
+    for word in text.split(' ') {
+        let word_width = UnicodeWidthStr::width(word);
+        if line_width > 0 && line_width + 1 + word_width > width {
+            out.push(std::mem::take(&mut line));
+            line_width = 0;
+        }
+        if word_width > width {
+            for c in word.chars() {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if line_width + w > width {
+                    out.push(std::mem::take(&mut line));
+                    line_width = 0;
+                }
+                line.push(c);
+                line_width += w;
+            }
+            continue;
+        }
+        if line_width > 0 {
+            line.push(' ');
+            line_width += 1;
+        }
+        line.push_str(word);
+        line_width += word_width;
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 /// Bytes that may not be valid UTF-8, made inert: invalid sequences become U+FFFD.
 pub fn inert_bytes(bytes: &[u8]) -> String {
     inert(&String::from_utf8_lossy(bytes)).into_owned()
@@ -128,6 +166,14 @@ mod tests {
         assert_eq!(one_line("\x1b\x1b\x1b\x1b\x1b", 8), "\\x1b\\x1b…");
         // Wide characters take two columns each.
         assert_eq!(one_line("日本語テキスト", 6), "日本語…");
+    }
+
+    #[test]
+    fn wraps_by_screen_width() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("日本語 テキスト", 6), vec!["日本語", "テキス", "ト"]);
+        assert!(wrap("", 4).is_empty());
     }
 
     #[test]

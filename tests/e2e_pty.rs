@@ -136,7 +136,7 @@ fn demo_console_switches_tabs_and_restores_the_terminal() {
     assert!(session.screen.lock().unwrap().screen().alternate_screen());
 
     session.send("3");
-    session.wait_for("Logs: not built yet");
+    session.wait_for("FOLLOWING");
     session.send("?");
     session.wait_for("Keys (Esc to close)");
     session.send("\x1b");

@@ -45,6 +45,20 @@ const SHOTS: &[Shot] = &[
         width: 120,
         height: 40,
     },
+    Shot {
+        file: "logs.svg",
+        title: "mmops: the Logs tab on the REST log API of a two-node cluster",
+        keys: &["3"],
+        width: 120,
+        height: 40,
+    },
+    Shot {
+        file: "logs-detail.svg",
+        title: "mmops: one log entry in full",
+        keys: &["3", "e", "enter"],
+        width: 120,
+        height: 40,
+    },
 ];
 
 #[tokio::test]
@@ -56,7 +70,15 @@ async fn screenshots_are_current() {
     for shot in SHOTS {
         let mut harness = Harness::start(launch(Some(admin(&server)), "DEMO"));
         harness.settle().await;
+        // The REST log source: both cluster nodes answered.
+        harness
+            .pump_until(std::time::Duration::from_secs(20), |app| {
+                app.logs_tab().store().sources().len() == 2
+            })
+            .await;
+        harness.settle().await;
         harness.press(shot.keys).unwrap();
+        harness.settle().await;
         let svg = svg::render(
             &harness.render(shot.width, shot.height),
             &DARK_TERMINAL,

@@ -66,9 +66,11 @@ async fn help_overlay() {
 async fn tabs_switch_with_numbers_and_tab() {
     let server = demo().await;
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.press(&["2"]).unwrap();
+    assert_eq!(h.app.active_tab(), TabId::Plugins);
+    insta::assert_snapshot!("plugins_placeholder_80x24", h.render_text(80, 24));
     h.press(&["3"]).unwrap();
     assert_eq!(h.app.active_tab(), TabId::Logs);
-    insta::assert_snapshot!("logs_placeholder_80x24", h.render_text(80, 24));
     h.press(&["tab"]).unwrap();
     assert_eq!(h.app.active_tab(), TabId::Config);
     h.press(&["shift-tab", "shift-tab", "shift-tab"]).unwrap();

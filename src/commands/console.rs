@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 
+use crate::config::settings::TimeZoneChoice;
 use crate::config::{ConnectionSpec, Resolved};
 use crate::host::MmHome;
+use crate::logs::feed::FeedOptions;
 use crate::mm::{ClientOptions, MmClient};
 use crate::tui::keys::Keymap;
 use crate::tui::runtime::{self, Exit};
+use crate::tui::tabs::logs::LogsLaunch;
 use crate::tui::theme::{Theme, no_color_requested};
 use crate::tui::{Clock, Launch};
 
@@ -47,7 +50,22 @@ pub fn launch(
         keymap,
         refresh_every: Duration::from_secs(resolved.settings.ui.refresh_secs.max(2)),
         clock: Clock::System,
+        logs: logs_launch(resolved),
     })
+}
+
+/// The Logs tab's sources and limits, from the command line and the config file.
+pub fn logs_launch(resolved: &Resolved) -> LogsLaunch {
+    let settings = &resolved.settings.logs;
+    let mut feed = FeedOptions::default();
+    feed.follow.initial_lines = settings.initial_lines;
+    feed.poll.per_page = settings.rest_page.clamp(100, 10_000);
+    LogsLaunch {
+        files: resolved.log_files.clone(),
+        buffer_entries: settings.buffer_entries.max(1000),
+        feed,
+        utc: settings.time == TimeZoneChoice::Utc,
+    }
 }
 
 /// Runs the console until the user quits or a signal arrives.

@@ -85,6 +85,8 @@ pub struct Resolved {
     pub mm_home: Option<MmHome>,
     pub db_url: Option<Secret>,
     pub theme: String,
+    /// Log files given with `--log-file`.
+    pub log_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +159,7 @@ impl Resolved {
             mm_home,
             db_url,
             theme,
+            log_files: opts.log_files.clone(),
         })
     }
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     #[serde(default)]
     pub ui: UiSettings,
     #[serde(default)]
+    pub logs: LogSettings,
+    #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
 
@@ -47,6 +49,38 @@ impl Default for UiSettings {
         Self {
             refresh_secs: 30,
             frame_rate: 30,
+        }
+    }
+}
+
+/// The Logs tab and `mmops logs`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// Entries held in memory; the oldest are dropped (and counted) beyond this.
+    pub buffer_entries: usize,
+    /// Lines read from the end of each followed file when it is opened.
+    pub initial_lines: usize,
+    /// Lines asked for on each poll of the REST log API.
+    pub rest_page: u32,
+    /// Show times in "utc" or "local" time.
+    pub time: TimeZoneChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeZoneChoice {
+    Utc,
+    Local,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            buffer_entries: 200_000,
+            initial_lines: 5000,
+            rest_page: 2000,
+            time: TimeZoneChoice::Utc,
         }
     }
 }

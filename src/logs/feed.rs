@@ -77,14 +77,24 @@ fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf>
         return None;
     }
     let path = PathBuf::from(name);
-    Some(if path.is_absolute() { path } else { logs_dir.join(path) })
+    Some(if path.is_absolute() {
+        path
+    } else {
+        logs_dir.join(path)
+    })
 }
 
 /// The sources available, best first.
-pub fn available(explicit: &[PathBuf], home: Option<&MmHome>, client: Option<&MmClient>) -> Vec<FeedKind> {
+pub fn available(
+    explicit: &[PathBuf],
+    home: Option<&MmHome>,
+    client: Option<&MmClient>,
+) -> Vec<FeedKind> {
     let mut kinds = Vec::new();
     if !explicit.is_empty() {
-        kinds.push(FeedKind::Files(explicit.iter().cloned().map(LogFile::new).collect()));
+        kinds.push(FeedKind::Files(
+            explicit.iter().cloned().map(LogFile::new).collect(),
+        ));
     } else if let Some(home) = home {
         let files = install_files(home);
         if files.iter().any(|f| f.path.is_file()) {
@@ -118,12 +128,24 @@ impl Drop for Feed {
 }
 
 /// Starts `kind`. The REST source needs a tokio runtime and a client.
-pub fn start(kind: &FeedKind, client: Option<&MmClient>, options: &FeedOptions, sink: Sink) -> Option<Feed> {
+pub fn start(
+    kind: &FeedKind,
+    client: Option<&MmClient>,
+    options: &FeedOptions,
+    sink: Sink,
+) -> Option<Feed> {
     match kind {
         FeedKind::Files(files) => Some(Feed::Files(
             files
                 .iter()
-                .map(|f| follow(f.path.clone(), f.name.clone(), options.follow.clone(), sink.clone()))
+                .map(|f| {
+                    follow(
+                        f.path.clone(),
+                        f.name.clone(),
+                        options.follow.clone(),
+                        sink.clone(),
+                    )
+                })
                 .collect(),
         )),
         FeedKind::Rest => {
@@ -153,9 +175,15 @@ mod tests {
         std::fs::write(dir.path().join("logs/notifications.log"), "").unwrap();
         let home = MmHome::new(dir.path(), HomeOrigin::Flag);
         let names: Vec<String> = install_files(&home).into_iter().map(|f| f.name).collect();
-        assert_eq!(names, vec!["mattermost.log", "notifications.log", "audit.log"]);
+        assert_eq!(
+            names,
+            vec!["mattermost.log", "notifications.log", "audit.log"]
+        );
         let kinds = available(&[], Some(&home), None);
         assert!(matches!(&kinds[0], FeedKind::Files(f) if f.len() == 3));
-        assert_eq!(available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(), "files: a.log");
+        assert_eq!(
+            available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(),
+            "files: a.log"
+        );
     }
 }

@@ -328,7 +328,9 @@ impl Index {
             self.seqs.pop_front();
         }
         self.checked_to = self.checked_to.max(first);
-        let end = store.end_seq().min(self.checked_to + budget as u64);
+        let end = store
+            .end_seq()
+            .min(self.checked_to.saturating_add(budget as u64));
         for seq in self.checked_to..end {
             if let Some(entry) = store.get(seq)
                 && pred(&entry)

@@ -55,12 +55,7 @@ impl Drop for Follower {
 }
 
 /// Starts following `path`, reporting its lines and state changes as `name`.
-pub fn follow(
-    path: PathBuf,
-    name: String,
-    options: FollowOptions,
-    tx: Sink,
-) -> Follower {
+pub fn follow(path: PathBuf, name: String, options: FollowOptions, tx: Sink) -> Follower {
     let stop = Arc::new(AtomicBool::new(false));
     let (wake, wake_rx) = mpsc::channel();
     let thread = {

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
+use super::parse::parse_line;
 use super::source::{LineBatch, Sink, SourceEvent, SourceState};
 use crate::mm::{ApiError, MmClient};
 
@@ -115,6 +116,31 @@ pub fn new_lines_start(previous: &[u64], current: &[u64], page_full: bool) -> (u
     (0, page_full)
 }
 
+/// Sends lines in order, one batch per run of lines from the same node.
+fn send_in_batches(tx: &Sink, lines: &[(i64, String, &str)]) -> bool {
+    let mut open = true;
+    let mut batch = LineBatch::default();
+    let mut source: Option<&str> = None;
+    for (_, node, line) in lines {
+        if source.is_some_and(|s| s != node) || batch.is_full() {
+            let done = std::mem::take(&mut batch);
+            open &= tx(SourceEvent::Lines {
+                source: source.unwrap_or(SINGLE_NODE).to_string(),
+                batch: done,
+            });
+        }
+        source = Some(node);
+        batch.push(line.as_bytes());
+    }
+    if let Some(source) = source.filter(|_| !batch.is_empty()) {
+        open &= tx(SourceEvent::Lines {
+            source: source.to_string(),
+            batch,
+        });
+    }
+    open
+}
+
 /// Polls until the receiver goes away.
 pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
     let mut previous: HashMap<String, Vec<u64>> = HashMap::new();
@@ -138,6 +164,8 @@ pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
                 backoff = options.min_interval;
                 let mut new_total = 0usize;
                 let mut gap = false;
+                // New lines of every node, merged into one timeline.
+                let mut fresh: Vec<(i64, String, &str)> = Vec::new();
                 for block in split_nodes(&answer) {
                     let node = block.node.unwrap_or(SINGLE_NODE).to_string();
                     let hashes: Vec<u64> = block.lines.iter().map(|l| hash(l)).collect();
@@ -148,26 +176,18 @@ pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
                         full,
                     );
                     gap |= missed;
-                    let mut batch = LineBatch::default();
+                    let mut last_ts = i64::MIN;
                     for line in &block.lines[start..] {
-                        batch.push(line.as_bytes());
-                        if batch.is_full() {
-                            let full_batch = std::mem::take(&mut batch);
-                            open &= tx(SourceEvent::Lines {
-                                source: node.clone(),
-                                batch: full_batch,
-                            });
-                        }
+                        // Lines without a time (stack traces) keep the time before them.
+                        let parsed = parse_line(line.as_bytes(), false);
+                        last_ts = parsed.ts_ms.unwrap_or(last_ts);
+                        fresh.push((last_ts, node.clone(), line));
                     }
                     new_total += block.lines.len() - start;
-                    if !batch.is_empty() {
-                        open &= tx(SourceEvent::Lines {
-                            source: node.clone(),
-                            batch,
-                        });
-                    }
                     previous.insert(node, hashes);
                 }
+                fresh.sort_by_key(|(ts, _, _)| *ts);
+                open &= send_in_batches(&tx, &fresh);
                 open &= report(
                     if gap {
                         SourceState::Gap

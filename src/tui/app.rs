@@ -4,6 +4,8 @@
 //! task that reports back with a [`Msg`] on the channel given at construction; the runtime (or
 //! a test harness) feeds those messages back through [`App::on_msg`].
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
@@ -14,6 +16,7 @@ use tokio::time::Instant;
 
 use super::keys::{Action, Keymap, Scope};
 use super::tabs::TabId;
+use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
 use super::tabs::placeholder;
 use super::tabs::server::ServerTab;
 use super::tabs::server::view::{self, ViewContext};
@@ -21,6 +24,8 @@ use super::theme::Theme;
 use super::widgets::status_bar::{Connection, Message, StatusInfo};
 use super::widgets::{footer, help, status_bar, tab_bar};
 use crate::host::MmHome;
+use crate::logs::feed;
+use crate::logs::source::SourceEvent;
 use crate::mm::MmClient;
 use crate::overview::{Blocker, Overview};
 use crate::timefmt;
@@ -52,12 +57,14 @@ pub struct Launch {
     pub keymap: Keymap,
     pub refresh_every: Duration,
     pub clock: Clock,
+    pub logs: LogsLaunch,
 }
 
 /// Background work the app starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
     Overview { generation: u64 },
+    SaveLogs,
 }
 
 /// Results reported by background work.
@@ -70,6 +77,13 @@ pub enum Msg {
     },
     /// A job ended without its result (it panicked or was cancelled).
     JobFailed { job: Job, reason: String },
+    /// Lines or a state change from the log feed of this generation.
+    Log { generation: u64, event: SourceEvent },
+    /// The Logs tab's save finished: lines written, or why not.
+    LogsSaved {
+        path: PathBuf,
+        result: Result<usize, String>,
+    },
 }
 
 pub struct App {
@@ -79,12 +93,15 @@ pub struct App {
     help_scroll: Option<u16>,
     help_lines: u16,
     server: ServerTab,
+    logs: LogsTab,
     status: StatusInfo,
     should_quit: bool,
     suspend_requested: bool,
     dirty: bool,
     pending: usize,
     next_refresh: Option<Instant>,
+    /// Bytes for the terminal itself (OSC 52 copies), written by the runtime after a frame.
+    terminal_output: Vec<String>,
 }
 
 impl App {
@@ -101,6 +118,12 @@ impl App {
             version: None,
             message: Message::None,
         };
+        let kinds = feed::available(
+            &launch.logs.files,
+            launch.mm_home.as_ref(),
+            launch.client.as_ref(),
+        );
+        let logs = LogsTab::new(&launch.logs, kinds);
         let mut app = Self {
             launch,
             tx,
@@ -108,12 +131,14 @@ impl App {
             help_scroll: None,
             help_lines: 0,
             server: ServerTab::default(),
+            logs,
             status,
             should_quit: false,
             suspend_requested: false,
             dirty: true,
             pending: 0,
             next_refresh: None,
+            terminal_output: Vec::new(),
         };
         let ctx = app.view_context();
         let placeholder = if app.launch.client.is_some() {
@@ -125,9 +150,33 @@ impl App {
         app
     }
 
-    /// Kicks off the first loads. Call once, inside a tokio runtime.
+    /// Kicks off the first loads and the log feed. Call once, inside a tokio runtime.
     pub fn start(&mut self) {
         self.refresh_overview();
+        self.start_log_feed();
+    }
+
+    fn start_log_feed(&mut self) {
+        let tx = self.tx.clone();
+        self.logs
+            .start_feed(self.launch.client.as_ref(), move |generation| {
+                let tx = tx.clone();
+                Arc::new(move |event| tx.send(Msg::Log { generation, event }).is_ok())
+            });
+    }
+
+    pub fn logs_tab(&self) -> &LogsTab {
+        &self.logs
+    }
+
+    /// Work the app does in slices between events (re-filtering the log buffer).
+    pub fn is_busy(&self) -> bool {
+        self.logs.is_busy()
+    }
+
+    /// Bytes to write to the terminal after the next frame.
+    pub fn take_terminal_output(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.terminal_output)
     }
 
     pub fn should_quit(&self) -> bool {
@@ -168,12 +217,19 @@ impl App {
         std::mem::take(&mut self.suspend_requested)
     }
 
-    /// The next instant a timer must fire, if any.
+    /// The next instant a timer must fire, if any: now, while there is sliced work to do.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if self.is_busy() {
+            return Some(Instant::now());
+        }
         self.next_refresh
     }
 
     pub fn on_timer(&mut self, now: Instant) {
+        if self.logs.is_busy() {
+            self.logs.step();
+            self.dirty = true;
+        }
         if self.next_refresh.is_some_and(|at| at <= now) {
             self.next_refresh = None;
             self.refresh_overview();
@@ -185,12 +241,32 @@ impl App {
             Event::Key(key) if matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat) => {
                 self.on_key(key)
             }
+            Event::Paste(text) if self.active == TabId::Logs => {
+                self.logs.paste(&text);
+                self.dirty = true;
+            }
             Event::Resize(_, _) | Event::FocusGained => self.dirty = true,
             _ => {}
         }
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        // A prompt, the detail view or the level picker takes every key but Ctrl-C.
+        if self.help_scroll.is_none() && self.active == TabId::Logs && self.logs.captures_keys() {
+            let quit = self.launch.keymap.table(Scope::Global).action_for(&key)
+                == Some(Action::Quit)
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL);
+            if quit {
+                self.should_quit = true;
+            } else {
+                let effect = self.logs.handle_key(key);
+                self.apply(effect);
+            }
+            self.dirty = true;
+            return;
+        }
         let keymap = &self.launch.keymap;
         let action = if self.help_scroll.is_some() {
             keymap.table(Scope::Help).action_for(&key).or_else(|| {
@@ -243,9 +319,15 @@ impl App {
                     self.active = tab;
                 }
             }
-            Action::Refresh => {
-                if self.active == TabId::Server {
-                    self.refresh_overview();
+            Action::Refresh if self.active == TabId::Server => self.refresh_overview(),
+            _ if self.active == TabId::Logs => {
+                if action == Action::SwitchSource {
+                    if self.logs.switch_source() {
+                        self.start_log_feed();
+                    }
+                } else {
+                    let effect = self.logs.perform(action);
+                    self.apply(effect);
                 }
             }
             Action::Up
@@ -253,15 +335,24 @@ impl App {
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => {
-                if self.active == TabId::Server {
-                    self.server.scroll(action);
-                }
+            | Action::Bottom
+                if self.active == TabId::Server =>
+            {
+                self.server.scroll(action)
             }
+            // Keys of a tab that is not shown.
+            _ => {}
         }
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
+        if let Msg::Log { generation, event } = msg {
+            if generation == self.logs.generation() {
+                self.logs.ingest(event);
+                self.dirty = true;
+            }
+            return;
+        }
         self.pending = self.pending.saturating_sub(1);
         match msg {
             Msg::Overview {
@@ -270,6 +361,21 @@ impl App {
                 fetched_at_ms,
             } => self.take_overview(generation, *overview, fetched_at_ms),
             Msg::JobFailed { job, reason } => self.job_failed(job, &reason),
+            Msg::LogsSaved { path, result } => {
+                match result {
+                    Ok(lines) => self.logs.set_notice(
+                        format!(
+                            "saved {} lines to {}",
+                            timefmt::count(lines as i64),
+                            path.display()
+                        ),
+                        false,
+                    ),
+                    Err(err) => self.logs.set_notice(format!("nothing saved: {err}"), true),
+                }
+                self.dirty = true;
+            }
+            Msg::Log { .. } => {}
         }
     }
 
@@ -326,9 +432,30 @@ impl App {
         });
     }
 
+    /// Carries out what a tab asked for.
+    fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::None => {}
+            Effect::Terminal(bytes) => self.terminal_output.push(bytes),
+            Effect::Save { path, lines } => {
+                self.spawn_job(Job::SaveLogs, async move {
+                    let target = path.clone();
+                    let result = tokio::task::spawn_blocking(move || save_lines(&target, &lines))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r);
+                    Msg::LogsSaved { path, result }
+                });
+            }
+        }
+    }
+
     fn job_failed(&mut self, job: Job, reason: &str) {
         tracing::error!(?job, "background job failed: {reason}");
         match job {
+            Job::SaveLogs => self
+                .logs
+                .set_notice(format!("saving failed: {reason}"), true),
             Job::Overview { generation } => {
                 if self.server.abandon_load(generation) {
                     self.status.message =
@@ -435,7 +562,20 @@ impl App {
         let theme = &self.launch.theme;
         match self.active {
             TabId::Server => self.server.render(area, buf, theme),
+            TabId::Logs => logs_view::render(&mut self.logs, area, buf, theme),
             other => placeholder::render(other, area, buf, theme),
         }
     }
+}
+
+/// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.
+fn save_lines(path: &Path, lines: &[Vec<u8>]) -> Result<usize, String> {
+    let mut bytes = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for line in lines {
+        bytes.extend_from_slice(line);
+        bytes.push(b'\n');
+    }
+    crate::fsutil::write_private_atomic(path, &bytes)
+        .map(|()| lines.len())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -92,6 +92,11 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
             app.mark_drawn();
             last_frame = now;
         }
+        for bytes in app.take_terminal_output() {
+            if let Err(err) = tui.write_raw(&bytes) {
+                tracing::warn!("writing to the terminal failed: {err}");
+            }
+        }
     };
     drop(tui);
     Ok(exit)

@@ -86,6 +86,13 @@ impl Tui {
         self.terminal.backend_mut().flush()
     }
 
+    /// Writes bytes meant for the terminal itself (an OSC 52 copy), outside any frame.
+    pub fn write_raw(&mut self, bytes: &str) -> io::Result<()> {
+        let out = self.terminal.backend_mut();
+        out.write_all(bytes.as_bytes())?;
+        out.flush()
+    }
+
     /// Ctrl-Z: give the terminal back, stop the process, and take it again on `fg`.
     pub fn suspend(&mut self) -> io::Result<()> {
         restore_terminal();

@@ -35,10 +35,30 @@ impl Harness {
         Ok(())
     }
 
-    /// Waits until every background job the app started has reported back. Panics after 30
-    /// seconds: a test harness must not hide a job that never ends.
+    /// Types text into whatever has the keyboard (a prompt), one character at a time.
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.app.on_key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ));
+        }
+    }
+
+    /// Waits until every background job the app started has reported back and sliced work
+    /// (re-filtering) is done. Panics after 30 seconds: a test harness must not hide a job
+    /// that never ends.
     pub async fn settle(&mut self) {
-        while self.app.pending_jobs() > 0 {
+        loop {
+            while self.app.is_busy() {
+                self.app.on_timer(tokio::time::Instant::now());
+            }
+            while let Ok(msg) = self.rx.try_recv() {
+                self.app.on_msg(msg);
+            }
+            if self.app.pending_jobs() == 0 && !self.app.is_busy() {
+                return;
+            }
             match tokio::time::timeout(Duration::from_secs(30), self.rx.recv()).await {
                 Ok(Some(msg)) => self.app.on_msg(msg),
                 Ok(None) => panic!(
@@ -51,6 +71,29 @@ impl Harness {
                 ),
             }
         }
+    }
+
+    /// Takes messages (log lines among them) until `done` holds, or panics after `timeout`.
+    pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            while self.app.is_busy() {
+                self.app.on_timer(tokio::time::Instant::now());
+            }
+            if done(&self.app) {
+                return;
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => self.app.on_msg(msg),
+                Ok(None) => panic!("the message channel closed"),
+                Err(_) => panic!("the condition did not hold within {timeout:?}"),
+            }
+        }
+    }
+
+    /// Bytes the app asked to write to the terminal (OSC 52 copies).
+    pub fn terminal_output(&mut self) -> Vec<String> {
+        self.app.take_terminal_output()
     }
 
     pub fn render(&mut self, width: u16, height: u16) -> Buffer {
@@ -71,13 +114,22 @@ impl Harness {
     }
 }
 
+/// The buffer as text. The cell after a double-width character (a filler) is left out, so
+/// `日本語` reads as written.
 pub fn buffer_text(buffer: &Buffer) -> String {
     let area = buffer.area;
     let mut out = String::with_capacity(usize::from(area.width + 1) * usize::from(area.height));
     for y in 0..area.height {
         let mut line = String::new();
+        let mut skip = 0;
         for x in 0..area.width {
-            line.push_str(buffer[(x, y)].symbol());
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
         }
         out.push_str(line.trim_end());
         out.push('\n');

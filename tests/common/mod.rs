@@ -10,6 +10,7 @@ use mmops::demo::{DemoOptions, DemoServer};
 use mmops::mm::{ClientOptions, MmClient, RetryPolicy};
 use mmops::secret::Secret;
 use mmops::tui::keys::Keymap;
+use mmops::tui::tabs::logs::LogsLaunch;
 use mmops::tui::theme::Theme;
 use mmops::tui::{Clock, Launch};
 
@@ -75,5 +76,6 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         keymap: Keymap::default(),
         refresh_every: Duration::from_secs(3600),
         clock: Clock::Fixed(NOW_MS),
+        logs: LogsLaunch::default(),
     }
 }

@@ -8,16 +8,28 @@ use ratatui::widgets::Widget;
 use crate::tui::keys::{Action, KeyTable};
 use crate::tui::theme::Theme;
 
-/// Hints from `tables` in order (the view's own keys first, then the global ones). When the
-/// last table is the global one, the tab keys are summed up as `1-5 tabs`.
+/// Hints from `tables` in order (the view's own keys first, then the global ones). Adjacent
+/// bindings with the same hint share it (`e/w/i/d level`). When the last table is the global
+/// one, the tab keys are summed up as `1-5 tabs`.
 pub fn render(tables: &[&KeyTable], area: Rect, buf: &mut Buffer, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     for table in tables {
-        for binding in &table.bindings {
+        let mut i = 0;
+        while i < table.bindings.len() {
+            let binding = &table.bindings[i];
+            i += 1;
             let (Some(hint), Some(key)) = (binding.hint, binding.keys.first()) else {
                 continue;
             };
-            spans.push(Span::styled(key.to_string(), theme.key));
+            let mut keys = key.to_string();
+            while let Some(next) = table.bindings.get(i).filter(|b| b.hint == Some(hint)) {
+                if let Some(key) = next.keys.first() {
+                    keys.push('/');
+                    keys.push_str(&key.to_string());
+                }
+                i += 1;
+            }
+            spans.push(Span::styled(keys, theme.key));
             spans.push(Span::styled(format!(" {hint}  "), theme.muted));
         }
     }

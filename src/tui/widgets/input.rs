@@ -132,10 +132,20 @@ impl Input {
     }
 
     /// Draws `label` and the text on one line, with the cursor shown as a reversed cell.
-    pub fn render(&self, label: &str, area: Rect, buf: &mut Buffer, label_style: Style, style: Style) {
+    pub fn render(
+        &self,
+        label: &str,
+        area: Rect,
+        buf: &mut Buffer,
+        label_style: Style,
+        style: Style,
+    ) {
         let (before, rest) = self.text.split_at(self.cursor);
         let mut chars = rest.chars();
-        let at = chars.next().map(String::from).unwrap_or_else(|| " ".to_string());
+        let at = chars
+            .next()
+            .map(String::from)
+            .unwrap_or_else(|| " ".to_string());
         let after = inert(chars.as_str()).into_owned();
         let room = (area.width as usize).saturating_sub(label.width() + 2);
         // Keep the cursor in view: drop text from the left when the line is too long.
@@ -146,7 +156,10 @@ impl Input {
         let line = Line::from(vec![
             Span::styled(label.to_string(), label_style),
             Span::styled(before, style),
-            Span::styled(inert(&at).into_owned(), style.add_modifier(ratatui::style::Modifier::REVERSED)),
+            Span::styled(
+                inert(&at).into_owned(),
+                style.add_modifier(ratatui::style::Modifier::REVERSED),
+            ),
             Span::styled(after, style),
         ]);
         buf.set_style(area, style);

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use crate::host::MmHome;
 use crate::mm::models::{ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats};
 use crate::overview::{Blocker, ClusterDrift, Overview, Section};
-use crate::text::one_line;
+use crate::text::{one_line, wrap};
 use crate::timefmt::{self, DAY_MS};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::panels::{Panel, Placement};
@@ -124,39 +124,6 @@ fn flat(text: &str, max_chars: usize) -> String {
     let body = text.trim_start();
     let lead = &text[..text.len() - body.len()];
     format!("{lead}{}", one_line(body, max_chars))
-}
-
-/// Greedy word wrap; words longer than the width are cut.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let word_len = word.chars().count();
-        let line_len = line.chars().count();
-        if line_len > 0 && line_len + 1 + word_len > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if word_len > width {
-            let mut chars = word.chars().peekable();
-            while chars.peek().is_some() {
-                let piece: String = chars.by_ref().take(width).collect();
-                if chars.peek().is_some() {
-                    out.push(piece);
-                } else {
-                    line = piece;
-                }
-            }
-            continue;
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
 }
 
 /// The panels while nothing has loaded yet.
@@ -593,16 +560,4 @@ fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     };
     out.row("Log dir", vec![out.text(&logs), Span::raw(" "), state]);
     Some(out.into_panel("Host", Placement::Full))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wraps_words_and_cuts_long_ones() {
-        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
-        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert!(wrap("", 4).is_empty());
-    }
 }

@@ -1,0 +1,146 @@
+//! The Logs tab's `:` commands: `goto 14:05`, `goto 2026-11-22 14:05:30`, `level warn`,
+//! `filter REGEX`.
+
+use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+
+use crate::logs::parse::{Level, parse_timestamp};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Jump to the first entry at or after this time (epoch ms).
+    Goto(i64),
+    Level(Level),
+    Filter(String),
+}
+
+/// Parses a command. `newest_ms` is the newest entry's time: a bare time of day means that
+/// day (or the day before, when the time would be later than the newest entry). Times are
+/// taken in UTC or in local time, as the tab shows them.
+pub fn parse_command(text: &str, newest_ms: Option<i64>, utc: bool) -> Result<Command, String> {
+    let text = text.trim();
+    let (name, arg) = text
+        .split_once(' ')
+        .map(|(n, a)| (n, a.trim()))
+        .unwrap_or((text, ""));
+    match name {
+        "goto" | "g" => goto(arg, newest_ms, utc).map(Command::Goto),
+        "level" => Level::parse(arg.as_bytes())
+            .map(Command::Level)
+            .ok_or_else(|| format!("unknown level '{arg}': use error, warn, info, debug or trace")),
+        "filter" => Ok(Command::Filter(arg.to_string())),
+        "" => Err("no command: try goto 14:05, level warn, filter REGEX".to_string()),
+        other => Err(format!(
+            "unknown command '{other}': try goto 14:05, level warn, filter REGEX"
+        )),
+    }
+}
+
+fn goto(arg: &str, newest_ms: Option<i64>, utc: bool) -> Result<i64, String> {
+    let bad = || format!("cannot read the time '{arg}': use 14:05, 14:05:30 or 2026-11-22 14:05");
+    if arg.is_empty() {
+        return Err(bad());
+    }
+    if let Some(ms) =
+        parse_timestamp(arg.as_bytes()).filter(|_| arg.ends_with('Z') || arg.contains('+'))
+    {
+        return Ok(ms);
+    }
+    let to_ms = |naive: NaiveDateTime| -> Option<i64> {
+        if utc {
+            Some(Utc.from_utc_datetime(&naive).timestamp_millis())
+        } else {
+            Local
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+        }
+    };
+    for layout in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(arg, layout) {
+            return to_ms(naive).ok_or_else(bad);
+        }
+    }
+    let time = ["%H:%M:%S%.3f", "%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|layout| NaiveTime::parse_from_str(arg, layout).ok())
+        .ok_or_else(bad)?;
+    let newest = newest_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
+    let day: NaiveDate = if utc {
+        Utc.timestamp_millis_opt(newest)
+            .single()
+            .map(|t| t.date_naive())
+    } else {
+        Local
+            .timestamp_millis_opt(newest)
+            .single()
+            .map(|t| t.date_naive())
+    }
+    .ok_or_else(bad)?;
+    let candidate = to_ms(day.and_time(time)).ok_or_else(bad)?;
+    if candidate > newest {
+        let before = day.pred_opt().ok_or_else(bad)?;
+        return to_ms(before.and_time(time)).ok_or_else(bad);
+    }
+    Ok(candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2026-11-22 09:30:00 UTC
+    const NEWEST: i64 = 1_795_339_800_000;
+
+    #[test]
+    fn goto_times_of_day_and_dates() {
+        assert_eq!(
+            parse_command("goto 09:05", Some(NEWEST), true),
+            Ok(Command::Goto(NEWEST - 25 * 60_000))
+        );
+        // Later than the newest entry: the day before.
+        assert_eq!(
+            parse_command("goto 14:00", Some(NEWEST), true),
+            Ok(Command::Goto(NEWEST + (4 * 60 + 30) * 60_000 - 86_400_000))
+        );
+        assert_eq!(
+            parse_command("goto 2026-11-22 09:30", None, true),
+            Ok(Command::Goto(NEWEST))
+        );
+        assert_eq!(
+            parse_command("g 2026-11-22T09:30:00Z", None, false),
+            Ok(Command::Goto(NEWEST))
+        );
+        assert_eq!(
+            parse_command("goto 09:29:59.500", Some(NEWEST), true),
+            Ok(Command::Goto(NEWEST - 500))
+        );
+    }
+
+    #[test]
+    fn level_filter_and_errors() {
+        assert_eq!(
+            parse_command("level warn", None, true),
+            Ok(Command::Level(Level::Warn))
+        );
+        assert_eq!(
+            parse_command("filter a b", None, true),
+            Ok(Command::Filter("a b".into()))
+        );
+        assert!(
+            parse_command("goto teatime", None, true)
+                .unwrap_err()
+                .contains("teatime")
+        );
+        assert!(parse_command("level loud", None, true).is_err());
+        assert!(
+            parse_command("dance", None, true)
+                .unwrap_err()
+                .contains("unknown command")
+        );
+    }
+}

@@ -1,0 +1,582 @@
+//! Drawing the Logs tab. Only the entries on screen are looked at: their message is decoded,
+//! made inert, cut or wrapped to the columns, and highlighted for the find.
+
+use chrono::{Local, TimeZone, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::{LogsTab, Mode, PromptKind, detail};
+use crate::logs::parse::Level;
+use crate::logs::scan::{self, Kind};
+use crate::logs::store::Entry;
+use crate::text::{one_line, wrap};
+use crate::timefmt::count;
+use crate::tui::theme::Theme;
+
+const TIME_WIDTH: usize = 12;
+const LEVEL_WIDTH: usize = 5;
+
+pub fn level_style(theme: &Theme, level: Level) -> Style {
+    match level {
+        Level::Fatal | Level::Error => theme.error,
+        Level::Warn => theme.warn,
+        Level::Info => theme.info,
+        Level::Debug | Level::Trace => theme.debug,
+        Level::None => theme.muted,
+    }
+}
+
+/// `09:27:10.027`, in UTC or local time.
+pub fn time_short(ms: i64, utc: bool) -> String {
+    let format = "%H:%M:%S%.3f";
+    if utc {
+        Utc.timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format(format).to_string())
+    } else {
+        Local
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format(format).to_string())
+    }
+    .unwrap_or_else(|| "--:--:--.---".to_string())
+}
+
+/// `2026-11-22 09:27:10.027 UTC`, or the local time with its offset.
+pub fn time_full(ms: i64, utc: bool) -> String {
+    if utc {
+        Utc.timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string())
+    } else {
+        Local
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f %:z (local)").to_string())
+    }
+    .unwrap_or_else(|| "invalid time".to_string())
+}
+
+/// The message and compact `key=value` fields of an entry, on one line, inert.
+fn message_text(entry: &Entry) -> (String, String) {
+    let mut message = one_line(&entry.message(), 4096);
+    if entry.continued {
+        let extra = memchr::memchr_iter(b'\n', entry.raw).count();
+        message.push_str(&format!(" ⏎+{extra}"));
+    }
+    let mut fields = String::new();
+    if let Some(json) = entry.json() {
+        for member in scan::members(json) {
+            if matches!(
+                member.key,
+                b"timestamp" | b"ts" | b"level" | b"msg" | b"message" | b"caller"
+            ) {
+                continue;
+            }
+            let value = match member.kind {
+                Kind::String => scan::text(member.value, member.escaped).into_owned(),
+                _ => String::from_utf8_lossy(member.value).into_owned(),
+            };
+            if !fields.is_empty() {
+                fields.push_str("  ");
+            }
+            fields.push_str(&one_line(&String::from_utf8_lossy(member.key), 32));
+            fields.push('=');
+            fields.push_str(&one_line(&value, 80));
+            if fields.len() > 2048 {
+                break;
+            }
+        }
+    }
+    (message, fields)
+}
+
+/// Drops the first `columns` screen columns of `text`.
+fn skip_columns(text: &str, columns: usize) -> &str {
+    let mut width = 0;
+    for (i, c) in text.char_indices() {
+        if width >= columns {
+            return &text[i..];
+        }
+        width += c.width().unwrap_or(0);
+    }
+    ""
+}
+
+/// Splits `text` into spans, the find's matches highlighted.
+fn highlighted(
+    text: &str,
+    find: Option<&regex::bytes::Regex>,
+    style: Style,
+    highlight: Style,
+) -> Vec<Span<'static>> {
+    let Some(regex) = find else {
+        return vec![Span::styled(text.to_string(), style)];
+    };
+    let mut spans = Vec::new();
+    let mut last = 0;
+    for m in regex.find_iter(text.as_bytes()) {
+        let (start, end) = (m.start(), m.end());
+        if start == end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        if start > last {
+            spans.push(Span::styled(text[last..start].to_string(), style));
+        }
+        spans.push(Span::styled(text[start..end].to_string(), highlight));
+        last = end;
+    }
+    if last < text.len() {
+        spans.push(Span::styled(text[last..].to_string(), style));
+    }
+    spans
+}
+
+struct Columns {
+    node: usize,
+    caller: usize,
+    message_at: usize,
+}
+
+impl Columns {
+    fn new(tab: &LogsTab, width: usize) -> Self {
+        let node = if tab.store.sources().len() > 1 {
+            tab.store
+                .sources()
+                .iter()
+                .map(|s| s.width())
+                .max()
+                .unwrap_or(0)
+                .min(14)
+        } else {
+            0
+        };
+        let caller = if width >= 110 { 24 } else { 0 };
+        let mut message_at = 1 + TIME_WIDTH + 1 + LEVEL_WIDTH + 1;
+        if node > 0 {
+            message_at += node + 1;
+        }
+        if caller > 0 {
+            message_at += caller + 1;
+        }
+        Self {
+            node,
+            caller,
+            message_at,
+        }
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let text = one_line(text, width);
+    let used = text.width();
+    format!("{text}{} ", " ".repeat(width.saturating_sub(used)))
+}
+
+/// The lines one entry takes on screen.
+fn entry_lines(
+    tab: &LogsTab,
+    entry: &Entry,
+    columns: &Columns,
+    width: usize,
+    theme: &Theme,
+    selected: bool,
+) -> Vec<Line<'static>> {
+    let mut prefix = vec![Span::styled(if selected { "▌" } else { " " }, theme.accent)];
+    let time = match entry.ts_ms {
+        Some(_) if entry.ts_inferred => " ".repeat(TIME_WIDTH),
+        Some(ms) => time_short(ms, tab.utc),
+        None => " ".repeat(TIME_WIDTH),
+    };
+    prefix.push(Span::styled(format!("{time} "), theme.muted));
+    prefix.push(Span::styled(
+        pad(entry.level.label(), LEVEL_WIDTH),
+        level_style(theme, entry.level),
+    ));
+    if columns.node > 0 {
+        prefix.push(Span::styled(
+            pad(tab.store.source_name(entry.source), columns.node),
+            theme.accent,
+        ));
+    }
+    if columns.caller > 0 {
+        let caller = String::from_utf8_lossy(entry.caller);
+        prefix.push(Span::styled(pad(&caller, columns.caller), theme.muted));
+    }
+    let (message, fields) = message_text(entry);
+    let room = width.saturating_sub(columns.message_at).max(1);
+    let find = tab.find.as_ref().map(|f| &f.regex);
+    if tab.wrap {
+        let joined = if fields.is_empty() {
+            message.clone()
+        } else {
+            format!("{message}  {fields}")
+        };
+        let mut lines = Vec::new();
+        for (i, chunk) in wrap(&joined, room).into_iter().enumerate() {
+            let mut spans = if i == 0 {
+                prefix.clone()
+            } else {
+                vec![Span::raw(" ".repeat(columns.message_at))]
+            };
+            spans.extend(highlighted(&chunk, find, theme.value, theme.highlight));
+            lines.push(Line::from(spans));
+        }
+        if lines.is_empty() {
+            lines.push(Line::from(prefix));
+        }
+        return lines;
+    }
+    let mut spans = prefix;
+    let message_shown = skip_columns(&message, tab.hscroll);
+    spans.extend(highlighted(
+        message_shown,
+        find,
+        theme.value,
+        theme.highlight,
+    ));
+    if !fields.is_empty() {
+        let skip = tab.hscroll.saturating_sub(message.width() + 2);
+        spans.push(Span::raw("  "));
+        spans.extend(highlighted(
+            skip_columns(&fields, skip),
+            find,
+            theme.muted,
+            theme.highlight,
+        ));
+    }
+    vec![Line::from(spans)]
+}
+
+fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
+    let sep = || Span::styled(" │ ", theme.border);
+    let mut spans = vec![if tab.following {
+        Span::styled("▶ FOLLOWING", theme.ok)
+    } else {
+        Span::styled("⏸ PAUSED", theme.warn)
+    }];
+    spans.push(sep());
+    let store = &tab.store;
+    spans.push(Span::styled(
+        format!(
+            "{} held · {} shown · ",
+            count(store.len() as i64),
+            count(tab.index.len() as i64)
+        ),
+        theme.value,
+    ));
+    let dropped = store.dropped();
+    spans.push(Span::styled(
+        format!("{} dropped", count(dropped as i64)),
+        if dropped > 0 { theme.warn } else { theme.muted },
+    ));
+    spans.push(sep());
+    let levels = match &tab.filter.levels {
+        Some(set) => {
+            let names: Vec<&str> = Level::ALL
+                .iter()
+                .filter(|l| set[**l as usize])
+                .map(|l| l.label())
+                .collect();
+            format!("levels {}", names.join(","))
+        }
+        None if tab.filter.threshold == Level::Trace => "all levels".to_string(),
+        None => format!("level ≥ {}", tab.filter.threshold.label()),
+    };
+    spans.push(Span::styled(levels, theme.accent));
+    let query = tab.filter.query.to_text();
+    if !query.is_empty() || tab.filter.invert {
+        spans.push(sep());
+        let mut text = format!(
+            "{}{}",
+            if tab.filter.invert { "NOT " } else { "" },
+            one_line(&query, 40)
+        );
+        if !tab.filter.case_insensitive {
+            text.push_str(" (case)");
+        }
+        spans.push(Span::styled(text, theme.accent));
+    }
+    if let Some(find) = &tab.find {
+        spans.push(sep());
+        let position = match tab.find_position() {
+            Some((0, total)) => format!("{total} found"),
+            Some((at, total)) => format!("{at} of {total}"),
+            None => "0 found".to_string(),
+        };
+        spans.push(Span::styled(
+            format!("find {} {position}", one_line(&find.text, 24)),
+            theme.highlight,
+        ));
+    }
+    if tab.is_busy() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("filtering {:.0}%", tab.index.progress(&tab.store) * 100.0),
+            theme.warn,
+        ));
+    }
+    spans.push(sep());
+    spans.push(Span::styled(
+        one_line(&tab.source_description(), 60),
+        theme.muted,
+    ));
+    Line::from(spans)
+}
+
+fn status_line(tab: &LogsTab, theme: &Theme) -> Option<Line<'static>> {
+    if let Some((text, error)) = &tab.notice {
+        let style = if *error { theme.error } else { theme.info };
+        return Some(Line::from(Span::styled(one_line(text, 400), style)));
+    }
+    let problems = tab.source_problems();
+    let (name, state) = problems.first()?;
+    let style = match state {
+        crate::logs::source::SourceState::Failed(_)
+        | crate::logs::source::SourceState::FileLoggingOff => theme.error,
+        _ => theme.warn,
+    };
+    Some(Line::from(Span::styled(
+        one_line(&format!("{name}: {state}"), 400),
+        style,
+    )))
+}
+
+fn empty_message(tab: &LogsTab) -> String {
+    if !tab.has_source() {
+        "No log source. Give --mm-home (the server's install directory) or --log-file PATH, or connect to a server to use its REST log API.".to_string()
+    } else if tab.store.is_empty() {
+        format!("Waiting for log lines ({})…", tab.source_description())
+    } else if tab.is_busy() {
+        "Filtering…".to_string()
+    } else {
+        format!(
+            "No entry matches ({} held). x clears the filter, a shows every level.",
+            count(tab.store.len() as i64)
+        )
+    }
+}
+
+pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let status = status_line(tab, theme);
+    let prompt_height = u16::from(matches!(tab.mode, Mode::Prompt(..)));
+    let [head, second, body, prompt] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(status.is_some())),
+        Constraint::Min(1),
+        Constraint::Length(prompt_height),
+    ])
+    .areas(area);
+    header(tab, theme).render(head, buf);
+    if let Some(line) = status {
+        line.render(second, buf);
+    }
+    match &tab.mode {
+        Mode::Detail { seq, scroll } => {
+            let (seq, scroll) = (*seq, *scroll);
+            render_detail(tab, seq, scroll, body, buf, theme);
+            return;
+        }
+        Mode::Prompt(kind, input) => {
+            let label = match kind {
+                PromptKind::Filter => "/ filter (regex, field=value, field~text): ",
+                PromptKind::Find => "f find: ",
+                PromptKind::Command => ":",
+                PromptKind::Save => "save filtered lines to: ",
+            };
+            input.render(label, prompt, buf, theme.key, theme.base);
+        }
+        _ => {}
+    }
+    render_rows(tab, body, buf, theme);
+    if let Mode::Picker { cursor, levels } = &tab.mode {
+        render_picker(*cursor, levels, body, buf, theme);
+    }
+}
+
+fn render_rows(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    tab.rows = area.height;
+    if tab.index.is_empty() {
+        Paragraph::new(Span::styled(empty_message(tab), theme.muted))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(area, buf);
+        return;
+    }
+    let width = usize::from(area.width);
+    let columns = Columns::new(tab, width);
+    let Some(cursor) = tab.cursor_pos() else {
+        return;
+    };
+    let rows = usize::from(area.height);
+    // Keep the cursor on screen: scroll up to it, or down so that it is the last row.
+    let height_of = |tab: &LogsTab, pos: usize| -> usize {
+        if !tab.wrap {
+            return 1;
+        }
+        tab.index
+            .get(pos)
+            .and_then(|seq| tab.store.get(seq))
+            .map(|e| {
+                let (m, f) = message_text(&e);
+                let joined = if f.is_empty() { m } else { format!("{m}  {f}") };
+                wrap(&joined, width.saturating_sub(columns.message_at).max(1))
+                    .len()
+                    .max(1)
+            })
+            .unwrap_or(1)
+    };
+    // The earliest first row that still shows the cursor on the last line.
+    let mut used = height_of(tab, cursor);
+    let mut min_top = cursor;
+    while min_top > 0 {
+        let above = height_of(tab, min_top - 1);
+        if used + above > rows {
+            break;
+        }
+        used += above;
+        min_top -= 1;
+    }
+    if tab.following || tab.top > cursor || tab.top >= tab.index.len() || tab.top < min_top {
+        tab.top = min_top;
+    }
+
+    let mut y = area.y;
+    let mut pos = tab.top;
+    while y < area.y + area.height {
+        let Some(entry) = tab.index.get(pos).and_then(|seq| tab.store.get(seq)) else {
+            break;
+        };
+        let selected = pos == cursor;
+        for line in entry_lines(tab, &entry, &columns, width, theme, selected) {
+            if y >= area.y + area.height {
+                break;
+            }
+            let row = Rect::new(area.x, y, area.width, 1);
+            line.render(row, buf);
+            if selected {
+                buf.set_style(row, theme.selection);
+            }
+            y += 1;
+        }
+        pos += 1;
+    }
+}
+
+fn render_detail(
+    tab: &LogsTab,
+    seq: u64,
+    scroll: u16,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            " Entry  (Esc closes · j/k scroll · y copies the raw line) ",
+            theme.title,
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let lines = match tab.store.get(seq) {
+        Some(entry) => detail::lines(
+            &entry,
+            tab.store.source_name(entry.source),
+            theme,
+            inner.width,
+        ),
+        None => vec![Line::from(Span::styled(
+            "This entry has left the buffer.",
+            theme.muted,
+        ))],
+    };
+    Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+}
+
+fn render_picker(cursor: usize, levels: &[bool; 7], area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let width = 44.min(area.width);
+    let height = (Level::ALL.len() as u16 + 4).min(area.height);
+    let rect = Rect::new(
+        area.x + area.width.saturating_sub(width) / 2,
+        area.y + 1,
+        width,
+        height,
+    );
+    Clear.render(rect, buf);
+    let mut lines: Vec<Line> = Level::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, level)| {
+            let mark = if levels[i] { "[x]" } else { "[ ]" };
+            let name = if *level == Level::None {
+                "no level"
+            } else {
+                level.label()
+            };
+            let marker = if i == cursor { "▌" } else { " " };
+            let line = Line::from(vec![
+                Span::styled(marker, theme.accent),
+                Span::styled(format!("{mark} "), theme.value),
+                Span::styled(name.to_string(), level_style(theme, *level)),
+            ]);
+            if i == cursor {
+                line.style(theme.selection)
+            } else {
+                line
+            }
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        "Space toggles · Enter applies · Esc",
+        theme.muted,
+    )));
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_type(BorderType::Double)
+                .border_style(theme.border_focus)
+                .title(Span::styled(" Levels ", theme.title)),
+        )
+        .render(rect, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipping_columns_respects_wide_characters() {
+        assert_eq!(skip_columns("abcdef", 2), "cdef");
+        assert_eq!(skip_columns("日本語", 2), "本語");
+        assert_eq!(skip_columns("ab", 5), "");
+    }
+
+    #[test]
+    fn highlights_split_the_text() {
+        let regex = regex::bytes::Regex::new("o+").unwrap();
+        let spans = highlighted(
+            "foo bar boo",
+            Some(&regex),
+            Style::default(),
+            Style::default().bold(),
+        );
+        let texts: Vec<&str> = spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(texts, vec!["f", "oo", " bar b", "oo"]);
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(time_short(1_741_944_430_027, true), "09:27:10.027");
+        assert_eq!(
+            time_full(1_741_944_430_027, true),
+            "2025-03-14 09:27:10.027 UTC"
+        );
+    }
+}

@@ -1,0 +1,385 @@
+//! The Logs tab driven by keys against the demo server's log file and its REST log API.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::time::Duration;
+
+use common::*;
+use mmops::demo::{DemoOptions, DemoServer};
+use mmops::host::{HomeOrigin, MmHome};
+use mmops::logs::parse::Level;
+use mmops::logs::source::SourceState;
+use mmops::tui::Launch;
+use mmops::tui::tabs::TabId;
+use mmops::tui::tabs::logs::LogsLaunch;
+use mmops::tui::testing::Harness;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A console on the demo, its Logs tab following the demo's host dir.
+async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
+    let mut launch: Launch = launch(Some(admin(server)), "DEMO");
+    launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
+    launch.logs = logs;
+    let mut h = Harness::start(launch);
+    h.settle().await;
+    h.press(&["3"]).unwrap();
+    h.pump_until(WAIT, |app| {
+        app.logs_tab().source_state("mattermost.log") == Some(&SourceState::Following)
+    })
+    .await;
+    h.settle().await;
+    h
+}
+
+fn history_lines(server: &DemoServer) -> usize {
+    std::fs::read_to_string(server.log_path())
+        .unwrap()
+        .lines()
+        .count()
+}
+
+fn append(server: &DemoServer, lines: &[&str]) {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(server.log_path())
+        .unwrap();
+    for line in lines {
+        writeln!(file, "{line}").unwrap();
+    }
+}
+
+/// The frame with the demo's temporary host dir replaced, for snapshots.
+fn frame(h: &mut Harness, server: &DemoServer, width: u16, height: u16) -> String {
+    h.render_text(width, height)
+        .replace(&server.host_dir.display().to_string(), "<host dir>")
+}
+
+#[tokio::test]
+async fn the_tab_follows_the_log_file() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    assert_eq!(h.app.active_tab(), TabId::Logs);
+    assert_eq!(h.app.logs_tab().store().len(), history_lines(&server));
+    assert!(h.app.logs_tab().is_following());
+    insta::assert_snapshot!("logs_80x24", frame(&mut h, &server, 80, 24));
+    insta::assert_snapshot!("logs_120x40", frame(&mut h, &server, 120, 40));
+
+    append(
+        &server,
+        &[
+            r#"{"timestamp":"2026-11-22 09:30:01.000 Z","level":"error","msg":"a brand new line","caller":"app/x.go:1"}"#,
+        ],
+    );
+    h.pump_until(WAIT, |app| {
+        app.logs_tab().store().len() == history_lines(&server)
+    })
+    .await;
+    let text = h.render_text(120, 40);
+    let last_row = text.lines().rev().nth(2).unwrap();
+    assert!(
+        last_row.contains("a brand new line") && last_row.starts_with('▌'),
+        "{last_row}"
+    );
+}
+
+#[tokio::test]
+async fn filter_levels_and_find() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["/"]).unwrap();
+    h.type_text("invite|permission");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    let shown: Vec<String> = h
+        .app
+        .logs_tab()
+        .shown()
+        .map(|e| e.message().into_owned())
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|m| m.contains("invite") || m.contains("permission")),
+        "{shown:?}"
+    );
+
+    h.press(&["e"]).unwrap();
+    h.settle().await;
+    assert!(h.app.logs_tab().shown().all(|e| e.level >= Level::Error));
+    let errors = h.app.logs_tab().matching();
+
+    h.press(&["f"]).unwrap();
+    h.type_text("invite");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    let text = frame(&mut h, &server, 120, 40);
+    insta::assert_snapshot!("logs_filtered_120x40", text);
+    assert!(
+        text.contains(&format!("find invite 1 of {errors}")),
+        "{text}"
+    );
+    h.press(&["n"]).unwrap();
+    assert!(
+        h.render_text(120, 40)
+            .contains(&format!("find invite 2 of {errors}"))
+    );
+
+    // The find's matches are highlighted in the drawn cells.
+    let buffer = h.render(120, 40);
+    let theme = mmops::tui::theme::Theme::builtin("dark");
+    let highlighted = (0..40)
+        .flat_map(|y| (0..120).map(move |x| (x, y)))
+        .filter(|p| buffer[*p].bg == theme.highlight.bg.unwrap())
+        .count();
+    assert!(highlighted >= "invite".len(), "the find is highlighted");
+
+    h.press(&["x"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.logs_tab().matching(), h.app.logs_tab().store().len());
+}
+
+#[tokio::test]
+async fn invert_case_picker_and_same_request() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    let total = h.app.logs_tab().store().len();
+    h.press(&["/", "R", "e", "c", "e", "i", "v", "e", "d", "enter"])
+        .unwrap();
+    h.settle().await;
+    let received = h.app.logs_tab().matching();
+    assert!(received > 0);
+    h.press(&["v"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.logs_tab().matching(), total - received, "v inverts");
+    h.press(&["v", "c"]).unwrap();
+    h.settle().await;
+    assert_eq!(
+        h.app.logs_tab().matching(),
+        received,
+        "case-sensitive: same, the case matches"
+    );
+
+    // The level picker: only WARN.
+    h.press(&["x", "L"]).unwrap();
+    for _ in 0..7 {
+        h.press(&["space", "j"]).unwrap();
+    }
+    h.press(&["k", "k", "k", "space", "enter"]).unwrap();
+    h.settle().await;
+    assert!(
+        h.app.logs_tab().shown().all(|e| e.level == Level::Warn),
+        "only warnings"
+    );
+    assert!(h.app.logs_tab().matching() > 0);
+
+    // Same request: the selected entry's request_id.
+    h.press(&["x", "/"]).unwrap();
+    h.type_text("Received");
+    h.press(&["enter", "g", "r"]).unwrap();
+    h.settle().await;
+    let id = h
+        .app
+        .logs_tab()
+        .shown()
+        .next()
+        .map(|e| e.raw.to_vec())
+        .unwrap();
+    assert_eq!(
+        h.app.logs_tab().matching(),
+        1,
+        "one line per request in the demo"
+    );
+    assert!(String::from_utf8_lossy(&id).contains("request_id"));
+}
+
+#[tokio::test]
+async fn detail_view_and_yank() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["/", "5", "0", "0", "enter", "enter"]).unwrap();
+    h.settle().await;
+    let text = frame(&mut h, &server, 100, 40);
+    insta::assert_snapshot!("logs_detail_100x40", text);
+    assert!(
+        text.contains("Raw JSON") && text.contains("http_code"),
+        "{text}"
+    );
+    let raw = h.app.logs_tab().selected().unwrap().raw.to_vec();
+    h.press(&["y"]).unwrap();
+    let output = h.terminal_output();
+    assert_eq!(output.len(), 1);
+    let payload = output[0]
+        .strip_prefix("\x1b]52;c;")
+        .unwrap()
+        .strip_suffix('\x07')
+        .unwrap();
+    assert_eq!(payload, mmops::tui::tabs::logs::base64(&raw));
+    h.press(&["esc"]).unwrap();
+    assert!(!h.render_text(100, 40).contains("Raw JSON"));
+}
+
+#[tokio::test]
+async fn goto_a_time_and_back_to_following() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&[":"]).unwrap();
+    h.type_text("goto 08:30");
+    h.press(&["enter"]).unwrap();
+    let selected = h.app.logs_tab().selected().unwrap().ts_ms.unwrap();
+    assert!(
+        (NOW_MS - 3_600_000..NOW_MS - 3_600_000 + 60_000).contains(&selected),
+        "{selected}"
+    );
+    assert!(!h.app.logs_tab().is_following());
+    assert!(h.render_text(80, 24).contains("PAUSED"));
+    h.press(&["G"]).unwrap();
+    assert!(h.app.logs_tab().is_following());
+}
+
+#[tokio::test]
+async fn saving_writes_the_filtered_raw_lines() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("errors.log");
+    h.press(&["e", "s", "ctrl-u"]).unwrap();
+    h.app
+        .on_event(crossterm::event::Event::Paste(target.display().to_string()));
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    let expected: Vec<String> = std::fs::read_to_string(server.log_path())
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"level\":\"error\""))
+        .map(str::to_string)
+        .collect();
+    let saved: Vec<String> = std::fs::read_to_string(&target)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(saved, expected);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&target).unwrap().mode() & 0o777, 0o600);
+    assert!(
+        h.render_text(120, 40)
+            .contains(&format!("saved {} lines", expected.len()))
+    );
+}
+
+#[tokio::test]
+async fn hostile_lines_are_drawn_inert() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    append(
+        &server,
+        &[
+            "{\"timestamp\":\"2026-11-22 09:30:02.000 Z\",\"level\":\"error\",\"msg\":\"evil \\u001b[2J\\u001b]0;pwned\\u0007 \\u202egnp.exe \\u200bzero\",\"caller\":\"x.go:1\"}",
+            "plain \u{1b}[31mred\u{7} \u{0} line with \u{9b}C1 and 日本語 wide",
+        ],
+    );
+    let expected = history_lines(&server);
+    h.pump_until(WAIT, |app| app.logs_tab().store().len() == expected)
+        .await;
+    let buffer = h.render(120, 40);
+    for y in 0..40 {
+        for x in 0..120 {
+            let symbol = buffer[(x, y)].symbol();
+            assert!(
+                !symbol.chars().any(|c| c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || c == '\u{200b}'),
+                "a control character reached cell {x},{y}: {symbol:?}"
+            );
+        }
+    }
+    let text = mmops::tui::testing::buffer_text(&buffer);
+    assert!(
+        text.contains("evil \\x1b[2J\\x1b]0;pwned\\x07 \\u{202e}gnp.exe \\u{200b}zero"),
+        "{text}"
+    );
+    assert!(
+        text.contains("plain \\x1b[31mred\\x07 \\x00 line with \\u{9b}C1 and 日本語 wide"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_buffer_is_bounded_and_counts_what_it_drops() {
+    let server = demo().await;
+    let logs = LogsLaunch {
+        buffer_entries: 1000,
+        ..LogsLaunch::default()
+    };
+    let mut h = on_files(&server, logs).await;
+    let before = history_lines(&server);
+    let lines: Vec<String> = (0..1500)
+        .map(|i| {
+            format!(
+                r#"{{"timestamp":"2026-11-22 09:31:00.000 Z","level":"info","msg":"flood {i}"}}"#
+            )
+        })
+        .collect();
+    append(
+        &server,
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let total = (before + 1500) as u64;
+    h.pump_until(WAIT, |app| {
+        app.logs_tab().store().dropped() + app.logs_tab().store().len() as u64 == total
+    })
+    .await;
+    assert_eq!(h.app.logs_tab().store().len(), 1000);
+    assert_eq!(h.app.logs_tab().store().dropped(), total - 1000);
+    assert!(h.render_text(120, 40).contains(&format!(
+        "{} dropped",
+        mmops::timefmt::count((total - 1000) as i64)
+    )));
+}
+
+#[tokio::test]
+async fn rest_source_shows_both_nodes_and_switches() {
+    let server = demo().await;
+    // No host dir: the REST log API is the source.
+    let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
+    h.press(&["3"]).unwrap();
+    h.pump_until(WAIT, |app| app.logs_tab().store().sources().len() == 2)
+        .await;
+    h.settle().await;
+    let sources = h.app.logs_tab().store().sources().to_vec();
+    assert_eq!(
+        sources,
+        vec!["mm-app-1".to_string(), "mm-app-2".to_string()]
+    );
+    let times: Vec<i64> = h.app.logs_tab().shown().filter_map(|e| e.ts_ms).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "one timeline across nodes"
+    );
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("REST: GET /api/v4/logs") && text.contains("mm-app-2"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn rest_says_when_file_logging_is_off() {
+    let server = demo_with(DemoOptions {
+        faults: Some("/api/v4/logs=filelogoff".into()),
+        ..DemoOptions::default()
+    })
+    .await;
+    let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
+    h.press(&["3"]).unwrap();
+    h.pump_until(WAIT, |app| {
+        app.logs_tab().source_state("REST") == Some(&SourceState::FileLoggingOff)
+    })
+    .await;
+    let text = h.render_text(120, 24);
+    assert!(text.contains("file logging is off on the server"), "{text}");
+}
