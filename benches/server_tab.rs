@@ -57,6 +57,9 @@ fn redraw(c: &mut Criterion) {
         refresh_every: Duration::from_secs(3600),
         clock: Clock::Fixed(NOW_MS),
         logs: Default::default(),
+        token_source: "demo server".into(),
+        config_file: "config.toml".into(),
+        reconnect: None,
     };
     let mut harness = {
         let _guard = runtime.enter();

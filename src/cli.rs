@@ -96,8 +96,8 @@ pub struct DemoArgs {
     #[arg(long)]
     pub serve: bool,
 
-    /// Address to listen on [default: 127.0.0.1:8065 with --serve, a free port otherwise]
-    #[arg(long, value_name = "ADDR")]
+    /// Address to listen on, HOST:PORT [default: 127.0.0.1:8065 with --serve, a free port otherwise]
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
     pub addr: Option<SocketAddr>,
 
     /// Seed for the generated data; the same seed gives the same server
@@ -130,4 +130,13 @@ pub struct LoginArgs {
     /// MFA code, when the account uses multi-factor authentication (prompted when needed)
     #[arg(long, value_name = "CODE")]
     pub mfa_code: Option<String>,
+}
+
+/// `127.0.0.1:8065`, `localhost:8065` or `[::1]:8065`.
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    text.to_socket_addrs()
+        .map_err(|e| format!("'{text}' is not HOST:PORT ({e})"))?
+        .next()
+        .ok_or_else(|| format!("'{text}' resolves to no address"))
 }

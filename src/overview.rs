@@ -1,5 +1,6 @@
-//! What the Server tab shows: every server fact mmops can gather, loaded in parallel, each
-//! section either loaded or saying why it is not (a missing permission, local mode, an error).
+//! What the Server tab shows: every server fact mmops can gather, each section fetched on its
+//! own (so a slow route delays only its section) and either loaded or saying why it is not (a
+//! missing permission, local mode, an error).
 
 use crate::host::{HostFacts, MmHome};
 use crate::mm::models::{
@@ -10,6 +11,8 @@ use crate::mm::{ApiError, MmClient, ServerVersion};
 /// One part of the overview and how it fared.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Section<T> {
+    /// Asked for, not answered yet.
+    Loading,
     Loaded(T),
     /// The token lacks a permission; the server's own name for it when known.
     Denied {
@@ -64,46 +67,117 @@ pub struct Overview {
     pub local_mode: bool,
 }
 
-impl Overview {
-    /// Everything at once: all requests go out in parallel, so loading takes one round trip.
-    pub async fn collect(client: &MmClient, home: Option<&MmHome>) -> Self {
-        let home = home.cloned();
-        let host = async move {
-            match home {
-                Some(home) => tokio::task::spawn_blocking(move || home.facts()).await.ok(),
-                None => None,
+/// Which part of the overview a fetch is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    Ping,
+    Config,
+    License,
+    Stats,
+    Cluster,
+    Schema,
+    Me,
+    Host,
+}
+
+impl PartKind {
+    pub const ALL: [PartKind; 8] = [
+        PartKind::Ping,
+        PartKind::Config,
+        PartKind::License,
+        PartKind::Stats,
+        PartKind::Cluster,
+        PartKind::Schema,
+        PartKind::Me,
+        PartKind::Host,
+    ];
+}
+
+/// One fetched part, ready to go into an [`Overview`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Ping(Section<Ping>),
+    Config(Section<ClientConfig>),
+    License(Section<ClientLicense>),
+    Stats(Section<SiteStats>),
+    Cluster(Section<Vec<ClusterNode>>),
+    Schema(Section<Vec<AppliedMigration>>),
+    Me(Section<User>),
+    Host(Option<HostFacts>),
+}
+
+impl Part {
+    /// Fetches one part.
+    pub async fn fetch(kind: PartKind, client: &MmClient, home: Option<&MmHome>) -> Self {
+        match kind {
+            PartKind::Ping => Part::Ping(Section::from_result(client.ping(true).await)),
+            PartKind::Config => Part::Config(Section::from_result(client.client_config().await)),
+            PartKind::License => Part::License(Section::from_result(client.client_license().await)),
+            PartKind::Stats => Part::Stats(Section::from_result(client.site_stats().await)),
+            PartKind::Cluster => Part::Cluster(Section::from_result(client.cluster_status().await)),
+            PartKind::Schema => {
+                Part::Schema(Section::from_result(client.schema_migrations().await))
             }
-        };
-        let local = client.is_local();
-        let me = async {
-            if local {
-                Section::Unavailable("local mode has no logged-in user".to_string())
-            } else {
-                Section::from_result(client.me().await)
+            PartKind::Me if client.is_local() => Part::Me(Section::Unavailable(
+                "local mode has no logged-in user".to_string(),
+            )),
+            PartKind::Me => Part::Me(Section::from_result(client.me().await)),
+            PartKind::Host => {
+                let home = home.cloned();
+                Part::Host(match home {
+                    Some(home) => tokio::task::spawn_blocking(move || home.facts()).await.ok(),
+                    None => None,
+                })
             }
-        };
-        let (ping, config, license, stats, cluster, schema, me, host) = tokio::join!(
-            client.ping(true),
-            client.client_config(),
-            client.client_license(),
-            client.site_stats(),
-            client.cluster_status(),
-            client.schema_migrations(),
-            me,
-            host,
-        );
-        Self {
-            ping: Section::from_result(ping),
-            config: Section::from_result(config),
-            license: Section::from_result(license),
-            stats: Section::from_result(stats),
-            cluster: Section::from_result(cluster),
-            schema: Section::from_result(schema),
-            me,
-            host,
-            version: client.version(),
-            local_mode: local,
         }
+    }
+}
+
+impl Overview {
+    /// An overview with every section still loading.
+    pub fn loading(local_mode: bool) -> Self {
+        Self {
+            ping: Section::Loading,
+            config: Section::Loading,
+            license: Section::Loading,
+            stats: Section::Loading,
+            cluster: Section::Loading,
+            schema: Section::Loading,
+            me: Section::Loading,
+            host: None,
+            version: None,
+            local_mode,
+        }
+    }
+
+    pub fn apply(&mut self, part: Part) {
+        match part {
+            Part::Ping(s) => self.ping = s,
+            Part::Config(s) => self.config = s,
+            Part::License(s) => self.license = s,
+            Part::Stats(s) => self.stats = s,
+            Part::Cluster(s) => self.cluster = s,
+            Part::Schema(s) => self.schema = s,
+            Part::Me(s) => self.me = s,
+            Part::Host(h) => self.host = h,
+        }
+    }
+
+    /// Everything at once (for headless use and the benchmark): all requests go out in
+    /// parallel, so loading takes one round trip.
+    pub async fn collect(client: &MmClient, home: Option<&MmHome>) -> Self {
+        let mut overview = Self::loading(client.is_local());
+        let parts = futures::future::join_all(
+            PartKind::ALL
+                .iter()
+                .map(|kind| Part::fetch(*kind, client, home)),
+        )
+        .await;
+        for part in parts {
+            overview.apply(part);
+        }
+        overview.version = client.version();
+        overview
     }
 
     /// The first error that explains why the server could not be used, for the status bar:
@@ -131,12 +205,12 @@ impl Overview {
     pub fn blocker(&self) -> Option<Blocker<'_>> {
         let err = self.headline_error()?;
         if err.needs_login() {
-            Some(Blocker::LoginNeeded(err))
-        } else if err.is_unreachable() && self.ping.loaded().is_none() {
-            Some(Blocker::Unreachable(err))
-        } else {
-            None
+            return Some(Blocker::LoginNeeded(err));
         }
+        // Unreachable only when neither the ping nor the client config got through: one slow
+        // or failing route is a degraded server, not a lost one.
+        let lost = |e: Option<&ApiError>| e.is_some_and(ApiError::is_unreachable);
+        (lost(self.ping.error()) && lost(self.config.error())).then_some(Blocker::Unreachable(err))
     }
 
     /// The highest applied migration, from the schema endpoint or the client config.

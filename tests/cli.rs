@@ -135,7 +135,11 @@ fn info_never_prints_tokens_or_database_passwords() {
         .output()
         .unwrap();
     let (out, err) = text(&output);
-    assert!(output.status.success(), "{err}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the server cannot be read: {err}"
+    );
     assert!(
         !out.contains("token-canary") && !err.contains("token-canary"),
         "{out}{err}"
@@ -279,4 +283,68 @@ fn the_console_asks_for_a_terminal() {
     let (_, err) = text(&output);
     assert!(!output.status.success());
     assert!(err.contains("needs a terminal"), "{err}");
+}
+
+#[test]
+fn info_survives_a_closed_pipe_and_a_broken_config() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = mmops(dir.path())
+        .arg("info")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 5];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(&first, b"mmops");
+    assert!(
+        status.code().is_some_and(|c| c != 101),
+        "no panic on a closed pipe: {status:?}"
+    );
+
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "default_profile = \"p\"\n[profiles.p]\nurl = \"https://x.example.com\"\ntoken_file = \"/nonexistent/token\"\n").unwrap();
+    let output = mmops(dir.path())
+        .args(["--config"])
+        .arg(&config)
+        .arg("info")
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        out.contains("config file") && out.contains("state dir"),
+        "paths are still shown: {out}"
+    );
+    assert!(
+        err.contains("cannot read the token file /nonexistent/token"),
+        "{err}"
+    );
+}
+
+#[test]
+fn options_that_would_be_ignored_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path())
+        .args(["demo", "--url", "http://x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output)
+            .1
+            .contains("--url does not apply to `mmops demo`")
+    );
+    let output = mmops(dir.path())
+        .args(["--local", "--url", "http://x", "info"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }

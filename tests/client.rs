@@ -274,11 +274,54 @@ async fn local_mode_works_over_the_socket() {
     drop(server);
 }
 
-#[tokio::test]
-async fn a_missing_socket_explains_the_usual_causes() {
+fn local(socket: &std::path::Path) -> MmClient {
     let spec = ConnectionSpec {
         target: Target::Local {
-            socket: "/nonexistent/mattermost_local.socket".into(),
+            socket: socket.to_path_buf(),
+        },
+        token: None,
+        token_source: TokenSource::None,
+        insecure: false,
+        label: None,
+    };
+    MmClient::new(&spec, quick_options()).unwrap()
+}
+
+#[tokio::test]
+async fn socket_problems_are_told_apart() {
+    let err = local("/nonexistent/mattermost_local.socket".as_ref())
+        .ping(false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::SocketMissing { .. }), "{err:?}");
+    assert!(err.to_string().contains("EnableLocalMode") && !err.to_string().contains("PrivateTmp"));
+    let err = local("/var/tmp/mmops-test-no-such.socket".as_ref())
+        .ping(false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("PrivateTmp"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let err = local(&file).ping(false).await.unwrap_err();
+    assert!(matches!(err, ApiError::NotASocket { .. }), "{err:?}");
+
+    // A socket file nobody listens on: left behind by a stopped server.
+    let stale = dir.path().join("stale.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    let err = local(&stale).ping(false).await.unwrap_err();
+    assert!(matches!(err, ApiError::SocketRefused { .. }), "{err:?}");
+    assert!(err.to_string().contains("server is stopped"), "{err}");
+}
+
+#[tokio::test]
+async fn https_against_a_plain_http_port_says_so() {
+    let server = demo().await;
+    let url = server.url.replace("http://", "https://");
+    let spec = ConnectionSpec {
+        target: Target::Remote {
+            url: url.parse().unwrap(),
         },
         token: None,
         token_source: TokenSource::None,
@@ -290,12 +333,16 @@ async fn a_missing_socket_explains_the_usual_causes() {
         .ping(false)
         .await
         .unwrap_err();
-    let text = err.to_string();
-    assert!(matches!(err, ApiError::SocketMissing { .. }), "{err:?}");
-    assert!(
-        text.contains("EnableLocalMode") && text.contains("PrivateTmp"),
-        "{text}"
-    );
+    assert!(matches!(err, ApiError::NotTls { .. }), "{err:?}");
+    assert!(err.to_string().contains("use an http:// URL"), "{err}");
+}
+
+#[tokio::test]
+async fn a_broken_connection_is_interrupted_not_refused() {
+    let server = demo().await;
+    server.set_faults("/api/v4/cluster/status=reset").unwrap();
+    let err = admin(&server).cluster_status().await.unwrap_err();
+    assert!(matches!(err, ApiError::Interrupted { .. }), "{err:?}");
 }
 
 #[tokio::test]

@@ -138,11 +138,11 @@ fn demo_console_switches_tabs_and_restores_the_terminal() {
     session.send("3");
     session.wait_for("FOLLOWING");
     session.send("?");
-    session.wait_for("Keys (Esc to close)");
+    session.wait_for("Keys · Esc closes");
     session.send("\x1b");
     session.send("1");
     session.wait_for("Cluster");
-    assert!(!session.contents().contains("Keys (Esc to close)"));
+    assert!(!session.contents().contains("Keys · Esc closes"));
 
     session.send("q");
     let status = session.wait_exit();

@@ -59,7 +59,7 @@ async fn help_overlay() {
     h.press(&["3"]).unwrap();
     assert_eq!(h.app.active_tab(), TabId::Server);
     h.press(&["esc"]).unwrap();
-    assert!(!h.render_text(80, 24).contains("Keys (Esc to close)"));
+    assert!(!h.render_text(80, 24).contains("Keys · Esc closes"));
 }
 
 #[tokio::test]
@@ -86,7 +86,7 @@ async fn refresh_reloads_in_the_background() {
     let server = demo().await;
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
     h.press(&["r"]).unwrap();
-    assert_eq!(h.app.pending_jobs(), 1);
+    assert_eq!(h.app.pending_jobs(), mmops::overview::PartKind::ALL.len());
     assert!(h.app.server_tab().is_loading());
     h.settle().await;
     assert!(!h.app.server_tab().is_loading());
@@ -175,4 +175,73 @@ async fn without_colour_the_active_tab_and_alarms_stay_visible() {
         .find(|(x, y)| buffer[(*x, *y)].symbol() == "⚠")
         .expect("the demo licence warns");
     assert!(buffer[warning].modifier.contains(Modifier::BOLD));
+}
+
+#[tokio::test]
+async fn a_slow_route_delays_only_its_own_section() {
+    let server = demo().await;
+    server
+        .set_faults("/api/v4/analytics/old=latency:1500")
+        .unwrap();
+    let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
+    h.pump_until(std::time::Duration::from_secs(1), |app| {
+        let o = app.server_tab().overview().unwrap();
+        o.config.loaded().is_some() && o.cluster.loaded().is_some() && o.ping.loaded().is_some()
+    })
+    .await;
+    assert_eq!(
+        h.app.server_tab().overview().unwrap().stats,
+        mmops::overview::Section::Loading
+    );
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("Example Chat") && text.contains("… loading"),
+        "{text}"
+    );
+    assert!(text.contains("refreshing"), "{text}");
+    h.settle().await;
+    assert!(h.render_text(120, 40).contains("Posts"));
+}
+
+#[tokio::test]
+async fn rate_limits_are_respected_and_counted_down() {
+    let server = demo().await;
+    server.set_faults("/api/v4/analytics/old=429:30").unwrap();
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("rate limited by the server: retrying in"),
+        "{text}"
+    );
+    let before = server.shared().recent_requests().len();
+    h.press(&["r"]).unwrap();
+    h.settle().await;
+    assert_eq!(
+        server.shared().recent_requests().len(),
+        before,
+        "r waits for Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn r_picks_up_new_credentials_after_a_login_problem() {
+    let server = demo().await;
+    let mut launch = launch(Some(client(&server, Some("expired-token"))), "DEMO");
+    let good = admin(&server);
+    launch.reconnect = Some(std::sync::Arc::new(move || {
+        Ok((good.clone(), "login session".to_string()))
+    }));
+    let mut h = settled(launch).await;
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("Login needed") && text.contains("login needed"),
+        "{text}"
+    );
+    h.press(&["r"]).unwrap();
+    h.settle().await;
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("● connected") && text.contains("Example Chat"),
+        "{text}"
+    );
 }

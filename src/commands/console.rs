@@ -1,25 +1,29 @@
 //! `mmops`: open the console on the resolved server.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 
+use crate::cli::GlobalOpts;
 use crate::config::settings::TimeZoneChoice;
-use crate::config::{ConnectionSpec, Resolved};
+use crate::config::{ConnectionSpec, Paths, Resolved, Target};
 use crate::host::MmHome;
 use crate::logs::feed::FeedOptions;
 use crate::mm::{ClientOptions, MmClient};
+use crate::tui::app::Reconnect;
 use crate::tui::keys::Keymap;
 use crate::tui::runtime::{self, Exit};
 use crate::tui::tabs::logs::LogsLaunch;
 use crate::tui::theme::{Theme, no_color_requested};
 use crate::tui::{Clock, Launch};
 
-pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
+pub fn run(resolved: Resolved, opts: GlobalOpts) -> color_eyre::Result<ExitCode> {
     let connection = resolved.connection.clone();
     let home = resolved.mm_home.clone();
-    let launch = launch(&resolved, connection.as_ref(), home)?;
+    let mut launch = launch(&resolved, connection.as_ref(), home)?;
+    launch.reconnect = Some(reconnect(opts, resolved.paths.clone()));
     open(launch, resolved.settings.ui.frame_rate, &super::runtime()?)
 }
 
@@ -43,7 +47,10 @@ pub fn launch(
         server_label: connection
             .map(ConnectionSpec::display_name)
             .unwrap_or_default(),
-        insecure: connection.is_some_and(|c| c.insecure),
+        // Only TLS can be insecure: an http:// URL has no certificate to skip.
+        insecure: connection.is_some_and(|c| {
+            c.insecure && matches!(&c.target, Target::Remote { url } if url.scheme() == "https")
+        }),
         client,
         mm_home,
         theme,
@@ -51,6 +58,24 @@ pub fn launch(
         refresh_every: Duration::from_secs(resolved.settings.ui.refresh_secs.max(2)),
         clock: Clock::System,
         logs: logs_launch(resolved),
+        token_source: connection
+            .map(|c| c.token_source.to_string())
+            .unwrap_or_default(),
+        config_file: resolved.paths.config_file.display().to_string(),
+        reconnect: None,
+    })
+}
+
+/// Reads the credentials again (a new `mmops login` session, a fixed token file) and builds a
+/// client on them.
+fn reconnect(opts: GlobalOpts, paths: Paths) -> Reconnect {
+    Arc::new(move || {
+        let resolved = Resolved::resolve(&opts, paths.clone()).map_err(|e| e.to_string())?;
+        let spec = resolved
+            .connection
+            .ok_or_else(|| "no server is configured any more".to_string())?;
+        let client = MmClient::new(&spec, ClientOptions::default()).map_err(|e| e.to_string())?;
+        Ok((client, spec.token_source.to_string()))
     })
 }
 

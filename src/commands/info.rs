@@ -1,63 +1,116 @@
-//! `mmops info`: where everything is and what mmops would connect to. Never prints a token.
+//! `mmops info`: where everything is, what mmops would connect to and whether that works.
+//! Never prints a token. Exits non-zero when a configured server cannot be read.
 
+use std::fmt::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::build_info;
-use crate::config::{Resolved, Target};
+use crate::config::credentials::{load_mmctl_active, mmctl_config_path};
+use crate::config::{Paths, Resolved, Target};
 use crate::mm::{ClientOptions, MmClient, RetryPolicy};
 use crate::redact::redact_dsn;
 use crate::text::one_line;
+use crate::tui::keys::Keymap;
+use crate::tui::theme::Theme;
 
-pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
-    let paths = &resolved.paths;
-    let exists = |p: &std::path::Path| if p.exists() { "" } else { " (not present)" };
-    println!("mmops {}", build_info::VERSION_WITH_REVISION);
-    println!();
-    println!(
+fn exists(path: &Path) -> &'static str {
+    if path.exists() { "" } else { " (not present)" }
+}
+
+/// The paths section; also printed when the configuration itself is broken.
+pub fn paths_report(paths: &Paths) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "mmops {}", build_info::VERSION_WITH_REVISION);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "config file   {}{} [{}]",
         paths.config_file.display(),
         exists(&paths.config_file),
         paths.config_file_origin
     );
-    println!("config dir    {}", paths.config_dir.display());
-    println!(
-        "keymap        {}{}",
-        paths.keymap_file().display(),
-        exists(&paths.keymap_file())
-    );
-    println!(
+    let _ = writeln!(out, "config dir    {}", paths.config_dir.display());
+    let keymap = paths.keymap_file();
+    let keymap_state = match Keymap::load(&keymap) {
+        Ok(_) => exists(&keymap).to_string(),
+        Err(err) => format!(" (INVALID: {})", one_line(&err.to_string(), 200)),
+    };
+    let _ = writeln!(out, "keymap        {}{keymap_state}", keymap.display());
+    let _ = writeln!(
+        out,
         "themes dir    {}{}",
         paths.themes_dir().display(),
         exists(&paths.themes_dir())
     );
-    println!(
+    let _ = writeln!(
+        out,
         "sessions dir  {}{}",
         paths.sessions_dir().display(),
         exists(&paths.sessions_dir())
     );
-    println!(
+    let _ = writeln!(
+        out,
         "data dir      {}{}",
         paths.data_dir.display(),
         exists(&paths.data_dir)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "state dir     {}{}",
         paths.state_dir.display(),
         exists(&paths.state_dir)
     );
-    println!("app log       {}", paths.log_file().display());
-    println!();
-    println!(
+    let _ = writeln!(out, "app log       {}", paths.log_file().display());
+    if let Some(path) = mmctl_config_path().filter(|p| p.exists()) {
+        let state = if load_mmctl_active(&path).is_some() {
+            "has an active entry"
+        } else {
+            "no usable active entry (see mmops' log)"
+        };
+        let _ = writeln!(out, "mmctl creds   {} ({state})", path.display());
+    }
+    out
+}
+
+pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
+    let mut out = paths_report(&resolved.paths);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
         "profile       {}",
         resolved.profile.as_deref().unwrap_or("(none)")
     );
-    println!("theme         {}", resolved.theme);
-    match &resolved.mm_home {
-        Some(home) => println!("mm home       {} ({})", home.root.display(), home.origin),
-        None => println!("mm home       (none: /opt/mattermost is not readable; use --mm-home)"),
-    }
-    println!(
+    let theme = match Theme::load(&resolved.theme, &resolved.paths.themes_dir(), false) {
+        Ok(_) => resolved.theme.clone(),
+        Err(err) => format!(
+            "{} (INVALID: {})",
+            resolved.theme,
+            one_line(&err.to_string(), 200)
+        ),
+    };
+    let _ = writeln!(out, "theme         {theme}");
+    let _ = match &resolved.mm_home {
+        Some(home) if !home.root.is_dir() => writeln!(
+            out,
+            "mm home       {} ({}; does not exist)",
+            home.root.display(),
+            home.origin
+        ),
+        Some(home) => writeln!(
+            out,
+            "mm home       {} ({})",
+            home.root.display(),
+            home.origin
+        ),
+        None => writeln!(
+            out,
+            "mm home       (none: no readable /opt/mattermost; use --mm-home)"
+        ),
+    };
+    let _ = writeln!(
+        out,
         "database      {}",
         match &resolved.db_url {
             Some(url) => redact_dsn(url.expose()),
@@ -66,17 +119,31 @@ pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
     );
 
     let Some(connection) = &resolved.connection else {
-        println!("server        (none: give --url, --local, a profile, or run `mmops login`)");
+        let _ = writeln!(
+            out,
+            "server        (none: give --url, --local, a profile, or run `mmops login`)"
+        );
+        super::emit(&out)?;
         return Ok(ExitCode::SUCCESS);
     };
-    match &connection.target {
-        Target::Remote { url } => println!("server        {}", url.as_str().trim_end_matches('/')),
-        Target::Local { socket } => println!("server        local mode over {}", socket.display()),
-    }
-    println!("token         {}", connection.token_source);
+    let _ = match &connection.target {
+        Target::Remote { url } => {
+            writeln!(out, "server        {}", url.as_str().trim_end_matches('/'))
+        }
+        Target::Local { socket } => {
+            writeln!(out, "server        local mode over {}", socket.display())
+        }
+    };
+    let _ = writeln!(out, "token         {}", connection.token_source);
     if connection.insecure {
-        println!("tls           INSECURE: certificates are not verified (--insecure)");
+        let _ = writeln!(
+            out,
+            "tls           INSECURE: certificates are not verified (--insecure)"
+        );
     }
+    // Show what is known before waiting on the network.
+    super::emit(&out)?;
+    out.clear();
 
     let options = ClientOptions {
         timeout: Duration::from_secs(8),
@@ -90,6 +157,7 @@ pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
     let runtime = super::runtime()?;
     let (config, me) =
         runtime.block_on(async { tokio::join!(client.client_config(), client.me()) });
+    let mut failed = false;
     match config {
         Ok(config) => {
             let version = one_line(config.version().unwrap_or("unknown"), 40);
@@ -97,14 +165,33 @@ pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
                 .build_number()
                 .map(|b| format!(" build {}", one_line(b, 40)))
                 .unwrap_or_default();
-            println!("version       Mattermost {version}{build}");
+            let _ = writeln!(out, "version       Mattermost {version}{build}");
         }
-        Err(err) => println!("version       unknown: {}", one_line(&err.to_string(), 400)),
+        Err(err) => {
+            failed = true;
+            let _ = writeln!(
+                out,
+                "version       unknown: {}",
+                one_line(&err.to_string(), 400)
+            );
+        }
     }
-    match (me, client.is_local()) {
-        (_, true) => println!("user          (local mode: no user)"),
-        (Ok(user), false) => println!("user          {}", one_line(&user.username, 64)),
-        (Err(err), false) => println!("user          unknown: {}", one_line(&err.to_string(), 400)),
-    }
-    Ok(ExitCode::SUCCESS)
+    let _ = match (me, client.is_local()) {
+        (_, true) => writeln!(out, "user          (local mode: no user)"),
+        (Ok(user), false) => writeln!(out, "user          {}", one_line(&user.username, 64)),
+        (Err(err), false) => {
+            failed = true;
+            writeln!(
+                out,
+                "user          unknown: {}",
+                one_line(&err.to_string(), 400)
+            )
+        }
+    };
+    super::emit(&out)?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

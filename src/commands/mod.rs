@@ -16,7 +16,33 @@ use crate::text::inert;
 /// Exit code for bad usage or configuration.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Options that would be silently ignored are refused instead.
+fn check_options(cli: &Cli) -> Result<(), String> {
+    let g = &cli.global;
+    if g.local.is_some() && g.url.is_some() {
+        return Err("--local and --url name two different servers: give one".to_string());
+    }
+    if let Some(Command::Demo(_)) = &cli.command {
+        let ignored = [
+            ("--url", g.url.is_some()),
+            ("--token-file", g.token_file.is_some()),
+            ("--local", g.local.is_some()),
+            ("--mm-home", g.mm_home.is_some()),
+        ];
+        if let Some((name, _)) = ignored.iter().find(|(_, given)| *given) {
+            return Err(format!(
+                "{name} does not apply to `mmops demo`, which runs its own server (use --host-dir for its files)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn dispatch(cli: Cli) -> ExitCode {
+    if let Err(err) = check_options(&cli) {
+        eprintln!("mmops: {err}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     // The log comes first, so warnings about unreadable credential files are kept.
     let paths = Paths::resolve(cli.global.config.as_deref());
     crate::app_log::init(&paths.state_dir);
@@ -24,15 +50,19 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         version = crate::build_info::VERSION_WITH_REVISION,
         "mmops starting"
     );
-    let resolved = match Resolved::resolve(&cli.global, paths) {
+    let resolved = match Resolved::resolve(&cli.global, paths.clone()) {
         Ok(resolved) => resolved,
         Err(err) => {
+            // `info` is what one runs to find out what is wrong: show the paths anyway.
+            if matches!(cli.command, Some(Command::Info)) {
+                let _ = emit(&info::paths_report(&paths));
+            }
             eprintln!("mmops: {}", inert(&err.to_string()));
             return ExitCode::from(EXIT_USAGE);
         }
     };
     let result = match cli.command {
-        None => console::run(resolved),
+        None => console::run(resolved, cli.global),
         Some(Command::Demo(args)) => demo::run(resolved, args),
         Some(Command::Login(args)) => login::run(resolved, args),
         Some(Command::Info) => info::run(resolved),
@@ -43,6 +73,17 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             report(&err);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Writes command output to stdout. A closed pipe (`mmops info | head -3`) is not an error:
+/// the reader has all it wanted.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

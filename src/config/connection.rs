@@ -85,6 +85,8 @@ pub struct Resolved {
     pub mm_home: Option<MmHome>,
     pub db_url: Option<Secret>,
     pub theme: String,
+    /// Where the theme name came from, for error messages.
+    pub theme_origin: String,
     /// Log files given with `--log-file`.
     pub log_files: Vec<PathBuf>,
 }
@@ -144,12 +146,12 @@ impl Resolved {
             })
             .or_else(MmHome::auto_detect);
         let db_url = opts.db_url.clone().or_else(|| profile.db_url.clone());
-        let theme = opts
-            .theme
-            .clone()
-            .or_else(|| profile.theme.clone())
-            .or_else(|| settings.theme.clone())
-            .unwrap_or_else(|| "dark".to_string());
+        let (theme, theme_origin) = match (&opts.theme, &profile.theme, &settings.theme) {
+            (Some(t), _, _) => (t.clone(), "--theme".to_string()),
+            (None, Some(t), _) => (t.clone(), "the profile".to_string()),
+            (None, None, Some(t)) => (t.clone(), paths.config_file.display().to_string()),
+            (None, None, None) => ("dark".to_string(), "the default".to_string()),
+        };
 
         Ok(Self {
             paths,
@@ -159,6 +161,7 @@ impl Resolved {
             mm_home,
             db_url,
             theme,
+            theme_origin,
             log_files: opts.log_files.clone(),
         })
     }

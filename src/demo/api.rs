@@ -943,7 +943,7 @@ async fn wrap(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
     }
     let early = active
         .iter()
-        .find_map(|f| early_response(f, rest_semantics));
+        .find_map(|f| early_response(f, &path, rest_semantics));
     let mut response = match early {
         Some(EarlyOutcome::Respond(response)) => response,
         Some(EarlyOutcome::Hang) => {
@@ -998,7 +998,7 @@ enum EarlyOutcome {
 
 /// `rest_semantics`: the request asked for `use_rest_semantics=true` (an unhealthy ping then
 /// answers 200).
-fn early_response(fault: &Fault, rest_semantics: bool) -> Option<EarlyOutcome> {
+fn early_response(fault: &Fault, path: &str, rest_semantics: bool) -> Option<EarlyOutcome> {
     let respond = |r: Response| Some(EarlyOutcome::Respond(r));
     match fault {
         Fault::Status(code) => {
@@ -1020,8 +1020,11 @@ fn early_response(fault: &Fault, rest_semantics: bool) -> Option<EarlyOutcome> {
             respond(DemoError::new(status, id, message).into_response())
         }
         Fault::ExpireAfter(_) => respond(DemoError::session_expired().into_response()),
-        Fault::FileLoggingOff => respond(axum::Json(json!([""])).into_response()),
-        Fault::Unhealthy => respond(
+        // These two imitate one route each; elsewhere they do nothing.
+        Fault::FileLoggingOff if path == "/api/v4/logs" => {
+            respond(axum::Json(json!([""])).into_response())
+        }
+        Fault::Unhealthy if path == "/api/v4/system/ping" => respond(
             (
                 if rest_semantics {
                     StatusCode::OK

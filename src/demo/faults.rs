@@ -17,8 +17,8 @@
 //! | `huge:MB` | answers 200 with a JSON body of MB megabytes |
 //! | `drip:MS` | sends the real body one byte every MS milliseconds |
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
-//! | `unhealthy` | answers 500 with an unhealthy ping body (database down), as the server does |
-//! | `filelogoff` | answers `[""]`, as `GET /api/v4/logs` does when file logging is off |
+//! | `unhealthy` | `/api/v4/system/ping` only: answers 500 with an unhealthy ping body (database down) |
+//! | `filelogoff` | `/api/v4/logs` only: answers `[""]`, as when file logging is off |
 //! | `times:N` | with other faults: they apply to the first N matching requests only |
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -55,15 +55,12 @@ impl Default for DemoOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
-    #[error("cannot write the demo host dir {}: {source}", path.display())]
+    #[error("cannot listen on {addr}: {error}")]
+    Bind { addr: String, error: std::io::Error },
+    #[error("cannot write the demo host dir {}: {error}", path.display())]
     HostDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid --faults: {0}")]
     Faults(String),
@@ -167,9 +164,9 @@ impl DemoServer {
                 let temp = tempfile::Builder::new()
                     .prefix("mmops-demo-")
                     .tempdir()
-                    .map_err(|source| DemoError::HostDir {
+                    .map_err(|error| DemoError::HostDir {
                         path: std::env::temp_dir(),
-                        source,
+                        error,
                     })?;
                 (temp.path().to_path_buf(), Some(temp))
             }
@@ -186,9 +183,9 @@ impl DemoServer {
         };
         let root_rng = Rng::new(options.seed);
         let other_node_log = write_host_dir(&host_dir, &world, &root_rng, &log_context, now_ms)
-            .map_err(|source| DemoError::HostDir {
+            .map_err(|error| DemoError::HostDir {
                 path: host_dir.clone(),
-                source,
+                error,
             })?;
 
         let version_header = format!(
@@ -209,13 +206,13 @@ impl DemoServer {
 
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
-            .map_err(|source| DemoError::Bind {
+            .map_err(|error| DemoError::Bind {
                 addr: options.addr.to_string(),
-                source,
+                error,
             })?;
-        let addr = listener.local_addr().map_err(|source| DemoError::Bind {
+        let addr = listener.local_addr().map_err(|error| DemoError::Bind {
             addr: options.addr.to_string(),
-            source,
+            error,
         })?;
         let mut tasks = Vec::new();
         let app = api::router(Arc::clone(&shared), false);
@@ -228,9 +225,9 @@ impl DemoServer {
         if let Some(socket) = &options.local_socket {
             let _ = std::fs::remove_file(socket);
             let listener =
-                tokio::net::UnixListener::bind(socket).map_err(|source| DemoError::Bind {
+                tokio::net::UnixListener::bind(socket).map_err(|error| DemoError::Bind {
                     addr: socket.display().to_string(),
-                    source,
+                    error,
                 })?;
             let app = api::router(Arc::clone(&shared), true);
             tasks.push(tokio::spawn(async move {

@@ -107,6 +107,7 @@ impl MmHome {
             config_error: config.err().map(|e| e.to_string()),
             logs_dir: logs_dir.clone(),
             logs_readable: std::fs::read_dir(&logs_dir).is_ok(),
+            logs_exist: logs_dir.exists(),
         }
     }
 }
@@ -121,6 +122,7 @@ pub struct HostFacts {
     pub config_error: Option<String>,
     pub logs_dir: PathBuf,
     pub logs_readable: bool,
+    pub logs_exist: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

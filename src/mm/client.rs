@@ -389,9 +389,8 @@ impl MmClient {
         {
             let path = socket.display().to_string();
             match kind {
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
-                    return ApiError::SocketMissing { path };
-                }
+                std::io::ErrorKind::NotFound => return ApiError::SocketMissing { path },
+                std::io::ErrorKind::ConnectionRefused => return ApiError::SocketRefused { path },
                 std::io::ErrorKind::PermissionDenied => return ApiError::SocketPermission { path },
                 _ => {}
             }
@@ -411,15 +410,25 @@ impl MmClient {
                 after: self.inner.options.timeout,
             };
         }
+        let detail = innermost_message(err);
+        if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
+            return ApiError::NotTls { endpoint: label };
+        }
         if is_tls_error(err) {
             return ApiError::Tls {
                 endpoint: label,
-                detail: innermost_message(err),
+                detail,
+            };
+        }
+        if !err.is_connect() && (err.is_request() || err.is_body() || err.is_decode()) {
+            return ApiError::Interrupted {
+                endpoint: label,
+                detail,
             };
         }
         ApiError::Connect {
             endpoint: label,
-            detail: innermost_message(err),
+            detail,
         }
     }
 }
@@ -437,7 +446,11 @@ fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T, Ap
 
 /// Fails fast with a clear message before reqwest reports a generic connect error.
 fn check_socket(socket: &Path) -> Result<(), ApiError> {
+    use std::os::unix::fs::FileTypeExt;
     match std::fs::metadata(socket) {
+        Ok(meta) if !meta.file_type().is_socket() => Err(ApiError::NotASocket {
+            path: socket.display().to_string(),
+        }),
         Ok(_) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
             Err(ApiError::SocketPermission {

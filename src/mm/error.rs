@@ -100,9 +100,35 @@ pub enum ApiError {
     Tls { endpoint: String, detail: String },
 
     #[error(
-        "the local-mode socket {path} does not exist: local mode is off (set ServiceSettings.EnableLocalMode to true), the socket lives elsewhere (ServiceSettings.LocalModeSocketLocation), or systemd's PrivateTmp hides /var/tmp from this shell"
+        "{endpoint}: the server does not speak TLS on this port; if it serves plain HTTP, use an http:// URL"
     )]
+    NotTls { endpoint: String },
+
+    #[error("{endpoint}: the connection broke before the answer was complete: {detail}")]
+    Interrupted { endpoint: String, detail: String },
+
+    #[error(
+        "{endpoint}: HTTP {status} {reason} with a JSON body that is not a Mattermost error (\"{snippet}\")"
+    )]
+    UnexpectedJson {
+        endpoint: String,
+        status: u16,
+        reason: String,
+        snippet: String,
+    },
+
+    #[error("the local-mode socket {path} does not exist: local mode is off (set ServiceSettings.EnableLocalMode to true), or the socket lives elsewhere (ServiceSettings.LocalModeSocketLocation){}", private_tmp_hint(.path))]
     SocketMissing { path: String },
+
+    #[error(
+        "{path} is not a socket: give the path of the server's local-mode socket (ServiceSettings.LocalModeSocketLocation)"
+    )]
+    NotASocket { path: String },
+
+    #[error(
+        "nothing answers on the local-mode socket {path}: the server is stopped, or this is a socket file left behind by an old server"
+    )]
+    SocketRefused { path: String },
 
     #[error(
         "permission denied on the local-mode socket {path}: run mmops as the server's user (e.g. sudo -u mattermost mmops --local)"
@@ -114,6 +140,16 @@ pub enum ApiError {
 
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+}
+
+/// systemd's PrivateTmp gives a service its own /tmp and /var/tmp: a socket there is invisible
+/// from a login shell.
+fn private_tmp_hint(path: &str) -> &'static str {
+    if path.starts_with("/var/tmp/") || path.starts_with("/tmp/") {
+        "; or systemd's PrivateTmp hides the server's temporary directory from this shell"
+    } else {
+        ""
+    }
 }
 
 fn permission_suffix(permission: &Option<String>) -> String {
@@ -141,9 +177,10 @@ impl ApiError {
     /// Worth retrying an idempotent request after a pause.
     pub fn is_transient(&self) -> bool {
         match self {
-            ApiError::Timeout { .. } | ApiError::Connect { .. } | ApiError::RateLimited { .. } => {
-                true
-            }
+            // A timeout already waited long: retrying it would multiply the wait.
+            ApiError::Connect { .. }
+            | ApiError::Interrupted { .. }
+            | ApiError::RateLimited { .. } => true,
             ApiError::Server { status, .. } | ApiError::Http { status, .. } => {
                 matches!(status, 502..=504)
             }
@@ -184,6 +221,9 @@ impl ApiError {
                 | ApiError::Timeout { .. }
                 | ApiError::Tls { .. }
                 | ApiError::SocketMissing { .. }
+                | ApiError::NotASocket { .. }
+                | ApiError::SocketRefused { .. }
+                | ApiError::NotTls { .. }
                 | ApiError::SocketPermission { .. }
         )
     }
@@ -251,6 +291,17 @@ impl ApiError {
                         .map(|r| one_line(&r, 40))
                         .filter(|r| !r.is_empty()),
                 },
+                None if serde_json::from_slice::<serde_json::Value>(body).is_ok() => {
+                    ApiError::UnexpectedJson {
+                        endpoint,
+                        status: code,
+                        reason: status.canonical_reason().unwrap_or("").to_string(),
+                        snippet: one_line(
+                            &String::from_utf8_lossy(&body[..body.len().min(400)]),
+                            80,
+                        ),
+                    }
+                }
                 None => ApiError::Http {
                     endpoint,
                     status: code,

@@ -19,15 +19,15 @@ use super::tabs::TabId;
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
 use super::tabs::placeholder;
 use super::tabs::server::ServerTab;
-use super::tabs::server::view::{self, ViewContext};
 use super::theme::Theme;
 use super::widgets::status_bar::{Connection, Message, StatusInfo};
 use super::widgets::{footer, help, status_bar, tab_bar};
 use crate::host::MmHome;
 use crate::logs::feed;
 use crate::logs::source::SourceEvent;
+use crate::mm::ApiError;
 use crate::mm::MmClient;
-use crate::overview::{Blocker, Overview};
+use crate::overview::{Blocker, Part, PartKind, Section};
 use crate::timefmt;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
@@ -58,23 +58,30 @@ pub struct Launch {
     pub refresh_every: Duration,
     pub clock: Clock,
     pub logs: LogsLaunch,
+    /// Where the token came from, named when the server refuses it.
+    pub token_source: String,
+    /// The config file, for the "no server" advice.
+    pub config_file: String,
+    /// Builds a new client from the credentials on disk (after `mmops login` in another
+    /// shell); `None` where credentials cannot change (the demo).
+    pub reconnect: Option<Reconnect>,
 }
+
+/// Re-reads credentials and returns a new client and where its token came from.
+pub type Reconnect = Arc<dyn Fn() -> Result<(MmClient, String), String> + Send + Sync>;
 
 /// Background work the app starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
-    Overview { generation: u64 },
+    OverviewPart { generation: u64, kind: PartKind },
     SaveLogs,
 }
 
 /// Results reported by background work.
 #[derive(Debug)]
 pub enum Msg {
-    Overview {
-        generation: u64,
-        overview: Box<Overview>,
-        fetched_at_ms: i64,
-    },
+    /// One part of a Server-tab load.
+    OverviewPart { generation: u64, part: Box<Part> },
     /// A job ended without its result (it panicked or was cancelled).
     JobFailed { job: Job, reason: String },
     /// Lines or a state change from the log feed of this generation.
@@ -100,6 +107,8 @@ pub struct App {
     dirty: bool,
     pending: usize,
     next_refresh: Option<Instant>,
+    /// The server asked us to wait (429 with Retry-After) until then.
+    rate_limited_until: Option<Instant>,
     /// Bytes for the terminal itself (OSC 52 copies), written by the runtime after a frame.
     terminal_output: Vec<String>,
 }
@@ -124,13 +133,19 @@ impl App {
             launch.client.as_ref(),
         );
         let logs = LogsTab::new(&launch.logs, kinds);
-        let mut app = Self {
+        let server = ServerTab::new(
+            launch.client.is_some(),
+            launch.mm_home.clone(),
+            launch.config_file.clone(),
+            launch.token_source.clone(),
+        );
+        Self {
             launch,
             tx,
             active: TabId::Server,
             help_scroll: None,
             help_lines: 0,
-            server: ServerTab::default(),
+            server,
             logs,
             status,
             should_quit: false,
@@ -138,16 +153,9 @@ impl App {
             dirty: true,
             pending: 0,
             next_refresh: None,
+            rate_limited_until: None,
             terminal_output: Vec::new(),
-        };
-        let ctx = app.view_context();
-        let placeholder = if app.launch.client.is_some() {
-            view::loading_panels(&ctx, &app.launch.server_label)
-        } else {
-            view::unconfigured_panels(&ctx)
-        };
-        app.server.show_placeholder(placeholder);
-        app
+        }
     }
 
     /// Kicks off the first loads and the log feed. Call once, inside a tokio runtime.
@@ -222,10 +230,18 @@ impl App {
         if self.is_busy() {
             return Some(Instant::now());
         }
-        self.next_refresh
+        // A rate-limit countdown in the status bar ticks every second.
+        let countdown = self
+            .rate_limited_until
+            .filter(|until| *until > Instant::now())
+            .map(|_| Instant::now() + Duration::from_secs(1));
+        [self.next_refresh, countdown].into_iter().flatten().min()
     }
 
     pub fn on_timer(&mut self, now: Instant) {
+        if self.rate_limited_until.is_some() {
+            self.dirty = true;
+        }
         if self.logs.is_busy() {
             self.logs.step();
             self.dirty = true;
@@ -319,7 +335,12 @@ impl App {
                     self.active = tab;
                 }
             }
-            Action::Refresh if self.active == TabId::Server => self.refresh_overview(),
+            Action::Refresh if self.active == TabId::Server => {
+                if self.status.connection == Connection::LoginNeeded {
+                    self.reconnect();
+                }
+                self.refresh_overview();
+            }
             _ if self.active == TabId::Logs => {
                 if action == Action::SwitchSource {
                     if self.logs.switch_source() {
@@ -355,11 +376,7 @@ impl App {
         }
         self.pending = self.pending.saturating_sub(1);
         match msg {
-            Msg::Overview {
-                generation,
-                overview,
-                fetched_at_ms,
-            } => self.take_overview(generation, *overview, fetched_at_ms),
+            Msg::OverviewPart { generation, part } => self.take_part(generation, *part),
             Msg::JobFailed { job, reason } => self.job_failed(job, &reason),
             Msg::LogsSaved { path, result } => {
                 match result {
@@ -379,32 +396,56 @@ impl App {
         }
     }
 
-    fn view_context(&self) -> ViewContext<'_> {
-        ViewContext {
-            theme: &self.launch.theme,
-            now_ms: self.launch.clock.now_ms(),
-            mm_home: self.launch.mm_home.as_ref(),
-        }
-    }
-
-    /// Starts loading the Server tab's data unless a load is already running.
+    /// Starts loading the Server tab's data (a newer load supersedes a running one).
     fn refresh_overview(&mut self) {
         let Some(client) = self.launch.client.clone() else {
             return;
         };
-        // A newer load wins: the older one's result is dropped by its generation.
-        let generation = self.server.begin_load();
-        let home = self.launch.mm_home.clone();
-        let clock = self.launch.clock;
+        if let Some(until) = self.rate_limited_until.filter(|u| *u > Instant::now()) {
+            let wait = until
+                .saturating_duration_since(Instant::now())
+                .as_secs()
+                .max(1);
+            self.status.message = Message::Error(format!(
+                "rate limited by the server: the next refresh is in {wait}s"
+            ));
+            self.dirty = true;
+            return;
+        }
+        // A newer load wins: parts of an older one are dropped by their generation.
+        let generation = self.server.begin_load(client.is_local());
+        self.status.message = Message::Info("refreshing…".to_string());
         self.dirty = true;
-        self.spawn_job(Job::Overview { generation }, async move {
-            let overview = Overview::collect(&client, home.as_ref()).await;
-            Msg::Overview {
-                generation,
-                overview: Box::new(overview),
-                fetched_at_ms: clock.now_ms(),
+        for kind in PartKind::ALL {
+            let client = client.clone();
+            let home = self.launch.mm_home.clone();
+            self.spawn_job(Job::OverviewPart { generation, kind }, async move {
+                let part = Part::fetch(kind, &client, home.as_ref()).await;
+                Msg::OverviewPart {
+                    generation,
+                    part: Box::new(part),
+                }
+            });
+        }
+    }
+
+    /// After a login problem, `r` first takes the credentials again (a new `mmops login`
+    /// session, a corrected token file).
+    fn reconnect(&mut self) {
+        let Some(reconnect) = self.launch.reconnect.clone() else {
+            return;
+        };
+        match reconnect() {
+            Ok((client, token_source)) => {
+                self.launch.client = Some(client);
+                self.server.set_token_source(token_source.clone());
+                self.launch.token_source = token_source;
+                if self.logs.uses_rest() {
+                    self.start_log_feed();
+                }
             }
-        });
+            Err(err) => self.status.message = Message::Error(format!("credentials: {err}")),
+        }
     }
 
     /// Runs background work that reports with one message. If the work panics, a
@@ -456,27 +497,45 @@ impl App {
             Job::SaveLogs => self
                 .logs
                 .set_notice(format!("saving failed: {reason}"), true),
-            Job::Overview { generation } => {
-                if self.server.abandon_load(generation) {
-                    self.status.message =
-                        Message::Error(format!("loading the Server tab failed: {reason}"));
-                    self.next_refresh = Some(Instant::now() + self.launch.refresh_every);
-                }
+            Job::OverviewPart { generation, kind } => {
+                let err = ApiError::Setup(format!("loading this failed: {reason}"));
+                let part = match kind {
+                    PartKind::Ping => Part::Ping(Section::Failed(err)),
+                    PartKind::Config => Part::Config(Section::Failed(err)),
+                    PartKind::License => Part::License(Section::Failed(err)),
+                    PartKind::Stats => Part::Stats(Section::Failed(err)),
+                    PartKind::Cluster => Part::Cluster(Section::Failed(err)),
+                    PartKind::Schema => Part::Schema(Section::Failed(err)),
+                    PartKind::Me => Part::Me(Section::Failed(err)),
+                    PartKind::Host => Part::Host(None),
+                };
+                self.take_part(generation, part);
             }
         }
         self.dirty = true;
     }
 
-    fn take_overview(&mut self, generation: u64, overview: Overview, fetched_at_ms: i64) {
-        let ctx = ViewContext {
-            theme: &self.launch.theme,
-            now_ms: self.launch.clock.now_ms(),
-            mm_home: self.launch.mm_home.as_ref(),
+    fn take_part(&mut self, generation: u64, part: Part) {
+        let now_ms = self.launch.clock.now_ms();
+        self.dirty = true;
+        if self.server.apply_part(generation, part, now_ms) {
+            let version = self.launch.client.as_ref().and_then(MmClient::version);
+            self.server.set_version(version);
+            self.finish_load(now_ms);
+        }
+    }
+
+    /// Every part of a load has arrived: update the status bar and plan the next refresh.
+    fn finish_load(&mut self, fetched_at_ms: i64) {
+        let Some(overview) = self.server.overview() else {
+            return;
         };
         let headline = overview.headline_error().cloned();
+        let unhealthy = overview.ping.loaded().is_some_and(|p| !p.is_healthy());
         let connection = match overview.blocker() {
             Some(Blocker::LoginNeeded(_)) => Connection::LoginNeeded,
             Some(Blocker::Unreachable(_)) => Connection::Unreachable,
+            None if unhealthy => Connection::Unhealthy,
             None if headline.is_some() => Connection::Degraded,
             None => Connection::Connected,
         };
@@ -493,13 +552,19 @@ impl App {
                     .map(str::to_string)
             });
         let local = overview.local_mode;
-        if !self
-            .server
-            .finish_load(generation, overview, fetched_at_ms, &ctx)
-        {
-            return;
-        }
-        self.dirty = true;
+        let retry_after = [
+            overview.ping.error(),
+            overview.config.error(),
+            overview.license.error(),
+            overview.stats.error(),
+            overview.cluster.error(),
+            overview.schema.error(),
+            overview.me.error(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(ApiError::retry_after)
+        .max();
         self.status.user = user.or_else(|| local.then(|| "local mode".to_string()));
         self.status.version = version;
         self.status.connection = connection;
@@ -507,10 +572,11 @@ impl App {
             Some(err) => Message::Error(err.to_string()),
             None => Message::Info(format!("refreshed {}", timefmt::utc_clock(fetched_at_ms))),
         };
+        self.rate_limited_until = retry_after.map(|wait| Instant::now() + wait);
         // An expired session will not heal by retrying: wait for the user.
         let wait = match &headline {
             Some(err) if err.needs_login() => None,
-            Some(err) => Some(err.retry_after().unwrap_or(self.launch.refresh_every)),
+            Some(_) => Some(retry_after.unwrap_or(self.launch.refresh_every)),
             None => Some(self.launch.refresh_every),
         };
         self.next_refresh = wait.map(|w| Instant::now() + w);
@@ -545,7 +611,7 @@ impl App {
                 theme,
             );
         }
-        status_bar::render(&self.status, status_area, buf, theme);
+        status_bar::render(&self.status_now(), status_area, buf, theme);
         if let Some(scroll) = self.help_scroll {
             let lines = help::lines(keymap, self.active.scope(), theme);
             let overlay = Rect {
@@ -556,6 +622,21 @@ impl App {
             self.help_lines =
                 total.saturating_sub(help::area_for(overlay).height.saturating_sub(2));
         }
+    }
+
+    /// The status bar's content, with the rate-limit countdown when there is one.
+    fn status_now(&self) -> StatusInfo {
+        let mut status = self.status.clone();
+        if let Some(until) = self.rate_limited_until {
+            let left = until.saturating_duration_since(Instant::now());
+            if !left.is_zero() {
+                status.message = Message::Error(format!(
+                    "rate limited by the server: retrying in {}s",
+                    left.as_secs() + 1
+                ));
+            }
+        }
+        status
     }
 
     fn draw_body(&mut self, area: Rect, buf: &mut ratatui::buffer::Buffer) {

@@ -644,7 +644,49 @@ impl Keymap {
                     .collect::<Result<_, _>>()?;
             }
         }
+        self.validate().map_err(fail)?;
         Ok(self)
+    }
+
+    /// Refuses keymaps that would trap or confuse: quit without a key, one key for two actions
+    /// of a table, or a tab's key that hides a key working everywhere.
+    fn validate(&self) -> Result<(), String> {
+        if self.table(Scope::Global).keys_for(Action::Quit).is_empty() {
+            return Err("[global] quit needs at least one key".to_string());
+        }
+        let global = self.table(Scope::Global);
+        for scope in Scope::ALL {
+            let table = self.table(scope);
+            for (i, binding) in table.bindings.iter().enumerate() {
+                for key in &binding.keys {
+                    if let Some(other) = table.bindings[i + 1..]
+                        .iter()
+                        .find(|b| b.keys.contains(key))
+                    {
+                        return Err(format!(
+                            "[{}] {key} is bound to both {} and {}",
+                            scope.name(),
+                            binding.action.name(),
+                            other.action.name()
+                        ));
+                    }
+                    let tab_scope = scope != Scope::Global && scope != Scope::Help;
+                    let shadows = global
+                        .bindings
+                        .iter()
+                        .find(|b| tab_scope && b.keys.contains(key));
+                    if let Some(global_binding) = shadows {
+                        return Err(format!(
+                            "[{}] {} uses {key}, which is [global] {}",
+                            scope.name(),
+                            binding.action.name(),
+                            global_binding.action.name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every action with its keys and description, for the documentation and the help.
@@ -774,6 +816,35 @@ mod tests {
             .with_overrides("[global]\nquit=[\"hyper-q\"]\n", "k.toml")
             .unwrap_err();
         assert!(err.to_string().contains("hyper"), "{err}");
+    }
+
+    #[test]
+    fn conflicting_keymaps_are_refused() {
+        let err = Keymap::default()
+            .with_overrides("[global]\nquit = []\n", "k")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("quit needs at least one key"),
+            "{err}"
+        );
+        let err = Keymap::default()
+            .with_overrides("[server]\nrefresh = [\"j\"]\n", "k")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("bound to both refresh and down"),
+            "{err}"
+        );
+        let err = Keymap::default()
+            .with_overrides("[server]\nrefresh = [\"1\"]\n", "k")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("which is [global] tab_server"),
+            "{err}"
+        );
+        let err = Keymap::default()
+            .with_overrides("[global]\nquit = [\"j\"]\n", "k")
+            .unwrap_err();
+        assert!(err.to_string().contains("[server] down uses j"), "{err}");
     }
 
     #[test]

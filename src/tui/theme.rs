@@ -11,6 +11,30 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+/// Every role a theme file may set.
+pub const ROLES: &[&str] = &[
+    "base",
+    "muted",
+    "title",
+    "accent",
+    "label",
+    "value",
+    "key",
+    "border",
+    "border_focus",
+    "selection",
+    "tab_active",
+    "tab_inactive",
+    "status_bar",
+    "ok",
+    "info",
+    "warn",
+    "error",
+    "debug",
+    "insecure",
+    "highlight",
+];
+
 pub const BUILTIN_THEMES: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
@@ -145,15 +169,25 @@ impl Theme {
             }
             // A user `dark.toml` extending "dark" means the built-in dark.
             Some(parent) if parent == name => Self::resolve_from(parent, None, depth + 1)?,
-            Some(parent) => Self::resolve_from(parent, themes_dir, depth + 1)?,
+            Some(parent) => {
+                Self::resolve_from(parent, themes_dir, depth + 1).map_err(|err| match err {
+                    ThemeError::Unknown { builtins, .. } => invalid(format!(
+                        "extends '{parent}', which is not a theme (built-ins: {builtins})"
+                    )),
+                    other => other,
+                })?
+            }
             None => Self::plain(name),
         };
         theme.name = file.name.clone().unwrap_or_else(|| name.to_string());
         for (role, spec) in &file.roles {
             let style = spec.to_style().map_err(&invalid)?;
-            let slot = theme
-                .role_mut(role)
-                .ok_or_else(|| invalid(format!("unknown role '{role}'")))?;
+            let slot = theme.role_mut(role).ok_or_else(|| {
+                invalid(format!(
+                    "unknown role '{role}'; the roles are {}",
+                    ROLES.join(", ")
+                ))
+            })?;
             *slot = style;
         }
         Ok(theme)

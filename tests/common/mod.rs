@@ -77,5 +77,8 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         refresh_every: Duration::from_secs(3600),
         clock: Clock::Fixed(NOW_MS),
         logs: LogsLaunch::default(),
+        token_source: "demo server".to_string(),
+        config_file: "/home/admin/.config/mmops/config.toml".to_string(),
+        reconnect: None,
     }
 }

@@ -69,7 +69,10 @@ pub fn render(
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focus)
-        .title(Span::styled(" Keys (Esc to close) ", theme.title));
+        .title(Span::styled(
+            " Keys · Esc closes · j/k scroll ",
+            theme.title,
+        ));
     Paragraph::new(lines)
         .style(theme.base)
         .block(block)

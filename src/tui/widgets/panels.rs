@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget};
 use crate::tui::theme::Theme;
 
 /// Below this width the panels stack in one column.
-pub const TWO_COLUMN_MIN_WIDTH: u16 = 100;
+/// (A build hash and a licence warning need about 58 columns per panel.)
+pub const TWO_COLUMN_MIN_WIDTH: u16 = 118;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {

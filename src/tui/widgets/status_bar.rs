@@ -20,6 +20,8 @@ pub enum Connection {
     Degraded,
     LoginNeeded,
     Unreachable,
+    /// Answers, but its ping says it is not healthy (database or file store down).
+    Unhealthy,
 }
 
 impl Connection {
@@ -31,6 +33,7 @@ impl Connection {
             Connection::Degraded => "◐ degraded",
             Connection::LoginNeeded => "✗ login needed",
             Connection::Unreachable => "✗ unreachable",
+            Connection::Unhealthy => "✗ unhealthy",
         }
     }
 }
@@ -58,7 +61,9 @@ pub fn render(info: &StatusInfo, area: Rect, buf: &mut Buffer, theme: &Theme) {
         Connection::Connected => bar.patch(theme.ok),
         Connection::Connecting | Connection::NotConfigured => bar.patch(theme.muted),
         Connection::Degraded => bar.patch(theme.warn),
-        Connection::LoginNeeded | Connection::Unreachable => bar.patch(theme.error),
+        Connection::LoginNeeded | Connection::Unreachable | Connection::Unhealthy => {
+            bar.patch(theme.error)
+        }
     };
     let mut left: Vec<Span> = vec![Span::styled(
         format!(" {} ", one_line(&info.server, 48)),
@@ -79,6 +84,11 @@ pub fn render(info: &StatusInfo, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let room = (area.width as usize).saturating_sub(used + 3);
     let (text, style): (String, Style) = match &info.message {
         Message::None => (String::new(), bar),
+        // "refreshed 09:30:00 UTC" loses its first word before being cut.
+        Message::Info(text) if text.width() > room => {
+            let short = text.split_once(' ').map(|(_, rest)| rest).unwrap_or(text);
+            (one_line(short, room), bar.patch(theme.muted))
+        }
         Message::Info(text) => (one_line(text, room), bar.patch(theme.muted)),
         Message::Error(text) => (one_line(text, room), bar.patch(theme.error)),
     };

@@ -152,6 +152,11 @@ impl LogsTab {
         self.generation
     }
 
+    /// The active source is the REST log API (which depends on the client).
+    pub fn uses_rest(&self) -> bool {
+        self.kinds.get(self.active) == Some(&FeedKind::Rest)
+    }
+
     pub fn has_source(&self) -> bool {
         !self.kinds.is_empty()
     }

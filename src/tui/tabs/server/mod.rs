@@ -1,32 +1,68 @@
 //! The Server tab: version, build, licence, health, statistics, cluster and host facts.
+//!
+//! A load asks for every part at once; each part fills in its section as it arrives, so a slow
+//! route delays only its own section. The panels are built from the overview for the width
+//! they are drawn at (wrapping depends on it) and painted once per change or resize.
 
 pub mod view;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::overview::Overview;
+use crate::host::MmHome;
+use crate::overview::{Overview, Part, PartKind};
 use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::panels::{self, Panel};
 
 use self::view::ViewContext;
 
+/// The panels painted for one width.
+struct Page {
+    width: u16,
+    buffer: Buffer,
+}
+
 #[derive(Default)]
 pub struct ServerTab {
     overview: Option<Overview>,
+    /// When the last complete load finished, and "now" for relative dates in the panels.
     fetched_at_ms: Option<i64>,
-    loading: bool,
+    now_ms: i64,
     generation: u64,
-    panels: Vec<Panel>,
-    /// The panels drawn at the last width; repainted only when they or the width change.
-    page: Option<Buffer>,
+    /// Parts of the current load not yet arrived.
+    outstanding: usize,
+    configured: bool,
+    mm_home: Option<MmHome>,
+    config_file: String,
+    token_source: String,
+    page: Option<Page>,
     scroll: u16,
-    page_height: u16,
     viewport_height: u16,
 }
 
 impl ServerTab {
+    pub fn new(
+        configured: bool,
+        mm_home: Option<MmHome>,
+        config_file: String,
+        token_source: String,
+    ) -> Self {
+        Self {
+            configured,
+            mm_home,
+            config_file,
+            token_source,
+            ..Self::default()
+        }
+    }
+
+    /// After a reconnect the token may come from somewhere else.
+    pub fn set_token_source(&mut self, source: String) {
+        self.token_source = source;
+        self.page = None;
+    }
+
     pub fn overview(&self) -> Option<&Overview> {
         self.overview.as_ref()
     }
@@ -36,55 +72,55 @@ impl ServerTab {
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loading
+        self.outstanding > 0
     }
 
-    /// Starts a load and returns its generation; results of older loads are dropped.
-    pub fn begin_load(&mut self) -> u64 {
+    /// Starts a load and returns its generation; parts of older loads are dropped. The data
+    /// shown so far stays until the new parts replace it.
+    pub fn begin_load(&mut self, local_mode: bool) -> u64 {
         self.generation += 1;
-        self.loading = true;
+        self.outstanding = PartKind::ALL.len();
+        if self.overview.is_none() {
+            self.overview = Some(Overview::loading(local_mode));
+            self.page = None;
+        }
         self.generation
     }
 
-    /// Takes the result of a load. Returns false (and changes nothing) for a stale one.
-    pub fn finish_load(
-        &mut self,
-        generation: u64,
-        overview: Overview,
-        fetched_at_ms: i64,
-        ctx: &ViewContext,
-    ) -> bool {
-        if generation != self.generation {
+    /// Takes one part. Returns true when it completed the current load; stale parts change
+    /// nothing.
+    pub fn apply_part(&mut self, generation: u64, part: Part, now_ms: i64) -> bool {
+        if generation != self.generation || self.outstanding == 0 {
             return false;
         }
-        self.loading = false;
-        self.panels = view::panels(ctx, &overview);
+        if let Some(overview) = self.overview.as_mut() {
+            overview.apply(part);
+        }
+        self.now_ms = now_ms;
         self.page = None;
-        self.overview = Some(overview);
-        self.fetched_at_ms = Some(fetched_at_ms);
-        true
-    }
-
-    /// Gives up the load of this generation (it failed). Returns false for a stale one.
-    pub fn abandon_load(&mut self, generation: u64) -> bool {
-        if generation != self.generation {
-            return false;
+        self.outstanding -= 1;
+        if self.outstanding == 0 {
+            self.fetched_at_ms = Some(now_ms);
+            return true;
         }
-        self.loading = false;
-        true
+        false
     }
 
-    /// Panels for the states before any data: loading, or no server at all.
-    pub fn show_placeholder(&mut self, panels: Vec<Panel>) {
-        if self.overview.is_none() {
-            self.panels = panels;
-            self.page = None;
+    /// Records the server version learned during the load.
+    pub fn set_version(&mut self, version: Option<crate::mm::ServerVersion>) {
+        if let Some(overview) = self.overview.as_mut() {
+            overview.version = version;
         }
     }
 
     pub fn scroll(&mut self, action: Action) {
         let page = self.viewport_height.saturating_sub(1).max(1);
-        let max = self.page_height.saturating_sub(self.viewport_height);
+        let height = self
+            .page
+            .as_ref()
+            .map(|p| p.buffer.area.height)
+            .unwrap_or(0);
+        let max = height.saturating_sub(self.viewport_height);
         self.scroll = match action {
             Action::Down => self.scroll.saturating_add(1),
             Action::Up => self.scroll.saturating_sub(1),
@@ -97,25 +133,39 @@ impl ServerTab {
         .min(max);
     }
 
+    fn panels(&self, width: u16, theme: &Theme) -> Vec<Panel> {
+        let ctx = ViewContext {
+            theme,
+            now_ms: self.now_ms,
+            mm_home: self.mm_home.as_ref(),
+            width,
+            config_file: &self.config_file,
+            token_source: &self.token_source,
+        };
+        match &self.overview {
+            _ if !self.configured => view::unconfigured_panels(&ctx),
+            Some(overview) => view::panels(&ctx, overview),
+            None => view::panels(&ctx, &Overview::loading(false)),
+        }
+    }
+
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         if area.width == 0 || area.height == 0 {
             return;
         }
-        if self
-            .page
-            .as_ref()
-            .is_none_or(|p| p.area.width != area.width)
-        {
-            self.page = Some(panels::paint(&self.panels, area.width, theme));
+        if self.page.as_ref().is_none_or(|p| p.width != area.width) {
+            let panels = self.panels(area.width, theme);
+            self.page = Some(Page {
+                width: area.width,
+                buffer: panels::paint(&panels, area.width, theme),
+            });
         }
         let Some(page) = &self.page else {
             return;
         };
         self.viewport_height = area.height;
-        self.page_height = page.area.height;
-        self.scroll = self
-            .scroll
-            .min(self.page_height.saturating_sub(area.height));
-        panels::blit(page, area, buf, self.scroll);
+        let height = page.buffer.area.height;
+        self.scroll = self.scroll.min(height.saturating_sub(area.height));
+        panels::blit(&page.buffer, area, buf, self.scroll);
     }
 }

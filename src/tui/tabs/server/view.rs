@@ -8,13 +8,10 @@ use crate::overview::{Blocker, ClusterDrift, Overview, Section};
 use crate::text::{one_line, wrap};
 use crate::timefmt::{self, DAY_MS};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::panels::{Panel, Placement};
+use crate::tui::widgets::panels::{Panel, Placement, TWO_COLUMN_MIN_WIDTH};
 
 const LABEL_WIDTH: usize = 15;
-/// Widths at which long messages wrap: the inside of a half-width panel at 120 columns, and of
-/// a full-width panel at 80 columns.
-const HALF_WIDTH: usize = 56;
-const FULL_WIDTH: usize = 76;
+
 /// Licences expiring within this many days get a warning.
 const LICENCE_WARNING_DAYS: i64 = 30;
 
@@ -22,6 +19,12 @@ pub struct ViewContext<'a> {
     pub theme: &'a Theme,
     pub now_ms: i64,
     pub mm_home: Option<&'a MmHome>,
+    /// The width the panels are laid out for.
+    pub width: u16,
+    /// Where the config file is, for the "no server" advice.
+    pub config_file: &'a str,
+    /// Where the token came from, for the "login needed" panel.
+    pub token_source: &'a str,
 }
 
 struct Lines<'a> {
@@ -31,15 +34,18 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    fn new(theme: &'a Theme, placement: Placement) -> Self {
+    /// Lines for a panel at `placement`, wrapped to the room the panel will have.
+    fn new(ctx: &ViewContext<'a>, placement: Placement) -> Self {
+        let width = usize::from(ctx.width);
+        let outer = if placement != Placement::Full && ctx.width >= TWO_COLUMN_MIN_WIDTH {
+            width / 2
+        } else {
+            width
+        };
         Self {
-            theme,
+            theme: ctx.theme,
             lines: Vec::new(),
-            width: if placement == Placement::Full {
-                FULL_WIDTH
-            } else {
-                HALF_WIDTH
-            },
+            width: outer.saturating_sub(2).max(20),
         }
     }
 
@@ -103,6 +109,9 @@ impl<'a> Lines<'a> {
     fn problem<T>(&mut self, section: &Section<T>) -> bool {
         match section {
             Section::Loaded(_) => return false,
+            Section::Loading => self
+                .lines
+                .push(Line::from(Span::styled("… loading", self.theme.muted))),
             Section::Denied {
                 permission: Some(p),
             } => {
@@ -126,16 +135,6 @@ fn flat(text: &str, max_chars: usize) -> String {
     format!("{lead}{}", one_line(body, max_chars))
 }
 
-/// The panels while nothing has loaded yet.
-pub fn loading_panels(ctx: &ViewContext, server: &str) -> Vec<Panel> {
-    let mut panel = Panel::new("Server", Placement::Full);
-    panel.lines.push(Line::from(Span::styled(
-        format!("Loading server facts from {}…", one_line(server, 80)),
-        ctx.theme.muted,
-    )));
-    vec![panel]
-}
-
 /// The panels when there is no server to talk to.
 pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
     let mut panel = Panel::new("No server", Placement::Full);
@@ -145,7 +144,7 @@ pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
         "  --url https://chat.example.com, plus a token in --token-file or MMOPS_TOKEN",
         "  mmops login --url https://chat.example.com  (stores a session)",
         "  --local, on the server's host (local mode over its unix socket)",
-        "  a profile in ~/.config/mmops/config.toml, or mmctl's credentials",
+        "  a profile in the config file, or mmctl's credentials",
         "",
         "`mmops demo` opens this console on a simulated server.",
     ] {
@@ -153,6 +152,10 @@ pub fn unconfigured_panels(ctx: &ViewContext) -> Vec<Panel> {
             .lines
             .push(Line::from(Span::styled(text, ctx.theme.base)));
     }
+    panel.lines.push(Line::from(Span::styled(
+        format!("Config file: {}", one_line(ctx.config_file, 200)),
+        ctx.theme.muted,
+    )));
     vec![panel]
 }
 
@@ -179,7 +182,7 @@ fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     let (title, advice, err) = match overview.blocker()? {
         Blocker::LoginNeeded(err) => (
             "Login needed",
-            "Run `mmops login`, or give a valid token; then press r.",
+            "Run `mmops login` in another shell, or fix the token; then press r to use it.",
             err,
         ),
         Blocker::Unreachable(err) => (
@@ -188,15 +191,18 @@ fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
             err,
         ),
     };
-    let mut out = Lines::new(ctx.theme, Placement::Full);
+    let mut out = Lines::new(ctx, Placement::Full);
     out.wrapped("", "✗", &err.to_string(), ctx.theme.error);
+    if matches!(overview.blocker(), Some(Blocker::LoginNeeded(_))) && !ctx.token_source.is_empty() {
+        out.row("Token from", vec![out.text(ctx.token_source)]);
+    }
     out.lines.push(Line::raw(""));
     out.lines.push(Line::from(out.muted(advice)));
     Some(out.into_panel(title, Placement::Full))
 }
 
 fn server_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme, Placement::Left);
+    let mut out = Lines::new(ctx, Placement::Left);
     if !out.problem(&overview.config)
         && let Some(config) = overview.config.loaded()
     {
@@ -251,12 +257,21 @@ fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overvi
                 out.muted(&format!("  {name}")),
             ],
         ),
-        Some((version, None)) => out.row("DB schema", vec![out.text(&version.to_string())]),
+        Some((version, None)) => {
+            let mut value = vec![out.text(&version.to_string())];
+            if let Section::Denied { permission } = &overview.schema {
+                value.push(out.muted(&format!(
+                    "  ⊘ names need the '{}' permission",
+                    permission.as_deref().unwrap_or("sysconsole_read_*")
+                )));
+            }
+            out.row("DB schema", value)
+        }
         None => match &overview.schema {
             Section::Denied { permission } => out.row(
                 "DB schema",
-                vec![out.warn(&format!(
-                    "needs '{}'",
+                vec![out.muted(&format!(
+                    "⊘ needs the '{}' permission",
                     permission.as_deref().unwrap_or("sysconsole_read_*")
                 ))],
             ),
@@ -277,7 +292,7 @@ fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overvi
 }
 
 fn health_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme, Placement::Right);
+    let mut out = Lines::new(ctx, Placement::Right);
     if !out.problem(&overview.ping)
         && let Some(ping) = overview.ping.loaded()
     {
@@ -317,12 +332,17 @@ fn health_rows(out: &mut Lines, ping: &Ping) {
     match ping.root_status {
         Some(true) => out.row("Process", vec![out.warn("runs as root")]),
         Some(false) => out.row("Process", vec![out.good("not root")]),
+        // The server answers the root check only to a manage_system session.
+        None if ping.database_status.is_some() => out.row(
+            "Process",
+            vec![out.muted("⊘ the root check needs the 'manage_system' permission")],
+        ),
         None => {}
     }
 }
 
 fn licence_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme, Placement::Left);
+    let mut out = Lines::new(ctx, Placement::Left);
     if !out.problem(&overview.license)
         && let Some(licence) = overview.license.loaded()
     {
@@ -384,7 +404,10 @@ fn licence_rows(
             };
             out.row("Expires", value);
         }
-        None => out.row("Expires", vec![out.muted("hidden: needs manage_system")]),
+        None => out.row(
+            "Expires",
+            vec![out.muted("⊘ needs the 'manage_system' permission")],
+        ),
     }
     if let Some(starts) = licence.starts_at_ms()
         && starts > ctx.now_ms + DAY_MS
@@ -397,7 +420,7 @@ fn licence_rows(
 }
 
 fn stats_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme, Placement::Right);
+    let mut out = Lines::new(ctx, Placement::Right);
     if !out.problem(&overview.stats)
         && let Some(stats) = overview.stats.loaded()
     {
@@ -454,7 +477,7 @@ fn stats_rows(out: &mut Lines, stats: &SiteStats) {
 }
 
 fn cluster_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
-    let mut out = Lines::new(ctx.theme, Placement::Full);
+    let mut out = Lines::new(ctx, Placement::Full);
     if !out.problem(&overview.cluster)
         && let Some(nodes) = overview.cluster.loaded()
     {
@@ -526,7 +549,7 @@ fn cluster_rows(out: &mut Lines, nodes: &[ClusterNode]) {
 fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     let facts = overview.host.as_ref()?;
     let home = ctx.mm_home?;
-    let mut out = Lines::new(ctx.theme, Placement::Full);
+    let mut out = Lines::new(ctx, Placement::Full);
     out.row("OS", vec![out.text(&facts.os)]);
     out.row("Architecture", vec![out.text(&facts.architecture)]);
     out.row("Hostname", vec![out.text(&facts.hostname)]);
@@ -555,8 +578,10 @@ fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     let logs = facts.logs_dir.display().to_string();
     let state = if facts.logs_readable {
         out.good("readable")
-    } else {
+    } else if facts.logs_exist {
         out.bad("not readable")
+    } else {
+        out.bad("does not exist")
     };
     out.row("Log dir", vec![out.text(&logs), Span::raw(" "), state]);
     Some(out.into_panel("Host", Placement::Full))
