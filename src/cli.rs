@@ -88,6 +88,48 @@ pub enum Command {
     Login(LoginArgs),
     /// Show the resolved configuration, paths, profile and server (never a token)
     Info,
+    /// Print the server log: from --log-file, the install under --mm-home, or the REST API
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// Keep following new lines (like tail -F) until Ctrl-C
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Only entries at this level or worse: error, warn, info, debug, trace
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+
+    /// Only entries whose first line matches this regex
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// With --grep: leave out what matches instead
+    #[arg(long)]
+    pub invert: bool,
+
+    /// With --grep: ignore case
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+
+    /// Only entries newer than this: a duration (10m, 2h, 1d) or a time (2026-11-22T14:05:00Z)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// The lines exactly as logged
+    #[arg(long, conflicts_with = "json")]
+    pub raw: bool,
+
+    /// One normalized JSON object per entry (time, level, source, caller, msg, fields)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only the last N lines of each file (default: all; 10 when following) or N lines of the
+    /// REST API (default: 10000)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub lines: Option<usize>,
 }
 
 #[derive(Debug, Clone, Args)]

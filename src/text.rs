@@ -57,7 +57,7 @@ pub fn inert(text: &str) -> Cow<'_, str> {
 /// result is cut to `max_width` terminal columns (escapes and wide characters counted as what
 /// they take on screen) with an ellipsis.
 pub fn one_line(text: &str, max_width: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_width * 4));
+    let mut out = String::with_capacity(text.len().min(max_width.saturating_mul(4)));
     let mut width = 0usize;
     let mut pending_space = false;
     let mut piece = String::new();

@@ -4,6 +4,7 @@ mod console;
 mod demo;
 mod info;
 mod login;
+mod logs;
 
 use std::process::ExitCode;
 
@@ -66,6 +67,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Demo(args)) => demo::run(resolved, args),
         Some(Command::Login(args)) => login::run(resolved, args),
         Some(Command::Info) => info::run(resolved),
+        Some(Command::Logs(args)) => logs::run(resolved, args),
     };
     match result {
         Ok(code) => code,
@@ -89,7 +91,7 @@ pub fn emit(text: &str) -> std::io::Result<()> {
 
 /// Prints an error and its causes on one line each, without a backtrace. Messages may quote
 /// the server, so they are made inert first.
-fn report(err: &Report) {
+pub(crate) fn report(err: &Report) {
     tracing::error!("{}", inert(&format!("{err:#}")));
     eprintln!("mmops: {}", inert(&err.to_string()));
     for cause in err.chain().skip(1) {

@@ -4,8 +4,10 @@
 pub mod feed;
 pub mod filter;
 pub mod follow;
+pub mod output;
 pub mod parse;
 pub mod poll;
 pub mod scan;
+pub mod select;
 pub mod source;
 pub mod store;

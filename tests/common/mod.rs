@@ -2,6 +2,8 @@
 //! console launches that render deterministically.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod binary;
+
 use std::time::Duration;
 
 use mmops::config::connection::normalize_url;

@@ -4,6 +4,7 @@
 
 use ratatui::text::{Line, Span};
 
+use crate::logs::output::STANDARD_KEYS;
 use crate::logs::scan::{self, Kind};
 use crate::logs::store::Entry;
 use crate::text::{inert, one_line, wrap};
@@ -19,9 +20,6 @@ fn row(theme: &Theme, label: &str, value: Span<'static>) -> Line<'static> {
         value,
     ])
 }
-
-/// Keys every JSON log line has; the rest are the entry's fields.
-const STANDARD_KEYS: &[&[u8]] = &[b"timestamp", b"ts", b"level", b"msg", b"message", b"caller"];
 
 pub fn lines(entry: &Entry, source: &str, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width.max(20));

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{LogsTab, Mode, PromptKind, detail};
+use crate::logs::output::compact_fields;
 use crate::logs::parse::Level;
-use crate::logs::scan::{self, Kind};
 use crate::logs::store::Entry;
 use crate::text::{one_line, wrap};
 use crate::timefmt::count;
@@ -68,30 +68,7 @@ fn message_text(entry: &Entry) -> (String, String) {
         let extra = memchr::memchr_iter(b'\n', entry.raw).count();
         message.push_str(&format!(" ⏎+{extra}"));
     }
-    let mut fields = String::new();
-    if let Some(json) = entry.json() {
-        for member in scan::members(json) {
-            if matches!(
-                member.key,
-                b"timestamp" | b"ts" | b"level" | b"msg" | b"message" | b"caller"
-            ) {
-                continue;
-            }
-            let value = match member.kind {
-                Kind::String => scan::text(member.value, member.escaped).into_owned(),
-                _ => String::from_utf8_lossy(member.value).into_owned(),
-            };
-            if !fields.is_empty() {
-                fields.push_str("  ");
-            }
-            fields.push_str(&one_line(&String::from_utf8_lossy(member.key), 32));
-            fields.push('=');
-            fields.push_str(&one_line(&value, 80));
-            if fields.len() > 2048 {
-                break;
-            }
-        }
-    }
+    let fields = entry.json().map(compact_fields).unwrap_or_default();
     (message, fields)
 }
 

@@ -1,0 +1,197 @@
+//! Choosing lines from a stream, for `mmops logs`: a level threshold, a regex over the entry's
+//! first line, and a start time. Continuation lines (stack traces) follow their entry's fate.
+//!
+//! The regex runs first: most lines of a big file fail it, and for a JSON line that is all the
+//! work done (a JSON line always starts an entry, so it needs no parsing to be skipped).
+
+use regex::bytes::Regex;
+
+use super::parse::{Level, Parsed, Shape, parse_line};
+
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Lowest level shown (lines without a level count as info).
+    pub level: Option<Level>,
+    pub grep: Option<Regex>,
+    /// The regex hides what it matches.
+    pub invert: bool,
+    /// Entries before this time (epoch ms) are left out.
+    pub since_ms: Option<i64>,
+}
+
+/// What to do with one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The line starts a chosen entry.
+    Entry(Parsed),
+    /// The line continues a chosen entry.
+    Continuation,
+    Skip,
+}
+
+#[derive(Debug, Default)]
+pub struct Selector {
+    selection: Selection,
+    in_trace: bool,
+    keep_continuations: bool,
+    last_ts: Option<i64>,
+}
+
+impl Selector {
+    pub fn new(selection: Selection) -> Self {
+        Self {
+            selection,
+            ..Self::default()
+        }
+    }
+
+    pub fn judge(&mut self, line: &[u8]) -> Verdict {
+        let grep_ok = self
+            .selection
+            .grep
+            .as_ref()
+            .is_none_or(|re| re.is_match(line) != self.selection.invert);
+        // A JSON line always starts an entry: when the regex rejects it, skip it unparsed.
+        if !grep_ok && line.first() == Some(&b'{') && self.selection.since_ms.is_none() {
+            self.in_trace = false;
+            self.keep_continuations = false;
+            return Verdict::Skip;
+        }
+        let parsed = parse_line(line, self.in_trace);
+        if parsed.shape == Shape::Continuation {
+            self.in_trace |= parsed.opens_trace;
+            return if self.keep_continuations {
+                Verdict::Continuation
+            } else {
+                Verdict::Skip
+            };
+        }
+        self.in_trace = parsed.opens_trace;
+        if parsed.ts_ms.is_some() {
+            self.last_ts = parsed.ts_ms;
+        }
+        let level_ok = self
+            .selection
+            .level
+            .is_none_or(|min| parsed.level.rank() >= min);
+        let time_ok = match (self.selection.since_ms, self.last_ts) {
+            (Some(since), Some(ts)) => ts >= since,
+            _ => true,
+        };
+        self.keep_continuations = grep_ok && level_ok && time_ok;
+        if self.keep_continuations {
+            Verdict::Entry(parsed)
+        } else {
+            Verdict::Skip
+        }
+    }
+}
+
+/// `10m`, `2h`, `1d`, `90s`, `1h30m` as milliseconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total = 0i64;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().ok()?;
+        number.clear();
+        let unit = match c {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    if !number.is_empty() {
+        // A bare number is minutes, as in `--since 30`.
+        total = total.checked_add(number.parse::<i64>().ok()?.checked_mul(60_000)?)?;
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge_all(selection: Selection, lines: &[&str]) -> Vec<char> {
+        let mut selector = Selector::new(selection);
+        lines
+            .iter()
+            .map(|l| match selector.judge(l.as_bytes()) {
+                Verdict::Entry(_) => 'E',
+                Verdict::Continuation => 'c',
+                Verdict::Skip => '-',
+            })
+            .collect()
+    }
+
+    const LINES: &[&str] = &[
+        r#"{"timestamp":"2026-11-22 09:00:00.000 Z","level":"info","msg":"hello"}"#,
+        r#"{"timestamp":"2026-11-22 09:10:00.000 Z","level":"error","msg":"invite failed"}"#,
+        "panic: boom",
+        "goroutine 1 [running]:",
+        "main.main()",
+        r#"{"timestamp":"2026-11-22 09:20:00.000 Z","level":"warn","msg":"invite slow"}"#,
+    ];
+
+    #[test]
+    fn levels_grep_and_continuations() {
+        assert_eq!(
+            judge_all(Selection::default(), LINES),
+            vec!['E', 'E', 'E', 'c', 'c', 'E']
+        );
+        let errors = Selection {
+            level: Some(Level::Error),
+            ..Selection::default()
+        };
+        assert_eq!(judge_all(errors, LINES), vec!['-', 'E', 'E', 'c', 'c', '-']);
+        let grep = Selection {
+            grep: Some(Regex::new("invite").unwrap()),
+            ..Selection::default()
+        };
+        assert_eq!(judge_all(grep, LINES), vec!['-', 'E', '-', '-', '-', 'E']);
+        let inverted = Selection {
+            grep: Some(Regex::new("invite").unwrap()),
+            invert: true,
+            ..Selection::default()
+        };
+        assert_eq!(
+            judge_all(inverted, LINES),
+            vec!['E', '-', 'E', 'c', 'c', '-']
+        );
+    }
+
+    #[test]
+    fn since_keeps_later_entries() {
+        let since = crate::logs::parse::parse_timestamp(b"2026-11-22T09:05:00Z");
+        let selection = Selection {
+            since_ms: since,
+            ..Selection::default()
+        };
+        assert_eq!(
+            judge_all(selection, LINES),
+            vec!['-', 'E', 'E', 'c', 'c', 'E']
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m"), Some(600_000));
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000));
+        assert_eq!(parse_duration("2d"), Some(172_800_000));
+        assert_eq!(parse_duration("45"), Some(2_700_000));
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("99999999999999999d"), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! `mmops logs`: the server log on stdout from files, the install dir or the REST API, with
+//! the same filters as the Logs tab, in pipes and following.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::binary::{mmops, serve, text};
+use serde_json::Value;
+
+const INFO: &str = r#"{"timestamp":"2026-11-22 09:00:00.000 Z","level":"info","msg":"Server is starting","caller":"app/server.go:100"}"#;
+const ERROR_INVITE: &str = r#"{"timestamp":"2026-11-22 09:05:00.000 Z","level":"error","msg":"Failed to send invite email successfully","caller":"email/email.go:312","error":"dial tcp 10.0.0.25:587: i/o timeout"}"#;
+const WARN: &str = r#"{"timestamp":"2026-11-22 09:06:00.000 Z","level":"warn","msg":"Slow query","caller":"sqlstore/store.go:88","elapsed":1.5}"#;
+const ERROR_PLUGIN: &str = r#"{"timestamp":"2026-11-22 09:10:00.000 Z","level":"error","msg":"Plugin crashed","caller":"plugin/health_check.go:64","plugin_id":"com.mattermost.calls"}"#;
+const PANIC: &str = "panic: runtime error: invalid memory address";
+const FRAME: &str = "goroutine 1 [running]:";
+const HOSTILE: &str = "\u{1b}]52;c;cm0gLXJmIC8=\u{7}\u{1b}[2J plain text line";
+
+fn sample(dir: &Path) -> PathBuf {
+    let path = dir.join("mattermost.log");
+    let lines = [
+        INFO,
+        ERROR_INVITE,
+        WARN,
+        PANIC,
+        FRAME,
+        ERROR_PLUGIN,
+        HOSTILE,
+    ];
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn logs(dir: &Path, file: &Path, args: &[&str]) -> (String, String, Option<i32>) {
+    let output = mmops(dir)
+        .arg("logs")
+        .arg("--log-file")
+        .arg(file)
+        .args(args)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    (out, err, output.status.code())
+}
+
+#[test]
+fn raw_selection_is_byte_exact_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, err, code) = logs(dir.path(), &file, &["--level", "error", "--raw"]);
+    assert_eq!(code, Some(0), "{err}");
+    // A Go panic is an entry of its own, at error level, with its trace.
+    assert_eq!(
+        out,
+        format!("{ERROR_INVITE}\n{PANIC}\n{FRAME}\n{ERROR_PLUGIN}\n")
+    );
+
+    let (out, _, _) = logs(dir.path(), &file, &["--grep", "invite", "--raw"]);
+    assert_eq!(out, format!("{ERROR_INVITE}\n"));
+
+    let (out, _, _) = logs(dir.path(), &file, &["--grep", "INVITE", "-i", "--raw"]);
+    assert_eq!(out, format!("{ERROR_INVITE}\n"));
+
+    let (out, _, _) = logs(
+        dir.path(),
+        &file,
+        &["--grep", "invite", "--invert", "--raw"],
+    );
+    assert!(
+        !out.contains("invite") && out.contains("Plugin crashed"),
+        "{out}"
+    );
+    // A pipe gets the bytes as they are: making them inert is for terminals.
+    assert!(out.contains(HOSTILE), "{out:?}");
+}
+
+#[test]
+fn continuation_lines_follow_their_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, _, _) = logs(dir.path(), &file, &["--level", "warn", "--raw"]);
+    assert_eq!(
+        out,
+        format!("{ERROR_INVITE}\n{WARN}\n{PANIC}\n{FRAME}\n{ERROR_PLUGIN}\n")
+    );
+    let (out, _, _) = logs(dir.path(), &file, &["--grep", "Slow", "--raw"]);
+    assert_eq!(
+        out,
+        format!("{WARN}\n"),
+        "the trace belongs to the panic line"
+    );
+}
+
+#[test]
+fn text_output_is_readable_and_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, err, code) = logs(dir.path(), &file, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[1],
+        "2026-11-22T09:05:00.000Z ERROR email/email.go:312  Failed to send invite email successfully  error=dial tcp 10.0.0.25:587: i/o timeout"
+    );
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "escape sequences are shown inert: {out:?}"
+    );
+    assert!(out.contains("\\x1b]52;c;"), "{out}");
+}
+
+#[test]
+fn json_output_is_one_normalized_object_per_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, err, code) = logs(dir.path(), &file, &["--json", "--level", "warn"]);
+    assert_eq!(code, Some(0), "{err}");
+    let entries: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 4, "{out}");
+    assert_eq!(entries[0]["time"], "2026-11-22T09:05:00.000Z");
+    assert_eq!(entries[0]["level"], "error");
+    assert_eq!(
+        entries[0]["fields"]["error"],
+        "dial tcp 10.0.0.25:587: i/o timeout"
+    );
+    assert_eq!(entries[1]["fields"]["elapsed"], 1.5);
+    assert_eq!(entries[2]["msg"], PANIC);
+    assert_eq!(entries[2]["continuation"], FRAME);
+    assert_eq!(entries[3]["fields"]["plugin_id"], "com.mattermost.calls");
+}
+
+#[test]
+fn since_and_last_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, _, _) = logs(
+        dir.path(),
+        &file,
+        &["--since", "2026-11-22T09:06:00Z", "--raw"],
+    );
+    assert_eq!(
+        out,
+        format!("{WARN}\n{PANIC}\n{FRAME}\n{ERROR_PLUGIN}\n{HOSTILE}\n")
+    );
+    let (out, _, _) = logs(dir.path(), &file, &["-n", "2", "--raw"]);
+    assert_eq!(out, format!("{ERROR_PLUGIN}\n{HOSTILE}\n"));
+    // Relative to now.
+    let line_at = |ago_secs: i64, msg: &str| {
+        let at = chrono::Utc::now() - chrono::Duration::seconds(ago_secs);
+        let stamp = at.format("%Y-%m-%d %H:%M:%S%.3f Z");
+        format!(r#"{{"timestamp":"{stamp}","level":"info","msg":"{msg}"}}"#)
+    };
+    let recent = dir.path().join("recent.log");
+    let (old, new) = (
+        line_at(7200, "two hours ago"),
+        line_at(300, "five minutes ago"),
+    );
+    std::fs::write(&recent, format!("{old}\n{new}\n")).unwrap();
+    let (out, err, code) = logs(dir.path(), &recent, &["--since", "1h", "--raw"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("{new}\n"));
+    let (out, _, _) = logs(dir.path(), &recent, &["--since", "2h30m", "--raw"]);
+    assert_eq!(out, format!("{old}\n{new}\n"));
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let cases: [(&[&str], &str); 3] = [
+        (&["--level", "loud"], "unknown level 'loud'"),
+        (&["--grep", "(unclosed"], "--grep"),
+        (&["--since", "yesterday"], "give a duration"),
+    ];
+    for (args, message) in cases {
+        let (out, err, code) = logs(dir.path(), &file, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(out.is_empty());
+    }
+    let (_, err, code) = logs(dir.path(), &dir.path().join("missing.log"), &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("cannot read") && err.contains("missing.log"),
+        "{err}"
+    );
+
+    let output = mmops(dir.path()).arg("logs").output().unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(err.contains("no log source"), "{err}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.log");
+    let line = format!("{ERROR_INVITE}\n");
+    std::fs::write(&file, line.repeat(200_000)).unwrap();
+    let mut child = mmops(dir.path())
+        .arg("logs")
+        .arg("--log-file")
+        .arg(&file)
+        .arg("--raw")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = vec![0u8; 64];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn the_install_dir_and_the_rest_api_are_sources_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+
+    // The demo's install has mattermost.log but no audit log: that is not an error.
+    let output = mmops(dir.path())
+        .args(["--mm-home", &served.host_dir, "logs", "--json", "-n", "5"])
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    let sources: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["source"].to_string())
+        .collect();
+    assert!(!sources.is_empty(), "{out}");
+
+    let output = mmops(dir.path())
+        .args(["--url", &served.url, "logs", "--json", "-n", "40"])
+        .env("MMOPS_TOKEN", &served.token)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    let entries: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(entries.len() >= 20, "{out}");
+    let times: Vec<&str> = entries.iter().filter_map(|e| e["time"].as_str()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "nodes merged by time"
+    );
+    assert!(!out.contains(&served.token) && !err.contains(&served.token));
+
+    let output = mmops(dir.path())
+        .args(["--url", &served.url, "logs"])
+        .env("MMOPS_TOKEN", "not-a-valid-token-at-all12")
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(err.contains("mmops login"), "{err}");
+}
+
+#[test]
+fn follow_prints_appended_lines_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let mut child = mmops(dir.path())
+        .arg("logs")
+        .arg("--log-file")
+        .arg(&file)
+        .args(["-f", "-n", "1", "--raw", "--level", "error"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Start from the last line only, a plain line (info): nothing shows until an error comes.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut appender = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    writeln!(appender, "{WARN}").unwrap();
+    writeln!(appender, "{ERROR_PLUGIN}").unwrap();
+    appender.flush().unwrap();
+    let line = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(line, ERROR_PLUGIN);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
