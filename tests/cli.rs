@@ -8,7 +8,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::binary::{mmops, serve, text};
-use serde_json::Value;
 
 #[test]
 fn version_names_the_revision() {
