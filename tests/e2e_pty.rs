@@ -1,6 +1,6 @@
 //! End to end: the real `mmops` binary in a pseudo-terminal, read through a terminal emulator
-//! (vt100). It starts the console on the demo server, switches tabs, quits, and checks the
-//! terminal was given back: main screen, cursor visible, echo and line editing on again.
+//! (vt100). It starts the console on the demo server, switches tabs, follows its log file, quits,
+//! and checks the terminal was given back: main screen, cursor visible, echo and line editing on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -147,6 +147,31 @@ fn demo_console_switches_tabs_and_restores_the_terminal() {
     session.send("q");
     let status = session.wait_exit();
     assert!(status.success(), "exit status {status:?}");
+    session.assert_terminal_restored();
+}
+
+#[test]
+fn a_line_appended_to_the_demo_log_shows_in_the_logs_tab() {
+    let host = tempfile::tempdir().unwrap();
+    let host_dir = host.path().join("install");
+    let mut session = Session::start(&["demo", "--host-dir", host_dir.to_str().unwrap()], 160, 40);
+    session.wait_for("● connected");
+    session.send("3");
+    session.wait_for("FOLLOWING");
+    session.wait_for("mattermost.log");
+
+    let log = host_dir.join("logs").join("mattermost.log");
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(
+        file,
+        r#"{{"timestamp":"2026-11-22 09:31:00.000 Z","level":"error","msg":"e2e marker \u001b[31mline","caller":"e2e/test.go:1"}}"#
+    )
+    .unwrap();
+    file.flush().unwrap();
+    session.wait_for("e2e marker \\x1b[31mline");
+
+    session.send("q");
+    assert!(session.wait_exit().success());
     session.assert_terminal_restored();
 }
 
