@@ -157,6 +157,36 @@ pub struct DemoArgs {
     /// Inject faults, e.g. "/api/v4/analytics/*=status:500;/api/v4/system/ping=latency:800"
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
+
+    /// Only write a realistic mattermost.log of --size bytes to PATH ("-" for stdout) and exit
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["serve", "addr", "host_dir", "local_socket", "faults"])]
+    pub write_log: Option<PathBuf>,
+
+    /// Size of the log --write-log writes, e.g. 500K, 100M, 1G
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size, requires = "write_log")]
+    pub size: u64,
+}
+
+/// `1G`, `100M`, `500K` or plain bytes (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("unknown unit in '{text}': use K, M or G")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("'{text}' is not a size like 100M or 1G"))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -137,6 +137,12 @@ async fn filter_levels_and_find() {
         .count();
     assert!(highlighted >= "invite".len(), "the find is highlighted");
 
+    // Esc closes the find; the filter stays.
+    h.press(&["esc"]).unwrap();
+    assert_eq!(h.app.logs_tab().find_position(), None);
+    assert!(!h.render_text(120, 40).contains("find invite"));
+    assert_eq!(h.app.logs_tab().matching(), errors);
+
     h.press(&["x"]).unwrap();
     h.settle().await;
     assert_eq!(h.app.logs_tab().matching(), h.app.logs_tab().store().len());

@@ -1,6 +1,8 @@
 //! `mmops demo`: the simulated server, alone (`--serve`) or with the console on it.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use color_eyre::eyre::WrapErr;
@@ -8,11 +10,15 @@ use color_eyre::eyre::WrapErr;
 use crate::cli::DemoArgs;
 use crate::config::connection::normalize_url;
 use crate::config::{ConnectionSpec, Resolved, Target, TokenSource};
+use crate::demo::logs::write_log as write_log_to;
 use crate::demo::{DemoOptions, DemoServer, ServeBanner};
 use crate::host::{HomeOrigin, MmHome};
 use crate::secret::Secret;
 
 pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
+    if let Some(path) = &args.write_log {
+        return write_log(path, args.size, args.seed);
+    }
     let runtime = super::runtime()?;
     if args.serve {
         return runtime.block_on(serve(args));
@@ -39,6 +45,29 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
     drop(server);
     code
+}
+
+/// `--write-log`: a generated mattermost.log, for trying `--log-file` and for benchmarks.
+fn write_log(path: &Path, size: u64, seed: u64) -> color_eyre::Result<ExitCode> {
+    let end_ms = chrono::Utc::now().timestamp_millis();
+    let written = if path == Path::new("-") {
+        let stdout = std::io::stdout();
+        write_log_to(&mut BufWriter::new(stdout.lock()), size, seed, end_ms)
+    } else {
+        let file =
+            File::create(path).wrap_err_with(|| format!("cannot create {}", path.display()))?;
+        write_log_to(
+            &mut BufWriter::with_capacity(1 << 20, file),
+            size,
+            seed,
+            end_ms,
+        )
+    };
+    match written {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(err) => Err(err).wrap_err_with(|| format!("cannot write {}", path.display())),
+    }
 }
 
 fn options(args: &DemoArgs) -> DemoOptions {

@@ -1,7 +1,7 @@
 //! Realistic `mattermost.log` lines in the current (logr JSON) format, and reading a log file
 //! backwards the way the server's `GET /api/v4/logs` does.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -231,6 +231,32 @@ impl LogGenerator {
     }
 }
 
+/// Average length of a generated line, for spreading a file's times over a day.
+const TYPICAL_LINE_BYTES: u64 = 280;
+
+/// Writes at least `bytes` bytes of generated log lines (whole lines) to `out`, their times
+/// spread over the day before `end_ms`. Returns the number of lines written.
+pub fn write_log(out: &mut impl Write, bytes: u64, seed: u64, end_ms: i64) -> std::io::Result<u64> {
+    const DAY_MS: i64 = 86_400_000;
+    let rng = Rng::new(seed);
+    let mut generator = LogGenerator::new(rng.fork("log-file"), LogContext::default());
+    let mut timing = rng.fork("log-file-times");
+    let expected_lines = (bytes / TYPICAL_LINE_BYTES).max(1);
+    let mean_gap = (DAY_MS as u64 / expected_lines).max(1) as i64;
+    let mut ts = end_ms - DAY_MS;
+    let (mut written, mut lines) = (0u64, 0u64);
+    while written < bytes {
+        ts += timing.range(0, 2 * mean_gap);
+        let line = generator.line(ts);
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        written += line.len() as u64 + 1;
+        lines += 1;
+    }
+    out.flush()?;
+    Ok(lines)
+}
+
 /// Reads lines of a file from its end, as the server's log endpoint does: skips the newest
 /// `skip` lines and returns up to `count` lines before them, oldest first. Only the tail of the
 /// file is read, in blocks.
@@ -284,6 +310,30 @@ mod tests {
             let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
             assert_eq!(&keys[..4], &["timestamp", "level", "msg", "caller"]);
         }
+    }
+
+    #[test]
+    fn a_written_log_has_the_size_asked_for_in_whole_lines() {
+        let mut out = Vec::new();
+        let end = 1_795_339_800_000;
+        let lines = write_log(&mut out, 100_000, 3, end).unwrap();
+        assert!(out.len() >= 100_000 && out.len() < 102_000, "{}", out.len());
+        assert_eq!(out.iter().filter(|b| **b == b'\n').count() as u64, lines);
+        let text = String::from_utf8(out).unwrap();
+        let times: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["timestamp"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "times only go forward"
+        );
+        assert!(times[0].starts_with("2026-11-21 09:"), "{}", times[0]);
     }
 
     #[test]

@@ -266,6 +266,19 @@ pub fn field_value(entry: &Entry, key: &str) -> Option<String> {
     Some(String::from_utf8_lossy(value).into_owned())
 }
 
+/// Below this many entries a range is checked on one thread: starting threads would cost more.
+const PARALLEL_MIN: u64 = 8192;
+
+/// Threads used to check a large range: the machine's cores, at most 8.
+fn workers() -> usize {
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WORKERS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get().min(8))
+            .unwrap_or(1)
+    })
+}
+
 /// The sequence numbers of matching entries, kept up to date incrementally.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
@@ -284,6 +297,11 @@ impl Index {
 
     pub fn len(&self) -> usize {
         self.seqs.len()
+    }
+
+    /// Bytes the index holds (for the memory target).
+    pub fn memory_bytes(&self) -> usize {
+        self.seqs.capacity() * std::mem::size_of::<u64>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -316,12 +334,15 @@ impl Index {
     }
 
     /// Checks up to `budget` unchecked entries; returns true when all are checked. Entries the
-    /// store has evicted leave the index.
-    pub fn advance(
+    /// store has evicted leave the index. A large range is split over the machine's cores.
+    ///
+    /// `make_pred` builds the test for one thread: giving each thread its own copy of a regex
+    /// keeps them from contending for the regex's shared scratch space.
+    pub fn advance<P: Fn(&Entry) -> bool>(
         &mut self,
         store: &LogStore,
         budget: usize,
-        pred: impl Fn(&Entry) -> bool,
+        make_pred: impl Fn() -> P + Sync,
     ) -> bool {
         let first = store.first_seq();
         while self.seqs.front().is_some_and(|s| *s < first) {
@@ -331,12 +352,40 @@ impl Index {
         let end = store
             .end_seq()
             .min(self.checked_to.saturating_add(budget as u64));
-        for seq in self.checked_to..end {
-            if let Some(entry) = store.get(seq)
-                && pred(&entry)
-            {
-                self.seqs.push_back(seq);
-            }
+        let matching = |range: std::ops::Range<u64>| -> Vec<u64> {
+            let pred = make_pred();
+            range
+                .filter(|seq| store.get(*seq).is_some_and(|e| pred(&e)))
+                .collect()
+        };
+        let workers = workers();
+        let len = end - self.checked_to;
+        if workers < 2 || len < PARALLEL_MIN {
+            self.seqs.extend(matching(self.checked_to..end));
+        } else {
+            let chunk = len.div_ceil(workers as u64);
+            let ranges: Vec<_> = (0..workers as u64)
+                .map(|i| {
+                    let start = self.checked_to + i * chunk;
+                    start.min(end)..(start + chunk).min(end)
+                })
+                .collect();
+            let parts: Vec<Vec<u64>> = std::thread::scope(|scope| {
+                let matching = &matching;
+                let others: Vec<_> = ranges[1..]
+                    .iter()
+                    .map(|range| scope.spawn(move || matching(range.clone())))
+                    .collect();
+                let mut parts = vec![matching(ranges[0].clone())];
+                for handle in others {
+                    match handle.join() {
+                        Ok(part) => parts.push(part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                parts
+            });
+            self.seqs.extend(parts.into_iter().flatten());
         }
         self.checked_to = end;
         self.is_complete(store)
@@ -404,7 +453,9 @@ mod tests {
 
     fn matching(store: &LogStore, filter: &Filter) -> Vec<u64> {
         let mut index = Index::new(0);
-        index.advance(store, usize::MAX, |e| filter.matches(e, "node-1"));
+        index.advance(store, usize::MAX, || {
+            |e: &Entry| filter.matches(e, "node-1")
+        });
         (0..index.len()).filter_map(|i| index.get(i)).collect()
     }
 
@@ -485,13 +536,13 @@ mod tests {
         for i in 0..3 {
             store.push_line(format!("line {i}").as_bytes(), 0);
         }
-        assert!(!index.advance(&store, 2, |e| filter.matches(e, "")));
-        assert!(index.advance(&store, 2, |e| filter.matches(e, "")));
+        assert!(!index.advance(&store, 2, || |e: &Entry| filter.matches(e, "")));
+        assert!(index.advance(&store, 2, || |e: &Entry| filter.matches(e, "")));
         assert_eq!(index.len(), 3);
         for i in 3..9 {
             store.push_line(format!("line {i}").as_bytes(), 0);
         }
-        index.advance(&store, 100, |e| filter.matches(e, ""));
+        index.advance(&store, 100, || |e: &Entry| filter.matches(e, ""));
         assert_eq!(index.len(), 5);
         assert_eq!(index.get(0), Some(4));
         assert_eq!(index.position_at_or_after(6), 2);
@@ -504,7 +555,7 @@ mod tests {
         filter.set_query(Query::parse("Access denied")).unwrap();
         let mut index = Index::new(0);
         store.push_line(b"[2017/09/20 17:11:37 EDT] [EROR] Failed to ping DB", 0);
-        index.advance(&store, 10, |e| filter.matches(e, ""));
+        index.advance(&store, 10, || |e: &Entry| filter.matches(e, ""));
         assert!(index.is_empty());
         store.push_line(b"err-Error 1044: Access denied", 0);
         index.recheck(&store, 0, |e| filter.matches(e, ""));

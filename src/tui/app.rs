@@ -323,7 +323,6 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Suspend => self.suspend_requested = true,
             Action::Help => self.help_scroll = Some(0),
-            Action::Close => {}
             Action::NextTab => self.active = self.active.next(),
             Action::PrevTab => self.active = self.active.prev(),
             Action::ShowServer
@@ -478,13 +477,14 @@ impl App {
         match effect {
             Effect::None => {}
             Effect::Terminal(bytes) => self.terminal_output.push(bytes),
-            Effect::Save { path, lines } => {
+            Effect::Save { path, bytes, lines } => {
                 self.spawn_job(Job::SaveLogs, async move {
                     let target = path.clone();
-                    let result = tokio::task::spawn_blocking(move || save_lines(&target, &lines))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r);
+                    let result =
+                        tokio::task::spawn_blocking(move || save_lines(&target, &bytes, lines))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r);
                     Msg::LogsSaved { path, result }
                 });
             }
@@ -650,13 +650,8 @@ impl App {
 }
 
 /// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.
-fn save_lines(path: &Path, lines: &[Vec<u8>]) -> Result<usize, String> {
-    let mut bytes = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-    for line in lines {
-        bytes.extend_from_slice(line);
-        bytes.push(b'\n');
-    }
-    crate::fsutil::write_private_atomic(path, &bytes)
-        .map(|()| lines.len())
+fn save_lines(path: &Path, bytes: &[u8], lines: usize) -> Result<usize, String> {
+    crate::fsutil::write_private_atomic(path, bytes)
+        .map(|()| lines)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -17,7 +17,7 @@ use crate::logs::feed::{self, Feed, FeedKind, FeedOptions};
 use crate::logs::filter::{Filter, Index, Query, compile};
 use crate::logs::parse::Level;
 use crate::logs::source::{Sink, SourceEvent, SourceState};
-use crate::logs::store::{Appended, LogStore};
+use crate::logs::store::{Appended, Entry, LogStore};
 use crate::mm::MmClient;
 use crate::tui::keys::Action;
 use crate::tui::widgets::input::{Edit, Input};
@@ -78,10 +78,11 @@ pub enum Effect {
     None,
     /// Write these bytes to the terminal (an OSC 52 copy).
     Terminal(String),
-    /// Save these raw lines to this file, in the background.
+    /// Save these raw lines (each ending in a newline) to this file, in the background.
     Save {
         path: PathBuf,
-        lines: Vec<Vec<u8>>,
+        bytes: Vec<u8>,
+        lines: usize,
     },
 }
 
@@ -229,13 +230,17 @@ impl LogsTab {
     /// Applies the filter (and find) to up to `budget` more entries.
     fn advance(&mut self, budget: usize) {
         let (filter, store) = (&self.filter, &self.store);
-        self.index.advance(store, budget, |e| {
-            filter.matches(e, store.source_name(e.source))
+        self.index.advance(store, budget, || {
+            let filter = filter.clone();
+            move |e: &Entry| filter.matches(e, store.source_name(e.source))
         });
         if let Some(find) = &mut self.find {
             let regex = &find.regex;
-            find.hits.advance(store, budget, |e| {
-                filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw)
+            find.hits.advance(store, budget, || {
+                let (filter, regex) = (filter.clone(), regex.clone());
+                move |e: &Entry| {
+                    filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw)
+                }
             });
         }
     }
@@ -578,13 +583,23 @@ impl LogsTab {
                     self.set_notice("no file name given; nothing saved", true);
                     return Effect::None;
                 }
-                let lines = (0..self.index.len())
-                    .filter_map(|i| self.index.get(i))
-                    .filter_map(|seq| self.store.get(seq))
-                    .map(|e| e.raw.to_vec())
-                    .collect();
+                // One buffer, not a line each: a million lines are copied in one pass.
+                let entries = || {
+                    (0..self.index.len())
+                        .filter_map(|i| self.index.get(i))
+                        .filter_map(|seq| self.store.get(seq))
+                };
+                let mut bytes = Vec::with_capacity(entries().map(|e| e.raw.len() + 1).sum());
+                for entry in entries() {
+                    bytes.extend_from_slice(entry.raw);
+                    bytes.push(b'\n');
+                }
                 self.set_notice(format!("saving to {}…", path.display()), false);
-                return Effect::Save { path, lines };
+                return Effect::Save {
+                    path,
+                    bytes,
+                    lines: self.index.len(),
+                };
             }
         }
         Effect::None

@@ -1,0 +1,442 @@
+//! The Logs tab's targets (see BENCHMARKS.md for what each figure means):
+//!
+//! - `logs_ingest`: parsing and indexing realistic current-format JSON lines (≥ 1,000,000/s on
+//!   one core);
+//! - `logs_memory` (printed, not timed): bytes held for 1,000,000 entries against their raw
+//!   bytes (≤ 1.5x);
+//! - `logs_frame`: one frame with 1,000,000 entries held and a regex filter active (≤ 2 ms);
+//! - `logs_refilter_1m_entries`: changing the filter over 1,000,000 entries until it is fully
+//!   applied (≤ 200 ms), for several kinds of filter, and the longest stretch that work keeps
+//!   the event loop from input;
+//! - `logs_follow`: the real binary in a pseudo-terminal: a line appended to the followed file
+//!   until it is on screen (≤ 100 ms), and CPU per second while following with nothing new
+//!   (< 1% of a core, i.e. < 10 ms/s);
+//! - `logs_flood`: the real binary while 50,000 lines/s are appended for 60 s
+//!   (`MMOPS_FLOOD_SECS` shortens it): key-to-screen latency during the flood, resident memory
+//!   over time, and the exact dropped count at the end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Console, rss_of};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use mmops::demo::logs::{LogContext, LogGenerator};
+use mmops::demo::rng::Rng;
+use mmops::logs::filter::{Filter, Index};
+use mmops::logs::store::{Entry, LogStore};
+use mmops::tui::keys::Keymap;
+use mmops::tui::tabs::logs::LogsLaunch;
+use mmops::tui::testing::Harness;
+use mmops::tui::theme::Theme;
+use mmops::tui::{Clock, Launch};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NOW_MS: i64 = 1_795_339_800_000;
+const MILLION: usize = 1_000_000;
+
+/// `count` realistic lines, one every 20 ms up to NOW_MS.
+fn lines(count: usize, seed: u64) -> Vec<String> {
+    let mut generator = LogGenerator::new(Rng::new(seed), LogContext::default());
+    let start = NOW_MS - count as i64 * 20;
+    (0..count)
+        .map(|i| generator.line(start + i as i64 * 20))
+        .collect()
+}
+
+fn write_file(path: &Path, lines: &[String]) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    for line in lines {
+        out.write_all(line.as_bytes()).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+}
+
+fn ingest(c: &mut Criterion) {
+    let lines = lines(200_000, 1);
+    let filter = Filter::default();
+    let mut group = c.benchmark_group("logs_ingest");
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    group.sample_size(20);
+    group.bench_function("parse_and_index_200k_lines", |b| {
+        b.iter_with_large_drop(|| {
+            let mut store = LogStore::new(MILLION);
+            let mut index = Index::new(0);
+            for line in &lines {
+                store.push_line(line.as_bytes(), 0);
+            }
+            index.advance(&store, usize::MAX, || {
+                |e: &Entry| filter.matches(e, "mattermost.log")
+            });
+            black_box(index.len());
+            (store, index)
+        })
+    });
+    group.finish();
+}
+
+fn memory(_: &mut Criterion) {
+    let lines = lines(MILLION, 2);
+    let raw: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let rss_before = rss_of("/proc/self/status");
+    let mut store = LogStore::new(MILLION);
+    for line in &lines {
+        store.push_line(line.as_bytes(), 0);
+    }
+    let filter = Filter::default();
+    let mut index = Index::new(0);
+    index.advance(&store, usize::MAX, || {
+        |e: &Entry| filter.matches(e, "mattermost.log")
+    });
+    let rss_after = rss_of("/proc/self/status");
+    let held = store.memory_bytes() + index.memory_bytes();
+    let ratio = held as f64 / raw as f64;
+    println!(
+        "logs_memory/1m_entries: raw {:.1} MB, held {:.1} MB (store {:.1} MB + index {:.1} MB) = {ratio:.2}x raw; \
+         resident growth {:.1} MB = {:.2}x raw",
+        raw as f64 / 1e6,
+        held as f64 / 1e6,
+        store.memory_bytes() as f64 / 1e6,
+        index.memory_bytes() as f64 / 1e6,
+        rss_after.saturating_sub(rss_before) as f64 / 1e6,
+        rss_after.saturating_sub(rss_before) as f64 / raw as f64,
+    );
+    assert!(ratio <= 1.5, "held {ratio:.2}x the raw bytes");
+    drop(lines);
+}
+
+/// A console whose Logs tab holds every line of `file` (up to 1M) with the whole file read.
+fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> Harness {
+    let mut logs = LogsLaunch {
+        files: vec![file],
+        buffer_entries: held,
+        ..LogsLaunch::default()
+    };
+    logs.feed.follow.initial_lines = held;
+    let launch = Launch {
+        client: None,
+        server_label: "bench".into(),
+        insecure: false,
+        mm_home: None,
+        theme: Theme::builtin("dark"),
+        keymap: Keymap::default(),
+        refresh_every: Duration::from_secs(3600),
+        clock: Clock::Fixed(NOW_MS),
+        logs,
+        token_source: "none".into(),
+        config_file: "config.toml".into(),
+        reconnect: None,
+    };
+    let mut harness = {
+        let _guard = runtime.enter();
+        Harness::start(launch)
+    };
+    harness.press(&["3"]).unwrap();
+    runtime.block_on(harness.pump_until(Duration::from_secs(120), |app| {
+        app.logs_tab().store().len() >= held
+    }));
+    runtime.block_on(harness.settle());
+    harness
+}
+
+/// Sets the Logs tab's filter to `pattern` as a user would; returns how long the key that
+/// applies it (Enter) took.
+fn set_filter(harness: &mut Harness, pattern: &str) -> Duration {
+    harness.press(&["/", "ctrl-u"]).unwrap();
+    harness.type_text(pattern);
+    let started = Instant::now();
+    harness.press(&["enter"]).unwrap();
+    started.elapsed()
+}
+
+fn frame_and_refilter(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mattermost.log");
+    write_file(&file, &lines(MILLION, 3));
+    let mut harness = harness_on(&runtime, file, MILLION);
+    assert_eq!(harness.app.logs_tab().store().len(), MILLION);
+
+    set_filter(&mut harness, "S3|invite");
+    runtime.block_on(harness.settle());
+    let matching = harness.app.logs_tab().matching();
+    assert!(matching > 10_000 && matching < MILLION / 5, "{matching}");
+
+    let mut group = c.benchmark_group("logs_frame");
+    for (width, height) in [(120u16, 40u16), (200, 50)] {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        group.bench_function(format!("1m_entries_regex_filter_{width}x{height}"), |b| {
+            b.iter(|| {
+                // Forget the previous frame so every cell is drawn and diffed again.
+                terminal.clear().unwrap();
+                terminal.draw(|frame| harness.app.draw(frame)).unwrap();
+            })
+        });
+    }
+    // Scrolled back into the middle, with a find highlighting matches on screen.
+    harness.press(&["f"]).unwrap();
+    harness.type_text("context deadline");
+    harness.press(&["enter", "g"]).unwrap();
+    for _ in 0..40 {
+        harness.press(&["ctrl-d"]).unwrap();
+    }
+    runtime.block_on(harness.settle());
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    group.bench_function("1m_entries_regex_filter_find_paused_120x40", |b| {
+        b.iter(|| {
+            terminal.clear().unwrap();
+            terminal.draw(|frame| harness.app.draw(frame)).unwrap();
+        })
+    });
+    group.finish();
+    harness.press(&["esc"]).unwrap();
+
+    // Filters an admin types: a word, part of an id, levels by name, a field value, two
+    // fields on one line, and an alternation of short words (case-insensitive, as by
+    // default), which defeats the regex crate's literal prefilter and is the slowest here.
+    let patterns = [
+        ("word", "invite"),
+        ("id_fragment", "zqrssbha8e"),
+        ("alternation", "error|warn"),
+        ("field_value", "status_code\":\"404"),
+        ("two_fields", "user_id.*status_code\":\"404"),
+        ("short_alternation", "S3|invite"),
+    ];
+    let mut group = c.benchmark_group("logs_refilter_1m_entries");
+    group.sample_size(10);
+    for (name, pattern) in patterns {
+        // From Enter to the filter applied to every entry, slices included.
+        group.bench_function(format!("until_applied/{name}"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let started = Instant::now();
+                    set_filter(&mut harness, pattern);
+                    while harness.app.is_busy() {
+                        harness.app.on_timer(tokio::time::Instant::now());
+                    }
+                    total += started.elapsed();
+                }
+                total
+            })
+        });
+    }
+    // The longest single piece of that work (the Enter key or one background slice) for the
+    // slowest filter: how long a key can wait while a filter is being applied.
+    group.bench_function("longest_slice/short_alternation", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let mut longest = set_filter(&mut harness, "S3|invite");
+                while harness.app.is_busy() {
+                    let started = Instant::now();
+                    harness.app.on_timer(tokio::time::Instant::now());
+                    longest = longest.max(started.elapsed());
+                }
+                total += longest;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+/// The release binary following `file` on its Logs tab, no server.
+fn follow_console(file: &Path, config: &str) -> Console {
+    let mut console = Console::start(
+        &["--log-file", file.to_str().unwrap()],
+        &[],
+        config,
+        120,
+        40,
+    );
+    console.wait_for("1 Server");
+    console.send("3");
+    console.wait_for("FOLLOWING");
+    console
+}
+
+fn follow(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mattermost.log");
+    write_file(&file, &lines(5_000, 4));
+    let console = follow_console(&file, "");
+    let mut appender = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+
+    let mut group = c.benchmark_group("logs_follow");
+    group.sample_size(30);
+    let mut n = 0u64;
+    // A line into a quiet log (the last frame long past), and lines back to back (each one
+    // waits for the next frame: at most one frame interval, 33 ms at the default 30 frames/s).
+    for (name, quiet) in [
+        ("after_quiet", Duration::from_millis(100)),
+        ("back_to_back", Duration::ZERO),
+    ] {
+        group.bench_function(format!("appended_line_on_screen/{name}"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    std::thread::sleep(quiet);
+                    n += 1;
+                    let marker = format!("bench marker {n:08}");
+                    writeln!(
+                        appender,
+                        r#"{{"timestamp":"2026-11-22 09:30:00.000 Z","level":"info","msg":"{marker}","caller":"bench/logs.rs:1"}}"#
+                    )
+                    .unwrap();
+                    appender.flush().unwrap();
+                    total += console.wait_for(&marker);
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("logs_follow");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(1));
+    group.measurement_time(Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(500));
+    group.bench_function("cpu_per_second_idle", |b| {
+        b.iter_custom(|iterations| {
+            let window = Duration::from_secs(3);
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let before = console.cpu_time();
+                std::thread::sleep(window);
+                total += (console.cpu_time() - before).div_f64(window.as_secs_f64());
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+/// Appends `rate` lines a second to `file` in 10 ms steps until `stop`; counts them.
+fn flood(
+    file: PathBuf,
+    rate: u64,
+    stop: Arc<AtomicBool>,
+    written: Arc<AtomicU64>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let pool = lines(20_000, 5);
+        let mut out = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+        let started = Instant::now();
+        let mut next = 0usize;
+        let mut buf = Vec::with_capacity(1 << 20);
+        while !stop.load(Ordering::Relaxed) {
+            let due = started.elapsed().as_micros() as u64 * rate / 1_000_000;
+            let behind = due.saturating_sub(written.load(Ordering::Relaxed));
+            buf.clear();
+            for _ in 0..behind {
+                buf.extend_from_slice(pool[next % pool.len()].as_bytes());
+                buf.push(b'\n');
+                next += 1;
+            }
+            out.write_all(&buf).unwrap();
+            written.fetch_add(behind, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+}
+
+fn flood_for_a_minute(c: &mut Criterion) {
+    let seconds: u64 = std::env::var("MMOPS_FLOOD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    const RATE: u64 = 50_000;
+    const HELD: u64 = 200_000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mattermost.log");
+    std::fs::write(&file, "").unwrap();
+    let mut console = follow_console(&file, &format!("[logs]\nbuffer_entries = {HELD}\n"));
+    let rss_start = console.rss_bytes();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let writer = flood(file.clone(), RATE, Arc::clone(&stop), Arc::clone(&written));
+
+    let mut group = c.benchmark_group("logs_flood");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(1));
+    group.measurement_time(Duration::from_secs(seconds.saturating_sub(10).max(5)));
+    let mut rss_samples: Vec<(u64, u64)> = Vec::new();
+    // A key during the flood: `?` until the help is on screen, then Esc until it is gone.
+    group.bench_function("50k_lines_per_s_key_to_screen", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                console.send("?");
+                total += console.wait_for("Keys · Esc closes");
+                console.send("\x1b");
+                while console.contents().contains("Keys · Esc closes") {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                rss_samples.push((started.elapsed().as_secs(), console.rss_bytes()));
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            total
+        })
+    });
+    group.finish();
+    while started.elapsed() < Duration::from_secs(seconds) {
+        std::thread::sleep(Duration::from_millis(500));
+        rss_samples.push((started.elapsed().as_secs(), console.rss_bytes()));
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    let total = written.load(Ordering::Relaxed);
+    let expected_dropped = total.saturating_sub(HELD);
+    let shown = format!("{} dropped", mmops::timefmt::count(expected_dropped as i64));
+    let caught_up = console.wait_for(&shown);
+    let peak = rss_samples.iter().map(|(_, rss)| *rss).max().unwrap_or(0);
+    let half = rss_samples
+        .iter()
+        .filter(|(t, _)| *t >= seconds / 2)
+        .map(|(_, rss)| *rss)
+        .max()
+        .unwrap_or(0);
+    let first_half = rss_samples
+        .iter()
+        .filter(|(t, _)| *t < seconds / 2)
+        .map(|(_, rss)| *rss)
+        .max()
+        .unwrap_or(0);
+    println!(
+        "logs_flood: {total} lines in {seconds} s ({:.0}/s); screen shows '{shown}' (exact), {} ms after the flood stopped; \
+         resident {:.1} MB at start, peak {:.1} MB (first half {:.1} MB, second half {:.1} MB)",
+        total as f64 / seconds as f64,
+        caught_up.as_millis(),
+        rss_start as f64 / 1e6,
+        peak as f64 / 1e6,
+        first_half as f64 / 1e6,
+        half as f64 / 1e6,
+    );
+}
+
+criterion_group!(
+    benches,
+    ingest,
+    memory,
+    frame_and_refilter,
+    follow,
+    flood_for_a_minute
+);
+criterion_main!(benches);
