@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 
-use regex::bytes::{Regex, RegexBuilder};
-
+use super::matcher::Matcher;
+pub use super::matcher::compile;
 use super::parse::Level;
 use super::scan::{self, Kind};
 use super::store::{Entry, LogStore};
@@ -120,7 +120,7 @@ pub struct Filter {
     pub threshold: Level,
     /// An explicit choice of levels from the level picker; overrides the threshold.
     pub levels: Option<[bool; 7]>,
-    pub regex: Option<Regex>,
+    pub regex: Option<Matcher>,
     pub invert: bool,
     pub case_insensitive: bool,
     pub fields: Vec<FieldFilter>,
@@ -144,34 +144,24 @@ impl Default for Filter {
     }
 }
 
-/// Compiles a user regex with a size limit, so a hostile pattern cannot eat the memory.
-pub fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex, String> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(8 << 20)
-        .dfa_size_limit(16 << 20)
-        .build()
-        .map_err(|e| {
-            e.to_string()
-                .lines()
-                .last()
-                .unwrap_or("invalid regex")
-                .trim()
-                .to_string()
-        })
-}
-
 impl Filter {
     /// Sets the query (regex and field filters); fails with the regex error.
     pub fn set_query(&mut self, query: Query) -> Result<(), String> {
         self.regex = if query.pattern.is_empty() {
             None
         } else {
-            Some(compile(&query.pattern, self.case_insensitive)?)
+            Some(Matcher::new(&query.pattern, self.case_insensitive)?)
         };
         self.fields = query.fields.clone();
         self.query = query;
         Ok(())
+    }
+
+    /// Lets the regex pick its fastest form on a sample of the lines it will check.
+    pub fn tune(&mut self, sample: &[&[u8]]) {
+        if let Some(regex) = &mut self.regex {
+            regex.tune(sample);
+        }
     }
 
     pub fn level_shown(&self, level: Level) -> bool {

@@ -4,6 +4,7 @@
 pub mod feed;
 pub mod filter;
 pub mod follow;
+pub mod matcher;
 pub mod output;
 pub mod parse;
 pub mod poll;

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use crossterm::event::KeyEvent;
 
 use crate::logs::feed::{self, Feed, FeedKind, FeedOptions};
-use crate::logs::filter::{Filter, Index, Query, compile};
+use crate::logs::filter::{Filter, Index, Query};
+use crate::logs::matcher::Matcher;
 use crate::logs::parse::Level;
 use crate::logs::source::{Sink, SourceEvent, SourceState};
 use crate::logs::store::{Appended, Entry, LogStore};
@@ -53,8 +54,25 @@ impl Default for LogsLaunch {
 /// The active find: a highlight over the filtered entries.
 struct Find {
     text: String,
-    regex: regex::bytes::Regex,
+    regex: Matcher,
     hits: Index,
+}
+
+/// With fewer entries than this, any regex is fast enough: no tuning.
+const TUNE_MIN_ENTRIES: usize = 20_000;
+/// The newest entries a regex is tuned on.
+const TUNE_SAMPLE: usize = 4_000;
+
+/// The newest entries' raw lines, for tuning a regex; empty while the buffer is small.
+fn tuning_sample(store: &LogStore) -> Vec<&[u8]> {
+    if store.len() < TUNE_MIN_ENTRIES {
+        return Vec::new();
+    }
+    let start = store.end_seq().saturating_sub(TUNE_SAMPLE as u64);
+    (start..store.end_seq())
+        .filter_map(|seq| store.get(seq))
+        .map(|e| e.raw)
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,6 +391,7 @@ impl LogsTab {
                 if let Err(err) = self.filter.set_query(query) {
                     self.set_notice(format!("filter: {err}"), true);
                 }
+                self.filter.tune(&tuning_sample(&self.store));
                 if let Some(text) = self.find.as_ref().map(|f| f.text.clone()) {
                     self.set_find(&text);
                 }
@@ -433,8 +452,9 @@ impl LogsTab {
             self.find = None;
             return;
         }
-        match compile(text, self.filter.case_insensitive) {
-            Ok(regex) => {
+        match Matcher::new(text, self.filter.case_insensitive) {
+            Ok(mut regex) => {
+                regex.tune(&tuning_sample(&self.store));
                 self.find = Some(Find {
                     text: text.to_string(),
                     regex,
@@ -567,7 +587,10 @@ impl LogsTab {
     fn submit(&mut self, kind: PromptKind, text: &str) -> Effect {
         match kind {
             PromptKind::Filter => match self.filter.set_query(Query::parse(text)) {
-                Ok(()) => self.rebuild(),
+                Ok(()) => {
+                    self.filter.tune(&tuning_sample(&self.store));
+                    self.rebuild();
+                }
                 Err(err) => self.set_notice(format!("filter not applied: {err}"), true),
             },
             PromptKind::Find => {

@@ -186,7 +186,7 @@ fn entry_lines(
     }
     let (message, fields) = message_text(entry);
     let room = width.saturating_sub(columns.message_at).max(1);
-    let find = tab.find.as_ref().map(|f| &f.regex);
+    let find = tab.find.as_ref().map(|f| f.regex.regex());
     if tab.wrap {
         let joined = if fields.is_empty() {
             message.clone()
