@@ -18,7 +18,8 @@ use mmops::tui::testing::Harness;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A console on the demo, its Logs tab following the demo's host dir.
+/// A console on the demo, its Logs tab following the demo's install: mattermost.log and
+/// audit.log.
 async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
     let mut launch: Launch = launch(Some(admin(server)), "DEMO");
     launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
@@ -27,18 +28,22 @@ async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
     h.settle().await;
     h.press(&["3"]).unwrap();
     h.pump_until(WAIT, |app| {
-        app.logs_tab().source_state("mattermost.log") == Some(&SourceState::Following)
+        let tab = app.logs_tab();
+        tab.source_state("mattermost.log") == Some(&SourceState::Following)
+            && tab.source_state("audit.log") == Some(&SourceState::Following)
     })
     .await;
     h.settle().await;
     h
 }
 
+/// Lines in the demo install's mattermost.log and audit.log.
 fn history_lines(server: &DemoServer) -> usize {
-    std::fs::read_to_string(server.log_path())
-        .unwrap()
-        .lines()
-        .count()
+    let logs = server.log_path();
+    [logs.clone(), logs.with_file_name("audit.log")]
+        .iter()
+        .map(|path| std::fs::read_to_string(path).unwrap().lines().count())
+        .sum()
 }
 
 fn append(server: &DemoServer, lines: &[&str]) {
@@ -97,7 +102,7 @@ async fn filter_levels_and_find() {
         .app
         .logs_tab()
         .shown()
-        .map(|e| e.message().into_owned())
+        .map(|e| String::from_utf8_lossy(e.raw).to_lowercase())
         .collect();
     assert!(!shown.is_empty());
     assert!(
@@ -105,6 +110,13 @@ async fn filter_levels_and_find() {
             .iter()
             .all(|m| m.contains("invite") || m.contains("permission")),
         "{shown:?}"
+    );
+    // The audit log's refused support packets are among them, under their event name.
+    assert!(
+        h.app
+            .logs_tab()
+            .shown()
+            .any(|e| e.message() == "generateSupportPacket"),
     );
 
     h.press(&["e"]).unwrap();
@@ -291,9 +303,9 @@ async fn hostile_lines_are_drawn_inert() {
     let expected = history_lines(&server);
     h.pump_until(WAIT, |app| app.logs_tab().store().len() == expected)
         .await;
-    let buffer = h.render(120, 40);
+    let buffer = h.render(140, 40);
     for y in 0..40 {
-        for x in 0..120 {
+        for x in 0..140 {
             let symbol = buffer[(x, y)].symbol();
             assert!(
                 !symbol.chars().any(|c| c.is_control()

@@ -6,6 +6,7 @@
 //! growing. Faults can be injected per route (see [`faults`]).
 
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod faults;
 pub mod logs;
@@ -286,7 +287,8 @@ impl Drop for DemoServer {
     }
 }
 
-/// Writes `config/config.json` and a `logs/mattermost.log` with two hours of history. Returns
+/// Writes `config/config.json`, and `logs/mattermost.log` and `logs/audit.log` with two hours
+/// of history. Returns
 /// the history of the second cluster node, which is served over the API only.
 fn write_host_dir(
     dir: &Path,
@@ -326,6 +328,10 @@ fn write_host_dir(
     let mut body = local.join("\n");
     body.push('\n');
     std::fs::write(logs_dir.join("mattermost.log"), body)?;
+    // The config turns on the audit file `audit.log`, which sits in the log directory.
+    let mut audit = audit::history(world, &mut rng.fork("audit-history"), now_ms).join("\n");
+    audit.push('\n');
+    crate::fsutil::write_private_atomic(&logs_dir.join("audit.log"), audit.as_bytes())?;
     Ok(history(
         LogGenerator::new(rng.fork("log-history-node-2"), ctx.clone()),
         &mut rng.fork("log-history-times-node-2"),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::follow::{FollowOptions, Follower, follow};
+use super::merge::merging_sink;
 use super::poll::{PollOptions, poll};
 use super::source::Sink;
 use crate::host::MmHome;
@@ -92,9 +93,15 @@ pub fn available(
 ) -> Vec<FeedKind> {
     let mut kinds = Vec::new();
     if !explicit.is_empty() {
-        kinds.push(FeedKind::Files(
-            explicit.iter().cloned().map(LogFile::new).collect(),
-        ));
+        let mut files: Vec<LogFile> = explicit.iter().cloned().map(LogFile::new).collect();
+        // Files of the same name (two nodes' mattermost.log) are told apart by their paths.
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        for file in &mut files {
+            if names.iter().filter(|n| **n == file.name).count() > 1 {
+                file.name = file.path.display().to_string();
+            }
+        }
+        kinds.push(FeedKind::Files(files));
     } else if let Some(home) = home {
         let files = install_files(home);
         if files.iter().any(|f| f.path.is_file()) {
@@ -135,19 +142,23 @@ pub fn start(
     sink: Sink,
 ) -> Option<Feed> {
     match kind {
-        FeedKind::Files(files) => Some(Feed::Files(
-            files
-                .iter()
-                .map(|f| {
-                    follow(
-                        f.path.clone(),
-                        f.name.clone(),
-                        options.follow.clone(),
-                        sink.clone(),
-                    )
-                })
-                .collect(),
-        )),
+        FeedKind::Files(files) => {
+            let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+            let sink = merging_sink(&names, sink);
+            Some(Feed::Files(
+                files
+                    .iter()
+                    .map(|f| {
+                        follow(
+                            f.path.clone(),
+                            f.name.clone(),
+                            options.follow.clone(),
+                            sink.clone(),
+                        )
+                    })
+                    .collect(),
+            ))
+        }
         FeedKind::Rest => {
             let client = client?.clone();
             let poll_options = options.poll.clone();
@@ -184,6 +195,14 @@ mod tests {
         assert_eq!(
             available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(),
             "files: a.log"
+        );
+        let twins = [
+            PathBuf::from("/n1/mattermost.log"),
+            PathBuf::from("/n2/mattermost.log"),
+        ];
+        assert_eq!(
+            available(&twins, None, None)[0].describe(),
+            "files: /n1/mattermost.log, /n2/mattermost.log"
         );
     }
 }

@@ -5,6 +5,7 @@ pub mod feed;
 pub mod filter;
 pub mod follow;
 pub mod matcher;
+pub mod merge;
 pub mod output;
 pub mod parse;
 pub mod poll;

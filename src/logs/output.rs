@@ -9,7 +9,8 @@ use super::parse::{Level, Parsed, Shape};
 use super::scan::{self, Kind};
 use crate::text::{inert, inert_bytes, one_line};
 
-/// Keys every JSON log line has; the others are the entry's fields.
+/// Keys every JSON log line has (and an audit record's `event_name`, which stands in for its
+/// message); the others are the entry's fields.
 pub const STANDARD_KEYS: &[&[u8]] = &[
     b"timestamp",
     b"ts",
@@ -18,6 +19,7 @@ pub const STANDARD_KEYS: &[&[u8]] = &[
     b"msg",
     b"message",
     b"caller",
+    b"event_name",
 ];
 
 /// A member's value as text (strings decoded, the rest as written).

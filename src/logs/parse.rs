@@ -192,6 +192,8 @@ fn parse_json(line: &[u8], at: usize) -> Option<Parsed> {
     let mut parsed = Parsed::new(Shape::Json);
     parsed.json_at = at as u32;
     let mut recognized = false;
+    // Audit records have no msg: their event name stands in for it, unless a msg comes later.
+    let mut msg_is_event = false;
     for member in scan::members(object) {
         match member.key {
             b"timestamp" | b"time" | b"@timestamp" if member.kind == Kind::String => {
@@ -216,9 +218,18 @@ fn parse_json(line: &[u8], at: usize) -> Option<Parsed> {
                     recognized = true;
                 }
             }
-            b"msg" | b"message" if member.kind == Kind::String && parsed.msg == (0, 0) => {
+            b"msg" | b"message"
+                if member.kind == Kind::String && (parsed.msg == (0, 0) || msg_is_event) =>
+            {
                 parsed.msg = span(line, member.value);
                 parsed.msg_escaped = member.escaped;
+                msg_is_event = false;
+                recognized = true;
+            }
+            b"event_name" if member.kind == Kind::String && parsed.msg == (0, 0) => {
+                parsed.msg = span(line, member.value);
+                parsed.msg_escaped = member.escaped;
+                msg_is_event = true;
                 recognized = true;
             }
             b"caller" if member.kind == Kind::String => parsed.caller = span(line, member.value),
@@ -541,6 +552,25 @@ mod tests {
         }
         assert_eq!(Level::parse(b"loud"), None);
         assert_eq!(Level::parse(&[b'x'; 100]), None);
+    }
+
+    #[test]
+    fn audit_records_use_their_event_name_as_message() {
+        let line = br#"{"timestamp":"2025-03-14 09:27:10.031 Z","event_name":"inviteUsersToTeam","status":"success","actor":{"user_id":"8fj6"},"event":{},"meta":{},"error":{}}"#;
+        let parsed = parse_line(line, false);
+        assert_eq!(parsed.shape, Shape::Json);
+        assert_eq!(
+            &line[parsed.msg.0 as usize..parsed.msg.1 as usize],
+            b"inviteUsersToTeam"
+        );
+        assert!(parsed.ts_ms.is_some());
+        // A real msg wins over the event name, wherever it comes.
+        let both = br#"{"event_name":"login","msg":"the message"}"#;
+        let parsed = parse_line(both, false);
+        assert_eq!(
+            &both[parsed.msg.0 as usize..parsed.msg.1 as usize],
+            b"the message"
+        );
     }
 
     #[test]

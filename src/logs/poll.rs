@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use super::parse::parse_line;
-use super::source::{LineBatch, Sink, SourceEvent, SourceState};
+use super::source::{Sink, SourceEvent, SourceState, send_runs};
 use crate::mm::{ApiError, MmClient};
 
 #[derive(Debug, Clone)]
@@ -116,31 +116,6 @@ pub fn new_lines_start(previous: &[u64], current: &[u64], page_full: bool) -> (u
     (0, page_full)
 }
 
-/// Sends lines in order, one batch per run of lines from the same node.
-fn send_in_batches(tx: &Sink, lines: &[(i64, String, &str)]) -> bool {
-    let mut open = true;
-    let mut batch = LineBatch::default();
-    let mut source: Option<&str> = None;
-    for (_, node, line) in lines {
-        if source.is_some_and(|s| s != node) || batch.is_full() {
-            let done = std::mem::take(&mut batch);
-            open &= tx(SourceEvent::Lines {
-                source: source.unwrap_or(SINGLE_NODE).to_string(),
-                batch: done,
-            });
-        }
-        source = Some(node);
-        batch.push(line.as_bytes());
-    }
-    if let Some(source) = source.filter(|_| !batch.is_empty()) {
-        open &= tx(SourceEvent::Lines {
-            source: source.to_string(),
-            batch,
-        });
-    }
-    open
-}
-
 /// Polls until the receiver goes away.
 pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
     let mut previous: HashMap<String, Vec<u64>> = HashMap::new();
@@ -187,7 +162,12 @@ pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
                     previous.insert(node, hashes);
                 }
                 fresh.sort_by_key(|(ts, _, _)| *ts);
-                open &= send_in_batches(&tx, &fresh);
+                open &= send_runs(
+                    &tx,
+                    fresh
+                        .iter()
+                        .map(|(_, node, line)| (node.as_str(), line.as_bytes())),
+                );
                 open &= report(
                     if gap {
                         SourceState::Gap

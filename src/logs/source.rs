@@ -93,6 +93,30 @@ pub fn channel_sink(tx: tokio::sync::mpsc::UnboundedSender<SourceEvent>) -> Sink
     std::sync::Arc::new(move |event| tx.send(event).is_ok())
 }
 
+/// Sends lines in order, one batch per run of lines from the same source.
+pub fn send_runs<'a>(tx: &Sink, lines: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> bool {
+    let mut open = true;
+    let mut batch = LineBatch::default();
+    let mut current: Option<&str> = None;
+    for (source, line) in lines {
+        if let Some(previous) = current.filter(|c| *c != source || batch.is_full()) {
+            open &= tx(SourceEvent::Lines {
+                source: previous.to_string(),
+                batch: std::mem::take(&mut batch),
+            });
+        }
+        current = Some(source);
+        batch.push(line);
+    }
+    if let Some(source) = current.filter(|_| !batch.is_empty()) {
+        open &= tx(SourceEvent::Lines {
+            source: source.to_string(),
+            batch,
+        });
+    }
+    open
+}
+
 /// Splits `data` into complete lines, pushing each to `out`; the unfinished tail stays in
 /// `partial` for the next read.
 pub fn split_lines(partial: &mut Vec<u8>, data: &[u8], mut out: impl FnMut(&[u8])) {

@@ -125,10 +125,10 @@ impl Columns {
             tab.store
                 .sources()
                 .iter()
-                .map(|s| s.width())
+                .map(|s| source_label(s).width())
                 .max()
                 .unwrap_or(0)
-                .min(14)
+                .min(if width >= 100 { 14 } else { 10 })
         } else {
             0
         };
@@ -146,6 +146,11 @@ impl Columns {
             message_at,
         }
     }
+}
+
+/// A source as its column shows it: a file without its `.log`, a node as it is.
+fn source_label(name: &str) -> &str {
+    name.strip_suffix(".log").unwrap_or(name)
 }
 
 fn pad(text: &str, width: usize) -> String {
@@ -176,7 +181,10 @@ fn entry_lines(
     ));
     if columns.node > 0 {
         prefix.push(Span::styled(
-            pad(tab.store.source_name(entry.source), columns.node),
+            pad(
+                source_label(tab.store.source_name(entry.source)),
+                columns.node,
+            ),
             theme.accent,
         ));
     }
