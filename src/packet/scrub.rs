@@ -1,0 +1,349 @@
+//! Cleaning log lines before they go into a packet, line by line as they stream through.
+//!
+//! Always: credentials and tokens that servers and proxies write into logs (user and password
+//! in URLs and MySQL connection strings, `?t=`/`?token=` query values such as the token in a
+//! guest-invite link, `Bearer` headers, and JSON or `key=value` members whose key ends in
+//! `password`, `secret`, `token`...).
+//!
+//! In privacy mode, also: email addresses, IP addresses, usernames and user ids, each replaced
+//! by a stable pseudonym (the same value always gets the same one within a packet). User ids
+//! are recognized in user-id fields and, once seen there, wherever they appear later.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::bytes::{Captures, Regex};
+
+/// What the scrubber replaced, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogCounts {
+    pub credentials: u64,
+    pub emails: u64,
+    pub ip_addresses: u64,
+    pub usernames: u64,
+    pub user_ids: u64,
+}
+
+impl LogCounts {
+    pub fn total(&self) -> u64 {
+        self.credentials + self.emails + self.ip_addresses + self.usernames + self.user_ids
+    }
+
+    pub fn by_kind(&self) -> [(&'static str, u64); 5] {
+        [
+            ("credentials, tokens and secrets", self.credentials),
+            ("email addresses", self.emails),
+            ("IP addresses", self.ip_addresses),
+            ("usernames", self.usernames),
+            ("user ids", self.user_ids),
+        ]
+    }
+
+    pub fn add(&mut self, other: &LogCounts) {
+        self.credentials += other.credentials;
+        self.emails += other.emails;
+        self.ip_addresses += other.ip_addresses;
+        self.usernames += other.usernames;
+        self.user_ids += other.user_ids;
+    }
+}
+
+const HIDDEN: &[u8] = b"****";
+
+/// Secrets in log lines; each alternative names the part to keep, and what follows it is hidden.
+/// Word boundaries are ASCII (`(?-u:\b)`), which keeps the regex on its fast automaton.
+const SECRETS: &str = concat!(
+    // scheme://user:password@
+    r#"(?P<url>(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]*://)[^\s/@:"'<>]+:[^\s/@"'<>]+@"#,
+    // ?token=… &t=…
+    r#"|(?P<query>[?&](?i:t|token|access_token|refresh_token|id_token|code|password|pwd|passwd|secret|client_secret|api_key|apikey|key|sig|signature)=)[^&\s"'\\#<>]+"#,
+    // Authorization: Bearer …
+    r#"|(?P<auth>(?-u:\b)(?i:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{8,}"#,
+    // "smtp_password":"…", "webhookSecret": "…"
+    r#"|(?P<json>"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)"\s*:\s*")(?:[^"\\]|\\.)+"#,
+    // password=… secret=…
+    r#"|(?P<pair>(?-u:\b)[A-Za-z0-9_\-]*(?i:password|passwd|secret|token|passphrase)=)[^\s&"',;]+"#,
+    // user:password@tcp(host)
+    r#"|(?P<mysql>)[A-Za-z0-9_.\-]+:[^\s@"/]+@tcp\("#,
+);
+
+/// Personal data, in privacy mode.
+const PERSONAL: &str = concat!(
+    r#"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"#,
+    r#"|(?P<ip4>(?-u:\b)(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}(?-u:\b))"#,
+    r#"|(?P<ip6>(?-u:\b)(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?-u:\b)|(?-u:\b)(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}:){0,5}[0-9A-Fa-f]{1,4}(?-u:\b))"#,
+    r#"|(?P<uidkey>"(?:user_id|userId|UserId|creator_id|actor_id|sender_id|target_user_id)"\s*:\s*")(?P<uid>[a-z0-9]{26})""#,
+    r#"|(?P<namekey>"(?:username|user_name|userName|Username|login_id|loginId|sender_name)"\s*:\s*")(?P<name>(?:[^"\\]|\\.)+)""#,
+    r#"|(?P<uidpair>(?-u:\b)(?:user_id|userId)=)(?P<uidv>[a-z0-9]{26})(?-u:\b)"#,
+    r#"|(?P<namepair>(?-u:\b)(?:username|login_id)=)(?P<namev>[^\s&"',;]+)"#,
+    r#"|(?P<id>(?-u:\b)[a-z0-9]{26}(?-u:\b))"#,
+);
+
+/// Stable pseudonyms, numbered in order of first appearance.
+#[derive(Debug, Default)]
+struct Pseudonyms {
+    emails: HashMap<Vec<u8>, Vec<u8>>,
+    ips: HashMap<Vec<u8>, Vec<u8>>,
+    names: HashMap<Vec<u8>, Vec<u8>>,
+    user_ids: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+fn pseudonym(
+    map: &mut HashMap<Vec<u8>, Vec<u8>>,
+    value: &[u8],
+    make: impl FnOnce(usize) -> String,
+) -> Vec<u8> {
+    if let Some(known) = map.get(value) {
+        return known.clone();
+    }
+    let name = make(map.len() + 1).into_bytes();
+    map.insert(value.to_vec(), name.clone());
+    name
+}
+
+pub struct Scrubber {
+    secrets: Regex,
+    personal: Option<Regex>,
+    pseudonyms: Pseudonyms,
+    counts: LogCounts,
+}
+
+impl Default for Scrubber {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl Scrubber {
+    pub fn new(privacy: bool) -> Self {
+        static SECRET_PATTERN: LazyLock<Regex> = LazyLock::new(|| constant(SECRETS));
+        static PERSONAL_PATTERN: LazyLock<Regex> = LazyLock::new(|| constant(PERSONAL));
+        Self {
+            secrets: SECRET_PATTERN.clone(),
+            personal: privacy.then(|| PERSONAL_PATTERN.clone()),
+            pseudonyms: Pseudonyms::default(),
+            counts: LogCounts::default(),
+        }
+    }
+
+    pub fn counts(&self) -> LogCounts {
+        self.counts
+    }
+
+    pub fn privacy(&self) -> bool {
+        self.personal.is_some()
+    }
+
+    /// The line with secrets hidden (and, in privacy mode, personal data pseudonymized).
+    pub fn scrub<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+        let counts = &mut self.counts;
+        let cleaned = self.secrets.replace_all(line, |caps: &Captures| {
+            counts.credentials += 1;
+            let keep = ["url", "query", "auth", "json", "pair", "mysql"]
+                .iter()
+                .find_map(|name| caps.name(name))
+                .map(|m| m.as_bytes())
+                .unwrap_or_default();
+            let mut out = keep.to_vec();
+            if caps.name("url").is_some() || caps.name("mysql").is_some() {
+                out.extend_from_slice(b"****:****@");
+                if caps.name("mysql").is_some() {
+                    out.extend_from_slice(b"tcp(");
+                }
+            } else {
+                out.extend_from_slice(HIDDEN);
+            }
+            out
+        });
+        let Some(personal) = &self.personal else {
+            return cleaned;
+        };
+        let pseudonyms = &mut self.pseudonyms;
+        let counts = &mut self.counts;
+        let replaced = personal.replace_all(&cleaned, |caps: &Captures| -> Vec<u8> {
+            if let Some(m) = caps.name("email") {
+                counts.emails += 1;
+                return pseudonym(&mut pseudonyms.emails, m.as_bytes(), |n| {
+                    format!("email-{n:04}@example.invalid")
+                });
+            }
+            if let Some(m) = caps.name("ip4").or_else(|| caps.name("ip6")) {
+                counts.ip_addresses += 1;
+                return pseudonym(&mut pseudonyms.ips, m.as_bytes(), |n| format!("ip-{n:04}"));
+            }
+            let (keep, id) = match (
+                caps.name("uidkey"),
+                caps.name("uid"),
+                caps.name("uidpair"),
+                caps.name("uidv"),
+            ) {
+                (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (Some(k), Some(v)),
+                _ => (None, None),
+            };
+            if let (Some(keep), Some(id)) = (keep, id) {
+                counts.user_ids += 1;
+                let mut out = keep.as_bytes().to_vec();
+                out.extend(user_id_pseudonym(pseudonyms, id.as_bytes()));
+                if caps.name("uidkey").is_some() {
+                    out.push(b'"');
+                }
+                return out;
+            }
+            let (keep, name) = match (
+                caps.name("namekey"),
+                caps.name("name"),
+                caps.name("namepair"),
+                caps.name("namev"),
+            ) {
+                (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (Some(k), Some(v)),
+                _ => (None, None),
+            };
+            if let (Some(keep), Some(name)) = (keep, name) {
+                counts.usernames += 1;
+                let mut out = keep.as_bytes().to_vec();
+                out.extend(pseudonym(&mut pseudonyms.names, name.as_bytes(), |n| {
+                    format!("user-{n:04}")
+                }));
+                if caps.name("namekey").is_some() {
+                    out.push(b'"');
+                }
+                return out;
+            }
+            if let Some(m) = caps.name("id") {
+                // Any other 26-character id: replaced only if it is a user id seen before.
+                if let Some(known) = pseudonyms.user_ids.get(m.as_bytes()) {
+                    counts.user_ids += 1;
+                    return known.clone();
+                }
+                return m.as_bytes().to_vec();
+            }
+            caps.get(0)
+                .map(|m| m.as_bytes().to_vec())
+                .unwrap_or_default()
+        });
+        match replaced {
+            Cow::Borrowed(_) => cleaned,
+            Cow::Owned(owned) => Cow::Owned(owned),
+        }
+    }
+}
+
+/// A user id's pseudonym keeps the shape of an id (26 lower-case letters and digits).
+fn user_id_pseudonym(pseudonyms: &mut Pseudonyms, id: &[u8]) -> Vec<u8> {
+    pseudonym(&mut pseudonyms.user_ids, id, |n| {
+        format!("pseudonymuser{n:013}")
+    })
+}
+
+/// Compiles one of this module's patterns: constants, covered by the tests below, so a
+/// failure is a bug in this file and never a matter of input.
+#[allow(clippy::expect_used)]
+fn constant(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a constant pattern compiles")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(scrubber: &mut Scrubber, line: &str) -> String {
+        String::from_utf8(scrubber.scrub(line.as_bytes()).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn credentials_are_hidden_and_the_rest_kept() {
+        let mut s = Scrubber::new(false);
+        let cases = [
+            (
+                r#"{"level":"error","msg":"db","error":"dial postgres://mmuser:canary1@db:5432/mm failed"}"#,
+                r#"{"level":"error","msg":"db","error":"dial postgres://****:****@db:5432/mm failed"}"#,
+            ),
+            (
+                r#"{"level":"info","msg":"sending invitation ","to":"ana@example.org","link":"https://chat.example.com/signup_user_complete/?t=canary2canary2canary2&extra=1"}"#,
+                r#"{"level":"info","msg":"sending invitation ","to":"ana@example.org","link":"https://chat.example.com/signup_user_complete/?t=****&extra=1"}"#,
+            ),
+            (
+                "Authorization: Bearer canary3abcdefghijkl",
+                "Authorization: Bearer ****",
+            ),
+            (
+                r#"{"msg":"x","smtp_password":"canary4","webhookSecret": "canary5","token_type":"team_invitation"}"#,
+                r#"{"msg":"x","smtp_password":"****","webhookSecret": "****","token_type":"team_invitation"}"#,
+            ),
+            (
+                "connect password=canary6 host=db",
+                "connect password=**** host=db",
+            ),
+            (
+                "mmuser:canary7@tcp(db:3306)/mattermost",
+                "****:****@tcp(db:3306)/mattermost",
+            ),
+            (
+                r#"{"msg":"Received HTTP request","url":"/api/v4/posts?page=0&per_page=30"}"#,
+                r#"{"msg":"Received HTTP request","url":"/api/v4/posts?page=0&per_page=30"}"#,
+            ),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(clean(&mut s, line), expected);
+        }
+        assert_eq!(s.counts().credentials, 7);
+        assert_eq!(s.counts().emails, 0, "privacy mode is off");
+    }
+
+    #[test]
+    fn clean_lines_are_not_copied() {
+        let mut s = Scrubber::new(false);
+        let line = br#"{"level":"debug","msg":"Received HTTP request","user_id":"abc"}"#;
+        assert!(matches!(s.scrub(line), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn privacy_mode_gives_each_value_one_pseudonym() {
+        let mut s = Scrubber::new(true);
+        let uid = "ywjghghwxxea8dgfznz7wrdzdo";
+        let a = clean(
+            &mut s,
+            &format!(
+                r#"{{"msg":"login","user_id":"{uid}","username":"ana.lopez","ip_addr":"10.20.7.9","email":"ana@example.org"}}"#
+            ),
+        );
+        assert_eq!(
+            a,
+            r#"{"msg":"login","user_id":"pseudonymuser0000000000001","username":"user-0001","ip_addr":"ip-0001","email":"email-0001@example.invalid"}"#
+        );
+        let b = clean(
+            &mut s,
+            &format!(
+                r#"{{"msg":"x","url":"/api/v4/users/{uid}/teams","ip":"10.20.7.9","other":"10.20.7.10","peer":"fe80::1ff:fe23:4567:890a","email":"li@example.org"}}"#
+            ),
+        );
+        assert_eq!(
+            b,
+            r#"{"msg":"x","url":"/api/v4/users/pseudonymuser0000000000001/teams","ip":"ip-0001","other":"ip-0002","peer":"ip-0003","email":"email-0002@example.invalid"}"#
+        );
+        // Times, versions and other ids are left alone.
+        let c = clean(
+            &mut s,
+            r#"{"timestamp":"2026-11-22 09:30:00.000 Z","version":"11.4.4","request_id":"kxa4zyzayyysfogi585aw7k89o"}"#,
+        );
+        assert_eq!(
+            c,
+            r#"{"timestamp":"2026-11-22 09:30:00.000 Z","version":"11.4.4","request_id":"kxa4zyzayyysfogi585aw7k89o"}"#
+        );
+        let counts = s.counts();
+        assert_eq!(
+            (
+                counts.user_ids,
+                counts.usernames,
+                counts.emails,
+                counts.ip_addresses
+            ),
+            (2, 1, 2, 4)
+        );
+        assert_eq!(
+            clean(&mut s, "user_id=ywjghghwxxea8dgfznz7wrdzdo"),
+            "user_id=pseudonymuser0000000000001"
+        );
+    }
+}

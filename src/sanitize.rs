@@ -1,0 +1,570 @@
+//! The config sanitizer: the one place that decides what of a Mattermost config may be shown
+//! or written. Every config mmops shows or puts in a packet goes through it, whether the server
+//! already sanitized it (`GET /api/v4/config`), or it was read from disk or over the local
+//! socket (where the server sanitizes nothing).
+//!
+//! Rules, each recorded with the path it hid (never the value):
+//! - the settings the server itself masks, with its 32-asterisk string;
+//! - database connection strings keep host, port, database and options, and lose user and
+//!   password (unparseable ones are masked whole);
+//! - plugin settings marked `secret` in the plugin's manifest, at the top level of its settings
+//!   schema and inside sections; every setting of a plugin whose manifest is unknown;
+//! - credentials inside any URL (`https://user:pass@host`);
+//! - a conservative extra rule for keys that look secret (`…Password`, `…Secret`, `…Token`,
+//!   `…Key`, `…Salt`, `…Credentials`) that the server's list misses.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::redact::{MASK, redact_dsn};
+
+/// Why a value was hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A setting the server masks.
+    ServerSecret,
+    /// The user and password of a database connection string.
+    DataSourceCredentials,
+    /// A whole database connection string that could not be parsed.
+    DataSource,
+    /// A plugin setting its manifest marks secret.
+    PluginSecret,
+    /// A setting of a plugin whose manifest is not known: all are hidden.
+    UnknownPlugin,
+    /// User and password in a URL.
+    UrlCredentials,
+    /// A key that looks secret.
+    LooksSecret,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::ServerSecret => "masked (a setting the server masks)",
+            Rule::DataSourceCredentials => "user and password masked, host and database kept",
+            Rule::DataSource => "masked (a connection string that could not be parsed)",
+            Rule::PluginSecret => "masked (marked secret in the plugin's manifest)",
+            Rule::UnknownPlugin => "masked (the plugin's manifest is unknown)",
+            Rule::UrlCredentials => "user and password in the URL masked",
+            Rule::LooksSecret => "masked (the key looks secret)",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redaction {
+    /// `SqlSettings.DataSourceReplicas[0]`, `PluginSettings.Plugins.jira.secret`.
+    pub path: String,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sanitized {
+    pub config: Value,
+    /// Each hidden value's path and rule, in config order.
+    pub redactions: Vec<Redaction>,
+}
+
+/// Settings the server replaces with its mask (`Config.Sanitize`, through v11.6).
+const SERVER_SECRETS: &[&str] = &[
+    "LdapSettings.BindPassword",
+    "FileSettings.PublicLinkSalt",
+    "FileSettings.AmazonS3SecretAccessKey",
+    "FileSettings.ExportAmazonS3SecretAccessKey",
+    "EmailSettings.SMTPPassword",
+    "GitLabSettings.Secret",
+    "GoogleSettings.Secret",
+    "Office365Settings.Secret",
+    "OpenIdSettings.Secret",
+    "SqlSettings.AtRestEncryptKey",
+    "ElasticsearchSettings.Password",
+    "MessageExportSettings.GlobalRelaySettings.SMTPPassword",
+    "ServiceSettings.SplitKey",
+    "ServiceSettings.GoogleDeveloperKey",
+    "ServiceSettings.GiphySdkKey",
+    "CacheSettings.RedisPassword",
+];
+
+/// Key words that make a setting look secret when they end its name.
+const SECRET_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "salt",
+    "credential",
+    "credentials",
+    "passphrase",
+];
+
+/// Key words that make a setting look secret wherever they are in its name.
+const SECRET_ANYWHERE: &[&str] = &["password", "passwd", "secret", "credential", "passphrase"];
+
+/// Sanitizes `config` (any Mattermost config: from the API, from disk, over the socket) with
+/// the plugin manifests known (`GET /api/v4/plugins` or the plugins directory).
+pub fn sanitize_config(config: &Value, manifests: &[Value]) -> Sanitized {
+    let mut out = config.clone();
+    let mut redactions = Vec::new();
+    let plugin_secrets = plugin_secret_keys(manifests);
+    walk(&mut out, &mut Vec::new(), &plugin_secrets, &mut redactions);
+    Sanitized {
+        config: out,
+        redactions,
+    }
+}
+
+/// For each plugin id, the (lower-case) keys of its settings marked secret, top level and in
+/// sections.
+pub fn plugin_secret_keys(manifests: &[Value]) -> HashMap<String, HashSet<String>> {
+    let mut out = HashMap::new();
+    for manifest in manifests {
+        let Some(id) = manifest.get("id").and_then(Value::as_str) else {
+            continue;
+        };
+        let schema = manifest.get("settings_schema");
+        let top = schema
+            .and_then(|s| s.get("settings"))
+            .and_then(Value::as_array);
+        let sections = schema
+            .and_then(|s| s.get("sections"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|section| section.get("settings").and_then(Value::as_array));
+        let keys: HashSet<String> = top
+            .into_iter()
+            .chain(sections)
+            .flatten()
+            .filter(|setting| setting.get("secret").and_then(Value::as_bool) == Some(true))
+            .filter_map(|setting| setting.get("key").and_then(Value::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        out.insert(id.to_string(), keys);
+    }
+    out
+}
+
+fn display_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for part in path {
+        if part.starts_with('[') {
+            out.push_str(part);
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+fn walk(
+    value: &mut Value,
+    path: &mut Vec<String>,
+    plugins: &HashMap<String, HashSet<String>>,
+    redactions: &mut Vec<Redaction>,
+) {
+    match value {
+        Value::Object(map) => walk_object(map, path, plugins, redactions),
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(format!("[{i}]"));
+                walk(item, path, plugins, redactions);
+                path.pop();
+            }
+        }
+        Value::String(_) => {
+            if let Some(rule) = rule_for(path, value, plugins) {
+                apply(value, rule);
+                redactions.push(Redaction {
+                    path: display_path(path),
+                    rule,
+                });
+            }
+        }
+        _ => {
+            // A number or boolean under a plugin with an unknown manifest could be anything
+            // the plugin stores: hide it too.
+            if is_unknown_plugin_setting(path, plugins) && !value.is_null() {
+                *value = Value::String(MASK.to_string());
+                redactions.push(Redaction {
+                    path: display_path(path),
+                    rule: Rule::UnknownPlugin,
+                });
+            }
+        }
+    }
+}
+
+fn walk_object(
+    map: &mut Map<String, Value>,
+    path: &mut Vec<String>,
+    plugins: &HashMap<String, HashSet<String>>,
+    redactions: &mut Vec<Redaction>,
+) {
+    for (key, child) in map.iter_mut() {
+        path.push(key.clone());
+        walk(child, path, plugins, redactions);
+        path.pop();
+    }
+}
+
+fn apply(value: &mut Value, rule: Rule) {
+    let Value::String(text) = value else {
+        return;
+    };
+    *text = match rule {
+        Rule::DataSourceCredentials | Rule::UrlCredentials => redact_dsn(text),
+        _ => MASK.to_string(),
+    };
+}
+
+fn joined(path: &[String]) -> String {
+    path.iter()
+        .filter(|p| !p.starts_with('['))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A plugin's setting: `PluginSettings.Plugins.<id>.<key>…`
+fn plugin_setting(path: &[String]) -> Option<(&str, &str)> {
+    match path {
+        [settings, plugins, id, key, ..]
+            if settings == "PluginSettings" && plugins == "Plugins" =>
+        {
+            Some((id.as_str(), key.as_str()))
+        }
+        _ => None,
+    }
+}
+
+fn is_unknown_plugin_setting(path: &[String], plugins: &HashMap<String, HashSet<String>>) -> bool {
+    plugin_setting(path).is_some_and(|(id, _)| !plugins.contains_key(id))
+}
+
+/// What hides this string value, if anything.
+fn rule_for(
+    path: &[String],
+    value: &Value,
+    plugins: &HashMap<String, HashSet<String>>,
+) -> Option<Rule> {
+    let text = value.as_str()?;
+    if text == MASK {
+        // Already masked: stays masked, and is recorded as hidden.
+        return Some(Rule::ServerSecret);
+    }
+    let dotted = joined(path);
+    if is_data_source(&dotted) {
+        return Some(data_source_rule(text));
+    }
+    if SERVER_SECRETS.contains(&dotted.as_str()) {
+        return (!text.is_empty() || always_masked(&dotted)).then_some(Rule::ServerSecret);
+    }
+    if let Some((id, key)) = plugin_setting(path) {
+        match plugins.get(id) {
+            None => return Some(Rule::UnknownPlugin),
+            Some(secret) if secret.contains(&key.to_ascii_lowercase()) => {
+                return Some(Rule::PluginSecret);
+            }
+            Some(_) => {}
+        }
+    }
+    if text.is_empty() {
+        return None;
+    }
+    let key = path.iter().rev().find(|p| !p.starts_with('['))?;
+    if looks_secret(key) {
+        return Some(Rule::LooksSecret);
+    }
+    has_url_credentials(text).then_some(Rule::UrlCredentials)
+}
+
+fn always_masked(dotted: &str) -> bool {
+    matches!(
+        dotted,
+        "FileSettings.PublicLinkSalt"
+            | "SqlSettings.AtRestEncryptKey"
+            | "ElasticsearchSettings.Password"
+            | "ServiceSettings.SplitKey"
+            | "CacheSettings.RedisPassword"
+    )
+}
+
+fn is_data_source(dotted: &str) -> bool {
+    matches!(
+        dotted,
+        "SqlSettings.DataSource"
+            | "SqlSettings.DataSourceReplicas"
+            | "SqlSettings.DataSourceSearchReplicas"
+            | "SqlSettings.ReplicaLagSettings.DataSource"
+    )
+}
+
+/// A connection string keeps its host and database when its credentials can be found with
+/// certainty; otherwise it is masked whole.
+fn data_source_rule(text: &str) -> Rule {
+    if text.is_empty() {
+        return Rule::DataSource;
+    }
+    let redacted = redact_dsn(text);
+    let understood = if redacted != text {
+        true
+    } else if let Some((_, rest)) = text.split_once("://") {
+        // A URL without user info carries no credentials.
+        !rest.contains('@')
+    } else {
+        // `host=db dbname=mm`: key=value pairs, and none of them a credential.
+        text.split_whitespace().all(|pair| pair.contains('='))
+    };
+    if understood {
+        Rule::DataSourceCredentials
+    } else {
+        Rule::DataSource
+    }
+}
+
+/// The words of a key: `AmazonS3SecretAccessKey` → amazon, s3, secret, access, key;
+/// `client_secret` → client, secret; `encryptionkey` → encryptionkey.
+fn words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = key.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let starts_word = c.is_uppercase()
+            && !current.is_empty()
+            && (chars[i - 1].is_lowercase()
+                || chars.get(i + 1).is_some_and(|next| next.is_lowercase()));
+        if starts_word {
+            words.push(std::mem::take(&mut current));
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether a key looks like it holds a secret: its last word is a secret word (`SMTPPassword`,
+/// `ClientSecret`, `SigningKey`, `webhooksecret`), or a word like `password` is anywhere in
+/// it. `TokenEndpoint`, `TLSKeyFile` and `AmazonS3AccessKeyId` do not.
+pub fn looks_secret(key: &str) -> bool {
+    let words = words(key);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let single_word = words.len() == 1;
+    SECRET_ENDINGS.iter().any(|end| {
+        last == end || (single_word && last.ends_with(end) && last.len() > end.len() + 2)
+    }) || words
+        .iter()
+        .any(|w| SECRET_ANYWHERE.iter().any(|s| w.contains(s)))
+}
+
+/// `scheme://user:password@host`: a URL that carries a password.
+fn has_url_credentials(text: &str) -> bool {
+    let Some((_, rest)) = text.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn paths(sanitized: &Sanitized) -> Vec<(String, Rule)> {
+        sanitized
+            .redactions
+            .iter()
+            .map(|r| (r.path.clone(), r.rule))
+            .collect()
+    }
+
+    #[test]
+    fn server_secrets_are_masked_when_set_or_always() {
+        let config = json!({
+            "LdapSettings": {"BindPassword": "canary-ldap", "BindUsername": "cn=admin"},
+            "EmailSettings": {"SMTPPassword": "", "SMTPUsername": "mailer"},
+            "FileSettings": {"PublicLinkSalt": "", "AmazonS3SecretAccessKey": "canary-s3", "AmazonS3AccessKeyId": "AKIA123"},
+            "ServiceSettings": {"SplitKey": "canary-split", "SiteURL": "https://chat.example.com"},
+        });
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(out.config["LdapSettings"]["BindPassword"], MASK);
+        assert_eq!(out.config["LdapSettings"]["BindUsername"], "cn=admin");
+        assert_eq!(
+            out.config["EmailSettings"]["SMTPPassword"], "",
+            "empty and only masked when set"
+        );
+        assert_eq!(
+            out.config["FileSettings"]["PublicLinkSalt"], MASK,
+            "always masked"
+        );
+        assert_eq!(out.config["FileSettings"]["AmazonS3SecretAccessKey"], MASK);
+        assert_eq!(out.config["FileSettings"]["AmazonS3AccessKeyId"], "AKIA123");
+        assert_eq!(out.config["ServiceSettings"]["SplitKey"], MASK);
+        assert_eq!(
+            out.config["ServiceSettings"]["SiteURL"],
+            "https://chat.example.com"
+        );
+        assert!(paths(&out).contains(&("LdapSettings.BindPassword".into(), Rule::ServerSecret)));
+    }
+
+    #[test]
+    fn data_sources_keep_host_and_database() {
+        let config = json!({"SqlSettings": {
+            "DataSource": "postgres://mmuser:canary-pw@db.internal:5432/mattermost?sslmode=require",
+            "DataSourceReplicas": ["postgres://ro:canary-r1@replica1:5432/mattermost", "garbage-canary-r2"],
+            "DataSourceSearchReplicas": ["mmuser:canary-mysql@tcp(search:3306)/mm"],
+            "ReplicaLagSettings": [{"DataSource": "host=lag user=u password=canary-lag dbname=mm", "QueryAbsoluteLag": "select 1"}],
+        }});
+        let out = sanitize_config(&config, &[]);
+        let sql = &out.config["SqlSettings"];
+        assert_eq!(
+            sql["DataSource"],
+            "postgres://****:****@db.internal:5432/mattermost?sslmode=require"
+        );
+        assert_eq!(
+            sql["DataSourceReplicas"][0],
+            "postgres://****:****@replica1:5432/mattermost"
+        );
+        assert_eq!(
+            sql["DataSourceReplicas"][1], MASK,
+            "unparseable: masked whole"
+        );
+        assert_eq!(
+            sql["DataSourceSearchReplicas"][0],
+            "****:****@tcp(search:3306)/mm"
+        );
+        assert_eq!(
+            sql["ReplicaLagSettings"][0]["DataSource"],
+            "host=lag user=**** password=**** dbname=mm"
+        );
+        assert_eq!(sql["ReplicaLagSettings"][0]["QueryAbsoluteLag"], "select 1");
+        let text = out.config.to_string();
+        assert!(!text.contains("canary"), "{text}");
+        assert!(
+            paths(&out).contains(&("SqlSettings.DataSourceReplicas[1]".into(), Rule::DataSource))
+        );
+    }
+
+    #[test]
+    fn already_masked_values_stay_masked() {
+        let config = json!({"SqlSettings": {"DataSource": MASK}, "Custom": {"Anything": MASK}});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(out.config["SqlSettings"]["DataSource"], MASK);
+        assert_eq!(out.config["Custom"]["Anything"], MASK);
+    }
+
+    #[test]
+    fn plugin_secrets_at_top_level_and_in_sections() {
+        let manifest = json!({
+            "id": "com.example.jira",
+            "settings_schema": {
+                "settings": [{"key": "Secret", "type": "text", "secret": true}, {"key": "JiraURL", "type": "text"}],
+                "sections": [{"key": "oauth", "settings": [{"key": "ClientSecret", "type": "text", "secret": true}, {"key": "ClientID", "type": "text"}]}]
+            }
+        });
+        let config = json!({"PluginSettings": {"Plugins": {
+            "com.example.jira": {"secret": "canary-top", "jiraurl": "https://jira.example.com", "clientsecret": "canary-section", "clientid": "abc"},
+            "com.example.unknown": {"anything": "canary-unknown", "count": 3, "on": true},
+        }}});
+        let out = sanitize_config(&config, &[manifest]);
+        let plugins = &out.config["PluginSettings"]["Plugins"];
+        assert_eq!(plugins["com.example.jira"]["secret"], MASK);
+        assert_eq!(plugins["com.example.jira"]["clientsecret"], MASK);
+        assert_eq!(
+            plugins["com.example.jira"]["jiraurl"],
+            "https://jira.example.com"
+        );
+        assert_eq!(plugins["com.example.jira"]["clientid"], "abc");
+        assert_eq!(plugins["com.example.unknown"]["anything"], MASK);
+        assert_eq!(plugins["com.example.unknown"]["count"], MASK);
+        assert!(!out.config.to_string().contains("canary"));
+        assert!(paths(&out).contains(&(
+            "PluginSettings.Plugins.com.example.jira.clientsecret".into(),
+            Rule::PluginSecret
+        )));
+    }
+
+    #[test]
+    fn keys_that_look_secret() {
+        for key in [
+            "SMTPPassword",
+            "ClientSecret",
+            "RedisPassword",
+            "SigningKey",
+            "AccessToken",
+            "webhooksecret",
+            "encryptionkey",
+            "api_token",
+            "BotPasswordHash",
+            "PrivateKeyPassphrase",
+            "Credentials",
+            "HashSalt",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in [
+            "TokenEndpoint",
+            "TLSKeyFile",
+            "PrivateKeyFile",
+            "AmazonS3AccessKeyId",
+            "KeyboardShortcuts",
+            "EnableUserAccessTokens",
+            "SiteURL",
+            "MaxTokens",
+        ] {
+            assert!(!looks_secret(key), "{key}");
+        }
+        let config = json!({"NewSettings": {"WebhookSecret": "canary-new", "TokenEndpoint": "https://x/token", "Empty": ""}});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(out.config["NewSettings"]["WebhookSecret"], MASK);
+        assert_eq!(
+            out.config["NewSettings"]["TokenEndpoint"],
+            "https://x/token"
+        );
+    }
+
+    #[test]
+    fn credentials_inside_urls() {
+        let config = json!({"ElasticsearchSettings": {"ConnectionURL": "https://elastic:canary-es@es.internal:9200/", "Username": "elastic"}});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(
+            out.config["ElasticsearchSettings"]["ConnectionURL"],
+            "https://****:****@es.internal:9200/"
+        );
+        assert!(paths(&out).contains(&(
+            "ElasticsearchSettings.ConnectionURL".into(),
+            Rule::UrlCredentials
+        )));
+    }
+
+    #[test]
+    fn words_split_like_go_names() {
+        assert_eq!(
+            words("AmazonS3SecretAccessKey"),
+            ["amazon", "s3", "secret", "access", "key"]
+        );
+        assert_eq!(words("SMTPPassword"), ["smtp", "password"]);
+        assert_eq!(words("client_secret"), ["client", "secret"]);
+        assert_eq!(words("TLSKeyFile"), ["tls", "key", "file"]);
+    }
+}
