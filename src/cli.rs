@@ -90,6 +90,24 @@ pub enum Command {
     Info,
     /// Print the server log: from --log-file, the install under --mm-home, or the REST API
     Logs(LogsArgs),
+    /// Write a support packet zip from the server and the install directory
+    Packet(PacketArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PacketArgs {
+    /// Directory to write the zip into [default: the current directory]
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Leave the logs out
+    #[arg(long)]
+    pub no_logs: bool,
+
+    /// Replace email addresses, IP addresses, usernames and user ids in the logs with stable
+    /// pseudonyms
+    #[arg(long)]
+    pub privacy: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -25,6 +25,8 @@ use crate::redact::{MASK, redact_dsn};
 pub enum Rule {
     /// A setting the server masks.
     ServerSecret,
+    /// A value that came masked already (the server hid it).
+    AlreadyMasked,
     /// The user and password of a database connection string.
     DataSourceCredentials,
     /// A whole database connection string that could not be parsed.
@@ -43,6 +45,7 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Rule::ServerSecret => "masked (a setting the server masks)",
+            Rule::AlreadyMasked => "was masked already by the server",
             Rule::DataSourceCredentials => "user and password masked, host and database kept",
             Rule::DataSource => "masked (a connection string that could not be parsed)",
             Rule::PluginSecret => "masked (marked secret in the plugin's manifest)",
@@ -257,7 +260,7 @@ fn rule_for(
     let text = value.as_str()?;
     if text == MASK {
         // Already masked: stays masked, and is recorded as hidden.
-        return Some(Rule::ServerSecret);
+        return Some(Rule::AlreadyMasked);
     }
     let dotted = joined(path);
     if is_data_source(&dotted) {

@@ -58,9 +58,37 @@ pub fn count(n: i64) -> String {
     out
 }
 
+/// A size for people: `512 B`, `12 KB`, `420 MB`, `1.0 GB` (powers of 1024, one decimal
+/// below 10).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(12 * 1024 + 100), "12 KB");
+        assert_eq!(bytes(420 << 20), "420 MB");
+        assert_eq!(bytes(1 << 30), "1.0 GB");
+        assert_eq!(bytes(1536), "1.5 KB");
+    }
 
     #[test]
     fn formats() {

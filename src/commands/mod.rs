@@ -5,6 +5,7 @@ mod demo;
 mod info;
 mod login;
 mod logs;
+mod packet;
 
 use std::process::ExitCode;
 
@@ -68,6 +69,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Login(args)) => login::run(resolved, args),
         Some(Command::Info) => info::run(resolved),
         Some(Command::Logs(args)) => logs::run(resolved, args),
+        Some(Command::Packet(args)) => packet::run(resolved, args),
     };
     match result {
         Ok(code) => code,

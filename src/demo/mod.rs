@@ -287,8 +287,8 @@ impl Drop for DemoServer {
     }
 }
 
-/// Writes `config/config.json`, and `logs/mattermost.log` and `logs/audit.log` with two hours
-/// of history. Returns
+/// Writes `config/config.json`, the plugins' `plugin.json` manifests, and `logs/mattermost.log`
+/// and `logs/audit.log` with two hours of history. Returns
 /// the history of the second cluster node, which is served over the API only.
 fn write_host_dir(
     dir: &Path,
@@ -328,6 +328,14 @@ fn write_host_dir(
     let mut body = local.join("\n");
     body.push('\n');
     std::fs::write(logs_dir.join("mattermost.log"), body)?;
+    // Installed plugins keep their manifest in plugins/<id>/plugin.json.
+    for plugin in &world.plugins {
+        let dir = dir.join("plugins").join(plugin.id());
+        std::fs::create_dir_all(&dir)?;
+        let manifest =
+            serde_json::to_vec_pretty(&plugin.manifest).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("plugin.json"), manifest)?;
+    }
     // The config turns on the audit file `audit.log`, which sits in the log directory.
     let mut audit = audit::history(world, &mut rng.fork("audit-history"), now_ms).join("\n");
     audit.push('\n');

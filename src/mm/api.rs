@@ -18,6 +18,7 @@ pub mod permission {
     pub const ANY_SYSCONSOLE_READ: &str = "sysconsole_read_*";
     pub const MANAGE_SYSTEM: &str = "manage_system";
     pub const GET_LOGS: &str = "get_logs";
+    pub const READ_PLUGINS: &str = "sysconsole_read_plugins";
 }
 
 pub fn ping_endpoint() -> Endpoint {
@@ -133,6 +134,27 @@ impl MmClient {
             });
         }
         Ok(lines)
+    }
+
+    /// The server's config as JSON. Over HTTP the server has masked its secrets (and zeroed
+    /// what the token may not read); over the local socket newer servers send it unmasked.
+    /// Either way it must go through [`crate::sanitize`] before it is shown or written.
+    pub async fn full_config(&self) -> Result<serde_json::Value, ApiError> {
+        self.get_json(
+            &Endpoint::get("/api/v4/config").needs(permission::ANY_SYSCONSOLE_READ),
+            &[],
+        )
+        .await
+    }
+
+    /// The installed plugins' manifests as the server sends them: `{"active": [...],
+    /// "inactive": [...]}`.
+    pub async fn plugins(&self) -> Result<serde_json::Value, ApiError> {
+        self.get_json(
+            &Endpoint::get("/api/v4/plugins").needs(permission::READ_PLUGINS),
+            &[],
+        )
+        .await
     }
 
     /// The user the token belongs to. There is no such user in local mode.

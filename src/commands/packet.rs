@@ -1,0 +1,165 @@
+//! `mmops packet`: a support packet written from the command line, with the same sources and
+//! the same sanitizing as the console's `p`. Prints where it went and what is in it.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use color_eyre::eyre::{WrapErr, bail};
+
+use crate::cli::PacketArgs;
+use crate::config::Resolved;
+use crate::mm::{ClientOptions, MmClient};
+use crate::packet::archive::{ArchiveError, Control};
+use crate::packet::collect::{Sources, collect};
+use crate::packet::{Options, Summary, prepare, write};
+use crate::text::inert;
+use crate::timefmt::{bytes, count};
+
+/// 128 + SIGINT, as shells report an interrupted command.
+const EXIT_INTERRUPTED: u8 = 130;
+
+pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode> {
+    let dir = match &args.output {
+        Some(dir) => dir.clone(),
+        None => std::env::current_dir().wrap_err("cannot tell the current directory")?,
+    };
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let client = resolved
+        .connection
+        .as_ref()
+        .map(|spec| MmClient::new(spec, ClientOptions::default()))
+        .transpose()?;
+    if client.is_none() && resolved.mm_home.is_none() {
+        bail!(
+            "nothing to build a packet from: give a server (--url, --local, a profile) or the install directory (--mm-home)"
+        );
+    }
+    let runtime = super::runtime()?;
+    let collected = runtime.block_on(collect(Sources {
+        client: client.as_ref(),
+        mm_home: resolved.mm_home.as_ref(),
+    }));
+    let options = Options {
+        include_logs: !args.no_logs,
+        privacy: args.privacy,
+    };
+    let prepared = prepare(&collected, options, chrono::Utc::now().timestamp_millis());
+    if let Some(advice) = &prepared.advice {
+        eprintln!("mmops: note: {advice}");
+    }
+
+    let total = prepared.total_bytes().max(1);
+    let done = Arc::new(AtomicU64::new(0));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let control = Control {
+        cancel: Arc::clone(&cancel),
+        progress: {
+            let done = Arc::clone(&done);
+            Arc::new(move |n| {
+                done.fetch_add(n, Ordering::Relaxed);
+            })
+        },
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let (cancel, interrupted) = (Arc::clone(&cancel), Arc::clone(&interrupted));
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupted.store(true, Ordering::Relaxed);
+                cancel.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    let started = Instant::now();
+    let show_progress = std::io::stderr().is_terminal();
+    let writer = {
+        let dir = dir.clone();
+        std::thread::spawn(move || write(&prepared, &dir, control))
+    };
+    while !writer.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        if show_progress {
+            eprint!(
+                "\r\x1b[K{}",
+                progress_line(done.load(Ordering::Relaxed), total, started)
+            );
+        }
+    }
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    let result = writer.join().unwrap_or_else(|_| {
+        Err(ArchiveError::Io {
+            context: "the packet writer stopped unexpectedly".into(),
+            source: std::io::Error::other("panic"),
+        })
+    });
+    match result {
+        Ok(summary) => {
+            super::emit(&report(&summary))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ArchiveError::Cancelled) if interrupted.load(Ordering::Relaxed) => {
+            eprintln!("mmops: interrupted; no packet was written");
+            Ok(ExitCode::from(EXIT_INTERRUPTED))
+        }
+        Err(err) => Err(err).wrap_err(format!(
+            "the support packet was not written in {}",
+            dir.display()
+        )),
+    }
+}
+
+/// `writing  41%  420 MB of 1.0 GB  12 s left`
+pub fn progress_line(done: u64, total: u64, started: Instant) -> String {
+    let fraction = (done as f64 / total as f64).clamp(0.0, 1.0);
+    let elapsed = started.elapsed().as_secs_f64();
+    let left = if fraction > 0.01 {
+        format!("  {:.0} s left", elapsed / fraction - elapsed)
+    } else {
+        String::new()
+    };
+    format!(
+        "writing {:>3.0}%  {} of {}{left}",
+        fraction * 100.0,
+        bytes(done),
+        bytes(total)
+    )
+}
+
+fn report(summary: &Summary) -> String {
+    let mut out = String::new();
+    let written = &summary.written;
+    let _ = writeln!(out, "{}", inert(&written.path.display().to_string()));
+    let _ = writeln!(
+        out,
+        "  {} compressed, {} files:",
+        bytes(written.size),
+        written.entries.len()
+    );
+    for (name, size) in &written.entries {
+        let _ = writeln!(out, "  {:>10}  {}", bytes(*size), inert(name));
+    }
+    let counts = &summary.log_counts;
+    if counts.total() > 0 {
+        let _ = writeln!(
+            out,
+            "  {} values in the logs replaced (see redactions.txt)",
+            count(counts.total() as i64)
+        );
+    }
+    if !summary.warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} things could not be collected (see warning.txt)",
+            summary.warnings.len()
+        );
+    }
+    out
+}
