@@ -73,9 +73,12 @@ fn ingest(c: &mut Criterion) {
             for line in &lines {
                 store.push_line(line.as_bytes(), 0);
             }
-            index.advance(&store, usize::MAX, || {
-                |e: &Entry| filter.matches(e, "mattermost.log")
-            });
+            index.advance(
+                &store,
+                usize::MAX,
+                |e| filter.matches(e, "mattermost.log"),
+                || |e: &Entry| filter.matches(e, "mattermost.log"),
+            );
             black_box(index.len());
             (store, index)
         })
@@ -93,9 +96,12 @@ fn memory(_: &mut Criterion) {
     }
     let filter = Filter::default();
     let mut index = Index::new(0);
-    index.advance(&store, usize::MAX, || {
-        |e: &Entry| filter.matches(e, "mattermost.log")
-    });
+    index.advance(
+        &store,
+        usize::MAX,
+        |e| filter.matches(e, "mattermost.log"),
+        || |e: &Entry| filter.matches(e, "mattermost.log"),
+    );
     let rss_after = rss_of("/proc/self/status");
     let held = store.memory_bytes() + index.memory_bytes();
     let ratio = held as f64 / raw as f64;

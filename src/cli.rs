@@ -125,11 +125,11 @@ pub struct LogsArgs {
     pub grep: Option<String>,
 
     /// With --grep: leave out what matches instead
-    #[arg(long)]
+    #[arg(long, requires = "grep")]
     pub invert: bool,
 
     /// With --grep: ignore case
-    #[arg(short = 'i', long)]
+    #[arg(short = 'i', long, requires = "grep")]
     pub ignore_case: bool,
 
     /// Only entries newer than this: a duration (10m, 2h, 1d) or a time (2026-11-22T14:05:00Z)

@@ -12,7 +12,7 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
 /// True for characters that must not reach the terminal as they are.
-fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
         // bidi embeddings, overrides and isolates

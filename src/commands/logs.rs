@@ -2,11 +2,11 @@
 //! level, regex and time, as readable text, raw lines or normalized JSON. It replaces
 //! `mmctl logs`, follows like `tail -F`, and stops quietly when the reader of a pipe goes away.
 
-use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Seek, SeekFrom, Write};
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use color_eyre::eyre::{Report, WrapErr, bail, eyre};
 
@@ -14,17 +14,26 @@ use crate::cli::LogsArgs;
 use crate::config::Resolved;
 use crate::logs::feed::{self, FeedKind, FeedOptions};
 use crate::logs::filter::compile;
-use crate::logs::follow::tail_offset;
+use crate::logs::history::{for_each_line, for_each_merged_line};
+use crate::logs::merge::interleave;
 use crate::logs::output::{Format, Printer};
-use crate::logs::parse::{Level, parse_timestamp};
+use crate::logs::parse::{Level, parse_line, parse_timestamp};
 use crate::logs::poll::{SINGLE_NODE, split_nodes};
 use crate::logs::select::{Selection, Selector, Verdict, parse_duration};
-use crate::logs::source::{SourceEvent, SourceState, channel_sink};
+use crate::logs::source::{
+    Backpressure, IN_FLIGHT_LIMIT, SourceEvent, SourceState, bounded_channel_sink,
+};
 use crate::mm::{ClientOptions, MmClient};
 use crate::text::inert;
 
-/// Lines read from the end of a file before following it, unless `-n` says otherwise.
+/// Lines shown from before the start when following, unless `-n` says otherwise.
 const FOLLOW_DEFAULT_LINES: usize = 10;
+/// The most lines one REST log page gives.
+const REST_PAGE_MAX: usize = 10_000;
+/// A JSON entry waits this long for continuation lines while following.
+const JSON_QUIET: Duration = Duration::from_millis(200);
+/// Sources that have not finished their first read by then are not waited for.
+const FIRST_READ_WAIT: Duration = Duration::from_secs(3);
 
 pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
     let selection = match selection(&args) {
@@ -34,12 +43,11 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_USAGE));
         }
     };
+    let terminal = io::stdout().is_terminal();
     let format = if args.json {
-        Format::Json
+        Format::Json { inert: terminal }
     } else if args.raw {
-        Format::Raw {
-            inert: io::stdout().is_terminal(),
-        }
+        Format::Raw { inert: terminal }
     } else {
         Format::Text
     };
@@ -59,9 +67,13 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
         );
     };
     let stdout = io::stdout();
-    let mut printer = Printer::new(BufWriter::with_capacity(1 << 20, stdout.lock()), format);
+    let mut out = Output {
+        printer: Printer::new(BufWriter::with_capacity(1 << 20, stdout.lock()), format),
+        selectors: HashMap::new(),
+        selection,
+    };
     let result = if args.follow {
-        follow(kind, client, &args, selection, &mut printer)
+        follow(kind, client, &args, &mut out)
     } else {
         match &kind {
             FeedKind::Files(files) => {
@@ -72,21 +84,11 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
                     .iter()
                     .filter(|f| explicit || f.path.is_file())
                     .collect();
-                let show_source = files.len() > 1;
-                files.iter().try_for_each(|file| {
-                    let source = show_source.then_some(file.name.as_str());
-                    read_file(
-                        &file.path,
-                        source,
-                        args.lines,
-                        selection.clone(),
-                        &mut printer,
-                    )
-                })
+                read_files(&files, args.lines, &mut out)
             }
-            FeedKind::Rest => read_rest(client, args.lines, selection, &mut printer),
+            FeedKind::Rest => read_rest(client, args.lines, &mut out),
         }
-        .and_then(|()| printer.flush().map_err(Report::from))
+        .and_then(|()| out.printer.flush().map_err(Report::from))
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -123,8 +125,10 @@ fn selection(args: &LogsArgs) -> color_eyre::Result<Selection> {
         .map(|s| {
             parse_duration(s)
                 .map(|d| chrono::Utc::now().timestamp_millis() - d)
-                .or_else(|| parse_timestamp(s.as_bytes()))
-                .ok_or_else(|| eyre!("--since '{s}': give a duration (10m, 2h, 1d) or a time (2026-11-22T14:05:00Z)"))
+                .or_else(|| parse_since_time(s))
+                .ok_or_else(|| {
+                    eyre!("--since '{s}': give a duration (10m, 2h, 1d) or a time (2026-11-22, 2026-11-22 14:05, 2026-11-22T14:05:00+01:00; UTC unless a zone is given)")
+                })
         })
         .transpose()?;
     Ok(Selection {
@@ -135,95 +139,120 @@ fn selection(args: &LogsArgs) -> color_eyre::Result<Selection> {
     })
 }
 
-fn print_line<W: Write>(
-    selector: &mut Selector,
-    printer: &mut Printer<W>,
-    line: &[u8],
-    source: Option<&str>,
-) -> io::Result<()> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match selector.judge(line) {
-        Verdict::Entry(parsed) => printer.entry(line, &parsed, source),
-        Verdict::Continuation => printer.continuation(line),
-        Verdict::Skip => Ok(()),
-    }
+/// A time for `--since`: full timestamps, or a date (midnight) or minutes without seconds,
+/// UTC unless a zone is given.
+fn parse_since_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    parse_timestamp(text.as_bytes())
+        .or_else(|| parse_timestamp(format!("{text}:00").as_bytes()))
+        .or_else(|| parse_timestamp(format!("{text} 00:00:00").as_bytes()))
 }
 
-/// The whole file (or its last `lines` lines), streamed in large reads.
-fn read_file<W: Write>(
-    path: &PathBuf,
-    source: Option<&str>,
-    lines: Option<usize>,
+/// Where chosen lines go: one selector per source (continuation lines follow their own
+/// source's entries), one printer.
+struct Output<W: Write> {
+    printer: Printer<W>,
+    selectors: HashMap<String, Selector>,
     selection: Selection,
-    printer: &mut Printer<W>,
-) -> color_eyre::Result<()> {
-    let mut file = File::open(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
-    if let Some(n) = lines {
-        let start = tail_offset(&mut file, n)?;
-        file.seek(SeekFrom::Start(start))?;
-    }
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut selector = Selector::new(selection);
-    let mut partial: Vec<u8> = Vec::new();
-    loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let len = buf.len();
-        let mut rest = buf;
-        while let Some(at) = memchr::memchr(b'\n', rest) {
-            if partial.is_empty() {
-                print_line(&mut selector, printer, &rest[..at], source)?;
-            } else {
-                partial.extend_from_slice(&rest[..at]);
-                print_line(&mut selector, printer, &partial, source)?;
-                partial.clear();
-            }
-            rest = &rest[at + 1..];
-        }
-        partial.extend_from_slice(rest);
-        reader.consume(len);
-    }
-    if !partial.is_empty() {
-        print_line(&mut selector, printer, &partial, source)?;
-    }
-    Ok(())
 }
 
-/// One page of the REST log API, nodes merged by time.
+impl<W: Write> Output<W> {
+    /// Judges and prints one line of `source`; `label` is what the output shows as its source.
+    fn line(&mut self, source: &str, label: Option<&str>, line: &[u8]) -> io::Result<()> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let selector = match self.selectors.get_mut(source) {
+            Some(selector) => selector,
+            None => self
+                .selectors
+                .entry(source.to_string())
+                .or_insert_with(|| Selector::new(self.selection.clone())),
+        };
+        match selector.judge(line) {
+            Verdict::Entry(parsed) => self.printer.entry(line, &parsed, label),
+            Verdict::Continuation => self.printer.continuation(line),
+            Verdict::Skip => Ok(()),
+        }
+    }
+}
+
+/// What the files hold (or the last `lines` lines): one file streamed, several merged by time.
+fn read_files<W: Write>(
+    files: &[&crate::logs::feed::LogFile],
+    lines: Option<usize>,
+    out: &mut Output<W>,
+) -> color_eyre::Result<()> {
+    let cannot_read = |path: &Path| format!("cannot read {}", path.display());
+    match files {
+        [] => Ok(()),
+        [file] => for_each_line(&file.path, lines, |line| out.line(&file.name, None, line))
+            .wrap_err_with(|| cannot_read(&file.path)),
+        files => {
+            for file in files {
+                std::fs::File::open(&file.path).wrap_err_with(|| cannot_read(&file.path))?;
+            }
+            let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+            for_each_merged_line(&paths, lines, |i, line| {
+                let name = files[i].name.as_str();
+                out.line(name, Some(name), line)
+            })
+            .wrap_err("cannot read the log files")
+        }
+    }
+}
+
+/// The newest lines of every node from the REST log API, merged by time; with `lines`, the
+/// last `lines` of that timeline.
 fn read_rest<W: Write>(
     client: Option<MmClient>,
     lines: Option<usize>,
-    selection: Selection,
-    printer: &mut Printer<W>,
+    out: &mut Output<W>,
 ) -> color_eyre::Result<()> {
     let client = client.ok_or_else(|| eyre!("no server to read logs from"))?;
-    let per_page = lines.unwrap_or(10_000).clamp(1, 10_000) as u32;
+    if lines == Some(0) {
+        return Ok(());
+    }
+    let per_page = lines.unwrap_or(REST_PAGE_MAX).clamp(1, REST_PAGE_MAX) as u32;
     let runtime = super::runtime()?;
     let answer = runtime.block_on(client.log_page(0, per_page))?;
     let blocks = split_nodes(&answer);
     let cluster = blocks.iter().any(|b| b.node.is_some());
-    let mut selectors: HashMap<&str, Selector> = HashMap::new();
-    let mut merged: Vec<(i64, &str, &str)> = Vec::new();
-    for block in &blocks {
-        let node = block.node.unwrap_or(SINGLE_NODE);
-        let mut last = i64::MIN;
-        for line in &block.lines {
-            last = crate::logs::parse::parse_line(line.as_bytes(), false)
-                .ts_ms
-                .unwrap_or(last);
-            merged.push((last, node, line));
-        }
-    }
-    merged.sort_by_key(|(ts, _, _)| *ts);
-    for (_, node, line) in merged {
-        let selector = selectors
-            .entry(node)
-            .or_insert_with(|| Selector::new(selection.clone()));
-        print_line(selector, printer, line.as_bytes(), cluster.then_some(node))?;
+    let times: Vec<Vec<i64>> = blocks
+        .iter()
+        .map(|block| {
+            let mut last = i64::MIN;
+            block
+                .lines
+                .iter()
+                .map(|line| {
+                    last = parse_line(line.as_bytes(), false).ts_ms.unwrap_or(last);
+                    last
+                })
+                .collect()
+        })
+        .collect();
+    let order = interleave(&times);
+    let skip = lines.map_or(0, |n| order.len().saturating_sub(n));
+    for (block, index) in order.into_iter().skip(skip) {
+        let node = blocks[block].node.unwrap_or(SINGLE_NODE);
+        let line = blocks[block].lines[index];
+        out.line(node, cluster.then_some(node), line.as_bytes())?;
     }
     Ok(())
+}
+
+/// Lines that arrive before every source has finished its first read: only the last `keep`
+/// are shown, like `tail -n`.
+struct FirstRead {
+    keep: usize,
+    lines: VecDeque<(String, Vec<u8>)>,
+    waiting: HashSet<String>,
+    started: tokio::time::Instant,
+}
+
+impl FirstRead {
+    fn is_done(&self) -> bool {
+        self.waiting.is_empty() || self.started.elapsed() >= FIRST_READ_WAIT
+    }
 }
 
 /// Follows the source until Ctrl-C, SIGTERM, or the reader of stdout going away.
@@ -231,54 +260,117 @@ fn follow<W: Write>(
     kind: FeedKind,
     client: Option<MmClient>,
     args: &LogsArgs,
-    selection: Selection,
-    printer: &mut Printer<W>,
+    out: &mut Output<W>,
 ) -> color_eyre::Result<()> {
     let runtime = super::runtime()?;
     let _guard = runtime.enter();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let pressure = Backpressure::new(IN_FLIGHT_LIMIT);
+    let keep = args.lines.unwrap_or(FOLLOW_DEFAULT_LINES);
     let mut options = FeedOptions::default();
-    options.follow.initial_lines = args.lines.unwrap_or(FOLLOW_DEFAULT_LINES);
-    let show_source = match &kind {
-        FeedKind::Files(files) => files.len() > 1,
-        FeedKind::Rest => true,
+    options.follow.initial_lines = keep;
+    let (show_source, sources): (bool, HashSet<String>) = match &kind {
+        FeedKind::Files(files) => (
+            files.len() > 1,
+            files.iter().map(|f| f.name.clone()).collect(),
+        ),
+        FeedKind::Rest => (true, HashSet::from(["REST".to_string()])),
     };
-    let _feed = feed::start(&kind, client.as_ref(), &options, channel_sink(tx));
-    let mut selectors: HashMap<String, Selector> = HashMap::new();
-    runtime.block_on(async {
+    let feed = feed::start(
+        &kind,
+        client.as_ref(),
+        &options,
+        bounded_channel_sink(tx, std::sync::Arc::clone(&pressure)),
+    );
+    let mut first = Some(FirstRead {
+        keep,
+        lines: VecDeque::new(),
+        waiting: sources,
+        started: tokio::time::Instant::now(),
+    });
+    let result = runtime.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
         loop {
+            let quiet = out.printer.has_pending() || first.is_some();
             let event = tokio::select! {
                 event = rx.recv() => event,
-                _ = tokio::signal::ctrl_c() => None,
+                _ = &mut ctrl_c => None,
                 _ = term.recv() => None,
+                () = tokio::time::sleep(JSON_QUIET), if quiet => {
+                    flush_first_read(&mut first, out, show_source, false)?;
+                    out.printer.flush()?;
+                    continue;
+                }
             };
             let Some(event) = event else {
                 break;
             };
             match event {
                 SourceEvent::Lines { source, batch } => {
-                    let selector = selectors
-                        .entry(source.clone())
-                        .or_insert_with(|| Selector::new(selection.clone()));
-                    for line in batch.iter() {
-                        print_line(
-                            selector,
-                            printer,
-                            line,
-                            show_source.then_some(source.as_str()),
-                        )?;
+                    pressure.release(batch.byte_len());
+                    let label = show_source.then_some(source.as_str());
+                    match first.as_mut() {
+                        Some(read) => {
+                            for line in batch.iter() {
+                                read.lines.push_back((source.clone(), line.to_vec()));
+                                if read.lines.len() > read.keep {
+                                    read.lines.pop_front();
+                                }
+                            }
+                        }
+                        None => {
+                            for line in batch.iter() {
+                                out.line(&source, label, line)?;
+                            }
+                        }
                     }
-                    printer.flush()?;
+                    flush_first_read(&mut first, out, show_source, false)?;
+                    out.printer.flush_output()?;
                 }
                 SourceEvent::State { source, state } => {
+                    if let Some(read) = first.as_mut() {
+                        read.waiting.remove(&source);
+                    }
+                    flush_first_read(&mut first, out, show_source, false)?;
                     if state != SourceState::Following {
-                        eprintln!("mmops: {}: {}", inert(&source), inert(&state.to_string()));
+                        // Best effort: stderr may be closed too.
+                        let _ = writeln!(
+                            io::stderr(),
+                            "mmops: {}: {}",
+                            inert(&source),
+                            inert(&state.to_string())
+                        );
                     }
                 }
             }
         }
-        printer.flush()?;
-        Ok(())
-    })
+        flush_first_read(&mut first, out, show_source, true)?;
+        out.printer.flush()?;
+        Ok::<(), Report>(())
+    });
+    // Nobody takes lines any more: the sources see the closed channel and stop.
+    drop(rx);
+    drop(feed);
+    result
+}
+
+/// Prints the first read's kept lines once every source has done its first read (or it took
+/// too long, or `now`).
+fn flush_first_read<W: Write>(
+    first: &mut Option<FirstRead>,
+    out: &mut Output<W>,
+    show_source: bool,
+    now: bool,
+) -> io::Result<()> {
+    if !first.as_ref().is_some_and(|read| now || read.is_done()) {
+        return Ok(());
+    }
+    if let Some(read) = first.take() {
+        for (source, line) in read.lines {
+            out.line(&source, show_source.then_some(source.as_str()), &line)?;
+        }
+    }
+    Ok(())
 }

@@ -86,6 +86,52 @@ fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf>
 }
 
 /// The sources available, best first.
+/// The files to follow, each once, each with a name of its own: a file given twice is
+/// followed once, and files of the same name (two nodes' `mattermost.log`) are named by the
+/// shortest end of their paths that tells them apart (`node1/logs/mattermost.log`).
+pub fn distinct_files(paths: &[PathBuf]) -> Vec<LogFile> {
+    let identity = |path: &PathBuf| std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+    let mut unique: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for path in paths {
+        let key = identity(path);
+        if !unique.iter().any(|(seen, _)| *seen == key) {
+            unique.push((key, path.clone()));
+        }
+    }
+    let suffix = |path: &std::path::Path, parts: usize| -> String {
+        let components: Vec<_> = path.components().collect();
+        let start = components.len().saturating_sub(parts);
+        components[start..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut files: Vec<LogFile> = unique
+        .iter()
+        .map(|(_, p)| LogFile::new(p.clone()))
+        .collect();
+    let keys: Vec<PathBuf> = unique.into_iter().map(|(key, _)| key).collect();
+    for (i, file) in files.iter_mut().enumerate() {
+        let twins: Vec<&PathBuf> = keys
+            .iter()
+            .filter(|k| k.file_name() == keys[i].file_name())
+            .collect();
+        if twins.len() < 2 {
+            continue;
+        }
+        let depth = (2..=keys[i].components().count()).find(|depth| {
+            let mine = suffix(&keys[i], *depth);
+            twins.iter().filter(|k| suffix(k, *depth) == mine).count() == 1
+        });
+        file.name = match depth {
+            Some(depth) => suffix(&keys[i], depth),
+            None => file.path.display().to_string(),
+        };
+    }
+    files
+}
+
 pub fn available(
     explicit: &[PathBuf],
     home: Option<&MmHome>,
@@ -93,17 +139,10 @@ pub fn available(
 ) -> Vec<FeedKind> {
     let mut kinds = Vec::new();
     if !explicit.is_empty() {
-        let mut files: Vec<LogFile> = explicit.iter().cloned().map(LogFile::new).collect();
-        // Files of the same name (two nodes' mattermost.log) are told apart by their paths.
-        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-        for file in &mut files {
-            if names.iter().filter(|n| **n == file.name).count() > 1 {
-                file.name = file.path.display().to_string();
-            }
-        }
-        kinds.push(FeedKind::Files(files));
+        kinds.push(FeedKind::Files(distinct_files(explicit)));
     } else if let Some(home) = home {
-        let files = install_files(home);
+        let paths: Vec<PathBuf> = install_files(home).into_iter().map(|f| f.path).collect();
+        let files = distinct_files(&paths);
         if files.iter().any(|f| f.path.is_file()) {
             kinds.push(FeedKind::Files(files));
         }
@@ -196,13 +235,31 @@ mod tests {
             available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(),
             "files: a.log"
         );
-        let twins = [
-            PathBuf::from("/n1/mattermost.log"),
-            PathBuf::from("/n2/mattermost.log"),
-        ];
+    }
+
+    #[test]
+    fn files_are_followed_once_and_named_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        for node in ["node1", "node2"] {
+            std::fs::create_dir_all(dir.path().join(node).join("logs")).unwrap();
+            std::fs::write(dir.path().join(node).join("logs/mattermost.log"), "").unwrap();
+        }
+        let path = |rel: &str| dir.path().join(rel);
+        let files = distinct_files(&[
+            path("node1/logs/mattermost.log"),
+            path("node2/logs/mattermost.log"),
+            path("node2/logs/../logs/mattermost.log"),
+            path("node1/logs/mattermost.log"),
+            path("node2/logs/audit.log"),
+        ]);
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
-            available(&twins, None, None)[0].describe(),
-            "files: /n1/mattermost.log, /n2/mattermost.log"
+            names,
+            [
+                "node1/logs/mattermost.log",
+                "node2/logs/mattermost.log",
+                "audit.log"
+            ]
         );
     }
 }

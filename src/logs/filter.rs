@@ -326,14 +326,20 @@ impl Index {
     /// Checks up to `budget` unchecked entries; returns true when all are checked. Entries the
     /// store has evicted leave the index. A large range is split over the machine's cores.
     ///
-    /// `make_pred` builds the test for one thread: giving each thread its own copy of a regex
-    /// keeps them from contending for the regex's shared scratch space.
-    pub fn advance<P: Fn(&Entry) -> bool>(
+    /// `pred` runs on this thread; `make_pred` builds the test for each helper thread, which
+    /// gets its own copy of a regex so the threads do not contend for its scratch space (and
+    /// this thread keeps its warm one).
+    pub fn advance<P, Q>(
         &mut self,
         store: &LogStore,
         budget: usize,
-        make_pred: impl Fn() -> P + Sync,
-    ) -> bool {
+        pred: P,
+        make_pred: impl Fn() -> Q + Sync,
+    ) -> bool
+    where
+        P: Fn(&Entry) -> bool,
+        Q: Fn(&Entry) -> bool,
+    {
         let first = store.first_seq();
         while self.seqs.front().is_some_and(|s| *s < first) {
             self.seqs.pop_front();
@@ -342,8 +348,7 @@ impl Index {
         let end = store
             .end_seq()
             .min(self.checked_to.saturating_add(budget as u64));
-        let matching = |range: std::ops::Range<u64>| -> Vec<u64> {
-            let pred = make_pred();
+        let matching = |range: std::ops::Range<u64>, pred: &dyn Fn(&Entry) -> bool| -> Vec<u64> {
             range
                 .filter(|seq| store.get(*seq).is_some_and(|e| pred(&e)))
                 .collect()
@@ -351,7 +356,7 @@ impl Index {
         let workers = workers();
         let len = end - self.checked_to;
         if workers < 2 || len < PARALLEL_MIN {
-            self.seqs.extend(matching(self.checked_to..end));
+            self.seqs.extend(matching(self.checked_to..end, &pred));
         } else {
             let chunk = len.div_ceil(workers as u64);
             let ranges: Vec<_> = (0..workers as u64)
@@ -361,17 +366,25 @@ impl Index {
                 })
                 .collect();
             let parts: Vec<Vec<u64>> = std::thread::scope(|scope| {
-                let matching = &matching;
-                let others: Vec<_> = ranges[1..]
+                let (matching, make_pred) = (&matching, &make_pred);
+                // A helper that cannot be started leaves its range to this thread.
+                let helpers: Vec<_> = ranges[1..]
                     .iter()
-                    .map(|range| scope.spawn(move || matching(range.clone())))
+                    .map(|range| {
+                        let spawned = std::thread::Builder::new()
+                            .name("mmops-filter".into())
+                            .spawn_scoped(scope, move || matching(range.clone(), &make_pred()));
+                        (range.clone(), spawned.ok())
+                    })
                     .collect();
-                let mut parts = vec![matching(ranges[0].clone())];
-                for handle in others {
-                    match handle.join() {
-                        Ok(part) => parts.push(part),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
+                let mut parts = vec![matching(ranges[0].clone(), &pred)];
+                for (range, helper) in helpers {
+                    let part = match helper.map(|h| h.join()) {
+                        Some(Ok(part)) => part,
+                        Some(Err(panic)) => std::panic::resume_unwind(panic),
+                        None => matching(range, &pred),
+                    };
+                    parts.push(part);
                 }
                 parts
             });
@@ -443,9 +456,12 @@ mod tests {
 
     fn matching(store: &LogStore, filter: &Filter) -> Vec<u64> {
         let mut index = Index::new(0);
-        index.advance(store, usize::MAX, || {
-            |e: &Entry| filter.matches(e, "node-1")
-        });
+        index.advance(
+            store,
+            usize::MAX,
+            |e| filter.matches(e, "node-1"),
+            || |e: &Entry| filter.matches(e, "node-1"),
+        );
         (0..index.len()).filter_map(|i| index.get(i)).collect()
     }
 
@@ -526,13 +542,19 @@ mod tests {
         for i in 0..3 {
             store.push_line(format!("line {i}").as_bytes(), 0);
         }
-        assert!(!index.advance(&store, 2, || |e: &Entry| filter.matches(e, "")));
-        assert!(index.advance(&store, 2, || |e: &Entry| filter.matches(e, "")));
+        let pred = |e: &Entry| filter.matches(e, "");
+        assert!(!index.advance(&store, 2, pred, || pred));
+        assert!(index.advance(&store, 2, pred, || pred));
         assert_eq!(index.len(), 3);
         for i in 3..9 {
             store.push_line(format!("line {i}").as_bytes(), 0);
         }
-        index.advance(&store, 100, || |e: &Entry| filter.matches(e, ""));
+        index.advance(
+            &store,
+            100,
+            |e| filter.matches(e, ""),
+            || |e: &Entry| filter.matches(e, ""),
+        );
         assert_eq!(index.len(), 5);
         assert_eq!(index.get(0), Some(4));
         assert_eq!(index.position_at_or_after(6), 2);
@@ -545,11 +567,51 @@ mod tests {
         filter.set_query(Query::parse("Access denied")).unwrap();
         let mut index = Index::new(0);
         store.push_line(b"[2017/09/20 17:11:37 EDT] [EROR] Failed to ping DB", 0);
-        index.advance(&store, 10, || |e: &Entry| filter.matches(e, ""));
+        index.advance(
+            &store,
+            10,
+            |e| filter.matches(e, ""),
+            || |e: &Entry| filter.matches(e, ""),
+        );
         assert!(index.is_empty());
         store.push_line(b"err-Error 1044: Access denied", 0);
         index.recheck(&store, 0, |e| filter.matches(e, ""));
         assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn a_large_range_split_over_threads_matches_a_plain_scan() {
+        let mut store = LogStore::new(50_000);
+        for i in 0..30_000 {
+            let level = ["info", "error", "debug"][i % 3];
+            store.push_line(
+                format!(
+                    r#"{{"timestamp":"2026-11-22 09:00:00.000 Z","level":"{level}","msg":"n{i}"}}"#
+                )
+                .as_bytes(),
+                0,
+            );
+        }
+        let mut filter = Filter::default();
+        filter.set_query(Query::parse("n1|n7")).unwrap();
+        filter.threshold = Level::Info;
+        let expected: Vec<u64> = (store.first_seq()..store.end_seq())
+            .filter(|seq| store.get(*seq).is_some_and(|e| filter.matches(&e, "")))
+            .collect();
+        let mut index = Index::new(store.first_seq());
+        // Uneven slices, as the tab uses them.
+        while !index.advance(
+            &store,
+            9_001,
+            |e| filter.matches(e, ""),
+            || {
+                let filter = filter.clone();
+                move |e: &Entry| filter.matches(e, "")
+            },
+        ) {}
+        let got: Vec<u64> = (0..index.len()).filter_map(|i| index.get(i)).collect();
+        assert_eq!(got, expected);
+        assert!(got.len() > 1000);
     }
 
     #[test]

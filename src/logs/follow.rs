@@ -105,7 +105,7 @@ fn run(
     } else {
         options.fallback_poll
     };
-    let mut tail = Tail::new(path, name, tx);
+    let mut tail = Tail::new(path, name, tx, Arc::clone(&stop));
     tail.start(options.initial_lines);
     while !stop.load(Ordering::SeqCst) {
         if tail.poll().is_err() {
@@ -131,10 +131,12 @@ struct Tail {
     offset: u64,
     partial: Vec<u8>,
     state: Option<SourceState>,
+    /// Set when the follower is dropped: a long read stops between pieces.
+    stop: Arc<AtomicBool>,
 }
 
 impl Tail {
-    fn new(path: PathBuf, name: String, tx: Sink) -> Self {
+    fn new(path: PathBuf, name: String, tx: Sink, stop: Arc<AtomicBool>) -> Self {
         Self {
             path,
             name,
@@ -144,6 +146,7 @@ impl Tail {
             offset: 0,
             partial: Vec::new(),
             state: None,
+            stop,
         }
     }
 
@@ -203,7 +206,9 @@ impl Tail {
         let current = std::fs::metadata(&self.path);
         match current {
             Ok(meta) if Some((meta.dev(), meta.ino())) != self.identity => {
-                // Renamed away and replaced: the old file is read to its end; take the new one.
+                // Renamed away and replaced: lines may have landed in the old file between the
+                // read above and the rename, so read it to its end once more, then take the new.
+                self.read_to_end()?;
                 self.flush_partial()?;
                 self.file = None;
                 self.report(SourceState::Rotated)?;
@@ -249,6 +254,9 @@ impl Tail {
         let mut batch = LineBatch::default();
         let mut full = Vec::new();
         loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return Err(Closed);
+            }
             let n = match file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,

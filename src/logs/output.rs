@@ -9,19 +9,6 @@ use super::parse::{Level, Parsed, Shape};
 use super::scan::{self, Kind};
 use crate::text::{inert, inert_bytes, one_line};
 
-/// Keys every JSON log line has (and an audit record's `event_name`, which stands in for its
-/// message); the others are the entry's fields.
-pub const STANDARD_KEYS: &[&[u8]] = &[
-    b"timestamp",
-    b"ts",
-    b"time",
-    b"level",
-    b"msg",
-    b"message",
-    b"caller",
-    b"event_name",
-];
-
 /// A member's value as text (strings decoded, the rest as written).
 fn member_text(member: &scan::Member) -> String {
     match member.kind {
@@ -30,17 +17,31 @@ fn member_text(member: &scan::Member) -> String {
     }
 }
 
+/// The members of a JSON entry that are its fields: all but those the parser read the time,
+/// level, message and caller from. (A second `time` or `message` member stays a field.)
+pub fn field_members<'a>(
+    line: &'a [u8],
+    parsed: &'a Parsed,
+) -> impl Iterator<Item = scan::Member<'a>> + 'a {
+    let json = line.get(parsed.json_at as usize..).unwrap_or_default();
+    let base = line.as_ptr() as usize;
+    scan::members(json).filter(move |m| {
+        let start = (m.value.as_ptr() as usize).saturating_sub(base) as u32;
+        !parsed.consumed((start, start + m.value.len() as u32))
+    })
+}
+
 /// The fields of a JSON entry as `key=value  key=value`, inert, each value cut to 80 columns
 /// and the whole to about 2 KiB: what fits a table row.
-pub fn compact_fields(json: &[u8]) -> String {
-    fields_text(json, 80, 2048)
+pub fn compact_fields(line: &[u8], parsed: &Parsed) -> String {
+    fields_text(line, parsed, 80, 2048)
 }
 
 /// The fields of a JSON entry as `key=value  key=value`, inert, each value cut to
 /// `value_width` columns; stops once the text passes `budget` bytes.
-fn fields_text(json: &[u8], value_width: usize, budget: usize) -> String {
+fn fields_text(line: &[u8], parsed: &Parsed, value_width: usize, budget: usize) -> String {
     let mut out = String::new();
-    for member in scan::members(json).filter(|m| !STANDARD_KEYS.contains(&m.key)) {
+    for member in field_members(line, parsed) {
         if !out.is_empty() {
             out.push_str("  ");
         }
@@ -60,8 +61,9 @@ pub enum Format {
     Text,
     /// The lines as they are; made inert when `inert` (a terminal is the reader).
     Raw { inert: bool },
-    /// One JSON object per entry.
-    Json,
+    /// One JSON object per entry; with `inert` (a terminal is the reader) every character
+    /// that could act on the terminal is written as a `\uXXXX` escape, still valid JSON.
+    Json { inert: bool },
 }
 
 pub struct Printer<W: Write> {
@@ -99,7 +101,7 @@ impl<W: Write> Printer<W> {
             }
             Format::Raw { inert: true } => writeln!(self.out, "{}", inert_bytes(line)),
             Format::Text => self.text(line, parsed, source),
-            Format::Json => {
+            Format::Json { .. } => {
                 self.flush_pending()?;
                 self.pending = Some(json_entry(line, parsed, source));
                 Ok(())
@@ -132,7 +134,7 @@ impl<W: Write> Printer<W> {
         text.push_str(&one_line(&message, usize::MAX));
         if parsed.shape == Shape::Json {
             // Text output is for reading and grepping: values whole.
-            let fields = fields_text(&line[parsed.json_at as usize..], usize::MAX, usize::MAX);
+            let fields = fields_text(line, parsed, usize::MAX, usize::MAX);
             if !fields.is_empty() {
                 text.push_str("  ");
                 text.push_str(&fields);
@@ -149,10 +151,10 @@ impl<W: Write> Printer<W> {
             }
             Format::Raw { inert: true } => writeln!(self.out, "{}", inert_bytes(line)),
             Format::Text => writeln!(self.out, "    {}", inert(&String::from_utf8_lossy(line))),
-            Format::Json => {
-                if let Some(entry) = self.pending.as_mut() {
-                    let text = String::from_utf8_lossy(line).into_owned();
-                    match entry.get_mut("continuation") {
+            Format::Json { .. } => {
+                let text = String::from_utf8_lossy(line).into_owned();
+                match self.pending.as_mut() {
+                    Some(entry) => match entry.get_mut("continuation") {
                         Some(Value::String(existing)) => {
                             existing.push('\n');
                             existing.push_str(&text);
@@ -160,6 +162,13 @@ impl<W: Write> Printer<W> {
                         _ => {
                             entry.insert("continuation".into(), Value::String(text));
                         }
+                    },
+                    // Its entry was written already (following, after a pause): the line
+                    // goes out on its own rather than being lost.
+                    None => {
+                        let mut alone = Map::new();
+                        alone.insert("continuation".into(), Value::String(text));
+                        self.write_json(&alone)?;
                     }
                 }
                 Ok(())
@@ -167,12 +176,31 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    fn write_json(&mut self, entry: &Map<String, Value>) -> io::Result<()> {
+        let text = serde_json::to_string(entry)?;
+        if matches!(self.format, Format::Json { inert: true }) {
+            self.out.write_all(json_inert(&text).as_bytes())?;
+        } else {
+            self.out.write_all(text.as_bytes())?;
+        }
+        self.out.write_all(b"\n")
+    }
+
     fn flush_pending(&mut self) -> io::Result<()> {
         if let Some(entry) = self.pending.take() {
-            serde_json::to_writer(&mut self.out, &Value::Object(entry))?;
-            self.out.write_all(b"\n")?;
+            self.write_json(&entry)?;
         }
         Ok(())
+    }
+
+    /// A JSON entry is waiting for possible continuation lines.
+    pub fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Flushes what is written, keeping a JSON entry that may still get continuation lines.
+    pub fn flush_output(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     /// Writes anything waiting and flushes the writer.
@@ -180,6 +208,25 @@ impl<W: Write> Printer<W> {
         self.flush_pending()?;
         self.out.flush()
     }
+}
+
+/// JSON text with every character that could act on a terminal written as `\uXXXX`.
+fn json_inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(crate::text::needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if crate::text::needs_escape(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// An entry as normalized JSON: `time` (RFC 3339, UTC), `level`, `source`, `caller`, `msg`,
@@ -217,13 +264,12 @@ fn json_entry(line: &[u8], parsed: &Parsed, source: Option<&str>) -> Map<String,
     );
     match parsed.shape {
         Shape::Json => {
-            let json = &line[parsed.json_at as usize..];
             entry.insert(
                 "msg".into(),
                 Value::String(scan::text(slice(line, parsed.msg), parsed.msg_escaped).into_owned()),
             );
             let mut fields = Map::new();
-            for member in scan::members(json).filter(|m| !STANDARD_KEYS.contains(&m.key)) {
+            for member in field_members(line, parsed) {
                 let value = match member.kind {
                     Kind::String => Value::String(member_text(&member)),
                     _ => serde_json::from_slice(member.value)
@@ -284,6 +330,34 @@ mod tests {
     }
 
     #[test]
+    fn json_for_a_terminal_escapes_what_could_act_on_it() {
+        let line = "{\"level\":\"info\",\"msg\":\"a\u{9b}2J \u{202e}x \u{7f}\"}";
+        let out = print(Format::Json { inert: true }, &[line]);
+        assert!(out.contains(r"a\u009b2J \u202ex \u007f"), "{out}");
+        let value: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(
+            value["msg"], "a\u{9b}2J \u{202e}x \u{7f}",
+            "still the same JSON"
+        );
+        let raw = print(Format::Json { inert: false }, &[line]);
+        assert!(raw.contains('\u{9b}'));
+    }
+
+    #[test]
+    fn only_the_members_the_parser_used_leave_the_fields() {
+        let line = r#"{"timestamp":"2026-11-22 09:10:00.123 Z","level":"info","msg":"a","time":"150ms","message":"other","event_name":"x","level_2":"y"}"#;
+        let parsed = parse_line(line.as_bytes(), false);
+        assert_eq!(
+            compact_fields(line.as_bytes(), &parsed),
+            "time=150ms  message=other  event_name=x  level_2=y"
+        );
+        let audit =
+            r#"{"timestamp":"2026-11-22 09:10:00.123 Z","event_name":"login","status":"fail"}"#;
+        let parsed = parse_line(audit.as_bytes(), false);
+        assert_eq!(compact_fields(audit.as_bytes(), &parsed), "status=fail");
+    }
+
+    #[test]
     fn raw_is_untouched_unless_a_terminal_reads_it() {
         assert_eq!(
             print(Format::Raw { inert: false }, &["a\u{1b}b"]),
@@ -298,7 +372,7 @@ mod tests {
     #[test]
     fn json_is_normalized_with_continuations() {
         let out = print(
-            Format::Json,
+            Format::Json { inert: false },
             &[LINE, "panic: x", "goroutine 1 [running]:", "main.main()"],
         );
         let entries: Vec<Value> = out

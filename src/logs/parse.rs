@@ -106,6 +106,10 @@ pub struct Parsed {
     /// The message holds JSON escapes.
     pub msg_escaped: bool,
     pub caller: (u32, u32),
+    /// The JSON values the time and level were read from (empty when none), so that output
+    /// can leave exactly those members out of an entry's fields.
+    pub ts_span: (u32, u32),
+    pub level_span: (u32, u32),
     /// A Go panic or stack trace starts here: following unrecognized lines belong to it.
     pub opens_trace: bool,
 }
@@ -120,8 +124,16 @@ impl Parsed {
             msg: (0, 0),
             msg_escaped: false,
             caller: (0, 0),
+            ts_span: (0, 0),
+            level_span: (0, 0),
             opens_trace: false,
         }
+    }
+
+    /// Whether a JSON member's value (at `span` in the line) is one the parser used for the
+    /// time, level, message or caller.
+    pub fn consumed(&self, span: (u32, u32)) -> bool {
+        span != (0, 0) && [self.ts_span, self.level_span, self.msg, self.caller].contains(&span)
     }
 
     pub fn starts_entry(&self) -> bool {
@@ -196,13 +208,16 @@ fn parse_json(line: &[u8], at: usize) -> Option<Parsed> {
     let mut msg_is_event = false;
     for member in scan::members(object) {
         match member.key {
-            b"timestamp" | b"time" | b"@timestamp" if member.kind == Kind::String => {
-                if parsed.ts_ms.is_none() {
-                    parsed.ts_ms = parse_timestamp(member.value);
+            b"timestamp" | b"time" | b"@timestamp"
+                if member.kind == Kind::String && parsed.ts_ms.is_none() =>
+            {
+                parsed.ts_ms = parse_timestamp(member.value);
+                if parsed.ts_ms.is_some() {
+                    parsed.ts_span = span(line, member.value);
+                    recognized = true;
                 }
-                recognized |= parsed.ts_ms.is_some();
             }
-            b"ts" => {
+            b"ts" if parsed.ts_ms.is_none() => {
                 parsed.ts_ms = match member.kind {
                     Kind::Number => parse_epoch(member.value),
                     Kind::String => {
@@ -210,11 +225,17 @@ fn parse_json(line: &[u8], at: usize) -> Option<Parsed> {
                     }
                     _ => None,
                 };
-                recognized |= parsed.ts_ms.is_some();
+                if parsed.ts_ms.is_some() {
+                    parsed.ts_span = span(line, member.value);
+                    recognized = true;
+                }
             }
-            b"level" | b"lvl" | b"severity" if member.kind == Kind::String => {
+            b"level" | b"lvl" | b"severity"
+                if member.kind == Kind::String && parsed.level_span == (0, 0) =>
+            {
                 if let Some(level) = Level::parse(member.value) {
                     parsed.level = level;
+                    parsed.level_span = span(line, member.value);
                     recognized = true;
                 }
             }

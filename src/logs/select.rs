@@ -39,8 +39,13 @@ pub struct Selector {
 
 impl Selector {
     pub fn new(selection: Selection) -> Self {
+        // Lines before the first entry continue an entry that began earlier: without a filter
+        // they are shown, with one their entry cannot be judged and they are left out.
+        let unfiltered =
+            selection.level.is_none() && selection.grep.is_none() && selection.since_ms.is_none();
         Self {
             selection,
+            keep_continuations: unfiltered,
             ..Self::default()
         }
     }
@@ -51,8 +56,9 @@ impl Selector {
             .grep
             .as_ref()
             .is_none_or(|re| re.is_match(line) != self.selection.invert);
-        // A JSON line always starts an entry: when the regex rejects it, skip it unparsed.
-        if !grep_ok && line.first() == Some(&b'{') && self.selection.since_ms.is_none() {
+        // Outside a stack trace a JSON line always starts an entry: when the regex rejects
+        // it, skip it unparsed. (Inside a trace an unrecognized `{...}` line continues it.)
+        if !grep_ok && !self.in_trace && line.first() == Some(&b'{') {
             self.in_trace = false;
             self.keep_continuations = false;
             return Verdict::Skip;
@@ -87,7 +93,7 @@ impl Selector {
     }
 }
 
-/// `10m`, `2h`, `1d`, `90s`, `1h30m` as milliseconds.
+/// `10m`, `2h`, `1d`, `90s`, `1h30m` as milliseconds; every number needs a unit.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     if text.is_empty() {
@@ -112,11 +118,8 @@ pub fn parse_duration(text: &str) -> Option<i64> {
         };
         total = total.checked_add(n.checked_mul(unit)?)?;
     }
-    if !number.is_empty() {
-        // A bare number is minutes, as in `--since 30`.
-        total = total.checked_add(number.parse::<i64>().ok()?.checked_mul(60_000)?)?;
-    }
-    Some(total)
+    // Every number needs its unit: a bare `2026` could as well be a year.
+    number.is_empty().then_some(total)
 }
 
 #[cfg(test)]
@@ -172,6 +175,36 @@ mod tests {
     }
 
     #[test]
+    fn a_json_looking_line_inside_a_trace_stays_with_it() {
+        let mut selector = Selector::new(Selection {
+            grep: Some(Regex::new("boom").unwrap()),
+            ..Selection::default()
+        });
+        let verdicts: Vec<Verdict> = [
+            &b"panic: boom"[..],
+            b"{\"detail\":\"x\"}",
+            b"goroutine 1 [running]:",
+            b"main.main()",
+        ]
+        .iter()
+        .map(|l| selector.judge(l))
+        .collect();
+        assert!(matches!(verdicts[0], Verdict::Entry(_)));
+        assert_eq!(&verdicts[1..], &[Verdict::Continuation; 3]);
+    }
+
+    #[test]
+    fn leading_continuations_show_only_without_a_filter() {
+        let mut open = Selector::new(Selection::default());
+        assert_eq!(open.judge(b"    main.go:12 +0x1d"), Verdict::Continuation);
+        let mut filtered = Selector::new(Selection {
+            level: Some(Level::Error),
+            ..Selection::default()
+        });
+        assert_eq!(filtered.judge(b"    main.go:12 +0x1d"), Verdict::Skip);
+    }
+
+    #[test]
     fn since_keeps_later_entries() {
         let since = crate::logs::parse::parse_timestamp(b"2026-11-22T09:05:00Z");
         let selection = Selection {
@@ -189,7 +222,8 @@ mod tests {
         assert_eq!(parse_duration("10m"), Some(600_000));
         assert_eq!(parse_duration("1h30m"), Some(5_400_000));
         assert_eq!(parse_duration("2d"), Some(172_800_000));
-        assert_eq!(parse_duration("45"), Some(2_700_000));
+        assert_eq!(parse_duration("45"), None, "a unit is needed");
+        assert_eq!(parse_duration("1h5"), None);
         assert_eq!(parse_duration("5x"), None);
         assert_eq!(parse_duration(""), None);
         assert_eq!(parse_duration("99999999999999999d"), None);

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::store::MAX_LINE;
+
 /// Up to this many lines go in one batch, so a flood arrives as large, cheap messages.
 pub const BATCH_LINES: usize = 4096;
 
@@ -93,6 +95,73 @@ pub fn channel_sink(tx: tokio::sync::mpsc::UnboundedSender<SourceEvent>) -> Sink
     std::sync::Arc::new(move |event| tx.send(event).is_ok())
 }
 
+/// How many bytes of lines may wait for the consumer before sources must wait.
+pub const IN_FLIGHT_LIMIT: usize = 32 << 20;
+
+/// Bytes of lines sent and not yet taken. A source that runs ahead of its consumer (a huge
+/// file read at disk speed, a flood) waits in [`Backpressure::reserve`] until the consumer
+/// [`release`](Backpressure::release)s what it took, so memory stays bounded.
+#[derive(Debug)]
+pub struct Backpressure {
+    in_flight: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl Backpressure {
+    pub fn new(limit: usize) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Self {
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
+            limit,
+        })
+    }
+
+    /// Waits until `bytes` more fit (always lets one batch through when nothing waits), or
+    /// returns false once `closed` says nobody will take them.
+    pub fn reserve(&self, bytes: usize, closed: impl Fn() -> bool) -> bool {
+        use std::sync::atomic::Ordering;
+        loop {
+            let now = self.in_flight.load(Ordering::Acquire);
+            if now == 0 || now + bytes <= self.limit {
+                self.in_flight.fetch_add(bytes, Ordering::AcqRel);
+                return true;
+            }
+            if closed() {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    pub fn release(&self, bytes: usize) {
+        use std::sync::atomic::Ordering;
+        let _ = self
+            .in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(bytes))
+            });
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// A sink into a tokio channel with [`Backpressure`]: the consumer releases each batch's
+/// [`LineBatch::byte_len`] once it has taken it.
+pub fn bounded_channel_sink(
+    tx: tokio::sync::mpsc::UnboundedSender<SourceEvent>,
+    pressure: std::sync::Arc<Backpressure>,
+) -> Sink {
+    std::sync::Arc::new(move |event| {
+        if let SourceEvent::Lines { batch, .. } = &event
+            && !pressure.reserve(batch.byte_len(), || tx.is_closed())
+        {
+            return false;
+        }
+        tx.send(event).is_ok()
+    })
+}
+
 /// Sends lines in order, one batch per run of lines from the same source.
 pub fn send_runs<'a>(tx: &Sink, lines: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> bool {
     let mut open = true;
@@ -118,20 +187,32 @@ pub fn send_runs<'a>(tx: &Sink, lines: impl IntoIterator<Item = (&'a str, &'a [u
 }
 
 /// Splits `data` into complete lines, pushing each to `out`; the unfinished tail stays in
-/// `partial` for the next read.
+/// `partial` for the next read. A line longer than [`MAX_LINE`] is passed on in pieces of
+/// that size, so no line can take unbounded memory.
 pub fn split_lines(partial: &mut Vec<u8>, data: &[u8], mut out: impl FnMut(&[u8])) {
+    let mut emit = |line: &[u8]| {
+        if line.len() <= MAX_LINE {
+            out(line);
+        } else {
+            line.chunks(MAX_LINE).for_each(&mut out);
+        }
+    };
     let mut rest = data;
     while let Some(at) = memchr::memchr(b'\n', rest) {
         if partial.is_empty() {
-            out(&rest[..at]);
+            emit(&rest[..at]);
         } else {
             partial.extend_from_slice(&rest[..at]);
-            out(partial);
+            emit(partial);
             partial.clear();
         }
         rest = &rest[at + 1..];
     }
     partial.extend_from_slice(rest);
+    while partial.len() >= MAX_LINE {
+        emit(&partial[..MAX_LINE]);
+        partial.drain(..MAX_LINE);
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +230,39 @@ mod tests {
             vec![&b"one"[..], b"", b"three"]
         );
         assert_eq!(batch.len(), 3);
+    }
+
+    #[test]
+    fn a_line_without_end_is_passed_on_in_pieces() {
+        let mut partial = Vec::new();
+        let mut sizes = Vec::new();
+        let chunk = vec![0u8; MAX_LINE / 2 + 1];
+        for _ in 0..5 {
+            split_lines(&mut partial, &chunk, |line| sizes.push(line.len()));
+        }
+        assert_eq!(sizes, vec![MAX_LINE, MAX_LINE]);
+        assert!(partial.len() < MAX_LINE);
+    }
+
+    #[test]
+    fn backpressure_waits_for_the_consumer() {
+        let pressure = Backpressure::new(100);
+        assert!(pressure.reserve(80, || false));
+        assert!(pressure.reserve(20, || false));
+        // Full, and the consumer is gone: the source is told to stop.
+        assert!(!pressure.reserve(10, || true));
+        let waiting = {
+            let pressure = std::sync::Arc::clone(&pressure);
+            std::thread::spawn(move || pressure.reserve(50, || false))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!waiting.is_finished(), "waits while the consumer is behind");
+        pressure.release(100);
+        assert!(waiting.join().unwrap());
+        assert_eq!(pressure.in_flight(), 50);
+        // A batch larger than the limit still passes when nothing waits.
+        pressure.release(50);
+        assert!(pressure.reserve(1000, || false));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::widgets::status_bar::{Connection, Message, StatusInfo};
 use super::widgets::{footer, help, status_bar, tab_bar};
 use crate::host::MmHome;
 use crate::logs::feed;
-use crate::logs::source::SourceEvent;
+use crate::logs::source::{Backpressure, IN_FLIGHT_LIMIT, SourceEvent};
 use crate::mm::ApiError;
 use crate::mm::MmClient;
 use crate::overview::{Blocker, Part, PartKind, Section};
@@ -111,6 +111,8 @@ pub struct App {
     rate_limited_until: Option<Instant>,
     /// Bytes for the terminal itself (OSC 52 copies), written by the runtime after a frame.
     terminal_output: Vec<String>,
+    /// Log lines sent by the feed and not yet taken: a feed that runs ahead waits.
+    log_pressure: Arc<Backpressure>,
 }
 
 impl App {
@@ -155,6 +157,7 @@ impl App {
             next_refresh: None,
             rate_limited_until: None,
             terminal_output: Vec::new(),
+            log_pressure: Backpressure::new(IN_FLIGHT_LIMIT),
         }
     }
 
@@ -166,10 +169,18 @@ impl App {
 
     fn start_log_feed(&mut self) {
         let tx = self.tx.clone();
+        let pressure = Arc::clone(&self.log_pressure);
         self.logs
             .start_feed(self.launch.client.as_ref(), move |generation| {
-                let tx = tx.clone();
-                Arc::new(move |event| tx.send(Msg::Log { generation, event }).is_ok())
+                let (tx, pressure) = (tx.clone(), Arc::clone(&pressure));
+                Arc::new(move |event| {
+                    if let SourceEvent::Lines { batch, .. } = &event
+                        && !pressure.reserve(batch.byte_len(), || tx.is_closed())
+                    {
+                        return false;
+                    }
+                    tx.send(Msg::Log { generation, event }).is_ok()
+                })
             });
     }
 
@@ -367,6 +378,9 @@ impl App {
 
     pub fn on_msg(&mut self, msg: Msg) {
         if let Msg::Log { generation, event } = msg {
+            if let SourceEvent::Lines { batch, .. } = &event {
+                self.log_pressure.release(batch.byte_len());
+            }
             if generation == self.logs.generation() {
                 self.logs.ingest(event);
                 self.dirty = true;

@@ -4,7 +4,8 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::logs::output::STANDARD_KEYS;
+use crate::logs::output::field_members;
+use crate::logs::parse::parse_line;
 use crate::logs::scan::{self, Kind};
 use crate::logs::store::Entry;
 use crate::text::{inert, one_line, wrap};
@@ -79,10 +80,10 @@ pub fn lines(entry: &Entry, source: &str, theme: &Theme, width: u16) -> Vec<Line
         out.push(Line::from(Span::styled(format!("  {chunk}"), theme.value)));
     }
 
-    if let Some(json) = entry.json() {
-        let fields: Vec<_> = scan::members(json)
-            .filter(|m| !STANDARD_KEYS.contains(&m.key))
-            .collect();
+    if entry.is_json {
+        let line = entry.first_line();
+        let parsed = parse_line(line, false);
+        let fields: Vec<_> = field_members(line, &parsed).collect();
         if !fields.is_empty() {
             out.push(Line::raw(""));
             out.push(Line::from(Span::styled("Fields", theme.title)));

@@ -248,18 +248,28 @@ impl LogsTab {
     /// Applies the filter (and find) to up to `budget` more entries.
     fn advance(&mut self, budget: usize) {
         let (filter, store) = (&self.filter, &self.store);
-        self.index.advance(store, budget, || {
-            let filter = filter.clone();
-            move |e: &Entry| filter.matches(e, store.source_name(e.source))
-        });
+        self.index.advance(
+            store,
+            budget,
+            |e| filter.matches(e, store.source_name(e.source)),
+            || {
+                let filter = filter.clone();
+                move |e: &Entry| filter.matches(e, store.source_name(e.source))
+            },
+        );
         if let Some(find) = &mut self.find {
             let regex = &find.regex;
-            find.hits.advance(store, budget, || {
-                let (filter, regex) = (filter.clone(), regex.clone());
-                move |e: &Entry| {
-                    filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw)
-                }
-            });
+            find.hits.advance(
+                store,
+                budget,
+                |e| filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw),
+                || {
+                    let (filter, regex) = (filter.clone(), regex.clone());
+                    move |e: &Entry| {
+                        filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw)
+                    }
+                },
+            );
         }
     }
 

@@ -11,7 +11,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{LogsTab, Mode, PromptKind, detail};
 use crate::logs::output::compact_fields;
-use crate::logs::parse::Level;
+use crate::logs::parse::{Level, parse_line};
 use crate::logs::store::Entry;
 use crate::text::{one_line, wrap};
 use crate::timefmt::count;
@@ -68,7 +68,12 @@ fn message_text(entry: &Entry) -> (String, String) {
         let extra = memchr::memchr_iter(b'\n', entry.raw).count();
         message.push_str(&format!(" ⏎+{extra}"));
     }
-    let fields = entry.json().map(compact_fields).unwrap_or_default();
+    let fields = if entry.is_json {
+        let line = entry.first_line();
+        compact_fields(line, &parse_line(line, false))
+    } else {
+        String::new()
+    };
     (message, fields)
 }
 
