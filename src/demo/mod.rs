@@ -153,7 +153,16 @@ impl DemoServer {
         let now_ms = options
             .now_ms
             .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-        let world = World::generate(options.seed, now_ms);
+        let mut world = World::generate(options.seed, now_ms);
+        // Like a real server, an install that already has a config.json runs with it.
+        let kept_config = match &options.host_dir {
+            Some(dir) => read_existing_config(dir)?,
+            None => None,
+        };
+        let config_on_disk = kept_config.is_some();
+        if let Some(config) = kept_config {
+            world.config = config;
+        }
         let faults = match &options.faults {
             Some(spec) => FaultSet::parse(spec).map_err(DemoError::Faults)?,
             None => FaultSet::default(),
@@ -183,7 +192,14 @@ impl DemoServer {
             channel_ids: world.channels.iter().map(|c| c.id.clone()).collect(),
         };
         let root_rng = Rng::new(options.seed);
-        let other_node_log = write_host_dir(&host_dir, &world, &root_rng, &log_context, now_ms)
+        let other_node_log = write_host_dir(
+            &host_dir,
+            &world,
+            &root_rng,
+            &log_context,
+            now_ms,
+            !config_on_disk,
+        )
             .map_err(|error| DemoError::HostDir {
                 path: host_dir.clone(),
                 error,
@@ -287,7 +303,28 @@ impl Drop for DemoServer {
     }
 }
 
-/// Writes `config/config.json`, the plugins' `plugin.json` manifests, and `logs/mattermost.log`
+/// The `config/config.json` of an existing host dir, when there is one. A file that is there but
+/// is not a JSON object is an error rather than silently replaced.
+fn read_existing_config(dir: &Path) -> Result<Option<serde_json::Value>, DemoError> {
+    let path = dir.join("config").join("config.json");
+    let text = match std::fs::read(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(DemoError::HostDir { path, error }),
+    };
+    match serde_json::from_slice::<serde_json::Value>(&text) {
+        Ok(config) if config.is_object() => Ok(Some(config)),
+        _ => Err(DemoError::HostDir {
+            path,
+            error: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "config.json is not a JSON object",
+            ),
+        }),
+    }
+}
+
+/// Writes `config/config.json` (unless the install has one), the plugins' `plugin.json` manifests, and `logs/mattermost.log`
 /// and `logs/audit.log` with two hours of history. Returns
 /// the history of the second cluster node, which is served over the API only.
 fn write_host_dir(
@@ -296,21 +333,24 @@ fn write_host_dir(
     rng: &Rng,
     ctx: &LogContext,
     now_ms: i64,
+    write_config: bool,
 ) -> std::io::Result<Vec<String>> {
     let config_dir = dir.join("config");
     let logs_dir = dir.join("logs");
     std::fs::create_dir_all(&config_dir)?;
     std::fs::create_dir_all(&logs_dir)?;
 
-    let mut text = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
-    world
-        .config
-        .serialize(&mut serializer)
-        .map_err(std::io::Error::other)?;
-    text.push(b'\n');
-    crate::fsutil::write_private_atomic(&config_dir.join("config.json"), &text)?;
+    if write_config {
+        let mut text = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut text, formatter);
+        world
+            .config
+            .serialize(&mut serializer)
+            .map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        crate::fsutil::write_private_atomic(&config_dir.join("config.json"), &text)?;
+    }
 
     let history = |mut generator: LogGenerator, rng: &mut Rng| {
         let mut lines = Vec::new();
