@@ -140,6 +140,7 @@ fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> 
         token_source: "none".into(),
         config_file: "config.toml".into(),
         reconnect: None,
+        packet_dir: std::env::temp_dir(),
     };
     let mut harness = {
         let _guard = runtime.enter();

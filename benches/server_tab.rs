@@ -60,6 +60,7 @@ fn redraw(c: &mut Criterion) {
         token_source: "demo server".into(),
         config_file: "config.toml".into(),
         reconnect: None,
+        packet_dir: std::env::temp_dir(),
     };
     let mut harness = {
         let _guard = runtime.enter();

@@ -59,6 +59,13 @@ const SHOTS: &[Shot] = &[
         width: 120,
         height: 40,
     },
+    Shot {
+        file: "packet.svg",
+        title: "mmops: the support packet dialog (p)",
+        keys: &["p"],
+        width: 120,
+        height: 40,
+    },
 ];
 
 #[tokio::test]

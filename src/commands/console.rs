@@ -63,6 +63,7 @@ pub fn launch(
             .unwrap_or_default(),
         config_file: resolved.paths.config_file.display().to_string(),
         reconnect: None,
+        packet_dir: std::env::current_dir().wrap_err("cannot tell the current directory")?,
     })
 }
 

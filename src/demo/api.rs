@@ -51,6 +51,10 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         .route("/api/v4/config", get(config))
         .route("/api/v4/config/environment", get(config_environment))
         .route("/api/v4/logs", get(logs))
+        .route(
+            "/api/v4/system/support_packet",
+            get(super::support_packet::generate),
+        )
         .route("/__demo/faults", put(set_faults))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(ctx.clone(), wrap))
@@ -123,7 +127,7 @@ impl IntoResponse for DemoError {
     }
 }
 
-type Reply = Result<Response, DemoError>;
+pub(super) type Reply = Result<Response, DemoError>;
 
 fn json_reply(value: Value) -> Reply {
     Ok(axum::Json(value).into_response())
@@ -132,7 +136,7 @@ fn json_reply(value: Value) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // Auth
 
-enum Caller {
+pub(super) enum Caller {
     Local,
     Anonymous,
     User(Box<DemoUser>),
@@ -185,7 +189,7 @@ fn logged_in(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, De
     }
 }
 
-fn admin(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
+pub(super) fn admin(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
     let caller = logged_in(ctx, world, headers)?;
     if caller.is_admin() {
         Ok(caller)
@@ -195,7 +199,7 @@ fn admin(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoEr
 }
 
 /// Routes the server does not register over the local-mode socket answer 404 there.
-fn remote_only(ctx: &Ctx) -> Result<(), DemoError> {
+pub(super) fn remote_only(ctx: &Ctx) -> Result<(), DemoError> {
     if ctx.local {
         Err(DemoError::new(
             StatusCode::NOT_FOUND,
@@ -207,7 +211,7 @@ fn remote_only(ctx: &Ctx) -> Result<(), DemoError> {
     }
 }
 
-fn read_world(ctx: &Ctx) -> std::sync::RwLockReadGuard<'_, World> {
+pub(super) fn read_world(ctx: &Ctx) -> std::sync::RwLockReadGuard<'_, World> {
     ctx.shared
         .world
         .read()
@@ -221,7 +225,7 @@ fn write_world(ctx: &Ctx) -> std::sync::RwLockWriteGuard<'_, World> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-type Params = Query<HashMap<String, String>>;
+pub(super) type Params = Query<HashMap<String, String>>;
 
 /// `page` and `per_page` as the server reads them: per_page defaults to 60 and is capped at 200.
 fn paging(params: &HashMap<String, String>) -> Result<(usize, usize), DemoError> {
@@ -289,6 +293,16 @@ async fn client_config(State(ctx): State<Ctx>, headers: HeaderMap, Query(params)
     let world = read_world(&ctx);
     let full = !matches!(caller(&ctx, &world, &headers)?, Caller::Anonymous);
     let s = &world.server;
+    // The client config reports the file logging of the config in force, as strings.
+    let log_setting = |key: &str| {
+        world
+            .config
+            .pointer(&format!("/LogSettings/{key}"))
+            .map(|v| match v {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+    };
     let mut body = json!({
         "Version": s.version,
         "BuildNumber": s.build_number,
@@ -301,8 +315,8 @@ async fn client_config(State(ctx): State<Ctx>, headers: HeaderMap, Query(params)
         "DiagnosticId": s.diagnostic_id,
         "TelemetryId": s.diagnostic_id,
         "DiagnosticsEnabled": "true",
-        "EnableFile": "true",
-        "FileLevel": "DEBUG",
+        "EnableFile": log_setting("EnableFile").unwrap_or_else(|| "true".into()),
+        "FileLevel": log_setting("FileLevel").unwrap_or_else(|| "DEBUG".into()),
         "EnableSignUpWithEmail": "true",
         "EnableLdap": "true",
         "EnableSaml": "false",
@@ -1024,6 +1038,17 @@ fn early_response(fault: &Fault, path: &str, rest_semantics: bool) -> Option<Ear
         Fault::FileLoggingOff if path == "/api/v4/logs" => {
             respond(axum::Json(json!([""])).into_response())
         }
+        Fault::Unlicensed if path == "/api/v4/license/client" => {
+            respond(axum::Json(json!({"IsLicensed": "false"})).into_response())
+        }
+        Fault::Unlicensed if path == "/api/v4/system/support_packet" => respond(
+            DemoError::new(
+                StatusCode::FORBIDDEN,
+                "api.no_license",
+                "A license is required for this feature.",
+            )
+            .into_response(),
+        ),
         Fault::Unhealthy if path == "/api/v4/system/ping" => respond(
             (
                 if rest_semantics {

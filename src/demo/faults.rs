@@ -19,6 +19,7 @@
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
 //! | `unhealthy` | `/api/v4/system/ping` only: answers 500 with an unhealthy ping body (database down) |
 //! | `filelogoff` | `/api/v4/logs` only: answers `[""]`, as when file logging is off |
+//! | `unlicensed` | an unlicensed server: `/api/v4/license/client` says so and `/api/v4/system/support_packet` answers 403 `api.no_license` |
 //! | `times:N` | with other faults: they apply to the first N matching requests only |
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +41,7 @@ pub enum Fault {
     ExpireAfter(u64),
     Unhealthy,
     FileLoggingOff,
+    Unlicensed,
     Times(u64),
 }
 
@@ -131,6 +133,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         "401after" => Fault::ExpireAfter(number("a request count")?),
         "unhealthy" => Fault::Unhealthy,
         "filelogoff" => Fault::FileLoggingOff,
+        "unlicensed" => Fault::Unlicensed,
         "times" => Fault::Times(number("a request count")?),
         other => return Err(format!("unknown fault '{other}'")),
     })

@@ -12,6 +12,7 @@ pub mod faults;
 pub mod logs;
 pub mod plugins;
 pub mod rng;
+pub mod support_packet;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -200,10 +201,10 @@ impl DemoServer {
             now_ms,
             !config_on_disk,
         )
-            .map_err(|error| DemoError::HostDir {
-                path: host_dir.clone(),
-                error,
-            })?;
+        .map_err(|error| DemoError::HostDir {
+            path: host_dir.clone(),
+            error,
+        })?;
 
         let version_header = format!(
             "{}.{}.{}.true",

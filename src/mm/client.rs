@@ -120,6 +120,36 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+/// A response whose body is read piece by piece (see [`MmClient::open_download`]).
+pub struct Download {
+    client: MmClient,
+    endpoint: Endpoint,
+    response: reqwest::Response,
+}
+
+impl Download {
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// The body's size when the server said it.
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The next piece of the body, `None` at its end; a server silent for `idle` is an error.
+    pub async fn next_chunk(&mut self, idle: Duration) -> Result<Option<bytes::Bytes>, ApiError> {
+        match tokio::time::timeout(idle, self.response.chunk()).await {
+            Ok(Ok(chunk)) => Ok(chunk),
+            Ok(Err(err)) => Err(self.client.transport_error(&self.endpoint, &err)),
+            Err(_) => Err(ApiError::Timeout {
+                endpoint: self.endpoint.label(),
+                after: idle,
+            }),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct MmClient {
     inner: Arc<Inner>,
@@ -287,13 +317,12 @@ impl MmClient {
         }
     }
 
-    async fn attempt<B: Serialize>(
+    fn request<B: Serialize>(
         &self,
         endpoint: &Endpoint,
         query: &[(&str, String)],
         body: Option<&B>,
-        accept: &impl Fn(StatusCode) -> bool,
-    ) -> Result<RawResponse, ApiError> {
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
         let url = self.url(&endpoint.path)?;
         let mut request = self
             .inner
@@ -317,6 +346,70 @@ impl MmClient {
         if let Some(body) = body {
             request = request.json(body);
         }
+        Ok(request)
+    }
+
+    /// Starts a download: one attempt (no retries), the response handed back unread when its
+    /// status is a success so the caller can stream the body. `wait` bounds the time until the
+    /// response headers arrive (a server that builds the answer first can take a while).
+    pub async fn open_download(
+        &self,
+        endpoint: &Endpoint,
+        query: &[(&str, String)],
+        wait: Duration,
+    ) -> Result<Download, ApiError> {
+        if let Some(socket) = &self.inner.socket {
+            if !endpoint.local {
+                return Err(ApiError::NotInLocalMode {
+                    endpoint: endpoint.label(),
+                });
+            }
+            check_socket(socket)?;
+        }
+        // The client-wide timeout covers whole bodies; a download's body is bounded by the
+        // caller's idle timeout instead.
+        let request = self
+            .request(endpoint, query, None::<&()>)?
+            .timeout(Duration::from_secs(24 * 3600));
+        let response = tokio::time::timeout(wait, request.send())
+            .await
+            .map_err(|_| ApiError::Timeout {
+                endpoint: endpoint.label(),
+                after: wait,
+            })?
+            .map_err(|e| self.transport_error(endpoint, &e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.observe_version(&headers);
+        if status.is_success() {
+            return Ok(Download {
+                client: self.clone(),
+                endpoint: endpoint.clone(),
+                response,
+            });
+        }
+        let body = read_limited(response, MAX_JSON_BODY)
+            .await
+            .unwrap_or_default();
+        Err(ApiError::from_response(
+            &endpoint.label(),
+            endpoint.permission,
+            status,
+            retry_after(&headers),
+            &body,
+            self.has_token(),
+            self.is_local(),
+        ))
+    }
+
+    async fn attempt<B: Serialize>(
+        &self,
+        endpoint: &Endpoint,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        accept: &impl Fn(StatusCode) -> bool,
+    ) -> Result<RawResponse, ApiError> {
+        let request = self.request(endpoint, query, body)?;
 
         let started = Instant::now();
         let response = request

@@ -8,6 +8,7 @@ pub mod archive;
 pub mod collect;
 pub mod contents;
 pub mod scrub;
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

@@ -14,6 +14,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
+use super::dialogs::packet::{Kind as PacketKind, PacketDialog, Request as PacketRequest};
+use super::dialogs::packet_view;
 use super::keys::{Action, Keymap, Scope};
 use super::tabs::TabId;
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
@@ -28,6 +30,10 @@ use crate::logs::source::{Backpressure, IN_FLIGHT_LIMIT, SourceEvent};
 use crate::mm::ApiError;
 use crate::mm::MmClient;
 use crate::overview::{Blocker, Part, PartKind, Section};
+use crate::packet::archive::ArchiveError;
+use crate::packet::collect::{Collected, Sources, collect};
+use crate::packet::server::{self as server_packet, DownloadError, Downloaded, ServerPacketInfo};
+use crate::packet::{Summary, write as write_packet};
 use crate::timefmt;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
@@ -65,6 +71,8 @@ pub struct Launch {
     /// Builds a new client from the credentials on disk (after `mmops login` in another
     /// shell); `None` where credentials cannot change (the demo).
     pub reconnect: Option<Reconnect>,
+    /// Where support packets are written (the directory mmops was started in).
+    pub packet_dir: PathBuf,
 }
 
 /// Re-reads credentials and returns a new client and where its token came from.
@@ -73,8 +81,15 @@ pub type Reconnect = Arc<dyn Fn() -> Result<(MmClient, String), String> + Send +
 /// Background work the app starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
-    OverviewPart { generation: u64, kind: PartKind },
+    OverviewPart {
+        generation: u64,
+        kind: PartKind,
+    },
     SaveLogs,
+    /// A step of the support-packet dialog of this generation.
+    Packet {
+        generation: u64,
+    },
 }
 
 /// Results reported by background work.
@@ -90,6 +105,24 @@ pub enum Msg {
     LogsSaved {
         path: PathBuf,
         result: Result<usize, String>,
+    },
+    /// What can go in the packet mmops builds.
+    PacketCollected {
+        generation: u64,
+        collected: Box<Collected>,
+    },
+    PacketWritten {
+        generation: u64,
+        result: Result<Summary, ArchiveError>,
+    },
+    /// Whether the server can build its own packet, and its plugin packets.
+    ServerPacketChecked {
+        generation: u64,
+        result: Result<ServerPacketInfo, String>,
+    },
+    ServerPacketSaved {
+        generation: u64,
+        result: Result<Downloaded, DownloadError>,
     },
 }
 
@@ -113,6 +146,9 @@ pub struct App {
     terminal_output: Vec<String>,
     /// Log lines sent by the feed and not yet taken: a feed that runs ahead waits.
     log_pressure: Arc<Backpressure>,
+    /// The support-packet dialog, when open.
+    packet: Option<PacketDialog>,
+    packet_generation: u64,
 }
 
 impl App {
@@ -158,6 +194,8 @@ impl App {
             rate_limited_until: None,
             terminal_output: Vec::new(),
             log_pressure: Backpressure::new(IN_FLIGHT_LIMIT),
+            packet: None,
+            packet_generation: 0,
         }
     }
 
@@ -236,10 +274,19 @@ impl App {
         std::mem::take(&mut self.suspend_requested)
     }
 
+    /// The support-packet dialog, when open.
+    pub fn packet_dialog(&self) -> Option<&PacketDialog> {
+        self.packet.as_ref()
+    }
+
     /// The next instant a timer must fire, if any: now, while there is sliced work to do.
     pub fn next_deadline(&self) -> Option<Instant> {
         if self.is_busy() {
             return Some(Instant::now());
+        }
+        // A progress bar moves five times a second.
+        if self.packet.as_ref().is_some_and(PacketDialog::is_working) {
+            return Some(Instant::now() + Duration::from_millis(200));
         }
         // A rate-limit countdown in the status bar ticks every second.
         let countdown = self
@@ -250,7 +297,9 @@ impl App {
     }
 
     pub fn on_timer(&mut self, now: Instant) {
-        if self.rate_limited_until.is_some() {
+        if self.rate_limited_until.is_some()
+            || self.packet.as_ref().is_some_and(PacketDialog::is_working)
+        {
             self.dirty = true;
         }
         if self.logs.is_busy() {
@@ -278,6 +327,10 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
+        if self.help_scroll.is_none() && self.packet.is_some() {
+            self.packet_key(key);
+            return;
+        }
         // A prompt, the detail view or the level picker takes every key but Ctrl-C.
         if self.help_scroll.is_none() && self.active == TabId::Logs && self.logs.captures_keys() {
             let quit = self.launch.keymap.table(Scope::Global).action_for(&key)
@@ -334,6 +387,8 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Suspend => self.suspend_requested = true,
             Action::Help => self.help_scroll = Some(0),
+            Action::Packet => self.open_packet(PacketKind::Built),
+            Action::ServerPacket => self.open_packet(PacketKind::Server),
             Action::NextTab => self.active = self.active.next(),
             Action::PrevTab => self.active = self.active.prev(),
             Action::ShowServer
@@ -404,6 +459,31 @@ impl App {
                     Err(err) => self.logs.set_notice(format!("nothing saved: {err}"), true),
                 }
                 self.dirty = true;
+            }
+            Msg::PacketCollected {
+                generation,
+                collected,
+            } => {
+                if let Some(dialog) = self.packet_of(generation) {
+                    dialog.on_collected(*collected);
+                }
+            }
+            Msg::ServerPacketChecked { generation, result } => {
+                if let Some(dialog) = self.packet_of(generation) {
+                    dialog.on_checked(result);
+                }
+            }
+            Msg::PacketWritten { generation, result } => {
+                if let Some(dialog) = self.packet_of(generation) {
+                    let request = dialog.on_written(result);
+                    self.packet_request(request);
+                }
+            }
+            Msg::ServerPacketSaved { generation, result } => {
+                if let Some(dialog) = self.packet_of(generation) {
+                    let request = dialog.on_downloaded(result);
+                    self.packet_request(request);
+                }
             }
             Msg::Log { .. } => {}
         }
@@ -508,6 +588,11 @@ impl App {
     fn job_failed(&mut self, job: Job, reason: &str) {
         tracing::error!(?job, "background job failed: {reason}");
         match job {
+            Job::Packet { generation } => {
+                if let Some(dialog) = self.packet_of(generation) {
+                    dialog.on_failed(reason);
+                }
+            }
             Job::SaveLogs => self
                 .logs
                 .set_notice(format!("saving failed: {reason}"), true),
@@ -614,6 +699,8 @@ impl App {
         let theme = &self.launch.theme;
         if self.help_scroll.is_some() {
             footer::render(&[keymap.table(Scope::Help)], footer_area, buf, theme);
+        } else if self.packet.is_some() {
+            footer::render(&[keymap.table(Scope::Packet)], footer_area, buf, theme);
         } else {
             footer::render(
                 &[
@@ -626,8 +713,16 @@ impl App {
             );
         }
         status_bar::render(&self.status_now(), status_area, buf, theme);
+        if let Some(dialog) = self.packet.as_mut() {
+            packet_view::render(dialog, body, buf, theme);
+        }
         if let Some(scroll) = self.help_scroll {
-            let lines = help::lines(keymap, self.active.scope(), theme);
+            let first = if self.packet.is_some() {
+                Scope::Packet
+            } else {
+                self.active.scope()
+            };
+            let lines = help::lines(keymap, first, theme);
             let overlay = Rect {
                 height: area.height.saturating_sub(1),
                 ..area
@@ -659,6 +754,156 @@ impl App {
             TabId::Server => self.server.render(area, buf, theme),
             TabId::Logs => logs_view::render(&mut self.logs, area, buf, theme),
             other => placeholder::render(other, area, buf, theme),
+        }
+    }
+}
+
+impl App {
+    /// Keys while the packet dialog is open: its own table, then quit, suspend and help.
+    fn packet_key(&mut self, key: KeyEvent) {
+        let keymap = &self.launch.keymap;
+        let action = keymap.table(Scope::Packet).action_for(&key).or_else(|| {
+            keymap.table(Scope::Global).action_for(&key).filter(|a| {
+                matches!(
+                    a,
+                    Action::Quit | Action::Suspend | Action::Help | Action::Packet
+                )
+            })
+        });
+        self.dirty = true;
+        match action {
+            Some(Action::Quit) => {
+                // Dropping a writing dialog stops its writer: nothing is left behind.
+                self.packet = None;
+                self.should_quit = true;
+            }
+            Some(Action::Suspend) => self.suspend_requested = true,
+            Some(Action::Help) => self.help_scroll = Some(0),
+            // From the server packet's "no licence" advice straight to mmops' own packet.
+            Some(Action::Packet)
+                if self
+                    .packet
+                    .as_ref()
+                    .is_some_and(|d| d.kind == PacketKind::Server && !d.is_working()) =>
+            {
+                self.open_packet(PacketKind::Built);
+            }
+            Some(Action::Packet) => {}
+            Some(action) => {
+                if let Some(dialog) = self.packet.as_mut() {
+                    let request = dialog.perform(action);
+                    self.packet_request(request);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn open_packet(&mut self, kind: PacketKind) {
+        if kind == PacketKind::Server && self.launch.client.is_none() {
+            self.status.message = Message::Error(
+                "the server's own packet needs a server connection; p builds one from the install directory"
+                    .to_string(),
+            );
+            return;
+        }
+        self.packet_generation += 1;
+        self.packet = Some(PacketDialog::new(
+            kind,
+            &self.launch.packet_dir,
+            self.packet_generation,
+            self.launch.clock.now_ms(),
+        ));
+        self.packet_request(PacketRequest::Collect);
+    }
+
+    /// The open dialog, if it is the one of `generation`.
+    fn packet_of(&mut self, generation: u64) -> Option<&mut PacketDialog> {
+        self.dirty = true;
+        self.packet
+            .as_mut()
+            .filter(|dialog| dialog.generation() == generation)
+    }
+
+    fn packet_request(&mut self, request: PacketRequest) {
+        let Some(dialog) = self.packet.as_ref() else {
+            return;
+        };
+        let generation = dialog.generation();
+        let kind = dialog.kind;
+        let job = Job::Packet { generation };
+        match request {
+            PacketRequest::None => {}
+            PacketRequest::Close => {
+                let cancelled = dialog.is_working();
+                self.packet = None;
+                if cancelled {
+                    self.status.message =
+                        Message::Info("support packet cancelled; nothing was written".into());
+                }
+            }
+            PacketRequest::Collect if kind == PacketKind::Built => {
+                let client = self.launch.client.clone();
+                let home = self.launch.mm_home.clone();
+                self.spawn_job(job, async move {
+                    let collected = collect(Sources {
+                        client: client.as_ref(),
+                        mm_home: home.as_ref(),
+                    })
+                    .await;
+                    Msg::PacketCollected {
+                        generation,
+                        collected: Box::new(collected),
+                    }
+                });
+            }
+            PacketRequest::Collect => {
+                let Some(client) = self.launch.client.clone() else {
+                    return;
+                };
+                self.spawn_job(job, async move {
+                    let result = server_packet::check(&client)
+                        .await
+                        .map_err(|e| e.to_string());
+                    Msg::ServerPacketChecked { generation, result }
+                });
+            }
+            PacketRequest::Write {
+                prepared,
+                dir,
+                control,
+            } => {
+                self.spawn_job(job, async move {
+                    let result =
+                        tokio::task::spawn_blocking(move || write_packet(&prepared, &dir, control))
+                            .await
+                            .unwrap_or_else(|e| {
+                                Err(ArchiveError::Io {
+                                    context: "the packet writer stopped".into(),
+                                    source: std::io::Error::other(e.to_string()),
+                                })
+                            });
+                    Msg::PacketWritten { generation, result }
+                });
+            }
+            PacketRequest::Download {
+                request,
+                dir,
+                control,
+                total,
+            } => {
+                let Some(client) = self.launch.client.clone() else {
+                    return;
+                };
+                self.spawn_job(job, async move {
+                    let result =
+                        server_packet::download(&client, &request, &dir, &control, |len| {
+                            total.store(len.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+                        })
+                        .await;
+                    Msg::ServerPacketSaved { generation, result }
+                });
+            }
         }
     }
 }

@@ -62,6 +62,11 @@ pub enum Action {
     Save,
     Command,
     SwitchSource,
+    Packet,
+    ServerPacket,
+    ToggleLogs,
+    TogglePrivacy,
+    TogglePlugin,
 }
 
 impl Action {
@@ -109,6 +114,11 @@ impl Action {
             Action::Save => "save",
             Action::Command => "command",
             Action::SwitchSource => "switch_source",
+            Action::Packet => "packet",
+            Action::ServerPacket => "server_packet",
+            Action::ToggleLogs => "toggle_logs",
+            Action::TogglePrivacy => "toggle_privacy",
+            Action::TogglePlugin => "toggle_plugin",
         }
     }
 }
@@ -277,10 +287,11 @@ pub enum Scope {
     Logs,
     Config,
     Invites,
+    Packet,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::Global,
         Scope::Help,
         Scope::Server,
@@ -288,6 +299,7 @@ impl Scope {
         Scope::Logs,
         Scope::Config,
         Scope::Invites,
+        Scope::Packet,
     ];
 
     /// The table name in keymap.toml.
@@ -300,6 +312,7 @@ impl Scope {
             Scope::Logs => "logs",
             Scope::Config => "config",
             Scope::Invites => "invites",
+            Scope::Packet => "packet",
         }
     }
 
@@ -312,6 +325,7 @@ impl Scope {
             Scope::Logs => "Logs tab",
             Scope::Config => "Config tab",
             Scope::Invites => "Invites tab",
+            Scope::Packet => "Support packet",
         }
     }
 }
@@ -392,6 +406,18 @@ fn default_table(scope: Scope) -> KeyTable {
             (Action::ShowLogs, &["3"], "Logs tab", None),
             (Action::ShowConfig, &["4"], "Config tab", None),
             (Action::ShowInvites, &["5"], "Invites tab", None),
+            (
+                Action::Packet,
+                &["p"],
+                "Write a support packet (built by mmops)",
+                Some("packet"),
+            ),
+            (
+                Action::ServerPacket,
+                &["P"],
+                "Download the server's own packet (needs a licence)",
+                None,
+            ),
             (
                 Action::Suspend,
                 &["ctrl-z"],
@@ -570,6 +596,42 @@ fn default_table(scope: Scope) -> KeyTable {
             ),
             (Action::Close, &["esc"], "Close the find highlight", None),
         ]),
+        Scope::Packet => {
+            let mut t = table(&[
+                (
+                    Action::Open,
+                    &["enter"],
+                    "Write the packet (when it is written: close)",
+                    Some("write"),
+                ),
+                (
+                    Action::ToggleLogs,
+                    &["l"],
+                    "Include the logs or leave them out",
+                    Some("logs"),
+                ),
+                (
+                    Action::TogglePrivacy,
+                    &["v"],
+                    "Privacy mode: pseudonyms for emails, IPs, usernames, user ids",
+                    Some("privacy"),
+                ),
+                (
+                    Action::TogglePlugin,
+                    &["space"],
+                    "Server packet: ask for the selected plugin's packet or not",
+                    None,
+                ),
+                (
+                    Action::Close,
+                    &["esc"],
+                    "Cancel (while writing: stop, nothing is kept) or close",
+                    Some("close"),
+                ),
+            ]);
+            t.bindings.extend(table(SCROLL_ROWS).bindings);
+            t
+        }
         Scope::Plugins | Scope::Config | Scope::Invites => KeyTable::default(),
     }
 }

@@ -2,6 +2,7 @@
 //! terminal guard.
 
 pub mod app;
+pub mod dialogs;
 pub mod keys;
 pub mod runtime;
 pub mod svg;

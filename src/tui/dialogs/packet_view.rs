@@ -1,0 +1,396 @@
+//! Drawing the support-packet dialog: a box over the console with the plan, the options, the
+//! advice, the progress bar or the result. Paths and names from the server are made inert.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+
+use super::packet::{Finished, Kind, PacketDialog, Progress, ServerChoices, Stage};
+use crate::packet::Prepared;
+use crate::text::{inert, one_line, wrap};
+use crate::timefmt::bytes;
+use crate::tui::theme::Theme;
+
+/// The dialog's box inside the console body.
+pub fn area_for(area: Rect) -> Rect {
+    let width = area.width.saturating_sub(4).min(96).max(area.width.min(30));
+    let height = area.height.saturating_sub(2).max(area.height.min(3));
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let rect = area_for(area);
+    Clear.render(rect, buf);
+    let title = match dialog.kind {
+        Kind::Built => " Support packet · built by mmops ",
+        Kind::Server => " Support packet · built by the server ",
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(rect);
+    let width = usize::from(inner.width.max(10));
+    let lines = lines(dialog, width, theme);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let max_scroll = total.saturating_sub(inner.height);
+    dialog.scroll = dialog.scroll.min(max_scroll);
+    let block = if dialog.scroll < max_scroll {
+        block.title_bottom(Span::styled(" ↓ more: j/k scroll ", theme.muted))
+    } else {
+        block
+    };
+    Paragraph::new(lines)
+        .style(theme.base)
+        .block(block)
+        .scroll((dialog.scroll, 0))
+        .render(rect, buf);
+}
+
+fn lines(dialog: &PacketDialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match &dialog.stage {
+        Stage::Collecting => {
+            let what = match dialog.kind {
+                Kind::Built => {
+                    "Collecting: the server's facts, plugins and config, and the logs' sizes…"
+                }
+                Kind::Server => {
+                    "Checking the server's licence and the plugins that offer a packet…"
+                }
+            };
+            push_wrapped(&mut out, what, width, theme.muted);
+        }
+        Stage::ReadyBuilt { prepared, .. } => built_plan(&mut out, dialog, prepared, width, theme),
+        Stage::ReadyServer(choices) => server_plan(&mut out, dialog, choices, width, theme),
+        Stage::Working { progress, name } => working(&mut out, name, progress, width, theme),
+        Stage::Done(finished) => done(&mut out, finished, width, theme),
+        Stage::Failed(message) => {
+            out.push(Line::styled("Not written", theme.error));
+            out.push(Line::raw(""));
+            for paragraph in message.split('\n') {
+                push_wrapped(&mut out, &inert(paragraph), width, theme.base);
+            }
+            out.push(Line::raw(""));
+            out.push(keys_line(
+                &[("Enter", "try again"), ("Esc", "close")],
+                theme,
+            ));
+        }
+    }
+    out
+}
+
+fn push_wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
+    if text.is_empty() {
+        out.push(Line::raw(""));
+        return;
+    }
+    for piece in wrap(text, width) {
+        out.push(Line::styled(piece, style));
+    }
+}
+
+fn keys_line(keys: &[(&str, &str)], theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (key, what)) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("  ·  ", theme.muted));
+        }
+        spans.push(Span::styled((*key).to_string(), theme.key));
+        spans.push(Span::styled(format!(" {what}"), theme.base));
+    }
+    Line::from(spans)
+}
+
+fn checkbox(on: bool) -> &'static str {
+    if on { "[x]" } else { "[ ]" }
+}
+
+/// `[x] l text`, the text wrapped under itself.
+fn option_line(
+    out: &mut Vec<Line<'static>>,
+    on: bool,
+    key: &str,
+    text: &str,
+    width: usize,
+    theme: &Theme,
+) {
+    let indent = 6 + key.chars().count();
+    for (i, piece) in wrap(text, width.saturating_sub(indent).max(10))
+        .into_iter()
+        .enumerate()
+    {
+        if i == 0 {
+            out.push(Line::from(vec![
+                Span::styled(format!("{} ", checkbox(on)), theme.value),
+                Span::styled(key.to_string(), theme.key),
+                Span::styled(format!("  {piece}"), theme.base),
+            ]));
+        } else {
+            out.push(Line::styled(
+                format!("{}{piece}", " ".repeat(indent)),
+                theme.base,
+            ));
+        }
+    }
+}
+
+fn where_line(out: &mut Vec<Line<'static>>, label: &str, value: &str, width: usize, theme: &Theme) {
+    let value = one_line(&inert(value), width.saturating_sub(label.len() + 1));
+    out.push(Line::from(vec![
+        Span::styled(format!("{label} "), theme.label),
+        Span::styled(value, theme.value),
+    ]));
+}
+
+fn built_plan(
+    out: &mut Vec<Line<'static>>,
+    dialog: &PacketDialog,
+    prepared: &Prepared,
+    width: usize,
+    theme: &Theme,
+) {
+    where_line(out, "File  ", &prepared.file_name, width, theme);
+    where_line(
+        out,
+        "Into  ",
+        &dialog.dir.display().to_string(),
+        width,
+        theme,
+    );
+    out.push(Line::raw(""));
+    let plan = prepared.plan();
+    let name_width = plan
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 32);
+    out.push(Line::styled(
+        format!("{:<name_width$}  {:>9}  From", "What goes in", "Size"),
+        theme.label,
+    ));
+    for file in &plan {
+        // Exact sizes of the small files say nothing an admin needs (and metadata.yaml's
+        // changes with the mmops build).
+        let size = if file.size < 1024 {
+            "< 1 KB".to_string()
+        } else {
+            bytes(file.size)
+        };
+        let used = name_width + 2 + 9 + 2;
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{:<name_width$}", one_line(&inert(&file.name), name_width)),
+                theme.value,
+            ),
+            Span::styled(format!("  {size:>9}  "), theme.base),
+            Span::styled(
+                one_line(&inert(&file.source), width.saturating_sub(used)),
+                theme.muted,
+            ),
+        ]));
+    }
+    out.push(Line::styled(
+        format!(
+            "{:<name_width$}  {:>9}  before compression",
+            "",
+            bytes(prepared.total_bytes())
+        ),
+        theme.muted,
+    ));
+    out.push(Line::raw(""));
+    option_line(
+        out,
+        dialog.options.include_logs,
+        "l",
+        "include the logs",
+        width,
+        theme,
+    );
+    option_line(
+        out,
+        dialog.options.privacy,
+        "v",
+        "privacy mode: stable pseudonyms for emails, IP addresses, usernames and user ids in the logs",
+        width,
+        theme,
+    );
+    if let Some(advice) = &prepared.advice {
+        out.push(Line::raw(""));
+        push_wrapped(out, &format!("Advice: {advice}"), width, theme.warn);
+    }
+    if !prepared.warnings.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            format!(
+                "Not collected ({}; written to warning.txt):",
+                prepared.warnings.len()
+            ),
+            theme.label,
+        ));
+        for warning in &prepared.warnings {
+            push_wrapped(out, &format!("· {}", inert(warning)), width, theme.muted);
+        }
+    }
+}
+
+fn server_plan(
+    out: &mut Vec<Line<'static>>,
+    dialog: &PacketDialog,
+    choices: &ServerChoices,
+    width: usize,
+    theme: &Theme,
+) {
+    push_wrapped(
+        out,
+        "The server builds this packet itself (GET /api/v4/system/support_packet): it takes at \
+         least 5 seconds (a CPU profile) and needs a licence and the manage_system permission. \
+         It is saved under the name the server gives, unchanged.",
+        width,
+        theme.base,
+    );
+    where_line(
+        out,
+        "Into  ",
+        &dialog.dir.display().to_string(),
+        width,
+        theme,
+    );
+    out.push(Line::raw(""));
+    if choices.info.licensed == Some(false) {
+        push_wrapped(
+            out,
+            "This server has no licence, so it will not build its packet. Press p for the packet \
+             mmops builds itself: it needs no licence.",
+            width,
+            theme.warn,
+        );
+        out.push(Line::raw(""));
+        out.push(keys_line(
+            &[("p", "mmops' packet"), ("Esc", "close")],
+            theme,
+        ));
+        return;
+    }
+    option_line(
+        out,
+        choices.include_logs,
+        "l",
+        "include the server's logs",
+        width,
+        theme,
+    );
+    out.push(Line::raw(""));
+    if choices.info.plugin_packets.is_empty() {
+        out.push(Line::styled(
+            "No enabled plugin offers a packet of its own.",
+            theme.muted,
+        ));
+    } else {
+        out.push(Line::styled(
+            "Plugin packets (j/k select, Space toggles):",
+            theme.label,
+        ));
+        for (i, ((id, what), on)) in choices
+            .info
+            .plugin_packets
+            .iter()
+            .zip(&choices.plugins)
+            .enumerate()
+        {
+            let style = if i == choices.cursor {
+                theme.selection
+            } else {
+                theme.base
+            };
+            let text = format!("{} {}: {}", checkbox(*on), inert(id), inert(what));
+            out.push(Line::styled(one_line(&text, width), style));
+        }
+    }
+}
+
+fn working(
+    out: &mut Vec<Line<'static>>,
+    name: &str,
+    progress: &Progress,
+    width: usize,
+    theme: &Theme,
+) {
+    let verb = if progress.cancelling {
+        "Cancelling"
+    } else {
+        "Writing"
+    };
+    push_wrapped(out, &format!("{verb} {}", inert(name)), width, theme.value);
+    out.push(Line::raw(""));
+    let done = progress.done_bytes();
+    match progress.total_bytes() {
+        Some(total) => {
+            let fraction = (done as f64 / total as f64).clamp(0.0, 1.0);
+            let bar_width = width.saturating_sub(8).max(4);
+            let filled = ((bar_width as f64) * fraction).round() as usize;
+            out.push(Line::from(vec![
+                Span::styled("█".repeat(filled), theme.accent),
+                Span::styled("░".repeat(bar_width - filled), theme.muted),
+                Span::styled(format!(" {:>3.0}%", fraction * 100.0), theme.value),
+            ]));
+            let left = progress
+                .seconds_left()
+                .map(|s| format!(" · about {s} s left"))
+                .unwrap_or_default();
+            out.push(Line::styled(
+                format!("{} of {}{left}", bytes(done), bytes(total)),
+                theme.base,
+            ));
+        }
+        None => out.push(Line::styled(
+            format!(
+                "{} received · {} s",
+                bytes(done),
+                progress.started.elapsed().as_secs()
+            ),
+            theme.base,
+        )),
+    }
+    out.push(Line::raw(""));
+    out.push(keys_line(&[("Esc", "cancel: nothing is kept")], theme));
+}
+
+fn done(out: &mut Vec<Line<'static>>, finished: &Finished, width: usize, theme: &Theme) {
+    out.push(Line::styled("Written", theme.ok));
+    push_wrapped(
+        out,
+        &inert(&finished.path.display().to_string()),
+        width,
+        theme.value,
+    );
+    out.push(Line::styled(
+        format!(
+            "{} compressed, {} files:",
+            bytes(finished.size),
+            finished.entries.len()
+        ),
+        theme.base,
+    ));
+    for (name, size) in &finished.entries {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:>10}  ", bytes(*size)), theme.muted),
+            Span::styled(one_line(&inert(name), width.saturating_sub(14)), theme.base),
+        ]));
+    }
+    for note in &finished.notes {
+        push_wrapped(out, note, width, theme.muted);
+    }
+    out.push(Line::raw(""));
+    out.push(keys_line(&[("Enter or Esc", "close")], theme));
+}
