@@ -233,7 +233,7 @@ fn the_install_dir_and_the_rest_api_are_sources_too() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve(dir.path());
 
-    // The demo's install has mattermost.log but no audit log: that is not an error.
+    // The demo's install: mattermost.log and the audit log, merged into one timeline.
     let output = mmops(dir.path())
         .args(["--mm-home", &served.host_dir, "logs", "--json", "-n", "5"])
         .output()
@@ -245,6 +245,10 @@ fn the_install_dir_and_the_rest_api_are_sources_too() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["source"].to_string())
         .collect();
     assert!(!sources.is_empty(), "{out}");
+    assert!(
+        sources.iter().any(|s| s.contains("mattermost.log")),
+        "{sources:?}"
+    );
 
     let output = mmops(dir.path())
         .args(["--url", &served.url, "logs", "--json", "-n", "40"])
@@ -304,11 +308,13 @@ fn follow_prints_appended_lines_and_stops_on_sigterm() {
         .append(true)
         .open(&file)
         .unwrap();
+    // Unlike anything already in the file, so an old line cannot pass for it.
+    let fresh = ERROR_PLUGIN.replace("Plugin crashed", "Plugin crashed again after the restart");
     writeln!(appender, "{WARN}").unwrap();
-    writeln!(appender, "{ERROR_PLUGIN}").unwrap();
+    writeln!(appender, "{fresh}").unwrap();
     appender.flush().unwrap();
     let line = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(line, ERROR_PLUGIN);
+    assert_eq!(line, fresh);
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -317,4 +323,110 @@ fn follow_prints_appended_lines_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// Spawns `mmops logs ... -f` and hands its stdout lines over a channel.
+fn follow(dir: &Path, args: &[&str]) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = mmops(dir)
+        .arg("logs")
+        .args(args)
+        .arg("-f")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn append(file: &Path, lines: &[&str]) {
+    let mut appender = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+    for line in lines {
+        writeln!(appender, "{line}").unwrap();
+    }
+    appender.flush().unwrap();
+}
+
+/// Lines that arrive within `wait` after the first one.
+fn collect_for(rx: &mpsc::Receiver<String>, wait: Duration) -> Vec<String> {
+    let mut lines = vec![rx.recv_timeout(Duration::from_secs(10)).unwrap()];
+    while let Ok(line) = rx.recv_timeout(wait) {
+        lines.push(line);
+    }
+    lines
+}
+
+#[test]
+fn a_file_named_twice_is_followed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let path = file.to_str().unwrap();
+    let (mut child, rx) = follow(
+        dir.path(),
+        &["--log-file", path, "--log-file", path, "-n", "0", "--raw"],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let fresh = INFO.replace("Server is starting", "Server is starting (second boot)");
+    append(&file, &[&fresh]);
+    let lines = collect_for(&rx, Duration::from_millis(700));
+    assert_eq!(lines, vec![fresh]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_stack_trace_written_after_its_entry_is_not_lost_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (mut child, rx) = follow(
+        dir.path(),
+        &["--log-file", file.to_str().unwrap(), "-n", "0", "--json"],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    append(&file, &[PANIC]);
+    // The trace comes later, in a batch of its own, as a slow writer would leave it.
+    std::thread::sleep(Duration::from_millis(600));
+    append(&file, &[FRAME, "main.main()"]);
+    let objects: Vec<Value> = collect_for(&rx, Duration::from_millis(1500))
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = serde_json::to_string(&objects).unwrap();
+    assert!(text.contains("invalid memory address"), "{text}");
+    // Attached to the panic, or a continuation object of its own: never dropped.
+    assert!(text.contains("goroutine 1 [running]:"), "{text}");
+    assert!(text.contains("main.main()"), "{text}");
+    for object in &objects {
+        assert!(object.is_object(), "{object}");
+    }
+}
+
+#[test]
+fn last_lines_over_rest_count_the_whole_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let run = |n: &str| {
+        let output = mmops(dir.path())
+            .args(["--url", &served.url, "logs", "--raw", "-n", n])
+            .env("MMOPS_TOKEN", &served.token)
+            .output()
+            .unwrap();
+        let (out, err) = text(&output);
+        assert!(output.status.success(), "{err}");
+        out
+    };
+    // Two nodes, one timeline: -n counts entries of both together.
+    assert_eq!(run("3").lines().count(), 3);
+    assert_eq!(run("0"), "");
 }
