@@ -30,7 +30,64 @@ pub fn redact_dsn(dsn: &str) -> String {
         // The Go MySQL driver's form: user:password@tcp(host:port)/db?options
         return format!("****:****{}", mask_options(&dsn[at..], '&'));
     }
-    mask_options(dsn, ' ')
+    mask_keyword_options(dsn)
+}
+
+/// libpq's `key=value` form, where a value may be single-quoted with backslash escapes
+/// (`password='correct horse'`): credential values are masked whole, quotes and all.
+fn mask_keyword_options(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let spaces = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..spaces]);
+        rest = &rest[spaces..];
+        if rest.is_empty() {
+            break;
+        }
+        // libpq allows spaces around the `=`.
+        let word_end = rest.find(['=', ' ']).unwrap_or(rest.len());
+        let after_word = &rest[word_end..];
+        let (key, after_key) = match after_word.trim_start().strip_prefix('=') {
+            Some(after) => (&rest[..rest.len() - after.len() - 1], after),
+            // A word without a value: keep it as it is.
+            None => {
+                out.push_str(&rest[..word_end]);
+                rest = after_word;
+                continue;
+            }
+        };
+        let value_len = value_length(after_key.trim_start());
+        let skipped = after_key.len() - after_key.trim_start().len();
+        let value = &after_key[..skipped + value_len];
+        out.push_str(key);
+        out.push('=');
+        if is_credential_key(key.trim()) {
+            out.push_str("****");
+        } else {
+            out.push_str(value);
+        }
+        rest = &after_key[skipped + value_len..];
+    }
+    out
+}
+
+/// The length of a keyword value: up to the next space, or a whole quoted string.
+fn value_length(text: &str) -> usize {
+    if !text.starts_with('\'') {
+        return text.find(' ').unwrap_or(text.len());
+    }
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '\'' => return i + 1,
+            _ => {}
+        }
+    }
+    // An unterminated quote runs to the end.
+    text.len()
 }
 
 /// Masks the values of credential options in `key=value` pairs split by `separator`.
@@ -85,6 +142,22 @@ mod tests {
         assert_eq!(
             redact_dsn("host=db port=5432 user=mm password=secret dbname=mm"),
             "host=db port=5432 user=**** password=**** dbname=mm"
+        );
+    }
+
+    #[test]
+    fn quoted_keyword_values_are_masked_whole() {
+        assert_eq!(
+            redact_dsn(r"host=db user='mm user' password='correct horse \' battery' dbname=mm"),
+            "host=db user=**** password=**** dbname=mm"
+        );
+        assert_eq!(
+            redact_dsn("host=db password = 'open quote runs on dbname=mm"),
+            "host=db password =****"
+        );
+        assert_eq!(
+            redact_dsn("host=db  sslmode=require"),
+            "host=db  sslmode=require"
         );
     }
 }

@@ -30,6 +30,8 @@ pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode>
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
+    // The path printed at the end is the full one, whatever was given.
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
     let client = resolved
         .connection
         .as_ref()

@@ -58,10 +58,15 @@ const SECRETS: &str = concat!(
     r#"(?P<url>(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]*://)[^\s/@:"'<>]+:[^\s/@"'<>]+@"#,
     // ?token=… &t=…
     r#"|(?P<query>[?&](?i:t|token|access_token|refresh_token|id_token|code|password|pwd|passwd|secret|client_secret|api_key|apikey|key|sig|signature)=)[^&\s"'\\#<>]+"#,
-    // Authorization: Bearer …
-    r#"|(?P<auth>(?-u:\b)(?i:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{8,}"#,
+    // Authorization: Bearer …, "Authorization":"Basic …", Authorization:[Token …]; only after
+    // the header's name, so "basic" in a sentence is left alone.
+    r#"|(?P<auth>(?i:authorization)["']?\s*[:=]\s*["'\[]?\s*(?i:bearer|basic|token)\s+)[A-Za-z0-9._~+/=\-]{8,}"#,
+    // A bare "Bearer" with something long enough to be a token after it.
+    r#"|(?P<bearer>(?-u:\b)(?i:bearer)\s+)[A-Za-z0-9._~+/=\-]{20,}"#,
     // "smtp_password":"…", "webhookSecret": "…"
     r#"|(?P<json>"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)"\s*:\s*")(?:[^"\\]|\\.)+"#,
+    // The same inside JSON logged as a string: \"password\":\"…\"
+    r#"|(?P<ejson>\\"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)\\"\s*:\s*\\")(?:[^"\\]|\\[^"])+"#,
     // password=… secret=…
     r#"|(?P<pair>(?-u:\b)[A-Za-z0-9_\-]*(?i:password|passwd|secret|token|passphrase)=)[^\s&"',;]+"#,
     // user:password@tcp(host)
@@ -140,11 +145,13 @@ impl Scrubber {
         let counts = &mut self.counts;
         let cleaned = self.secrets.replace_all(line, |caps: &Captures| {
             counts.credentials += 1;
-            let keep = ["url", "query", "auth", "json", "pair", "mysql"]
-                .iter()
-                .find_map(|name| caps.name(name))
-                .map(|m| m.as_bytes())
-                .unwrap_or_default();
+            let keep = [
+                "url", "query", "auth", "bearer", "json", "ejson", "pair", "mysql",
+            ]
+            .iter()
+            .find_map(|name| caps.name(name))
+            .map(|m| m.as_bytes())
+            .unwrap_or_default();
             let mut out = keep.to_vec();
             if caps.name("url").is_some() || caps.name("mysql").is_some() {
                 out.extend_from_slice(b"****:****@");

@@ -45,8 +45,19 @@ impl Drop for Served {
 }
 
 pub fn serve(dir: &Path) -> Served {
+    serve_with(dir, std::iter::empty::<&str>())
+}
+
+/// [`serve`] with further `mmops demo` arguments, e.g. `--host-dir DIR` or
+/// `--local-socket PATH`.
+pub fn serve_with<I, S>(dir: &Path, extra: I) -> Served
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let mut child = mmops(dir)
         .args(["demo", "--serve", "--addr", "127.0.0.1:0", "--seed", "5"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
