@@ -44,8 +44,11 @@ impl Drop for Served {
     }
 }
 
+/// A demo server whose host dir lives in `dir`: the server is killed at the end, so a temp
+/// dir of its own would never be removed.
 pub fn serve(dir: &Path) -> Served {
-    serve_with(dir, std::iter::empty::<&str>())
+    let host = dir.join("demo-host");
+    serve_with(dir, [std::ffi::OsStr::new("--host-dir"), host.as_os_str()])
 }
 
 /// [`serve`] with further `mmops demo` arguments, e.g. `--host-dir DIR` or
