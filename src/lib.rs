@@ -16,6 +16,7 @@ pub mod logs;
 pub mod mm;
 pub mod overview;
 pub mod packet;
+pub mod plugins;
 pub mod redact;
 pub mod sanitize;
 pub mod secret;

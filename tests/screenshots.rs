@@ -60,6 +60,20 @@ const SHOTS: &[Shot] = &[
         height: 40,
     },
     Shot {
+        file: "plugins.svg",
+        title: "mmops: the Plugins tab, failed plugins first",
+        keys: &["2"],
+        width: 120,
+        height: 40,
+    },
+    Shot {
+        file: "plugin-detail.svg",
+        title: "mmops: one plugin in full, secret settings masked",
+        keys: &["2", "j", "enter"],
+        width: 120,
+        height: 40,
+    },
+    Shot {
         file: "packet.svg",
         title: "mmops: the support packet dialog (p)",
         keys: &["p"],

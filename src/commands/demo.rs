@@ -88,6 +88,11 @@ async fn serve(args: DemoArgs) -> color_eyre::Result<ExitCode> {
     let server = DemoServer::start(options)
         .await
         .wrap_err("cannot start the demo server")?;
+    // Listen for the signals before telling anyone we are up: a script that reads the banner
+    // and stops the server at once must find the handlers in place.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     let banner = ServeBanner {
         url: &server.url,
         token: &server.token,
@@ -102,9 +107,8 @@ async fn serve(args: DemoArgs) -> color_eyre::Result<ExitCode> {
         server.url,
         server.host_dir.display()
     );
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = interrupt.recv() => {}
         _ = term.recv() => {}
     }
     drop(server);

@@ -20,6 +20,7 @@ use super::keys::{Action, Keymap, Scope};
 use super::tabs::TabId;
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
 use super::tabs::placeholder;
+use super::tabs::plugins::{PluginsEffect, PluginsTab, view as plugins_view};
 use super::tabs::server::ServerTab;
 use super::theme::Theme;
 use super::widgets::status_bar::{Connection, Message, StatusInfo};
@@ -34,6 +35,7 @@ use crate::packet::archive::ArchiveError;
 use crate::packet::collect::{Collected, Sources, collect};
 use crate::packet::server::{self as server_packet, DownloadError, Downloaded, ServerPacketInfo};
 use crate::packet::{Summary, write as write_packet};
+use crate::plugins::{Inventory, set_enabled};
 use crate::timefmt;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
@@ -90,6 +92,10 @@ pub enum Job {
     Packet {
         generation: u64,
     },
+    PluginsLoad {
+        generation: u64,
+    },
+    PluginToggle,
 }
 
 /// Results reported by background work.
@@ -124,6 +130,15 @@ pub enum Msg {
         generation: u64,
         result: Result<Downloaded, DownloadError>,
     },
+    PluginsLoaded {
+        generation: u64,
+        result: Box<Result<Inventory, ApiError>>,
+    },
+    PluginToggled {
+        name: String,
+        enable: bool,
+        result: Result<(), ApiError>,
+    },
 }
 
 pub struct App {
@@ -133,6 +148,7 @@ pub struct App {
     help_scroll: Option<u16>,
     help_lines: u16,
     server: ServerTab,
+    plugins: PluginsTab,
     logs: LogsTab,
     status: StatusInfo,
     should_quit: bool,
@@ -177,6 +193,7 @@ impl App {
             launch.config_file.clone(),
             launch.token_source.clone(),
         );
+        let plugins = PluginsTab::new(launch.client.is_some());
         Self {
             launch,
             tx,
@@ -184,6 +201,7 @@ impl App {
             help_scroll: None,
             help_lines: 0,
             server,
+            plugins,
             logs,
             status,
             should_quit: false,
@@ -265,6 +283,10 @@ impl App {
         &self.server
     }
 
+    pub fn plugins_tab(&self) -> &PluginsTab {
+        &self.plugins
+    }
+
     pub fn status(&self) -> &StatusInfo {
         &self.status
     }
@@ -329,6 +351,16 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) {
         if self.help_scroll.is_none() && self.packet.is_some() {
             self.packet_key(key);
+            return;
+        }
+        if self.help_scroll.is_none()
+            && self.active == TabId::Plugins
+            && self.plugins.captures_keys()
+        {
+            let action = self.launch.keymap.table(Scope::Plugins).action_for(&key);
+            let effect = self.plugins.perform(action.unwrap_or(Action::Close));
+            self.apply_plugins(effect);
+            self.dirty = true;
             return;
         }
         // A prompt, the detail view or the level picker takes every key but Ctrl-C.
@@ -400,6 +432,12 @@ impl App {
                     self.active = tab;
                 }
             }
+            _ if self.active == TabId::Plugins
+                && !matches!(action, Action::Packet | Action::ServerPacket) =>
+            {
+                let effect = self.plugins.perform(action);
+                self.apply_plugins(effect);
+            }
             Action::Refresh if self.active == TabId::Server => {
                 if self.status.connection == Connection::LoginNeeded {
                     self.reconnect();
@@ -460,6 +498,22 @@ impl App {
                 }
                 self.dirty = true;
             }
+            Msg::PluginsLoaded { generation, result } => {
+                self.plugins.loaded(generation, *result);
+                self.dirty = true;
+            }
+            Msg::PluginToggled {
+                name,
+                enable,
+                result,
+            } => {
+                let ok = result.is_ok();
+                self.plugins.toggled(&name, enable, result);
+                if ok {
+                    self.load_plugins();
+                }
+                self.dirty = true;
+            }
             Msg::PacketCollected {
                 generation,
                 collected,
@@ -509,6 +563,7 @@ impl App {
         let generation = self.server.begin_load(client.is_local());
         self.status.message = Message::Info("refreshing…".to_string());
         self.dirty = true;
+        self.load_plugins();
         for kind in PartKind::ALL {
             let client = client.clone();
             let home = self.launch.mm_home.clone();
@@ -588,6 +643,13 @@ impl App {
     fn job_failed(&mut self, job: Job, reason: &str) {
         tracing::error!(?job, "background job failed: {reason}");
         match job {
+            Job::PluginsLoad { generation } => {
+                let err = ApiError::Setup(format!("loading the plugins failed: {reason}"));
+                self.plugins.loaded(generation, Err(err));
+            }
+            Job::PluginToggle => {
+                self.plugins.notice = Some((format!("the plugin change failed: {reason}"), true))
+            }
             Job::Packet { generation } => {
                 if let Some(dialog) = self.packet_of(generation) {
                     dialog.on_failed(reason);
@@ -753,12 +815,64 @@ impl App {
         match self.active {
             TabId::Server => self.server.render(area, buf, theme),
             TabId::Logs => logs_view::render(&mut self.logs, area, buf, theme),
+            TabId::Plugins => plugins_view::render(&mut self.plugins, area, buf, theme),
             other => placeholder::render(other, area, buf, theme),
         }
     }
 }
 
 impl App {
+    /// Loads the Plugins tab (with every Server-tab refresh, and on `r` there).
+    fn load_plugins(&mut self) {
+        let Some(client) = self.launch.client.clone() else {
+            return;
+        };
+        let generation = self.plugins.begin_load();
+        self.spawn_job(Job::PluginsLoad { generation }, async move {
+            let result = Inventory::load(&client).await;
+            Msg::PluginsLoaded {
+                generation,
+                result: Box::new(result),
+            }
+        });
+    }
+
+    fn apply_plugins(&mut self, effect: PluginsEffect) {
+        match effect {
+            PluginsEffect::None => {}
+            PluginsEffect::Refresh => self.load_plugins(),
+            PluginsEffect::OpenDetail { id } => {
+                let logs_loaded = !self.logs.store().is_empty();
+                let mentions = self.logs.recent_mentions(&id, 12);
+                self.plugins.show_detail(id, mentions, logs_loaded);
+            }
+            PluginsEffect::SetEnabled { id, enable } => {
+                let Some(client) = self.launch.client.clone() else {
+                    return;
+                };
+                let name = self
+                    .plugins
+                    .plugins()
+                    .iter()
+                    .find(|p| p.manifest.id == id)
+                    .map(|p| p.manifest.name.clone())
+                    .unwrap_or_else(|| id.clone());
+                self.plugins.notice = Some((
+                    format!("{} {name}…", if enable { "enabling" } else { "disabling" }),
+                    false,
+                ));
+                self.spawn_job(Job::PluginToggle, async move {
+                    let result = set_enabled(&client, &id, enable).await;
+                    Msg::PluginToggled {
+                        name,
+                        enable,
+                        result,
+                    }
+                });
+            }
+        }
+    }
+
     /// Keys while the packet dialog is open: its own table, then quit, suspend and help.
     fn packet_key(&mut self, key: KeyEvent) {
         let keymap = &self.launch.keymap;

@@ -67,6 +67,9 @@ pub enum Action {
     ToggleLogs,
     TogglePrivacy,
     TogglePlugin,
+    EnablePlugin,
+    DisablePlugin,
+    Confirm,
 }
 
 impl Action {
@@ -119,6 +122,9 @@ impl Action {
             Action::ToggleLogs => "toggle_logs",
             Action::TogglePrivacy => "toggle_privacy",
             Action::TogglePlugin => "toggle_plugin",
+            Action::EnablePlugin => "enable_plugin",
+            Action::DisablePlugin => "disable_plugin",
+            Action::Confirm => "confirm",
         }
     }
 }
@@ -632,7 +638,44 @@ fn default_table(scope: Scope) -> KeyTable {
             t.bindings.extend(table(SCROLL_ROWS).bindings);
             t
         }
-        Scope::Plugins | Scope::Config | Scope::Invites => KeyTable::default(),
+        Scope::Plugins => {
+            let mut t = table(&[
+                (
+                    Action::Open,
+                    &["enter"],
+                    "The plugin in full: manifest, settings, recent log entries",
+                    Some("open"),
+                ),
+                (
+                    Action::EnablePlugin,
+                    &["E"],
+                    "Enable the plugin (asks first)",
+                    Some("enable"),
+                ),
+                (
+                    Action::DisablePlugin,
+                    &["D"],
+                    "Disable the plugin (asks first)",
+                    Some("disable"),
+                ),
+                (Action::Confirm, &["y"], "Yes, when asked", None),
+                (
+                    Action::Close,
+                    &["esc", "n"],
+                    "Close the plugin, or say no when asked",
+                    None,
+                ),
+                (
+                    Action::Refresh,
+                    &["r", "f5"],
+                    "Refresh now",
+                    Some("refresh"),
+                ),
+            ]);
+            t.bindings.extend(table(SCROLL_ROWS).bindings);
+            t
+        }
+        Scope::Config | Scope::Invites => KeyTable::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod logs;
 pub mod placeholder;
+pub mod plugins;
 pub mod server;
 
 use super::keys::{Action, Scope};

@@ -184,6 +184,42 @@ impl LogsTab {
         &self.store
     }
 
+    /// The newest `limit` entries whose line contains `needle` (among the last 100,000 held),
+    /// oldest first, as inert one-line summaries: time, level, message.
+    pub fn recent_mentions(&self, needle: &str, limit: usize) -> Vec<String> {
+        let needle = needle.as_bytes();
+        if needle.is_empty() {
+            return Vec::new();
+        }
+        let first = self
+            .store
+            .first_seq()
+            .max(self.store.end_seq().saturating_sub(100_000));
+        let mut found = Vec::new();
+        for seq in (first..self.store.end_seq()).rev() {
+            if found.len() >= limit {
+                break;
+            }
+            let Some(entry) = self.store.get(seq) else {
+                continue;
+            };
+            if entry.raw.windows(needle.len()).any(|w| w == needle) {
+                let time = entry
+                    .ts_ms
+                    .and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|t| t.format("%m-%d %H:%M:%SZ").to_string())
+                    .unwrap_or_else(|| "--".into());
+                found.push(format!(
+                    "{time}  {:<5} {}",
+                    entry.level.label(),
+                    crate::text::inert(&entry.message())
+                ));
+            }
+        }
+        found.reverse();
+        found
+    }
+
     /// Entries shown under the current filter (complete or not yet).
     pub fn matching(&self) -> usize {
         self.index.len()

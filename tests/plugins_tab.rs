@@ -1,0 +1,220 @@
+//! The Plugins tab in the real App against the demo server: per-node states with failed
+//! plugins first, the manifest detail with sanitized setting values, enable/disable after a
+//! confirmation, local mode without statuses, and a user who may not read plugins.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use mmops::config::{ConnectionSpec, Target, TokenSource};
+use mmops::demo::DemoOptions;
+use mmops::mm::MmClient;
+use mmops::tui::Launch;
+use mmops::tui::tabs::TabId;
+use mmops::tui::testing::Harness;
+
+async fn on_plugins(launch: Launch) -> Harness {
+    let mut h = Harness::start(launch);
+    h.settle().await;
+    h.press(&["2"]).unwrap();
+    h
+}
+
+#[tokio::test]
+async fn every_plugin_with_its_state_on_every_node() {
+    let server = demo().await;
+    let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
+    assert_eq!(h.app.active_tab(), TabId::Plugins);
+    let text = h.render_text(120, 40);
+    insta::assert_snapshot!("plugins_120x40", text);
+    insta::assert_snapshot!("plugins_80x24", h.render_text(80, 24));
+
+    // Failed plugins come first, then by name; a version that differs between nodes is flagged.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("│✗") || l.contains("│●") || l.contains("│○"))
+        .collect();
+    assert!(rows[0].contains("✗") && rows[1].contains("✗"), "{text}");
+    assert!(text.contains("failed to stay running"), "{text}");
+    assert!(text.contains("failed to start"), "{text}");
+    let github = rows.iter().find(|r| r.contains("GitHub")).unwrap();
+    assert!(github.contains("⚠"), "{github}");
+    // An old manifest without a version still lists.
+    assert!(text.contains("Zoom"), "{text}");
+    // The selected plugin's errors show under the table.
+    assert!(text.contains("mm-app-1: plugin process exited"), "{text}");
+}
+
+#[tokio::test]
+async fn the_detail_shows_the_manifest_and_masks_secret_settings() {
+    let server = demo().await;
+    let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
+    // GitHub is the second failed plugin.
+    h.press(&["j", "enter"]).unwrap();
+    let text = h.render_text(120, 40);
+    insta::assert_snapshot!("plugin_detail_120x40", text);
+    insta::assert_snapshot!("plugin_detail_80x24", h.render_text(80, 24));
+    assert!(text.contains("Where it runs"), "{text}");
+    assert!(
+        text.contains("linux-amd64: server/dist/plugin-linux-amd64"),
+        "{text}"
+    );
+    assert!(
+        text.contains("OAuth client secret (text)")
+            && text.contains("********************************"),
+        "{text}"
+    );
+    // The demo's real secret values never appear.
+    let config = std::fs::read_to_string(server.host_dir.join("config/config.json")).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let github = &config["PluginSettings"]["Plugins"]["github"];
+    for key in ["githuboauthclientsecret", "webhooksecret", "encryptionkey"] {
+        let secret = github[key].as_str().unwrap();
+        assert!(!secret.is_empty());
+        h.press(&["G"]).unwrap();
+        assert!(!h.render_text(120, 40).contains(secret), "{key} leaked");
+        h.press(&["g"]).unwrap();
+        assert!(!h.render_text(120, 40).contains(secret), "{key} leaked");
+    }
+    h.press(&["esc"]).unwrap();
+    assert!(h.app.plugins_tab().detail.is_none());
+}
+
+#[tokio::test]
+async fn disable_asks_first_then_refreshes() {
+    let server = demo().await;
+    let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
+    // Autolink: the first plugin that is enabled and healthy.
+    h.press(&["j", "j"]).unwrap();
+    let selected = h
+        .app
+        .plugins_tab()
+        .selected_plugin()
+        .unwrap()
+        .manifest
+        .id
+        .clone();
+    assert_eq!(selected, "mattermost-autolink");
+
+    // n says no: nothing is sent.
+    h.press(&["D"]).unwrap();
+    assert!(
+        h.render_text(120, 40)
+            .contains("Disable Autolink on every node? y yes · n no")
+    );
+    h.press(&["n"]).unwrap();
+    h.settle().await;
+    assert!(
+        !server
+            .shared()
+            .recent_requests()
+            .iter()
+            .any(|r| r.contains("/disable"))
+    );
+
+    // E on an enabled plugin says so instead of asking.
+    h.press(&["E"]).unwrap();
+    assert!(
+        h.render_text(120, 40)
+            .contains("Autolink is already enabled")
+    );
+
+    h.press(&["D", "y"]).unwrap();
+    h.settle().await;
+    let text = h.render_text(120, 40);
+    assert!(text.contains("Autolink disabled; refreshing"), "{text}");
+    assert!(
+        server
+            .shared()
+            .recent_requests()
+            .iter()
+            .any(|r| r.contains("POST /api/v4/plugins/mattermost-autolink/disable"))
+    );
+    let autolink = h
+        .app
+        .plugins_tab()
+        .plugins()
+        .iter()
+        .find(|p| p.manifest.id == "mattermost-autolink")
+        .unwrap();
+    assert!(!autolink.enabled, "the list was refreshed");
+}
+
+#[tokio::test]
+async fn a_viewer_is_told_which_permission_is_missing() {
+    let server = demo().await;
+    let mut h = on_plugins(launch(
+        Some(client(&server, Some(&server.viewer_token))),
+        "DEMO",
+    ))
+    .await;
+    let text = h.render_text(100, 30);
+    assert!(text.contains("sysconsole_read_plugins"), "{text}");
+}
+
+#[tokio::test]
+async fn local_mode_lists_plugins_without_states_and_shows_no_secret() {
+    // An install whose config is full of canaries, served unsanitized over the socket.
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("host");
+    let socket = dir.path().join("mm.sock");
+    let first = demo_with(DemoOptions {
+        host_dir: Some(host.clone()),
+        ..DemoOptions::default()
+    })
+    .await;
+    drop(first);
+    let path = host.join("config/config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let canaries: Vec<String> = (0..4).map(|i| format!("CANARY-plugin-{i}-x9q")).collect();
+    let github = &mut config["PluginSettings"]["Plugins"]["github"];
+    github["githuboauthclientsecret"] = canaries[0].clone().into();
+    github["webhooksecret"] = canaries[1].clone().into();
+    config["PluginSettings"]["Plugins"]["com.mattermost.calls"]["turnstaticauthsecret"] =
+        canaries[2].clone().into();
+    config["PluginSettings"]["Plugins"]["github"]["someapitoken"] = canaries[3].clone().into();
+    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+    let server = demo_with(DemoOptions {
+        host_dir: Some(host),
+        local_socket: Some(socket.clone()),
+        ..DemoOptions::default()
+    })
+    .await;
+    let spec = ConnectionSpec {
+        target: Target::Local { socket },
+        token: None,
+        token_source: TokenSource::None,
+        insecure: false,
+        label: None,
+    };
+    let client = MmClient::new(&spec, quick_options()).unwrap();
+    let mut h = on_plugins(launch(Some(client), "local")).await;
+    let mut screens = vec![h.render_text(120, 40)];
+    assert!(
+        screens[0].contains("states per node are not served over the local socket"),
+        "{}",
+        screens[0]
+    );
+    // Every plugin's detail, top and bottom.
+    let count = h.app.plugins_tab().plugins().len();
+    for i in 0..count {
+        h.press(&["g"]).unwrap();
+        for _ in 0..i {
+            h.press(&["j"]).unwrap();
+        }
+        h.press(&["enter"]).unwrap();
+        screens.push(h.render_text(120, 40));
+        h.press(&["G"]).unwrap();
+        screens.push(h.render_text(120, 40));
+        h.press(&["ctrl-u"]).unwrap();
+        screens.push(h.render_text(80, 24));
+        h.press(&["esc"]).unwrap();
+    }
+    for screen in &screens {
+        for canary in &canaries {
+            assert!(!screen.contains(canary), "{canary} shown:\n{screen}");
+        }
+    }
+    drop(server);
+}
