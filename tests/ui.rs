@@ -87,7 +87,10 @@ async fn refresh_reloads_in_the_background() {
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
     h.press(&["r"]).unwrap();
     // Every Server-tab part, and the Plugins tab with them.
-    assert_eq!(h.app.pending_jobs(), mmops::overview::PartKind::ALL.len() + 1);
+    assert_eq!(
+        h.app.pending_jobs(),
+        mmops::overview::PartKind::ALL.len() + 1
+    );
     assert!(h.app.server_tab().is_loading());
     h.settle().await;
     assert!(!h.app.server_tab().is_loading());

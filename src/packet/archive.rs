@@ -33,7 +33,8 @@ const ZIP64_FROM: u64 = 3 << 30;
 pub enum ArchiveError {
     #[error("cancelled; nothing was written")]
     Cancelled,
-    #[error("{context}: {source}")]
+    /// The cause is the error's source: error chains show it once.
+    #[error("{context}")]
     Io {
         context: String,
         #[source]
@@ -593,11 +594,9 @@ mod tests {
         let err = archive
             .add_log("mattermost.log", Broken(3), 100, &mut Scrubber::new(false))
             .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("cannot read the log for mattermost.log: disk read error"),
-            "{err}"
-        );
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(err.to_string(), "cannot read the log for mattermost.log");
+        assert_eq!(cause.as_deref(), Some("disk read error"));
         drop(archive);
         drop(file);
         assert!(files_in(dir.path()).is_empty());
@@ -620,6 +619,10 @@ mod tests {
             )
             .and_then(|()| archive.finish().map(drop));
         let err = result.unwrap_err();
-        assert!(err.to_string().contains("No space left on device"), "{err}");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(
+            cause.is_some_and(|c| c.contains("No space left on device")),
+            "{err}"
+        );
     }
 }

@@ -93,7 +93,8 @@ pub enum DownloadError {
     Api(#[from] ApiError),
     #[error("cancelled; nothing was kept")]
     Cancelled,
-    #[error("{context}: {source}")]
+    /// The cause is the error's source: error chains show it once.
+    #[error("{context}")]
     Io {
         context: String,
         #[source]

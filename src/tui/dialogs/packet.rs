@@ -19,6 +19,18 @@ use crate::packet::server::{
 use crate::packet::{Options, Prepared, Summary, prepare};
 use crate::tui::keys::Action;
 
+/// An error and its causes on one line: `cannot write x: No space left on device`.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Built by mmops from every source it reaches (`p`).
@@ -361,8 +373,9 @@ impl PacketDialog {
             Err(ArchiveError::Cancelled) => Request::Close,
             Err(err) => {
                 self.stage = Stage::Failed(format!(
-                    "the support packet was not written in {}: {err}",
-                    self.dir.display()
+                    "the support packet was not written in {}: {}",
+                    self.dir.display(),
+                    with_causes(&err)
                 ));
                 Request::None
             }
@@ -396,7 +409,7 @@ impl PacketDialog {
                 Request::None
             }
             Err(err) => {
-                self.stage = Stage::Failed(err.to_string());
+                self.stage = Stage::Failed(with_causes(&err));
                 Request::None
             }
         }
