@@ -141,6 +141,7 @@ fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> 
         config_file: "config.toml".into(),
         reconnect: None,
         packet_dir: std::env::temp_dir(),
+        snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
     };
     let mut harness = {
         let _guard = runtime.enter();

@@ -61,6 +61,7 @@ fn redraw(c: &mut Criterion) {
         config_file: "config.toml".into(),
         reconnect: None,
         packet_dir: std::env::temp_dir(),
+        snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
     };
     let mut harness = {
         let _guard = runtime.enter();

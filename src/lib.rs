@@ -20,6 +20,7 @@ pub mod plugins;
 pub mod redact;
 pub mod sanitize;
 pub mod secret;
+pub mod server_config;
 pub mod text;
 pub mod timefmt;
 pub mod tui;

@@ -74,6 +74,13 @@ const SHOTS: &[Shot] = &[
         height: 40,
     },
     Shot {
+        file: "config.svg",
+        title: "mmops: the Config tab, sanitized, with changed and environment markers",
+        keys: &["4", "j", "j", "j", "enter"],
+        width: 120,
+        height: 40,
+    },
+    Shot {
         file: "packet.svg",
         title: "mmops: the support packet dialog (p)",
         keys: &["p"],

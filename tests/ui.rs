@@ -86,10 +86,10 @@ async fn refresh_reloads_in_the_background() {
     let server = demo().await;
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
     h.press(&["r"]).unwrap();
-    // Every Server-tab part, and the Plugins tab with them.
+    // Every Server-tab part, and the Plugins and Config tabs with them.
     assert_eq!(
         h.app.pending_jobs(),
-        mmops::overview::PartKind::ALL.len() + 1
+        mmops::overview::PartKind::ALL.len() + 2
     );
     assert!(h.app.server_tab().is_loading());
     h.settle().await;

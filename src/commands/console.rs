@@ -64,6 +64,21 @@ pub fn launch(
         config_file: resolved.paths.config_file.display().to_string(),
         reconnect: None,
         packet_dir: std::env::current_dir().wrap_err("cannot tell the current directory")?,
+        snapshot_dir: crate::server_config::snapshot_dir(&resolved.paths.data_dir).join(
+            // One directory per server, named after it.
+            connection
+                .map(ConnectionSpec::display_name)
+                .unwrap_or_else(|| "install".to_string())
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>(),
+        ),
     })
 }
 

@@ -815,7 +815,7 @@ async fn plugin_disable(
 // ---------------------------------------------------------------------------------------------
 // Config and logs
 
-async fn config(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+async fn config(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params) -> Reply {
     let world = read_world(&ctx);
     admin(&ctx, &world, &headers)?;
     // Newer servers hand out the raw config over the local socket.
@@ -823,6 +823,11 @@ async fn config(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
         world.config.clone()
     } else {
         server_sanitized(&world.config, &world.plugins)
+    };
+    let body = if params.get("remove_defaults").map(String::as_str) == Some("true") {
+        super::config::without_defaults(&body)
+    } else {
+        body
     };
     json_reply(body)
 }

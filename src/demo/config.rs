@@ -490,6 +490,64 @@ pub fn server_sanitized(config: &Value, plugins: &[DemoPlugin]) -> Value {
     out
 }
 
+/// Stock Mattermost defaults of the settings an install most often changes, for
+/// `GET /api/v4/config?remove_defaults=true`. Settings not listed count as default.
+fn stock_defaults() -> Vec<(&'static str, Value)> {
+    vec![
+        ("/ServiceSettings/SiteURL", json!("")),
+        ("/ServiceSettings/ListenAddress", json!(":8065")),
+        ("/ServiceSettings/EnableLocalMode", json!(false)),
+        ("/ServiceSettings/EnableDeveloper", json!(false)),
+        ("/TeamSettings/SiteName", json!("Mattermost")),
+        ("/TeamSettings/MaxUsersPerTeam", json!(50)),
+        ("/SqlSettings/DriverName", json!("postgres")),
+        (
+            "/SqlSettings/DataSource",
+            json!(
+                "postgres://mmuser:mostest@localhost/mattermost_test?sslmode=disable&connect_timeout=10&binary_parameters=yes"
+            ),
+        ),
+        ("/SqlSettings/MaxIdleConns", json!(20)),
+        ("/SqlSettings/MaxOpenConns", json!(300)),
+        ("/LogSettings/ConsoleLevel", json!("DEBUG")),
+        ("/LogSettings/FileLevel", json!("INFO")),
+        ("/LogSettings/EnableWebhookDebugging", json!(true)),
+        ("/FileSettings/DriverName", json!("local")),
+        ("/EmailSettings/SendEmailNotifications", json!(true)),
+        ("/EmailSettings/SMTPServer", json!("localhost")),
+        ("/ClusterSettings/Enable", json!(false)),
+        ("/RateLimitSettings/Enable", json!(false)),
+        ("/MetricsSettings/Enable", json!(false)),
+        ("/PluginSettings/Enable", json!(true)),
+    ]
+}
+
+/// The config with default values left out, as `remove_defaults=true` answers it.
+pub fn without_defaults(config: &Value) -> Value {
+    let mut out = json!({});
+    for (pointer, default) in stock_defaults() {
+        let Some(value) = config.pointer(pointer) else {
+            continue;
+        };
+        if *value == default {
+            continue;
+        }
+        let mut slot = &mut out;
+        let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let Some(map) = slot.as_object_mut() else {
+                break;
+            };
+            if i + 1 == parts.len() {
+                map.insert((*part).to_string(), value.clone());
+                break;
+            }
+            slot = map.entry((*part).to_string()).or_insert_with(|| json!({}));
+        }
+    }
+    out
+}
+
 /// `GET /api/v4/config/environment`: which settings the demo pretends come from `MM_*` vars.
 pub fn environment_overrides() -> Value {
     json!({

@@ -420,7 +420,7 @@ fn collect_from_home(out: &mut Collected, home: &MmHome) {
     }
 }
 
-fn plugins_dir(home: &MmHome, config: Option<&Value>) -> PathBuf {
+pub fn plugins_dir(home: &MmHome, config: Option<&Value>) -> PathBuf {
     let configured = config
         .and_then(|c| c.pointer("/PluginSettings/Directory"))
         .and_then(Value::as_str)

@@ -18,6 +18,7 @@ use super::dialogs::packet::{Kind as PacketKind, PacketDialog, Request as Packet
 use super::dialogs::packet_view;
 use super::keys::{Action, Keymap, Scope};
 use super::tabs::TabId;
+use super::tabs::config::{ConfigEffect, ConfigTab, view as config_view};
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
 use super::tabs::placeholder;
 use super::tabs::plugins::{PluginsEffect, PluginsTab, view as plugins_view};
@@ -36,6 +37,8 @@ use crate::packet::collect::{Collected, Sources, collect};
 use crate::packet::server::{self as server_packet, DownloadError, Downloaded, ServerPacketInfo};
 use crate::packet::{Summary, write as write_packet};
 use crate::plugins::{Inventory, set_enabled};
+use crate::server_config::diff::{Change, compare, read_other};
+use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot};
 use crate::timefmt;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
@@ -75,6 +78,8 @@ pub struct Launch {
     pub reconnect: Option<Reconnect>,
     /// Where support packets are written (the directory mmops was started in).
     pub packet_dir: PathBuf,
+    /// Where the Config tab keeps snapshots of this server's config.
+    pub snapshot_dir: PathBuf,
 }
 
 /// Re-reads credentials and returns a new client and where its token came from.
@@ -96,17 +101,30 @@ pub enum Job {
         generation: u64,
     },
     PluginToggle,
+    ConfigLoad {
+        generation: u64,
+    },
+    ConfigFile,
 }
 
 /// Results reported by background work.
 #[derive(Debug)]
 pub enum Msg {
     /// One part of a Server-tab load.
-    OverviewPart { generation: u64, part: Box<Part> },
+    OverviewPart {
+        generation: u64,
+        part: Box<Part>,
+    },
     /// A job ended without its result (it panicked or was cancelled).
-    JobFailed { job: Job, reason: String },
+    JobFailed {
+        job: Job,
+        reason: String,
+    },
     /// Lines or a state change from the log feed of this generation.
-    Log { generation: u64, event: SourceEvent },
+    Log {
+        generation: u64,
+        event: SourceEvent,
+    },
     /// The Logs tab's save finished: lines written, or why not.
     LogsSaved {
         path: PathBuf,
@@ -139,6 +157,17 @@ pub enum Msg {
         enable: bool,
         result: Result<(), ApiError>,
     },
+    ConfigLoaded {
+        generation: u64,
+        result: Box<Result<ConfigDoc, String>>,
+    },
+    ConfigSnapshotSaved {
+        result: Result<PathBuf, String>,
+    },
+    ConfigCompared {
+        other: String,
+        result: Result<Vec<Change>, String>,
+    },
 }
 
 pub struct App {
@@ -149,6 +178,7 @@ pub struct App {
     help_lines: u16,
     server: ServerTab,
     plugins: PluginsTab,
+    config: ConfigTab,
     logs: LogsTab,
     status: StatusInfo,
     should_quit: bool,
@@ -194,6 +224,8 @@ impl App {
             launch.token_source.clone(),
         );
         let plugins = PluginsTab::new(launch.client.is_some());
+        let mut config = ConfigTab::new(launch.client.is_some() || launch.mm_home.is_some());
+        config.suggestion = latest_snapshot(&launch.snapshot_dir);
         Self {
             launch,
             tx,
@@ -202,6 +234,7 @@ impl App {
             help_lines: 0,
             server,
             plugins,
+            config,
             logs,
             status,
             should_quit: false,
@@ -220,6 +253,10 @@ impl App {
     /// Kicks off the first loads and the log feed. Call once, inside a tokio runtime.
     pub fn start(&mut self) {
         self.refresh_overview();
+        if self.launch.client.is_none() {
+            // No server: the Config tab can still show the install's config.json.
+            self.load_config();
+        }
         self.start_log_feed();
     }
 
@@ -287,6 +324,10 @@ impl App {
         &self.plugins
     }
 
+    pub fn config_tab(&self) -> &ConfigTab {
+        &self.config
+    }
+
     pub fn status(&self) -> &StatusInfo {
         &self.status
     }
@@ -339,6 +380,10 @@ impl App {
             Event::Key(key) if matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat) => {
                 self.on_key(key)
             }
+            Event::Paste(text) if self.active == TabId::Config => {
+                self.config.paste(&text);
+                self.dirty = true;
+            }
             Event::Paste(text) if self.active == TabId::Logs => {
                 self.logs.paste(&text);
                 self.dirty = true;
@@ -351,6 +396,13 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) {
         if self.help_scroll.is_none() && self.packet.is_some() {
             self.packet_key(key);
+            return;
+        }
+        if self.help_scroll.is_none() && self.active == TabId::Config && self.config.captures_keys()
+        {
+            let effect = self.config.handle_key(key);
+            self.apply_config(effect);
+            self.dirty = true;
             return;
         }
         if self.help_scroll.is_none()
@@ -432,6 +484,12 @@ impl App {
                     self.active = tab;
                 }
             }
+            _ if self.active == TabId::Config
+                && !matches!(action, Action::Packet | Action::ServerPacket) =>
+            {
+                let effect = self.config.perform(action);
+                self.apply_config(effect);
+            }
             _ if self.active == TabId::Plugins
                 && !matches!(action, Action::Packet | Action::ServerPacket) =>
             {
@@ -496,6 +554,18 @@ impl App {
                     ),
                     Err(err) => self.logs.set_notice(format!("nothing saved: {err}"), true),
                 }
+                self.dirty = true;
+            }
+            Msg::ConfigLoaded { generation, result } => {
+                self.config.loaded(generation, *result);
+                self.dirty = true;
+            }
+            Msg::ConfigSnapshotSaved { result } => {
+                self.config.snapshot_saved(result);
+                self.dirty = true;
+            }
+            Msg::ConfigCompared { other, result } => {
+                self.config.compared(other, result);
                 self.dirty = true;
             }
             Msg::PluginsLoaded { generation, result } => {
@@ -564,6 +634,7 @@ impl App {
         self.status.message = Message::Info("refreshing…".to_string());
         self.dirty = true;
         self.load_plugins();
+        self.load_config();
         for kind in PartKind::ALL {
             let client = client.clone();
             let home = self.launch.mm_home.clone();
@@ -643,6 +714,13 @@ impl App {
     fn job_failed(&mut self, job: Job, reason: &str) {
         tracing::error!(?job, "background job failed: {reason}");
         match job {
+            Job::ConfigLoad { generation } => {
+                self.config.loaded(
+                    generation,
+                    Err(format!("loading the config failed: {reason}")),
+                );
+            }
+            Job::ConfigFile => self.config.notice = Some((format!("failed: {reason}"), true)),
             Job::PluginsLoad { generation } => {
                 let err = ApiError::Setup(format!("loading the plugins failed: {reason}"));
                 self.plugins.loaded(generation, Err(err));
@@ -816,12 +894,86 @@ impl App {
             TabId::Server => self.server.render(area, buf, theme),
             TabId::Logs => logs_view::render(&mut self.logs, area, buf, theme),
             TabId::Plugins => plugins_view::render(&mut self.plugins, area, buf, theme),
+            TabId::Config => config_view::render(&mut self.config, area, buf, theme),
             other => placeholder::render(other, area, buf, theme),
         }
     }
 }
 
 impl App {
+    /// Loads the Config tab: from the server, or from the install dir without one.
+    fn load_config(&mut self) {
+        let client = self.launch.client.clone();
+        let home = self.launch.mm_home.clone();
+        if client.is_none() && home.is_none() {
+            return;
+        }
+        let generation = self.config.begin_load();
+        self.spawn_job(Job::ConfigLoad { generation }, async move {
+            let result = match (client, home) {
+                (Some(client), _) => ConfigDoc::load(&client).await.map_err(|e| e.to_string()),
+                (None, Some(home)) => {
+                    tokio::task::spawn_blocking(move || ConfigDoc::from_install(&home))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r)
+                }
+                (None, None) => Err("no server and no install directory".to_string()),
+            };
+            Msg::ConfigLoaded {
+                generation,
+                result: Box::new(result),
+            }
+        });
+    }
+
+    fn apply_config(&mut self, effect: ConfigEffect) {
+        match effect {
+            ConfigEffect::None => {}
+            ConfigEffect::Refresh => self.load_config(),
+            ConfigEffect::Terminal(bytes) => self.terminal_output.push(bytes),
+            ConfigEffect::Snapshot => {
+                let Some(config) = self.config.doc().map(|d| d.config.clone()) else {
+                    return;
+                };
+                let dir = self.launch.snapshot_dir.clone();
+                let now_ms = self.launch.clock.now_ms();
+                self.spawn_job(Job::ConfigFile, async move {
+                    let result =
+                        tokio::task::spawn_blocking(move || save_snapshot(&dir, &config, now_ms))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r);
+                    Msg::ConfigSnapshotSaved { result }
+                });
+            }
+            ConfigEffect::Compare(path) => {
+                let Some((current, manifests)) = self
+                    .config
+                    .doc()
+                    .map(|d| (d.config.clone(), d.manifests.clone()))
+                else {
+                    return;
+                };
+                let other = path.display().to_string();
+                self.spawn_job(Job::ConfigFile, async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        // The other side goes through the same sanitizer: a raw config.json
+                        // holds secrets.
+                        read_other(&path).map(|raw| {
+                            let clean = crate::sanitize::sanitize_config(&raw, &manifests).config;
+                            compare(&clean, &current)
+                        })
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                    Msg::ConfigCompared { other, result }
+                });
+            }
+        }
+    }
+
     /// Loads the Plugins tab (with every Server-tab refresh, and on `r` there).
     fn load_plugins(&mut self) {
         let Some(client) = self.launch.client.clone() else {

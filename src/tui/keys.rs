@@ -70,6 +70,9 @@ pub enum Action {
     EnablePlugin,
     DisablePlugin,
     Confirm,
+    CycleView,
+    Compare,
+    Snapshot,
 }
 
 impl Action {
@@ -125,6 +128,9 @@ impl Action {
             Action::EnablePlugin => "enable_plugin",
             Action::DisablePlugin => "disable_plugin",
             Action::Confirm => "confirm",
+            Action::CycleView => "cycle_view",
+            Action::Compare => "compare",
+            Action::Snapshot => "snapshot",
         }
     }
 }
@@ -675,7 +681,60 @@ fn default_table(scope: Scope) -> KeyTable {
             t.bindings.extend(table(SCROLL_ROWS).bindings);
             t
         }
-        Scope::Config | Scope::Invites => KeyTable::default(),
+        Scope::Config => {
+            let mut t = table(&[
+                (
+                    Action::Open,
+                    &["enter", "space"],
+                    "Fold or unfold the section",
+                    Some("fold"),
+                ),
+                (Action::Left, &["h", "left"], "Fold the section", None),
+                (Action::Right, &["l", "right"], "Unfold the section", None),
+                (
+                    Action::Filter,
+                    &["/"],
+                    "Search paths and values",
+                    Some("search"),
+                ),
+                (Action::NextMatch, &["n"], "Next match", None),
+                (Action::PrevMatch, &["N"], "Previous match", None),
+                (
+                    Action::CycleView,
+                    &["v"],
+                    "View: every setting, changed from default, what support looks at",
+                    Some("view"),
+                ),
+                (
+                    Action::Yank,
+                    &["y"],
+                    "Copy Path.To.Setting = value (OSC 52)",
+                    Some("copy"),
+                ),
+                (
+                    Action::Compare,
+                    &["c"],
+                    "Compare with a config.json, a support packet or a snapshot",
+                    Some("compare"),
+                ),
+                (
+                    Action::Snapshot,
+                    &["S"],
+                    "Save a snapshot of this config (sanitized) to compare with later",
+                    None,
+                ),
+                (
+                    Action::Close,
+                    &["esc"],
+                    "Clear the search, close the comparison",
+                    None,
+                ),
+                (Action::Refresh, &["r", "f5"], "Refresh now", None),
+            ]);
+            t.bindings.extend(table(SCROLL_ROWS).bindings);
+            t
+        }
+        Scope::Invites => KeyTable::default(),
     }
 }
 

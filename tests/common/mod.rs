@@ -85,5 +85,6 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         // A fixed path, so the packet dialog renders the same everywhere; tests that write
         // a packet set their own.
         packet_dir: std::path::PathBuf::from("/tmp/mmops-test-packets"),
+        snapshot_dir: std::env::temp_dir().join("mmops-test-snapshots"),
     }
 }

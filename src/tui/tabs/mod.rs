@@ -1,5 +1,6 @@
 //! The tabs of the console.
 
+pub mod config;
 pub mod logs;
 pub mod placeholder;
 pub mod plugins;

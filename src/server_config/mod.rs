@@ -1,0 +1,271 @@
+//! The server's config as the Config tab shows it: sanitized by the one sanitizer, with what
+//! is set by environment variables, what differs from the default, and what was masked.
+
+pub mod diff;
+pub mod tree;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use self::tree::{Marks, Tree, leaf_paths, true_paths};
+use crate::host::MmHome;
+use crate::mm::api::permission;
+use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::sanitize::sanitize_config;
+
+/// Where support looks first: log levels and file output, cluster, SQL pool, rate limiting,
+/// file storage driver, email, plugin settings.
+pub const SUPPORT_PATHS: &[&str] = &[
+    "LogSettings.EnableFile",
+    "LogSettings.FileLevel",
+    "LogSettings.FileJson",
+    "LogSettings.FileLocation",
+    "LogSettings.EnableConsole",
+    "LogSettings.ConsoleLevel",
+    "LogSettings.EnableDiagnostics",
+    "NotificationLogSettings",
+    "ExperimentalAuditSettings",
+    "ClusterSettings",
+    "SqlSettings.DriverName",
+    "SqlSettings.DataSource",
+    "SqlSettings.DataSourceReplicas",
+    "SqlSettings.MaxIdleConns",
+    "SqlSettings.MaxOpenConns",
+    "SqlSettings.ConnMaxLifetimeMilliseconds",
+    "SqlSettings.ConnMaxIdleTimeMilliseconds",
+    "SqlSettings.QueryTimeout",
+    "RateLimitSettings",
+    "FileSettings.DriverName",
+    "FileSettings.Directory",
+    "FileSettings.AmazonS3Bucket",
+    "FileSettings.AmazonS3Endpoint",
+    "FileSettings.AmazonS3Region",
+    "EmailSettings.SendEmailNotifications",
+    "EmailSettings.SMTPServer",
+    "EmailSettings.SMTPPort",
+    "EmailSettings.ConnectionSecurity",
+    "EmailSettings.EnableSMTPAuth",
+    "PluginSettings",
+    "ServiceSettings.SiteURL",
+    "ServiceSettings.ListenAddress",
+];
+
+/// Whether `path` is something support looks at (the path itself or a setting under it).
+pub fn support_looks_at(path: &str) -> bool {
+    SUPPORT_PATHS.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    })
+}
+
+/// A config ready to show.
+#[derive(Debug, Clone)]
+pub struct ConfigDoc {
+    /// Sanitized: no secret left.
+    pub config: Value,
+    pub tree: Tree,
+    /// `GET /api/v4/config`, `the local socket`, or a file path.
+    pub source: String,
+    /// Why the environment markers or the defaults are missing, when they are.
+    pub notes: Vec<String>,
+    /// The plugin manifests, whose secret settings the sanitizer masks: a config compared
+    /// with this one is sanitized with them too.
+    pub manifests: Vec<Value>,
+}
+
+impl ConfigDoc {
+    /// Sanitizes `raw` (with the plugin manifests for their secret settings) and marks it.
+    pub fn new(
+        raw: &Value,
+        manifests: &[Value],
+        env: HashSet<String>,
+        changed: Option<HashSet<String>>,
+        source: String,
+        notes: Vec<String>,
+    ) -> Self {
+        let sanitized = sanitize_config(raw, manifests);
+        let marks = Marks {
+            env,
+            changed,
+            masked: sanitized
+                .redactions
+                .iter()
+                .map(|r| r.path.clone())
+                .collect(),
+        };
+        let tree = Tree::build(&sanitized.config, &marks);
+        Self {
+            config: sanitized.config,
+            tree,
+            source,
+            notes,
+            manifests: manifests.to_vec(),
+        }
+    }
+
+    /// The config from the server, with environment overrides and defaults when the server
+    /// gives them.
+    pub async fn load(client: &MmClient) -> Result<Self, ApiError> {
+        let env_endpoint =
+            Endpoint::get("/api/v4/config/environment").needs(permission::MANAGE_SYSTEM);
+        let defaults_endpoint =
+            Endpoint::get("/api/v4/config").needs(permission::ANY_SYSCONSOLE_READ);
+        let trim_query = [("remove_defaults", "true".to_string())];
+        let (config, plugins, env, trimmed) = tokio::join!(
+            client.full_config(),
+            client.plugins(),
+            client.get_json::<Value>(&env_endpoint, &[]),
+            client.get_json::<Value>(&defaults_endpoint, &trim_query),
+        );
+        let config = config?;
+        let mut notes = Vec::new();
+        let manifests = match &plugins {
+            Ok(plugins) => ["active", "inactive"]
+                .iter()
+                .filter_map(|k| plugins.get(k).and_then(Value::as_array))
+                .flatten()
+                .cloned()
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let env = match env {
+            Ok(env) => true_paths(&env),
+            Err(err) => {
+                notes.push(format!("environment overrides unknown: {err}"));
+                HashSet::new()
+            }
+        };
+        let changed = match trimmed {
+            // A server that ignores remove_defaults answers the whole config.
+            Ok(trimmed) if leaf_paths(&trimmed).len() < leaf_paths(&config).len() => {
+                Some(leaf_paths(&trimmed))
+            }
+            Ok(_) => {
+                notes.push("defaults unknown: this server does not support remove_defaults".into());
+                None
+            }
+            Err(err) => {
+                notes.push(format!("defaults unknown: {err}"));
+                None
+            }
+        };
+        let source = if client.is_local() {
+            "the local socket (not sanitized by the server; sanitized by mmops)".to_string()
+        } else {
+            "GET /api/v4/config".to_string()
+        };
+        Ok(Self::new(&config, &manifests, env, changed, source, notes))
+    }
+
+    /// The config on disk in the install dir (no server needed; sanitized here).
+    pub fn from_install(home: &MmHome) -> Result<Self, String> {
+        let raw = home.read_config().map_err(|e| e.to_string())?;
+        let dir = crate::packet::collect::plugins_dir(home, Some(&raw));
+        let manifests: Vec<Value> = crate::packet::collect::plugins_from_disk(&dir, Some(&raw))
+            .map(|plugins| {
+                ["active", "inactive"]
+                    .iter()
+                    .filter_map(|k| plugins.get(k).and_then(Value::as_array))
+                    .flatten()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self::new(
+            &raw,
+            &manifests,
+            HashSet::new(),
+            None,
+            home.config_path().display().to_string(),
+            vec!["read from disk: environment overrides and defaults are unknown".into()],
+        ))
+    }
+}
+
+/// Where snapshots of a server's config are kept.
+pub fn snapshot_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("config-snapshots")
+}
+
+/// Saves the sanitized config as `<dir>/<UTC time>.json` (0600); returns the path.
+pub fn save_snapshot(dir: &Path, config: &Value, now_ms: i64) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let time = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    let path = dir.join(format!("{}.json", time.format("%Y-%m-%dT%H-%M-%SZ")));
+    let text = serde_json::to_vec_pretty(config).map_err(|e| e.to_string())?;
+    crate::fsutil::write_private_atomic(&path, &text)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The newest snapshot, to offer as the default for a compare.
+pub fn latest_snapshot(dir: &Path) -> Option<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    all.sort();
+    all.pop()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn support_paths_match_settings_and_their_children() {
+        assert!(support_looks_at("LogSettings.FileLevel"));
+        assert!(support_looks_at("ClusterSettings.Enable"));
+        assert!(support_looks_at("SqlSettings.DataSourceReplicas[0]"));
+        assert!(!support_looks_at("LogSettings.FileLevelX"));
+        assert!(!support_looks_at("TeamSettings.SiteName"));
+    }
+
+    #[test]
+    fn the_doc_is_sanitized_and_marked() {
+        let raw = json!({
+            "SqlSettings": {"DataSource": "postgres://mm:CANARY-pw@db:5432/mm"},
+            "ServiceSettings": {"SiteURL": "https://x"}
+        });
+        let doc = ConfigDoc::new(
+            &raw,
+            &[],
+            ["ServiceSettings.SiteURL".to_string()].into(),
+            None,
+            "test".into(),
+            vec![],
+        );
+        assert!(!doc.config.to_string().contains("CANARY"));
+        let ds = doc
+            .tree
+            .rows
+            .iter()
+            .find(|r| r.path == "SqlSettings.DataSource")
+            .unwrap();
+        assert!(ds.masked);
+        assert_eq!(ds.value.as_deref(), Some("postgres://****:****@db:5432/mm"));
+        assert!(
+            doc.tree
+                .rows
+                .iter()
+                .any(|r| r.path == "ServiceSettings.SiteURL" && r.from_env)
+        );
+    }
+
+    #[test]
+    fn snapshots_are_saved_privately_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = save_snapshot(dir.path(), &json!({"A": 1}), 1_795_339_800_000).unwrap();
+        assert!(path.ends_with("2026-11-22T09-30-00Z.json"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(latest_snapshot(dir.path()), Some(path));
+    }
+}

@@ -1,0 +1,347 @@
+//! Drawing the Config tab: a header (source, view, markers legend), the tree window with
+//! search highlights, and a line for the prompt, the search or a notice; or the comparison.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+
+use super::{ConfigTab, Load};
+use crate::server_config::diff::Change;
+use crate::server_config::tree::Row;
+use crate::text::{inert, one_line};
+use crate::tui::theme::Theme;
+
+pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(Span::styled(" Config (sanitized) ", theme.title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let message = |text: String, style: Style, buf: &mut Buffer| {
+        Paragraph::new(Line::styled(text, style))
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    };
+    match &tab.load {
+        Load::NotConfigured => {
+            return message(
+                "No server and no install directory: no config to show.".into(),
+                theme.muted,
+                buf,
+            );
+        }
+        Load::Loading => return message("Loading the config…".into(), theme.muted, buf),
+        Load::Failed(err) => {
+            return message(
+                format!("The config could not be read: {}", inert(err)),
+                theme.error,
+                buf,
+            );
+        }
+        Load::Loaded(_) => {}
+    }
+    let [header, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    header_line(tab, theme).render(header, buf);
+    if tab.compare.is_some() {
+        draw_compare(tab, body, buf, theme);
+    } else {
+        draw_tree(tab, body, buf, theme);
+    }
+    draw_bottom(tab, bottom, buf, theme);
+}
+
+fn header_line(tab: &ConfigTab, theme: &Theme) -> Line<'static> {
+    let Some(doc) = tab.doc() else {
+        return Line::raw("");
+    };
+    let mut spans = vec![
+        Span::styled(format!("{} · ", tab.view.label()), theme.value),
+        Span::styled(one_line(&inert(&doc.source), 48), theme.muted),
+        Span::styled("  ≠", theme.warn),
+        Span::styled(" changed ", theme.muted),
+        Span::styled("env", theme.info),
+        Span::styled(" set by environment ", theme.muted),
+        Span::styled("***", theme.muted.add_modifier(Modifier::BOLD)),
+        Span::styled(" masked", theme.muted),
+    ];
+    if tab.refreshing {
+        spans.push(Span::styled(" · refreshing…", theme.muted));
+    }
+    Line::from(spans)
+}
+
+/// `text` with every case-insensitive occurrence of `needle` highlighted.
+fn highlighted(text: &str, needle: &str, style: Style, theme: &Theme) -> Vec<Span<'static>> {
+    if needle.is_empty() {
+        return vec![Span::styled(text.to_string(), style)];
+    }
+    let lower = text.to_lowercase();
+    let needle = needle.to_lowercase();
+    // Lower-casing can change byte lengths; highlight only when it did not.
+    if lower.len() != text.len() {
+        return vec![Span::styled(text.to_string(), style)];
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(&needle) {
+        let start = at + found;
+        let end = start + needle.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        spans.push(Span::styled(text[at..start].to_string(), style));
+        spans.push(Span::styled(text[start..end].to_string(), theme.highlight));
+        at = end;
+    }
+    spans.push(Span::styled(text[at..].to_string(), style));
+    spans
+}
+
+/// ` ≠ env ***`
+const MARKS_WIDTH: usize = 10;
+
+fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) -> Line<'static> {
+    let indent = "  ".repeat(usize::from(row.depth).min(12));
+    let mut spans = vec![Span::raw(indent.clone())];
+    let key = inert(&row.key).into_owned();
+    let mut used = indent.chars().count();
+    match &row.value {
+        None => {
+            spans.push(Span::styled(
+                if folded { "▸ " } else { "▾ " }.to_string(),
+                theme.muted,
+            ));
+            spans.extend(highlighted(&key, needle, theme.label, theme));
+            used += 2 + key.chars().count();
+        }
+        Some(value) => {
+            let key_width = 34usize
+                .saturating_sub(indent.len())
+                .max(key.chars().count().min(40));
+            let padded = format!("  {key:<key_width$} ");
+            used += padded.chars().count();
+            spans.extend(highlighted(&padded, needle, theme.base, theme));
+            let room = width.saturating_sub(used + MARKS_WIDTH).max(8);
+            let shown = if value.is_empty() {
+                "\"\"".to_string()
+            } else {
+                one_line(&inert(value), room)
+            };
+            let style = if row.masked {
+                theme.muted.add_modifier(Modifier::BOLD)
+            } else {
+                theme.value
+            };
+            used += shown.chars().count();
+            spans.extend(highlighted(&shown, needle, style, theme));
+        }
+    }
+    // The markers stand in a column at the right edge: ` ≠ env ***`.
+    let marks = [
+        (row.changed == Some(true), " ≠", theme.warn),
+        (row.from_env, " env", theme.info),
+        (row.masked, " ***", theme.muted.add_modifier(Modifier::BOLD)),
+    ];
+    if marks.iter().any(|(yes, _, _)| *yes) {
+        spans.push(Span::raw(
+            " ".repeat(width.saturating_sub(used + MARKS_WIDTH)),
+        ));
+        for (yes, text, style) in marks {
+            let blank = " ".repeat(text.chars().count());
+            spans.push(if yes {
+                Span::styled(text, style)
+            } else {
+                Span::raw(blank)
+            });
+        }
+    }
+    Line::from(spans)
+}
+
+fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let rows = usize::from(area.height);
+    tab.viewport_rows = rows.max(1);
+    if tab.selected < tab.offset {
+        tab.offset = tab.selected;
+    } else if rows > 0 && tab.selected >= tab.offset + rows {
+        tab.offset = tab.selected + 1 - rows;
+    }
+    let needle = tab
+        .search
+        .as_ref()
+        .map(|s| s.input.text().to_string())
+        .unwrap_or_default();
+    let Some(doc) = tab.doc() else {
+        return;
+    };
+    if tab.visible.is_empty() {
+        Line::styled(
+            match tab.view {
+                super::View::Changed if doc.tree.rows.iter().all(|r| r.changed.is_none()) => {
+                    "Which settings differ from the default is unknown for this server (see the notes: v cycles the views)."
+                }
+                _ => "Nothing to show in this view (v cycles the views).",
+            },
+            theme.muted,
+        )
+        .render(area, buf);
+        return;
+    }
+    let width = usize::from(area.width);
+    for (line_no, (pos, &index)) in tab
+        .visible
+        .iter()
+        .enumerate()
+        .skip(tab.offset)
+        .take(rows)
+        .enumerate()
+    {
+        let Some(row) = doc.tree.rows.get(index) else {
+            continue;
+        };
+        let rect = Rect::new(area.x, area.y + line_no as u16, area.width, 1);
+        // The filtered views show every section open.
+        let folded = tab.view == super::View::All && tab.folded.contains(&index);
+        let mut line = row_line(row, folded, &needle, width, theme);
+        if pos == tab.selected {
+            buf.set_style(rect, theme.selection);
+            line = line.patch_style(theme.selection);
+        }
+        line.render(rect, buf);
+    }
+}
+
+fn draw_compare(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let Some(compare) = tab.compare.as_mut() else {
+        return;
+    };
+    let width = usize::from(area.width);
+    let (mut added, mut removed, mut changed) = (0, 0, 0);
+    let mut lines = Vec::new();
+    for change in &compare.changes {
+        lines.push(match change {
+            Change::Added { path, value } => {
+                added += 1;
+                Line::styled(
+                    one_line(&format!("+ {} = {}", inert(path), inert(value)), width),
+                    theme.ok,
+                )
+            }
+            Change::Removed { path, value } => {
+                removed += 1;
+                Line::styled(
+                    one_line(&format!("- {} = {}", inert(path), inert(value)), width),
+                    theme.error,
+                )
+            }
+            Change::Changed { path, from, to } => {
+                changed += 1;
+                Line::styled(
+                    one_line(
+                        &format!(
+                            "~ {}: {} here, {} there",
+                            inert(path),
+                            inert(to),
+                            inert(from)
+                        ),
+                        width,
+                    ),
+                    theme.warn,
+                )
+            }
+        });
+    }
+    let mut all = vec![
+        Line::styled(
+            one_line(
+                &format!(
+                    "Compared with {}: {added} only here, {removed} only there, {changed} different · Esc closes",
+                    inert(&compare.other)
+                ),
+                width,
+            ),
+            theme.label,
+        ),
+        Line::styled(
+            "+ only in this server's config   - only in the other   ~ different",
+            theme.muted,
+        ),
+    ];
+    if compare.changes.is_empty() {
+        all.push(Line::styled("The two configs are the same.", theme.ok));
+    }
+    all.extend(lines);
+    let max = u16::try_from(all.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(area.height);
+    compare.scroll = compare.scroll.min(max);
+    Paragraph::new(all)
+        .scroll((compare.scroll, 0))
+        .render(area, buf);
+}
+
+fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    if let Some(input) = &tab.prompt {
+        input.render(
+            "compare with (config.json, packet .zip or snapshot): ",
+            area,
+            buf,
+            theme.label,
+            theme.base,
+        );
+        return;
+    }
+    if let Some(search) = &tab.search {
+        if search.editing {
+            input_line(search, area, buf, theme);
+            return;
+        }
+        let text = if search.matches.is_empty() {
+            format!("no match for \"{}\"", inert(search.input.text()))
+        } else {
+            format!(
+                "\"{}\": {} of {} · n/N next/previous · Esc clears",
+                inert(search.input.text()),
+                search.current + 1,
+                search.matches.len()
+            )
+        };
+        Line::styled(text, theme.info).render(area, buf);
+        return;
+    }
+    if let Some((text, error)) = &tab.notice {
+        Line::styled(
+            one_line(&inert(text), usize::from(area.width)),
+            if *error { theme.error } else { theme.info },
+        )
+        .render(area, buf);
+        return;
+    }
+    if let (Some(row), Some(doc)) = (tab.selected_row(), tab.doc()) {
+        let mut text = inert(&row.path).into_owned();
+        if let Some(note) = doc.notes.first() {
+            text.push_str(&format!("   ({})", inert(note)));
+        }
+        Line::styled(one_line(&text, usize::from(area.width)), theme.muted).render(area, buf);
+    }
+}
+
+fn input_line(search: &super::Search, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let label = if search.matches.is_empty() {
+        "search: ".to_string()
+    } else {
+        format!("search ({}): ", search.matches.len())
+    };
+    search
+        .input
+        .render(&label, area, buf, theme.label, theme.base);
+}
