@@ -25,7 +25,7 @@ pub fn redact_dsn(dsn: &str) -> String {
         return format!("{head}{authority}{}", mask_options(tail, '&'));
     }
     if let Some(at) = dsn.rfind('@')
-        && !dsn[..at].contains(' ')
+        && !dsn[..at].contains(char::is_whitespace)
     {
         // The Go MySQL driver's form: user:password@tcp(host:port)/db?options
         return format!("****:****{}", mask_options(&dsn[at..], '&'));
@@ -46,7 +46,9 @@ fn mask_keyword_options(text: &str) -> String {
             break;
         }
         // libpq allows spaces around the `=`.
-        let word_end = rest.find(['=', ' ']).unwrap_or(rest.len());
+        let word_end = rest
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(rest.len());
         let after_word = &rest[word_end..];
         let (key, after_key) = match after_word.trim_start().strip_prefix('=') {
             Some(after) => (&rest[..rest.len() - after.len() - 1], after),
@@ -75,7 +77,8 @@ fn mask_keyword_options(text: &str) -> String {
 /// The length of a keyword value: up to the next space, or a whole quoted string.
 fn value_length(text: &str) -> usize {
     if !text.starts_with('\'') {
-        return text.find(' ').unwrap_or(text.len());
+        // libpq separates pairs with any whitespace: tabs and newlines too.
+        return text.find(char::is_whitespace).unwrap_or(text.len());
     }
     let mut escaped = false;
     for (i, c) in text.char_indices().skip(1) {
@@ -104,6 +107,26 @@ fn mask_options(text: &str, separator: char) -> String {
         })
         .collect::<Vec<_>>()
         .join(&separator.to_string())
+}
+
+/// Whether a redacted keyword DSN still shows a credential value (a form the parser did not
+/// understand): then it must be masked whole.
+pub fn shows_credentials(redacted: &str) -> bool {
+    let lower = redacted.to_ascii_lowercase();
+    ["password", "pass", "pwd", "user", "username", "sslpassword"]
+        .iter()
+        .any(|key| {
+            lower.match_indices(key).any(|(at, _)| {
+                let before_ok = at == 0
+                    || !lower.as_bytes()[at - 1].is_ascii_alphanumeric()
+                        && lower.as_bytes()[at - 1] != b'_';
+                let after = lower[at + key.len()..].trim_start();
+                before_ok
+                    && after
+                        .strip_prefix('=')
+                        .is_some_and(|v| !v.trim_start().starts_with("****"))
+            })
+        })
 }
 
 fn is_credential_key(key: &str) -> bool {
@@ -158,6 +181,10 @@ mod tests {
         assert_eq!(
             redact_dsn("host=db  sslmode=require"),
             "host=db  sslmode=require"
+        );
+        assert_eq!(
+            redact_dsn("host=db\tuser=mm\npassword=CANARY dbname=mm"),
+            "host=db\tuser=****\npassword=**** dbname=mm"
         );
     }
 }

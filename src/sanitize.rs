@@ -316,7 +316,9 @@ fn data_source_rule(text: &str) -> Rule {
         return Rule::DataSource;
     }
     let redacted = redact_dsn(text);
-    let understood = if redacted != text {
+    let understood = if crate::redact::shows_credentials(&redacted) {
+        false
+    } else if redacted != text {
         true
     } else if let Some((_, rest)) = text.split_once("://") {
         // A URL without user info carries no credentials.

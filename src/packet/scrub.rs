@@ -60,13 +60,15 @@ const SECRETS: &str = concat!(
     r#"|(?P<query>[?&](?i:t|token|access_token|refresh_token|id_token|code|password|pwd|passwd|secret|client_secret|api_key|apikey|key|sig|signature)=)[^&\s"'\\#<>]+"#,
     // Authorization: Bearer …, "Authorization":"Basic …", Authorization:[Token …]; only after
     // the header's name, so "basic" in a sentence is left alone.
-    r#"|(?P<auth>(?i:authorization)["']?\s*[:=]\s*["'\[]?\s*(?i:bearer|basic|token)\s+)[A-Za-z0-9._~+/=\-]{8,}"#,
+    r#"|(?P<auth>(?i:authorization)["']?\s*[:=]\s*\[?\s*["']?\s*(?i:bearer|basic|token)\s+)[A-Za-z0-9._~+/=\-]{8,}"#,
     // A bare "Bearer" with something long enough to be a token after it.
     r#"|(?P<bearer>(?-u:\b)(?i:bearer)\s+)[A-Za-z0-9._~+/=\-]{20,}"#,
     // "smtp_password":"…", "webhookSecret": "…"
     r#"|(?P<json>"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)"\s*:\s*")(?:[^"\\]|\\.)+"#,
     // The same inside JSON logged as a string: \"password\":\"…\"
-    r#"|(?P<ejson>\\"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)\\"\s*:\s*\\")(?:[^"\\]|\\[^"])+"#,
+    r#"|(?P<ejson>\\"[A-Za-z0-9_.\-]*(?i:password|passwd|pwd|secret|token|salt|credentials?|passphrase|api_?key|private_?key|secret_?key|access_?key)\\"\s*:\s*\\")(?:[^"\\]|\\\\\\"|\\\\|\\[^"\\])+"#,
+    // password='a quoted value' (libpq's form)
+    r#"|(?P<qpair>(?-u:\b)[A-Za-z0-9_\-]*(?i:password|passwd|secret|token|passphrase)\s*=\s*)'(?:[^'\\]|\\.)*'?"#,
     // password=… secret=…
     r#"|(?P<pair>(?-u:\b)[A-Za-z0-9_\-]*(?i:password|passwd|secret|token|passphrase)=)[^\s&"',;]+"#,
     // user:password@tcp(host)
@@ -146,7 +148,7 @@ impl Scrubber {
         let cleaned = self.secrets.replace_all(line, |caps: &Captures| {
             counts.credentials += 1;
             let keep = [
-                "url", "query", "auth", "bearer", "json", "ejson", "pair", "mysql",
+                "url", "query", "auth", "bearer", "json", "ejson", "qpair", "pair", "mysql",
             ]
             .iter()
             .find_map(|name| caps.name(name))
@@ -295,6 +297,33 @@ mod tests {
             assert_eq!(clean(&mut s, line), expected);
         }
         assert_eq!(s.counts().credentials, 7);
+        // Headers logged as JSON arrays, quoted libpq values, and JSON logged as a string
+        // with an escaped quote inside the secret.
+        let more = [
+            (
+                r#"{"headers":{"Authorization":["Basic dXNlcjpjYW5hcnk4cGFzcw=="]}}"#,
+                r#"{"headers":{"Authorization":["Basic ****"]}}"#,
+            ),
+            (
+                r#"{"headers":{"authorization":["Token canary9abcdefgh"]}}"#,
+                r#"{"headers":{"authorization":["Token ****"]}}"#,
+            ),
+            (
+                "dsn host=db password='correct horse canary10' dbname=mm",
+                "dsn host=db password=**** dbname=mm",
+            ),
+            (
+                r#"{"payload":"{"password":"ab\"canary11 tail","x":1}"}"#,
+                r#"{"payload":"{"password":"****","x":1}"}"#,
+            ),
+            (
+                "Using basic authentication for the proxy",
+                "Using basic authentication for the proxy",
+            ),
+        ];
+        for (line, expected) in more {
+            assert_eq!(clean(&mut s, line), expected, "{line}");
+        }
         assert_eq!(s.counts().emails, 0, "privacy mode is off");
     }
 
