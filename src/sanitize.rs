@@ -123,7 +123,7 @@ pub fn sanitize_config(config: &Value, manifests: &[Value]) -> Sanitized {
 /// For each plugin id, the (lower-case) keys of its settings marked secret, top level and in
 /// sections.
 pub fn plugin_secret_keys(manifests: &[Value]) -> HashMap<String, HashSet<String>> {
-    let mut out = HashMap::new();
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
     for manifest in manifests {
         let Some(id) = manifest.get("id").and_then(Value::as_str) else {
             continue;
@@ -146,7 +146,8 @@ pub fn plugin_secret_keys(manifests: &[Value]) -> HashMap<String, HashSet<String
             .filter_map(|setting| setting.get("key").and_then(Value::as_str))
             .map(str::to_ascii_lowercase)
             .collect();
-        out.insert(id.to_string(), keys);
+        // The same id twice (a server listing it in both states): every secret key counts.
+        out.entry(id.to_string()).or_default().extend(keys);
     }
     out
 }
@@ -193,11 +194,19 @@ fn walk(
         _ => {
             // A number or boolean under a plugin with an unknown manifest could be anything
             // the plugin stores: hide it too.
-            if is_unknown_plugin_setting(path, plugins) && !value.is_null() {
+            let rule = if value.is_null() {
+                None
+            } else if is_unknown_plugin_setting(path, plugins) {
+                Some(Rule::UnknownPlugin)
+            } else {
+                // A secret plugin setting whatever its type.
+                rule_for(path, value, plugins)
+            };
+            if let Some(rule) = rule {
                 *value = Value::String(MASK.to_string());
                 redactions.push(Redaction {
                     path: display_path(path),
-                    rule: Rule::UnknownPlugin,
+                    rule,
                 });
             }
         }
@@ -257,6 +266,15 @@ fn rule_for(
     value: &Value,
     plugins: &HashMap<String, HashSet<String>>,
 ) -> Option<Rule> {
+    // A secret plugin setting is hidden whatever its type (a number, a boolean).
+    if !value.is_string()
+        && let Some((id, key)) = plugin_setting(path)
+        && plugins
+            .get(id)
+            .is_some_and(|secret| secret.contains(&key.to_ascii_lowercase()))
+    {
+        return Some(Rule::PluginSecret);
+    }
     let text = value.as_str()?;
     if text == MASK {
         // Already masked: stays masked, and is recorded as hidden.
@@ -488,7 +506,7 @@ mod tests {
             }
         });
         let config = json!({"PluginSettings": {"Plugins": {
-            "com.example.jira": {"secret": "canary-top", "jiraurl": "https://jira.example.com", "clientsecret": "canary-section", "clientid": "abc"},
+            "com.example.jira": {"secret": "canary-top", "jiraurl": "https://jira.example.com", "clientsecret": 4242, "clientid": "abc"},
             "com.example.unknown": {"anything": "canary-unknown", "count": 3, "on": true},
         }}});
         let out = sanitize_config(&config, &[manifest]);
@@ -503,6 +521,7 @@ mod tests {
         assert_eq!(plugins["com.example.unknown"]["anything"], MASK);
         assert_eq!(plugins["com.example.unknown"]["count"], MASK);
         assert!(!out.config.to_string().contains("canary"));
+        assert!(!out.config.to_string().contains("4242"), "a numeric secret");
         assert!(paths(&out).contains(&(
             "PluginSettings.Plugins.com.example.jira.clientsecret".into(),
             Rule::PluginSecret

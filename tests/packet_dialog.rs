@@ -335,3 +335,30 @@ async fn a_user_without_manage_system_is_told_which_permission() {
     assert!(zips_in(&dir).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn esc_stops_a_server_packet_that_is_still_being_built() {
+    // The server takes 30 s to answer; Esc must not wait for it.
+    let server = demo_with(DemoOptions {
+        faults: Some("/api/v4/system/support_packet=latency:30000".to_string()),
+        ..DemoOptions::default()
+    })
+    .await;
+    let dir = packet_dir("slow-server");
+    let mut launch = launch(Some(admin(&server)), "DEMO");
+    launch.packet_dir = dir.clone();
+    let mut h = open(launch, "P").await;
+    h.press(&["enter"]).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    h.press(&["esc"]).unwrap();
+    h.settle().await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(h.app.packet_dialog().is_none());
+    assert!(zips_in(&dir).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,6 +49,11 @@ async fn every_plugin_with_its_state_on_every_node() {
 async fn the_detail_shows_the_manifest_and_masks_secret_settings() {
     let server = demo().await;
     let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
+    // Both nodes' logs are in, so the recent entries that mention the plugin are known.
+    h.pump_until(std::time::Duration::from_secs(20), |app| {
+        app.logs_tab().store().sources().len() == 2
+    })
+    .await;
     // GitHub is the second failed plugin.
     h.press(&["j", "enter"]).unwrap();
     let text = h.render_text(120, 40);
@@ -103,6 +108,17 @@ async fn disable_asks_first_then_refreshes() {
             .contains("Disable Autolink on every node? y yes · n no")
     );
     h.press(&["n"]).unwrap();
+    h.settle().await;
+    assert!(
+        !server
+            .shared()
+            .recent_requests()
+            .iter()
+            .any(|r| r.contains("/disable"))
+    );
+
+    // Enter is not a yes.
+    h.press(&["D", "enter"]).unwrap();
     h.settle().await;
     assert!(
         !server

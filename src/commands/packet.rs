@@ -80,28 +80,39 @@ pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode>
     }
     let started = Instant::now();
     let show_progress = std::io::stderr().is_terminal();
-    let writer = {
+    // The writer reports on a channel: the wait ends the moment it is done, and meanwhile
+    // the progress line is redrawn five times a second.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    {
         let dir = dir.clone();
-        std::thread::spawn(move || write(&prepared, &dir, control))
-    };
-    while !writer.is_finished() {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        if show_progress {
-            eprint!(
-                "\r\x1b[K{}",
-                progress_line(done.load(Ordering::Relaxed), total, started)
-            );
-        }
+        std::thread::spawn(move || {
+            let result = write(&prepared, &dir, control);
+            let _ = done_tx.send(result);
+        });
     }
+    let result = loop {
+        match done_rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            Ok(result) => break result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if show_progress {
+                    eprint!(
+                        "\r\x1b[K{}",
+                        progress_line(done.load(Ordering::Relaxed), total, started)
+                    );
+                }
+            }
+            // The writer died without a word: it panicked.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(ArchiveError::Io {
+                    context: "the packet writer stopped unexpectedly".into(),
+                    source: std::io::Error::other("panic"),
+                });
+            }
+        }
+    };
     if show_progress {
         eprint!("\r\x1b[K");
     }
-    let result = writer.join().unwrap_or_else(|_| {
-        Err(ArchiveError::Io {
-            context: "the packet writer stopped unexpectedly".into(),
-            source: std::io::Error::other("panic"),
-        })
-    });
     match result {
         Ok(summary) => {
             super::emit(&report(&summary))?;

@@ -257,6 +257,11 @@ impl ArchiveFile {
         Archive::new(&self.pending, control)
     }
 
+    /// The unnamed file itself, for bytes that are already a zip (a download).
+    pub fn file(&self) -> &File {
+        self.pending.file()
+    }
+
     /// Syncs the finished zip and links it as `file_name` in the directory (with `-2`, `-3`…
     /// before `.zip` when that name is taken). Never replaces a file.
     pub fn publish(

@@ -533,7 +533,7 @@ async fn collect_logs(out: &mut Collected, sources: Sources<'_>) {
             continue;
         }
         let name = if cluster {
-            format!("{node}/mattermost.log")
+            format!("{}/mattermost.log", safe_entry_part(&node))
         } else {
             "mattermost.log".to_string()
         };
@@ -544,5 +544,40 @@ async fn collect_logs(out: &mut Collected, sources: Sources<'_>) {
             "logs: read over the REST API, which gives only the newest {} lines per node; run mmops on the server with --mm-home for the whole files",
             MAX_LOG_PAGES * LOG_PAGE
         ));
+    }
+}
+
+/// A node name from the server's log text, made safe as a directory in a zip: no `..`, no
+/// slashes, no control characters.
+fn safe_entry_part(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let clean = clean.trim_matches('.').to_string();
+    if clean.is_empty() {
+        "node".to_string()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod entry_name_tests {
+    use super::safe_entry_part;
+
+    #[test]
+    fn node_names_cannot_escape_the_zip() {
+        assert_eq!(safe_entry_part("mm-app-1"), "mm-app-1");
+        assert_eq!(safe_entry_part("../../etc"), "_.._etc");
+        assert_eq!(safe_entry_part("a/b\u{1b}[2J"), "a_b__2J");
+        assert_eq!(safe_entry_part(".."), "node");
     }
 }

@@ -257,9 +257,14 @@ pub struct Summary {
     pub warnings: Vec<String>,
 }
 
+fn control_cancelled(cancel: &std::sync::atomic::AtomicBool) -> bool {
+    cancel.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Writes the packet into `dir`. Blocking: run it on a worker thread.
 pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summary, ArchiveError> {
     let file = ArchiveFile::create(dir)?;
+    let cancel = std::sync::Arc::clone(&control.cancel);
     let mut archive = file.archive(control);
     for (name, bytes, _) in &prepared.small {
         archive.add_bytes(name, bytes)?;
@@ -293,6 +298,10 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
     );
     archive.add_bytes("redactions.txt", redactions.as_bytes())?;
     let entries = archive.finish()?;
+    // Esc pressed while the last entry was written: still nothing is kept.
+    if control_cancelled(&cancel) {
+        return Err(ArchiveError::Cancelled);
+    }
     let written = file.publish(&prepared.file_name, entries)?;
     Ok(Summary {
         written,

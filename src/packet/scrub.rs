@@ -87,26 +87,66 @@ const PERSONAL: &str = concat!(
     r#"|(?P<id>(?-u:\b)[a-z0-9]{26}(?-u:\b))"#,
 );
 
-/// Stable pseudonyms, numbered in order of first appearance.
+/// Distinct values of one kind that get a number (`user-0001`); later ones get a pseudonym
+/// from a keyed hash instead, so memory stays bounded whatever the log holds.
+const NUMBERED: usize = 100_000;
+/// User ids beyond the numbered ones still remembered, so their bare mentions are replaced.
+const MORE_USER_IDS: usize = 400_000;
+
+/// Stable pseudonyms of one kind: numbered in order of first appearance, then hashed. Values
+/// are kept only as a keyed hash (the key is random per packet), never as text.
+#[derive(Debug, Default)]
+struct Numbering {
+    numbers: HashMap<u64, u32>,
+}
+
+#[derive(Debug)]
+enum Pseudonym {
+    Number(u32),
+    Hash(u64),
+}
+
+impl Numbering {
+    fn get(&mut self, hash: u64) -> Pseudonym {
+        if let Some(n) = self.numbers.get(&hash) {
+            return Pseudonym::Number(*n);
+        }
+        if self.numbers.len() < NUMBERED {
+            let n = self.numbers.len() as u32 + 1;
+            self.numbers.insert(hash, n);
+            return Pseudonym::Number(n);
+        }
+        Pseudonym::Hash(hash)
+    }
+}
+
 #[derive(Debug, Default)]
 struct Pseudonyms {
-    emails: HashMap<Vec<u8>, Vec<u8>>,
-    ips: HashMap<Vec<u8>, Vec<u8>>,
-    names: HashMap<Vec<u8>, Vec<u8>>,
-    user_ids: HashMap<Vec<u8>, Vec<u8>>,
+    key: std::hash::RandomState,
+    emails: Numbering,
+    ips: Numbering,
+    names: Numbering,
+    user_ids: Numbering,
+    /// User ids past the numbered ones, for the bare-id rule.
+    more_user_ids: std::collections::HashSet<u64>,
+}
+
+impl Pseudonyms {
+    fn hash(&self, value: &[u8]) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.key, value)
+    }
 }
 
 fn pseudonym(
-    map: &mut HashMap<Vec<u8>, Vec<u8>>,
-    value: &[u8],
-    make: impl FnOnce(usize) -> String,
+    numbering: &mut Numbering,
+    hash: u64,
+    numbered: impl FnOnce(u32) -> String,
+    hashed: impl FnOnce(u64) -> String,
 ) -> Vec<u8> {
-    if let Some(known) = map.get(value) {
-        return known.clone();
+    match numbering.get(hash) {
+        Pseudonym::Number(n) => numbered(n).into_bytes(),
+        Pseudonym::Hash(h) => hashed(h).into_bytes(),
     }
-    let name = make(map.len() + 1).into_bytes();
-    map.insert(value.to_vec(), name.clone());
-    name
 }
 
 pub struct Scrubber {
@@ -173,13 +213,23 @@ impl Scrubber {
         let replaced = personal.replace_all(&cleaned, |caps: &Captures| -> Vec<u8> {
             if let Some(m) = caps.name("email") {
                 counts.emails += 1;
-                return pseudonym(&mut pseudonyms.emails, m.as_bytes(), |n| {
-                    format!("email-{n:04}@example.invalid")
-                });
+                let hash = pseudonyms.hash(m.as_bytes());
+                return pseudonym(
+                    &mut pseudonyms.emails,
+                    hash,
+                    |n| format!("email-{n:04}@example.invalid"),
+                    |h| format!("email-h{:010x}@example.invalid", h & 0xff_ffff_ffff),
+                );
             }
             if let Some(m) = caps.name("ip4").or_else(|| caps.name("ip6")) {
                 counts.ip_addresses += 1;
-                return pseudonym(&mut pseudonyms.ips, m.as_bytes(), |n| format!("ip-{n:04}"));
+                let hash = pseudonyms.hash(m.as_bytes());
+                return pseudonym(
+                    &mut pseudonyms.ips,
+                    hash,
+                    |n| format!("ip-{n:04}"),
+                    |h| format!("ip-h{:010x}", h & 0xff_ffff_ffff),
+                );
             }
             let (keep, id) = match (
                 caps.name("uidkey"),
@@ -211,9 +261,13 @@ impl Scrubber {
             if let (Some(keep), Some(name)) = (keep, name) {
                 counts.usernames += 1;
                 let mut out = keep.as_bytes().to_vec();
-                out.extend(pseudonym(&mut pseudonyms.names, name.as_bytes(), |n| {
-                    format!("user-{n:04}")
-                }));
+                let hash = pseudonyms.hash(name.as_bytes());
+                out.extend(pseudonym(
+                    &mut pseudonyms.names,
+                    hash,
+                    |n| format!("user-{n:04}"),
+                    |h| format!("user-h{:010x}", h & 0xff_ffff_ffff),
+                ));
                 if caps.name("namekey").is_some() {
                     out.push(b'"');
                 }
@@ -221,9 +275,12 @@ impl Scrubber {
             }
             if let Some(m) = caps.name("id") {
                 // Any other 26-character id: replaced only if it is a user id seen before.
-                if let Some(known) = pseudonyms.user_ids.get(m.as_bytes()) {
+                let hash = pseudonyms.hash(m.as_bytes());
+                if pseudonyms.user_ids.numbers.contains_key(&hash)
+                    || pseudonyms.more_user_ids.contains(&hash)
+                {
                     counts.user_ids += 1;
-                    return known.clone();
+                    return user_id_pseudonym(pseudonyms, m.as_bytes());
                 }
                 return m.as_bytes().to_vec();
             }
@@ -240,9 +297,19 @@ impl Scrubber {
 
 /// A user id's pseudonym keeps the shape of an id (26 lower-case letters and digits).
 fn user_id_pseudonym(pseudonyms: &mut Pseudonyms, id: &[u8]) -> Vec<u8> {
-    pseudonym(&mut pseudonyms.user_ids, id, |n| {
-        format!("pseudonymuser{n:013}")
-    })
+    let hash = pseudonyms.hash(id);
+    let name = pseudonym(
+        &mut pseudonyms.user_ids,
+        hash,
+        |n| format!("pseudonymuser{n:013}"),
+        |h| format!("pseudonymhash{:013x}", h & 0xf_ffff_ffff_ffff),
+    );
+    if !pseudonyms.user_ids.numbers.contains_key(&hash)
+        && pseudonyms.more_user_ids.len() < MORE_USER_IDS
+    {
+        pseudonyms.more_user_ids.insert(hash);
+    }
+    name
 }
 
 /// Compiles one of this module's patterns: constants, covered by the tests below, so a
@@ -380,6 +447,35 @@ mod tests {
         assert_eq!(
             clean(&mut s, "user_id=ywjghghwxxea8dgfznz7wrdzdo"),
             "user_id=pseudonymuser0000000000001"
+        );
+    }
+
+    #[test]
+    fn past_the_numbered_ones_pseudonyms_are_hashed_and_still_stable() {
+        let mut s = Scrubber::new(true);
+        for i in 0..NUMBERED {
+            clean(&mut s, &format!("from a{i}@example.org"));
+        }
+        let first = clean(&mut s, "from late@example.org");
+        assert!(first.starts_with("from email-h"), "{first}");
+        assert!(!first.contains("late@"), "{first}");
+        assert_eq!(clean(&mut s, "from late@example.org"), first);
+        assert_ne!(clean(&mut s, "from later@example.org"), first);
+        assert_eq!(
+            clean(&mut s, "from a7@example.org"),
+            "from email-0008@example.invalid"
+        );
+        // A user id seen in a field past the numbered ones: its bare mentions go too.
+        for i in 0..NUMBERED {
+            clean(&mut s, &format!(r#"{{"user_id":"{:0>26}"}}"#, i));
+        }
+        let id = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
+        let field = clean(&mut s, &format!(r#"{{"user_id":"{id}"}}"#));
+        let bare = clean(&mut s, &format!("joined {id}"));
+        assert!(!field.contains(id) && !bare.contains(id), "{field} {bare}");
+        assert!(
+            bare.ends_with(&field[12..field.len() - 2]),
+            "{field} {bare}"
         );
     }
 }

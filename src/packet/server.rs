@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::archive::Control;
+use super::archive::{ArchiveError, ArchiveFile, Control};
 use crate::mm::{ApiError, Endpoint, MmClient};
 
 /// The server builds the whole zip before it answers: at least the 5 s CPU profile, plus
@@ -102,6 +102,8 @@ pub enum DownloadError {
     },
     #[error("the server's answer is not a readable zip ({0}); nothing was kept")]
     NotAZip(String),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
 }
 
 /// Asks the server for its packet and streams it into `dir`. `control.progress` is called
@@ -116,9 +118,11 @@ pub async fn download(
 ) -> Result<Downloaded, DownloadError> {
     let query = request.query();
     let query: Vec<(&str, String)> = query.iter().map(|(k, v)| (*k, v.clone())).collect();
-    let mut download = client
-        .open_download(&endpoint(), &query, WAIT_FOR_ANSWER)
-        .await?;
+    let mut download = until_cancelled(
+        client.open_download(&endpoint(), &query, WAIT_FOR_ANSWER),
+        &control.cancel,
+    )
+    .await??;
     on_total(download.content_length());
     let name = file_name(
         download
@@ -128,18 +132,14 @@ pub async fn download(
         chrono::Utc::now().timestamp_millis(),
     );
     let io = |context: String| move |source| DownloadError::Io { context, source };
-    let temp = tempfile::Builder::new()
-        .prefix(".mmops-server-packet-")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .map_err(io(format!("cannot create a file in {}", dir.display())))?;
-    let mut out = BufWriter::with_capacity(256 * 1024, temp);
+    // An unnamed file in the target directory, linked in only when complete: a cancel, an
+    // error or a kill leaves nothing.
+    let target = ArchiveFile::create(dir)?;
+    let mut out = BufWriter::with_capacity(256 * 1024, target.file());
     let mut size = 0u64;
     loop {
-        if control.cancel.load(Ordering::Relaxed) {
-            return Err(DownloadError::Cancelled);
-        }
-        let Some(chunk) = download.next_chunk(IDLE_LIMIT).await? else {
+        let chunk = until_cancelled(download.next_chunk(IDLE_LIMIT), &control.cancel).await??;
+        let Some(chunk) = chunk else {
             break;
         };
         out.write_all(&chunk)
@@ -147,26 +147,49 @@ pub async fn download(
         size += chunk.len() as u64;
         (control.progress)(chunk.len() as u64);
     }
-    let temp = out
-        .into_inner()
-        .map_err(|e| e.into_error())
+    out.flush()
         .map_err(io(format!("cannot write in {}", dir.display())))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(io(format!("cannot write in {}", dir.display())))?;
-    let entries = list_entries(temp.path())?;
-    let path = publish(temp, dir, &name)?;
+    drop(out);
+    let entries = list_entries(target.file())?;
+    if control.cancel.load(Ordering::Relaxed) {
+        return Err(DownloadError::Cancelled);
+    }
+    let written = target.publish(&name, Vec::new())?;
     Ok(Downloaded {
-        path,
+        path: written.path,
         size,
         entries,
     })
 }
 
-fn list_entries(path: &Path) -> Result<Vec<(String, u64)>, DownloadError> {
-    let file = std::fs::File::open(path).map_err(|source| DownloadError::Io {
+/// Runs `work` until it ends or `cancel` is set (checked every 100 ms): a server that has not
+/// answered yet does not hold up a cancel.
+async fn until_cancelled<T>(
+    work: impl std::future::Future<Output = T>,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<T, DownloadError> {
+    tokio::pin!(work);
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(DownloadError::Cancelled);
+        }
+        tokio::select! {
+            done = &mut work => return Ok(done),
+            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}
+
+fn list_entries(file: &std::fs::File) -> Result<Vec<(String, u64)>, DownloadError> {
+    let mut file = file.try_clone().map_err(|source| DownloadError::Io {
         context: "cannot read the downloaded packet back".into(),
         source,
+    })?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)).map_err(|source| {
+        DownloadError::Io {
+            context: "cannot read the downloaded packet back".into(),
+            source,
+        }
     })?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| DownloadError::NotAZip(e.to_string()))?;
     let mut entries = Vec::with_capacity(zip.len());
@@ -181,39 +204,6 @@ fn list_entries(path: &Path) -> Result<Vec<(String, u64)>, DownloadError> {
         entries.push((name, entry.size()));
     }
     Ok(entries)
-}
-
-/// Gives the finished file its name, never replacing a file already there (`name-1.zip`…).
-fn publish(
-    temp: tempfile::NamedTempFile,
-    dir: &Path,
-    name: &str,
-) -> Result<PathBuf, DownloadError> {
-    let stem = name.strip_suffix(".zip").unwrap_or(name);
-    let mut temp = temp;
-    for n in 0..1000 {
-        let candidate = if n == 0 {
-            dir.join(name)
-        } else {
-            dir.join(format!("{stem}-{n}.zip"))
-        };
-        match temp.persist_noclobber(&candidate) {
-            Ok(_) => return Ok(candidate),
-            Err(err) if err.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                temp = err.file;
-            }
-            Err(err) => {
-                return Err(DownloadError::Io {
-                    context: format!("cannot save {}", candidate.display()),
-                    source: err.error,
-                });
-            }
-        }
-    }
-    Err(DownloadError::Io {
-        context: format!("cannot save {name} in {}", dir.display()),
-        source: std::io::Error::other("too many files of that name"),
-    })
 }
 
 /// The name the server gives in Content-Disposition, reduced to a safe base name; or the

@@ -255,7 +255,8 @@ fn server_plan(
         out,
         "The server builds this packet itself (GET /api/v4/system/support_packet): it takes at \
          least 5 seconds (a CPU profile) and needs a licence and the manage_system permission. \
-         It is saved under the name the server gives, unchanged.",
+         The zip is saved as the server built it, under the name it gives (made safe for a \
+         file name, with -2 when that name is taken).",
         width,
         theme.base,
     );

@@ -174,7 +174,8 @@ impl PluginsTab {
     pub fn perform(&mut self, action: Action) -> PluginsEffect {
         if let Some(confirm) = self.confirm.take() {
             return match action {
-                Action::Confirm | Action::Open => PluginsEffect::SetEnabled {
+                // Only y: Enter (which opens elsewhere) must not say yes by accident.
+                Action::Confirm => PluginsEffect::SetEnabled {
                     id: confirm.id,
                     enable: confirm.enable,
                 },

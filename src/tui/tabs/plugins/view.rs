@@ -64,7 +64,16 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         }
         Load::Loaded(_) => {}
     }
-    let footer_height = footer_lines(tab, inner.width, theme).len().clamp(1, 6) as u16;
+    // Lines as drawn: long errors wrap.
+    let footer_height = footer_lines(tab, inner.width, theme)
+        .iter()
+        .map(|line| {
+            line.width()
+                .max(1)
+                .div_ceil(usize::from(inner.width.max(1)))
+        })
+        .sum::<usize>()
+        .clamp(1, 6) as u16;
     let [summary, table, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
