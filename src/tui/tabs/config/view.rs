@@ -113,7 +113,7 @@ fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) 
     let indent = "  ".repeat(usize::from(row.depth).min(12));
     let mut spans = vec![Span::raw(indent.clone())];
     let key = inert(&row.key).into_owned();
-    let mut used = indent.chars().count();
+    let used = indent.chars().count();
     match &row.value {
         None => {
             spans.push(Span::styled(
@@ -121,16 +121,16 @@ fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) 
                 theme.muted,
             ));
             spans.extend(highlighted(&key, needle, theme.label, theme));
-            used += 2 + key.chars().count();
         }
         Some(value) => {
             let key_width = 34usize
                 .saturating_sub(indent.len())
                 .max(key.chars().count().min(40));
             let padded = format!("  {key:<key_width$} ");
-            used += padded.chars().count();
+            let used = used + padded.chars().count();
             spans.extend(highlighted(&padded, needle, theme.base, theme));
-            let room = width.saturating_sub(used + MARKS_WIDTH).max(8);
+            // one_line may add an ellipsis past `room`: keep a column for it.
+            let room = width.saturating_sub(used + MARKS_WIDTH + 1).max(8);
             let shown = if value.is_empty() {
                 "\"\"".to_string()
             } else {
@@ -141,7 +141,6 @@ fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) 
             } else {
                 theme.value
             };
-            used += shown.chars().count();
             spans.extend(highlighted(&shown, needle, style, theme));
         }
     }
@@ -152,8 +151,10 @@ fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) 
         (row.masked, " ***", theme.muted.add_modifier(Modifier::BOLD)),
     ];
     if marks.iter().any(|(yes, _, _)| *yes) {
+        // Measured as drawn: a cut value ends in an ellipsis past its room.
+        let drawn: usize = spans.iter().map(Span::width).sum();
         spans.push(Span::raw(
-            " ".repeat(width.saturating_sub(used + MARKS_WIDTH)),
+            " ".repeat(width.saturating_sub(drawn + MARKS_WIDTH)),
         ));
         for (yes, text, style) in marks {
             let blank = " ".repeat(text.chars().count());
