@@ -92,6 +92,60 @@ pub enum Command {
     Logs(LogsArgs),
     /// Write a support packet zip from the server and the install directory
     Packet(PacketArgs),
+    /// Send email invitations to a team and record them in the ledger
+    Invite(InviteArgs),
+    /// The invitation ledger: who invited whom, and what became of each invite
+    #[command(subcommand)]
+    Invites(InvitesCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InviteArgs {
+    /// The team, by name (as in its URL)
+    #[arg(long, value_name = "NAME")]
+    pub team: String,
+
+    /// Addresses to invite
+    #[arg(required = true, value_name = "EMAIL")]
+    pub emails: Vec<String>,
+
+    /// The ledger file [default: one per server in mmops' data dir]
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum InvitesCommand {
+    /// List the recorded invitations, newest first
+    List(InvitesListArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvitesListArgs {
+    /// One JSON array of objects
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+
+    /// CSV with a header line
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Only this status (pending, accepted, accepted_by_other, expired, revoked, failed,
+    /// unknown)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+
+    /// Only this team, by name
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+
+    /// Only invitations sent in the last DURATION (10m, 2h, 7d)
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+
+    /// The ledger file [default: the server's, in mmops' data dir]
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

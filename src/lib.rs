@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod fsutil;
 pub mod host;
+pub mod invites;
 pub mod logs;
 pub mod mm;
 pub mod overview;

@@ -237,6 +237,20 @@ async fn demo_responses_match_the_openapi_schemas() {
             &admin,
             200,
         ),
+        check(
+            "get",
+            "/api/v4/teams/name/{name}",
+            "/api/v4/teams/name/engineering",
+            &admin,
+            200,
+        ),
+        check(
+            "get",
+            "/api/v4/teams/name/{name}",
+            "/api/v4/teams/name/no-such-team",
+            &admin,
+            404,
+        ),
         check("get", "/api/v4/plugins", "/api/v4/plugins", &admin, 200),
         check("get", "/api/v4/plugins", "/api/v4/plugins", &viewer, 403),
         check(

@@ -3,6 +3,7 @@
 mod console;
 mod demo;
 mod info;
+mod invites;
 mod login;
 mod logs;
 mod packet;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::Report;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, InvitesCommand};
 use crate::config::{Paths, Resolved};
 use crate::text::inert;
 
@@ -70,6 +71,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Info) => info::run(resolved),
         Some(Command::Logs(args)) => logs::run(resolved, args),
         Some(Command::Packet(args)) => packet::run(resolved, args),
+        Some(Command::Invite(args)) => invites::invite(resolved, args),
+        Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
     };
     match result {
         Ok(code) => code,

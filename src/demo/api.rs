@@ -44,6 +44,11 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         .route("/api/v4/teams", get(teams_list))
         .route("/api/v4/teams/{team_id}", get(team_by_id))
         .route("/api/v4/teams/{team_id}/members", get(team_members))
+        .route("/api/v4/teams/name/{name}", get(team_by_name))
+        .route(
+            "/api/v4/teams/{team_id}/invite/email",
+            post(invite_by_email),
+        )
         .route("/api/v4/plugins", get(plugins))
         .route("/api/v4/plugins/statuses", get(plugin_statuses))
         .route("/api/v4/plugins/{plugin_id}/enable", post(plugin_enable))
@@ -694,6 +699,106 @@ async fn team_by_id(
         return Err(DemoError::forbidden());
     }
     json_reply(team_json(team, caller.is_admin()))
+}
+
+async fn team_by_name(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Reply {
+    let world = read_world(&ctx);
+    let caller = logged_in(&ctx, &world, &headers)?;
+    let team = world
+        .teams
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| DemoError::not_found("team"))?;
+    if !team_visible(&world, &caller, &team.id) && !team.allow_open_invite {
+        return Err(DemoError::not_found("team"));
+    }
+    json_reply(team_json(team, caller.is_admin()))
+}
+
+/// `POST /teams/{id}/invite/email`: a JSON array of addresses. With `graceful=true`, one
+/// `{email, error}` per address; otherwise the first bad address fails the whole request.
+async fn invite_by_email(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(team_id): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Reply {
+    let world = read_world(&ctx);
+    let caller = logged_in(&ctx, &world, &headers)?;
+    if !caller.is_admin() {
+        return Err(DemoError::new(
+            StatusCode::FORBIDDEN,
+            "api.context.permissions.app_error",
+            "You do not have the appropriate permissions.",
+        ));
+    }
+    let team = world
+        .team(&team_id)
+        .ok_or_else(|| DemoError::not_found("team"))?;
+    let emails: Vec<String> = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| match v {
+            Value::Array(items) => Some(items),
+            Value::Object(mut map) => match map.remove("emails") {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|items| {
+            items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(|s| s.trim().to_lowercase()))
+                .collect()
+        })
+        .ok_or_else(|| DemoError::bad_param("user"))?;
+    let allowed = |email: &str| {
+        let Some((local, domain)) = email.split_once('@') else {
+            return false;
+        };
+        let domains: Vec<&str> = team
+            .allowed_domains
+            .split([',', ' ', '@'])
+            .filter(|d| !d.is_empty())
+            .collect();
+        !local.is_empty()
+            && domain.contains('.')
+            && (domains.is_empty() || domains.iter().any(|d| domain.eq_ignore_ascii_case(d)))
+    };
+    let invalid = || {
+        json!({
+            "id": "api.team.invite_members.invalid_email.app_error",
+            "message": "The following email addresses do not belong to an accepted domain.",
+            "detailed_error": "",
+            "request_id": "",
+            "status_code": 400,
+        })
+    };
+    if params.get("graceful").map(String::as_str) == Some("true") {
+        let results: Vec<Value> = emails
+            .iter()
+            .map(|email| {
+                json!({
+                    "email": email,
+                    "error": if allowed(email) { Value::Null } else { invalid() },
+                })
+            })
+            .collect();
+        return json_reply(Value::Array(results));
+    }
+    if emails.iter().any(|e| !allowed(e)) {
+        return Err(DemoError::new(
+            StatusCode::BAD_REQUEST,
+            "api.team.invite_members.invalid_email.app_error",
+            "The following email addresses do not belong to an accepted domain.",
+        ));
+    }
+    json_reply(json!({"status": "OK"}))
 }
 
 async fn team_members(

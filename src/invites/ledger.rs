@@ -1,0 +1,381 @@
+//! mmops' own record of invitations: SQLite, one file per server, mode 0600, versioned
+//! migrations, every write in a transaction. History is never deleted: a status changes and
+//! the evidence for it is added.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Each entry moves the schema one version forward; the version is `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[
+    // 1: invitations, their evidence, team memberships with provenance, source positions.
+    "CREATE TABLE invitations (
+        id INTEGER PRIMARY KEY,
+        sent_at INTEGER NOT NULL,
+        email TEXT NOT NULL,
+        team_id TEXT,
+        team_name TEXT,
+        channels TEXT NOT NULL DEFAULT '[]',
+        sender_id TEXT,
+        sender_username TEXT,
+        sender_unknown_reason TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('member', 'guest')),
+        token_fingerprint TEXT,
+        status TEXT NOT NULL,
+        status_at INTEGER NOT NULL,
+        status_reason TEXT NOT NULL DEFAULT '',
+        used_by_user_id TEXT,
+        used_by_username TEXT,
+        used_by_email TEXT,
+        user_created INTEGER
+    );
+    CREATE INDEX invitations_by_email ON invitations (email);
+    CREATE INDEX invitations_by_team ON invitations (team_id, sent_at);
+    CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        invitation_id INTEGER NOT NULL REFERENCES invitations (id),
+        source TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        said TEXT NOT NULL
+    );
+    CREATE INDEX evidence_by_invitation ON evidence (invitation_id);
+    CREATE TABLE memberships (
+        team_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        joined_at INTEGER,
+        how TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE TABLE source_positions (
+        source TEXT PRIMARY KEY,
+        position TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("the ledger {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the ledger {path} was written by a newer mmops (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot create the ledger {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An invitation as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i64,
+    pub sent_at: i64,
+    pub email: String,
+    pub team_id: Option<String>,
+    pub team_name: Option<String>,
+    pub sender_id: Option<String>,
+    pub sender_username: Option<String>,
+    pub kind: String,
+    pub token_fingerprint: Option<String>,
+    pub status: String,
+    pub status_at: i64,
+    pub status_reason: String,
+    pub used_by_user_id: Option<String>,
+    pub used_by_email: Option<String>,
+    pub user_created: Option<bool>,
+    /// The sources that gave evidence, in the order they first did.
+    pub sources: Vec<String>,
+}
+
+/// A new invitation sent by mmops (or seen by a source) and what decided its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub sent_at: i64,
+    pub email: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub sender_id: Option<String>,
+    pub sender_username: Option<String>,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub status_reason: String,
+    pub source: &'static str,
+    pub said: String,
+}
+
+pub struct Ledger {
+    conn: Connection,
+    path: String,
+}
+
+/// Emails are compared the way the server stores them: trimmed and lower-cased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Ledger {
+    /// Opens (creating with mode 0600) and migrates the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Self, LedgerError> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Create {
+                path: shown.clone(),
+                source,
+            })?;
+        }
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| LedgerError::Create {
+                    path: shown.clone(),
+                    source,
+                })?;
+        }
+        let sqlite = |source| LedgerError::Sqlite {
+            path: shown.clone(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(sqlite)?;
+        // The rollback journal takes the database file's mode, so it stays private too.
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+            .map_err(sqlite)?;
+        let mut ledger = Self { conn, path: shown };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError + '_ {
+        move |source| LedgerError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    pub fn schema_version(&self) -> Result<i64, LedgerError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(self.err())
+    }
+
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let known = MIGRATIONS.len() as i64;
+        let found = self.schema_version()?;
+        if found > known {
+            return Err(LedgerError::TooNew {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let path = self.path.clone();
+            let err = move |source| LedgerError::Sqlite {
+                path: path.clone(),
+                source,
+            };
+            let tx = self.conn.transaction().map_err(&err)?;
+            tx.execute_batch(sql).map_err(&err)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(&err)?;
+            tx.commit().map_err(&err)?;
+        }
+        Ok(())
+    }
+
+    /// Records invitations with their first evidence, all or none.
+    pub fn record(&mut self, invites: &[NewInvitation]) -> Result<Vec<i64>, LedgerError> {
+        let path = self.path.clone();
+        let err = move |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        let mut ids = Vec::with_capacity(invites.len());
+        for invite in invites {
+            tx.execute(
+                "INSERT INTO invitations (sent_at, email, team_id, team_name, sender_id,
+                    sender_username, sender_unknown_reason, kind, status, status_at, status_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
+                params![
+                    invite.sent_at,
+                    normalize_email(&invite.email),
+                    invite.team_id,
+                    invite.team_name,
+                    invite.sender_id,
+                    invite.sender_username,
+                    invite
+                        .sender_id
+                        .is_none()
+                        .then_some("the source does not name the sender"),
+                    invite.kind,
+                    invite.status,
+                    invite.status_reason,
+                ],
+            )
+            .map_err(&err)?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
+                params![id, invite.source, invite.sent_at, invite.said],
+            )
+            .map_err(&err)?;
+            ids.push(id);
+        }
+        tx.commit().map_err(&err)?;
+        Ok(ids)
+    }
+
+    /// Every invitation, newest first.
+    pub fn invitations(&self) -> Result<Vec<Invitation>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT i.id, i.sent_at, i.email, i.team_id, i.team_name, i.sender_id,
+                        i.sender_username, i.kind, i.token_fingerprint, i.status, i.status_at,
+                        i.status_reason, i.used_by_user_id, i.used_by_email, i.user_created,
+                        (SELECT group_concat(source, ',') FROM
+                            (SELECT source, min(id) AS first FROM evidence
+                             WHERE invitation_id = i.id GROUP BY source ORDER BY first))
+                 FROM invitations i ORDER BY i.sent_at DESC, i.id DESC",
+            )
+            .map_err(self.err())?;
+        let rows = statement
+            .query_map([], |row| {
+                let sources: Option<String> = row.get(15)?;
+                Ok(Invitation {
+                    id: row.get(0)?,
+                    sent_at: row.get(1)?,
+                    email: row.get(2)?,
+                    team_id: row.get(3)?,
+                    team_name: row.get(4)?,
+                    sender_id: row.get(5)?,
+                    sender_username: row.get(6)?,
+                    kind: row.get(7)?,
+                    token_fingerprint: row.get(8)?,
+                    status: row.get(9)?,
+                    status_at: row.get(10)?,
+                    status_reason: row.get(11)?,
+                    used_by_user_id: row.get(12)?,
+                    used_by_email: row.get(13)?,
+                    user_created: row.get::<_, Option<i64>>(14)?.map(|v| v != 0),
+                    sources: sources
+                        .map(|s| s.split(',').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+
+    /// The evidence of one invitation, oldest first: source, time, what it said.
+    pub fn evidence(&self, invitation_id: i64) -> Result<Vec<(String, i64, String)>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT source, at, said FROM evidence WHERE invitation_id = ?1 ORDER BY at, id",
+            )
+            .map_err(self.err())?;
+        let rows = statement
+            .query_map([invitation_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+
+    /// Where a source stopped reading last time.
+    pub fn position(&self, source: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT position FROM source_positions WHERE source = ?1",
+                [source],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn invite(email: &str, status: &'static str) -> NewInvitation {
+        NewInvitation {
+            sent_at: 1_795_339_800_000,
+            email: email.to_string(),
+            team_id: "t1".into(),
+            team_name: "engineering".into(),
+            sender_id: Some("u1".into()),
+            sender_username: Some("sysadmin".into()),
+            kind: "member",
+            status,
+            status_reason: String::new(),
+            source: "mmops",
+            said: "sent by mmops invite".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_ledger_is_private_migrated_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/ledger.sqlite");
+        let mut ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        ledger
+            .record(&[invite(" Ana@Example.org ", "pending")])
+            .unwrap();
+        drop(ledger);
+        let ledger = Ledger::open(&path).unwrap();
+        let all = ledger.invitations().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].email, "ana@example.org");
+        assert_eq!(all[0].sources, vec!["mmops".to_string()]);
+        assert_eq!(ledger.evidence(all[0].id).unwrap().len(), 1);
+        assert_eq!(ledger.position("audit").unwrap(), None);
+    }
+
+    #[test]
+    fn a_ledger_from_a_newer_mmops_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        drop(Ledger::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Ledger::open(&path).err().unwrap();
+        assert!(err.to_string().contains("newer mmops"), "{err}");
+    }
+
+    #[test]
+    fn a_failed_batch_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let mut bad = invite("b@example.org", "pending");
+        bad.kind = "neither";
+        let err = ledger.record(&[invite("a@example.org", "pending"), bad]);
+        assert!(err.is_err());
+        assert!(ledger.invitations().unwrap().is_empty(), "all or none");
+    }
+}

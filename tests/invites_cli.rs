@@ -1,0 +1,202 @@
+//! `mmops invite` and `mmops invites list` against the demo server: each address's result is
+//! recorded with its sender in a private ledger, and the ledger lists as a table, JSON and CSV.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::binary::{Served, mmops, serve, text};
+use serde_json::Value;
+
+fn run(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let output = mmops(dir)
+        .args(["--url", &served.url])
+        .args(args)
+        .env("MMOPS_TOKEN", token)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    (out, err, output.status.code())
+}
+
+#[test]
+fn invitations_are_sent_recorded_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let token = served.token.clone();
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &[
+            "invite",
+            "--team",
+            "engineering",
+            "ana@example.org",
+            " Bob@Example.ORG ",
+            "not-an-email",
+        ],
+    );
+    // One address was refused: the command says so and exits non-zero, the rest are sent.
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("sent     ana@example.org"), "{out}");
+    assert!(out.contains("sent     bob@example.org"), "{out}");
+    assert!(out.contains("refused  not-an-email: "), "{out}");
+    let ledger = out
+        .lines()
+        .find_map(|l| l.strip_prefix("recorded in "))
+        .unwrap()
+        .to_string();
+    assert!(ledger.starts_with(dir.path().join("data/ledgers").to_str().unwrap()));
+    let mode = std::fs::metadata(&ledger).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let (out, err, code) = run(dir.path(), &served, &token, &["invites", "list", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 3);
+    let keys = [
+        "sent_at",
+        "email",
+        "team_id",
+        "team_name",
+        "sender_id",
+        "sender_username",
+        "kind",
+        "status",
+        "status_at",
+        "used_by_user_id",
+        "used_by_email",
+        "user_created",
+        "token_fingerprint",
+        "sources",
+    ];
+    for row in &rows {
+        let object = row.as_object().unwrap();
+        assert_eq!(object.len(), keys.len(), "{row}");
+        for key in keys {
+            assert!(object.contains_key(key), "{key} in {row}");
+        }
+        assert_eq!(row["team_name"], "engineering");
+        assert_eq!(row["sender_username"], "sysadmin");
+        assert_eq!(row["kind"], "member");
+        assert_eq!(row["sources"], serde_json::json!(["mmops"]));
+        assert!(row["used_by_user_id"].is_null());
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(row["sent_at"].as_str().unwrap()).is_ok(),
+            "{row}"
+        );
+    }
+    let status = |email: &str| {
+        rows.iter()
+            .find(|r| r["email"] == email)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(status("ana@example.org"), "pending");
+    assert_eq!(status("bob@example.org"), "pending", "normalized");
+    assert_eq!(status("not-an-email"), "failed");
+
+    let (out, _, _) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--csv", "--status", "pending"],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], keys.join(","));
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines.iter().skip(1).all(|l| l.contains(",pending,")),
+        "{out}"
+    );
+
+    let (out, _, _) = run(dir.path(), &served, &token, &["invites", "list"]);
+    assert!(
+        out.contains("failed: The following email addresses"),
+        "{out}"
+    );
+    let (out, _, _) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--team", "sales"],
+    );
+    assert!(out.contains("(no invitations recorded match)"), "{out}");
+    let (out, _, _) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--since", "1h", "--json"],
+    );
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 3);
+
+    // The ledger file alone, without a server.
+    let output = mmops(dir.path())
+        .args(["invites", "list", "--json", "--ledger", &ledger])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        serde_json::from_slice::<Vec<Value>>(&output.stdout)
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn refusals_are_clear_and_record_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let ledger = dir.path().join("ledger.sqlite");
+    let ledger_arg = ledger.to_str().unwrap();
+    // An expired token: the way out is named.
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        "not-a-valid-token-at-all12",
+        &[
+            "invite",
+            "--team",
+            "engineering",
+            "a@example.org",
+            "--ledger",
+            ledger_arg,
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("mmops login"), "{err}");
+    // A team that does not exist.
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        &served.token.clone(),
+        &[
+            "invite",
+            "--team",
+            "no-such-team",
+            "a@example.org",
+            "--ledger",
+            ledger_arg,
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no-such-team"), "{err}");
+    let output = mmops(dir.path())
+        .args(["invites", "list", "--ledger", ledger_arg])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert!(err.contains("nothing has been recorded"), "{err}");
+    // No server and no ledger: said plainly.
+    let output = mmops(dir.path())
+        .args(["invites", "list"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(err.contains("--ledger PATH"), "{err}");
+}
