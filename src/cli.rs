@@ -118,6 +118,15 @@ pub struct InviteArgs {
 pub enum InvitesCommand {
     /// List the recorded invitations, newest first
     List(InvitesListArgs),
+    /// Read every reachable source once and record what is new (for a systemd timer)
+    Sync(InvitesSyncArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvitesSyncArgs {
+    /// The ledger file [default: the server's, in mmops' data dir]
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -200,3 +200,80 @@ fn refusals_are_clear_and_record_nothing() {
     let (_, err) = text(&output);
     assert!(err.contains("--ledger PATH"), "{err}");
 }
+
+#[test]
+fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let token = served.token.clone();
+    let host = served.host_dir.clone();
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invite", "--team", "engineering", "ana@example.org"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["--mm-home", &host, "invites", "sync"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // The demo's history holds two invite calls (three addresses sent, one refused); mmops'
+    // own invite is the fourth record and is already in the ledger.
+    assert!(
+        out.contains("audit.log: 4 new invitations, 1 already recorded"),
+        "{out}"
+    );
+    for source in ["database", "server log", "REST"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(source) && l.contains("not read")),
+            "{source}: {out}"
+        );
+    }
+    // Nothing new on a second run.
+    let (out, _, _) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["--mm-home", &host, "invites", "sync"],
+    );
+    assert!(
+        out.contains("0 new invitations, 0 already recorded (0 B read)"),
+        "{out}"
+    );
+
+    let (out, _, _) = run(dir.path(), &served, &token, &["invites", "list", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 5, "{out}");
+    let row = |email: &str| rows.iter().find(|r| r["email"] == email).unwrap().clone();
+    let ana = row("ana@example.org");
+    assert_eq!(ana["sources"], serde_json::json!(["mmops", "audit"]));
+    assert_eq!(ana["status"], "pending");
+    let hire = row("new.hire@example.com");
+    assert_eq!(hire["sources"], serde_json::json!(["audit"]));
+    assert_eq!(hire["sender_username"], "sysadmin", "named through the API");
+    assert_eq!(hire["team_name"], "engineering");
+    assert_eq!(hire["status"], "unknown");
+    assert_eq!(row("bad-address")["status"], "failed");
+
+    // An install that writes no audit log says so.
+    let bare = dir.path().join("bare");
+    std::fs::create_dir_all(bare.join("config")).unwrap();
+    std::fs::write(bare.join("config/config.json"), "{}").unwrap();
+    let (out, _, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["--mm-home", bare.to_str().unwrap(), "invites", "sync"],
+    );
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("audit log: not read: the install does not write one"),
+        "{out}"
+    );
+}

@@ -168,3 +168,184 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
     super::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Names for ids, asked of the server once each; `None` without a server or on an error.
+struct Names<'a> {
+    client: Option<&'a MmClient>,
+    users: std::collections::HashMap<String, Option<String>>,
+    teams: std::collections::HashMap<String, Option<String>>,
+}
+
+impl Names<'_> {
+    async fn user(&mut self, id: &str) -> Option<String> {
+        if let Some(known) = self.users.get(id) {
+            return known.clone();
+        }
+        let name = match self.client {
+            Some(client) => client
+                .get_json::<serde_json::Value>(
+                    &crate::mm::Endpoint::get(format!("/api/v4/users/{id}")),
+                    &[],
+                )
+                .await
+                .ok()
+                .and_then(|u| {
+                    u.get("username")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                }),
+            None => None,
+        };
+        self.users.insert(id.to_string(), name.clone());
+        name
+    }
+
+    async fn team(&mut self, id: &str) -> Option<String> {
+        if let Some(known) = self.teams.get(id) {
+            return known.clone();
+        }
+        let name = match self.client {
+            Some(client) => client
+                .get_json::<serde_json::Value>(
+                    &crate::mm::Endpoint::get(format!("/api/v4/teams/{id}")),
+                    &[],
+                )
+                .await
+                .ok()
+                .and_then(|t| t.get("name").and_then(|v| v.as_str()).map(str::to_string)),
+            None => None,
+        };
+        self.teams.insert(id.to_string(), name.clone());
+        name
+    }
+}
+
+const AUDIT: &str = "audit";
+
+/// The audit log's invite calls since the last sync, as sightings for the ledger.
+async fn audit_sightings(
+    calls: Vec<crate::invites::audit::InviteCall>,
+    names: &mut Names<'_>,
+) -> Vec<crate::invites::ledger::NewInvitation> {
+    use crate::invites::ledger::NewInvitation;
+    let mut out = Vec::new();
+    for call in calls {
+        let sender_username = match &call.actor_user_id {
+            Some(id) => names.user(id).await,
+            None => Some("mmctl (local mode)".to_string()),
+        };
+        let team_name = names.team(&call.team_id).await.unwrap_or_default();
+        let kind = if call.guest { "guest" } else { "member" };
+        for email in &call.sent {
+            out.push(NewInvitation {
+                sent_at: call.ts_ms,
+                email: email.clone(),
+                team_id: call.team_id.clone(),
+                team_name: team_name.clone(),
+                sender_id: call.actor_user_id.clone(),
+                sender_username: sender_username.clone(),
+                kind,
+                status: "unknown",
+                status_reason: "sent (audit log); whether it was used needs the database or the team's join posts, which this mmops does not read yet".into(),
+                source: AUDIT,
+                said: format!("{}: sent to {email}", call.event),
+            });
+        }
+        for (email, why) in &call.refused {
+            out.push(NewInvitation {
+                sent_at: call.ts_ms,
+                email: email.clone(),
+                team_id: call.team_id.clone(),
+                team_name: team_name.clone(),
+                sender_id: call.actor_user_id.clone(),
+                sender_username: sender_username.clone(),
+                kind,
+                status: "failed",
+                status_reason: why.clone(),
+                source: AUDIT,
+                said: format!("{}: refused {email}: {why}", call.event),
+            });
+        }
+    }
+    out
+}
+
+pub fn sync(resolved: Resolved, args: crate::cli::InvitesSyncArgs) -> color_eyre::Result<ExitCode> {
+    use crate::invites::audit::{Position, read_since};
+    let client = client(&resolved)?;
+    let runtime = super::runtime()?;
+    let path = runtime.block_on(ledger_file(args.ledger.clone(), client.as_ref(), &resolved))?;
+    let mut ledger = Ledger::open(&path)?;
+    let mut out = String::new();
+    let mut failed = false;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+
+    // The structured audit log of the install.
+    let audit_file = resolved.mm_home.as_ref().and_then(|home| {
+        let config = home.read_config().ok()?;
+        let dir = home.logs_dir(Some(&config));
+        crate::logs::feed::audit_log_path(&config, &dir)
+    });
+    match (&resolved.mm_home, audit_file) {
+        (None, _) => {
+            let _ = writeln!(out, "audit log: not read: no install directory (--mm-home)");
+        }
+        (Some(_), None) => {
+            let _ = writeln!(
+                out,
+                "audit log: not read: the install does not write one (ExperimentalAuditSettings.FileEnabled and FileName)"
+            );
+        }
+        (Some(_), Some(file)) => {
+            let from = ledger
+                .position(AUDIT)?
+                .as_deref()
+                .and_then(Position::decode);
+            match read_since(&file, from) {
+                Ok((calls, position, read)) => {
+                    let mut names = Names {
+                        client: client.as_ref(),
+                        users: Default::default(),
+                        teams: Default::default(),
+                    };
+                    let sightings = runtime.block_on(audit_sightings(calls, &mut names));
+                    let (new, known) = ledger
+                        .record_sightings(&sightings, Some((AUDIT, &position.encode(), now_ms)))?;
+                    let _ = writeln!(
+                        out,
+                        "audit log {}: {new} new invitations, {known} already recorded ({} read)",
+                        file.display(),
+                        crate::timefmt::bytes(read)
+                    );
+                }
+                Err(err) => {
+                    failed = true;
+                    let _ = writeln!(out, "audit log {}: cannot read it: {err}", file.display());
+                }
+            }
+        }
+    }
+    for (source, why) in [
+        (
+            "database",
+            "not read: this mmops does not read the database yet",
+        ),
+        (
+            "server log",
+            "not read: this mmops does not read invite requests from it yet",
+        ),
+        (
+            "REST (users, members, join posts)",
+            "not read: this mmops does not read them yet",
+        ),
+    ] {
+        let _ = writeln!(out, "{source}: {why}");
+    }
+    let _ = writeln!(out, "ledger: {}", path.display());
+    super::emit(&out)?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

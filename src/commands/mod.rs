@@ -73,6 +73,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Packet(args)) => packet::run(resolved, args),
         Some(Command::Invite(args)) => invites::invite(resolved, args),
         Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
+        Some(Command::Invites(InvitesCommand::Sync(args))) => invites::sync(resolved, args),
     };
     match result {
         Ok(code) => code,

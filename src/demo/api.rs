@@ -779,6 +779,33 @@ async fn invite_by_email(
             "status_code": 400,
         })
     };
+    // The server writes an audit record for every invite call; the demo's audit file gets it.
+    let sent: Vec<&str> = emails
+        .iter()
+        .filter(|e| allowed(e))
+        .map(String::as_str)
+        .collect();
+    let refused: Vec<String> = emails
+        .iter()
+        .filter(|e| !allowed(e))
+        .map(|e| format!("{e}:The following email addresses do not belong to an accepted domain."))
+        .collect();
+    let refused: Vec<&str> = refused.iter().map(String::as_str).collect();
+    let actor = json!({
+        "user_id": caller.user_id().unwrap_or_default(),
+        "session_id": "",
+        "client": "mmops",
+        "ip_address": "127.0.0.1",
+        "x_forwarded_for": "",
+    });
+    let line = super::audit::invite_record(
+        chrono::Utc::now().timestamp_millis(),
+        actor,
+        &team.id,
+        &sent,
+        &refused,
+    );
+    append_audit(&ctx.shared.host_dir, &line);
     if params.get("graceful").map(String::as_str) == Some("true") {
         let results: Vec<Value> = emails
             .iter()
@@ -799,6 +826,20 @@ async fn invite_by_email(
         ));
     }
     json_reply(json!({"status": "OK"}))
+}
+
+/// Appends one record to the install's audit log. The demo's own bookkeeping: a failure is
+/// logged, not answered.
+fn append_audit(host_dir: &std::path::Path, line: &str) {
+    use std::io::Write;
+    let path = host_dir.join("logs").join("audit.log");
+    let result = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{line}"));
+    if let Err(err) = result {
+        tracing::warn!("demo: cannot append to {}: {err}", path.display());
+    }
 }
 
 async fn team_members(

@@ -123,7 +123,74 @@ pub fn history(world: &World, rng: &mut Rng, now_ms: i64) -> Vec<String> {
         };
         lines.push(line);
     }
+    // Two invitations by the admin: one to two addresses, one partly refused.
+    if let Some(team) = world.teams.first() {
+        let invites = [
+            (
+                now_ms - 95 * 60_000,
+                vec!["new.hire@example.com", "contractor@example.net"],
+                vec![],
+            ),
+            (
+                now_ms - 35 * 60_000,
+                vec!["intern@example.com"],
+                vec![
+                    "bad-address:The following email addresses do not belong to an accepted domain.",
+                ],
+            ),
+        ];
+        for (ts, emails, errors) in invites {
+            lines.push(invite_record(
+                ts,
+                actor(&admin.id),
+                &team.id,
+                &emails,
+                &errors,
+            ));
+        }
+        lines.sort_by_key(|line| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v["timestamp"].as_str().map(str::to_string))
+                .unwrap_or_default()
+        });
+    }
     lines
+}
+
+/// An `inviteUsersToTeam` record as the server writes it for `POST /teams/{id}/invite/email`.
+pub fn invite_record(
+    ts_ms: i64,
+    actor: Value,
+    team_id: &str,
+    sent: &[&str],
+    errors: &[&str],
+) -> String {
+    let all: Vec<&str> = sent
+        .iter()
+        .copied()
+        .chain(
+            errors
+                .iter()
+                .filter_map(|e| e.split_once(':').map(|(email, _)| email)),
+        )
+        .collect();
+    record(
+        ts_ms,
+        "inviteUsersToTeam",
+        actor,
+        json!({"member_invite": {"emails": all, "channel_ids": [], "profile_count": 0}, "team_id": team_id}),
+        json!({
+            "api_path": format!("/api/v4/teams/{team_id}/invite/email"),
+            "cluster_id": "",
+            "count": sent.len(),
+            "emails": sent,
+            "channel_count": 0,
+            "channels": [],
+            "errors": errors,
+        }),
+        None,
+    )
 }
 
 #[cfg(test)]

@@ -301,6 +301,109 @@ impl Ledger {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
     }
 
+    /// Records what a source saw, and where it stopped, in one transaction: a crash loses
+    /// neither rows without their position nor a position without its rows. A sighting of an
+    /// invitation already recorded (same address and team, sent within two minutes) adds
+    /// evidence to it instead of a second row. Returns (new, already known).
+    pub fn record_sightings(
+        &mut self,
+        sightings: &[NewInvitation],
+        position: Option<(&str, &str, i64)>,
+    ) -> Result<(usize, usize), LedgerError> {
+        let path = self.path.clone();
+        let err = move |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        let (mut new, mut known) = (0, 0);
+        for sighting in sightings {
+            let email = normalize_email(&sighting.email);
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM invitations
+                     WHERE email = ?1 AND team_id = ?2 AND abs(sent_at - ?3) <= 120000
+                     ORDER BY abs(sent_at - ?3) LIMIT 1",
+                    params![email, sighting.team_id, sighting.sent_at],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(&err)?;
+            match existing {
+                Some(id) => {
+                    known += 1;
+                    let seen: bool = tx
+                        .query_row(
+                            "SELECT count(*) > 0 FROM evidence
+                             WHERE invitation_id = ?1 AND source = ?2 AND at = ?3",
+                            params![id, sighting.source, sighting.sent_at],
+                            |row| row.get(0),
+                        )
+                        .map_err(&err)?;
+                    if !seen {
+                        tx.execute(
+                            "INSERT INTO evidence (invitation_id, source, at, said)
+                             VALUES (?1, ?2, ?3, ?4)",
+                            params![id, sighting.source, sighting.sent_at, sighting.said],
+                        )
+                        .map_err(&err)?;
+                    }
+                    tx.execute(
+                        "UPDATE invitations SET sender_id = coalesce(sender_id, ?2),
+                            sender_username = coalesce(sender_username, ?3),
+                            sender_unknown_reason = CASE WHEN coalesce(sender_id, ?2) IS NULL
+                                THEN sender_unknown_reason ELSE NULL END
+                         WHERE id = ?1",
+                        params![id, sighting.sender_id, sighting.sender_username],
+                    )
+                    .map_err(&err)?;
+                }
+                None => {
+                    new += 1;
+                    tx.execute(
+                        "INSERT INTO invitations (sent_at, email, team_id, team_name, sender_id,
+                            sender_username, sender_unknown_reason, kind, status, status_at,
+                            status_reason)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
+                        params![
+                            sighting.sent_at,
+                            email,
+                            sighting.team_id,
+                            (!sighting.team_name.is_empty()).then_some(&sighting.team_name),
+                            sighting.sender_id,
+                            sighting.sender_username,
+                            sighting
+                                .sender_id
+                                .is_none()
+                                .then_some("the source does not name the sender"),
+                            sighting.kind,
+                            sighting.status,
+                            sighting.status_reason,
+                        ],
+                    )
+                    .map_err(&err)?;
+                    let id = tx.last_insert_rowid();
+                    tx.execute(
+                        "INSERT INTO evidence (invitation_id, source, at, said)
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![id, sighting.source, sighting.sent_at, sighting.said],
+                    )
+                    .map_err(&err)?;
+                }
+            }
+        }
+        if let Some((source, position, now_ms)) = position {
+            tx.execute(
+                "INSERT INTO source_positions (source, position, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (source) DO UPDATE SET position = ?2, updated_at = ?3",
+                params![source, position, now_ms],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)?;
+        Ok((new, known))
+    }
+
     /// Where a source stopped reading last time.
     pub fn position(&self, source: &str) -> Result<Option<String>, LedgerError> {
         self.conn
@@ -366,6 +469,38 @@ mod tests {
         drop(conn);
         let err = Ledger::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer mmops"), "{err}");
+    }
+
+    #[test]
+    fn a_sighting_of_a_known_invitation_adds_evidence_not_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        ledger
+            .record(&[invite("a@example.org", "pending")])
+            .unwrap();
+        let mut seen = invite("A@example.org", "unknown");
+        seen.sent_at += 800;
+        seen.source = "audit";
+        let mut other = invite("b@example.org", "unknown");
+        other.source = "audit";
+        other.sender_id = None;
+        let counts = ledger
+            .record_sightings(&[seen.clone(), other], Some(("audit", "1:2:300", 5)))
+            .unwrap();
+        assert_eq!(counts, (1, 1));
+        // Seen again (a re-read after a crash): nothing doubles.
+        ledger
+            .record_sightings(&[seen], Some(("audit", "1:2:300", 6)))
+            .unwrap();
+        let all = ledger.invitations().unwrap();
+        assert_eq!(all.len(), 2);
+        let a = all.iter().find(|i| i.email == "a@example.org").unwrap();
+        assert_eq!(a.sources, vec!["mmops".to_string(), "audit".to_string()]);
+        assert_eq!(ledger.evidence(a.id).unwrap().len(), 2);
+        assert_eq!(
+            ledger.position("audit").unwrap().as_deref(),
+            Some("1:2:300")
+        );
     }
 
     #[test]

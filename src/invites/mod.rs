@@ -2,6 +2,7 @@
 //! every source it can reach. This far: invitations sent through mmops, recorded with their
 //! sender and each address's result, and the ledger listed as a table, JSON or CSV.
 
+pub mod audit;
 pub mod ledger;
 
 use std::path::{Path, PathBuf};

@@ -68,7 +68,7 @@ pub fn install_files(home: &MmHome) -> Vec<LogFile> {
 
 /// `ExperimentalAuditSettings.FileName` when file auditing is on; relative names are taken in
 /// the log directory.
-fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf> {
+pub fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf> {
     let settings = config.get("ExperimentalAuditSettings")?;
     if settings.get("FileEnabled").and_then(Value::as_bool) != Some(true) {
         return None;
