@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use self::ledger::{Invitation, NewInvitation};
+use crate::mm::client::path_segment;
 use crate::mm::{ApiError, Endpoint, MmClient};
 
 /// The ledger of one server: `<data dir>/ledgers/<server id>.sqlite`.
@@ -121,18 +122,6 @@ pub async fn send(
         });
     }
     Ok((sent, rows))
-}
-
-fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn rfc3339(ms: i64) -> Value {

@@ -23,6 +23,20 @@ use crate::secret::Secret;
 /// Bodies larger than this are refused rather than buffered (a misbehaving proxy or server).
 pub const MAX_JSON_BODY: usize = 64 * 1024 * 1024;
 
+/// A value put into an API path (an id, a team name): `[a-zA-Z0-9-_.]` pass, anything else is
+/// percent-encoded rather than trusted.
+pub fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// One API route: how to call it and what it needs, so errors can name the permission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {

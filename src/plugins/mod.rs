@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use self::manifest::Manifest;
 use crate::mm::api::permission;
+use crate::mm::client::path_segment;
 use crate::mm::{ApiError, Endpoint, MmClient};
 use crate::sanitize::sanitize_config;
 
@@ -267,19 +268,6 @@ pub async fn set_enabled(client: &MmClient, id: &str, enable: bool) -> Result<()
         .send_json::<(), Value>(&endpoint, &[], &())
         .await
         .map(|_| ())
-}
-
-/// Plugin ids are `[a-zA-Z0-9-_.]`; anything else is escaped rather than trusted in a path.
-fn path_segment(id: &str) -> String {
-    id.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
