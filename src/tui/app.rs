@@ -839,8 +839,24 @@ impl App {
         let theme = &self.launch.theme;
         if self.help_scroll.is_some() {
             footer::render(&[keymap.table(Scope::Help)], footer_area, buf, theme);
-        } else if self.packet.is_some() {
-            footer::render(&[keymap.table(Scope::Packet)], footer_area, buf, theme);
+        } else if let Some(dialog) = &self.packet {
+            // Only the keys that mean something in this dialog.
+            let mut table = keymap.table(Scope::Packet).clone();
+            let (drop, plugins) = match dialog.kind {
+                PacketKind::Built => (Action::TogglePlugin, None),
+                PacketKind::Server => (Action::TogglePrivacy, Some("plugin packet")),
+            };
+            table.bindings.retain(|b| b.action != drop);
+            if let Some(hint) = plugins {
+                for binding in &mut table.bindings {
+                    match binding.action {
+                        Action::TogglePlugin => binding.hint = Some(hint),
+                        Action::Open => binding.hint = Some("download"),
+                        _ => {}
+                    }
+                }
+            }
+            footer::render(&[&table], footer_area, buf, theme);
         } else {
             footer::render(
                 &[
