@@ -256,14 +256,7 @@ async fn local_mode_works_over_the_socket() {
         ..DemoOptions::default()
     })
     .await;
-    let spec = ConnectionSpec {
-        target: Target::Local { socket },
-        token: None,
-        token_source: TokenSource::None,
-        insecure: false,
-        label: None,
-    };
-    let client = MmClient::new(&spec, quick_options()).unwrap();
+    let client = local_client(&socket);
     assert!(client.is_local());
     assert!(client.ping(true).await.unwrap().is_healthy());
     assert_eq!(client.schema_migrations().await.unwrap().len(), 171);
@@ -275,16 +268,7 @@ async fn local_mode_works_over_the_socket() {
 }
 
 fn local(socket: &std::path::Path) -> MmClient {
-    let spec = ConnectionSpec {
-        target: Target::Local {
-            socket: socket.to_path_buf(),
-        },
-        token: None,
-        token_source: TokenSource::None,
-        insecure: false,
-        label: None,
-    };
-    MmClient::new(&spec, quick_options()).unwrap()
+    local_client(socket)
 }
 
 #[tokio::test]

@@ -6,10 +6,8 @@
 mod common;
 
 use common::*;
-use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::demo::DemoOptions;
 use mmops::host::{HomeOrigin, MmHome};
-use mmops::mm::MmClient;
 use mmops::tui::Launch;
 use mmops::tui::testing::Harness;
 
@@ -245,47 +243,34 @@ async fn a_local_mode_config_full_of_canaries_never_shows_one() {
     let dir = tempfile::tempdir().unwrap();
     let host = dir.path().join("host");
     let socket = dir.path().join("mm.sock");
-    drop(
-        demo_with(DemoOptions {
-            host_dir: Some(host.clone()),
-            ..DemoOptions::default()
-        })
-        .await,
-    );
-    let path = host.join("config/config.json");
-    let mut config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let mut canaries = Vec::new();
     let mut canary = |what: &str| {
         let c = format!("CANARY-{}-{what}", canaries.len());
         canaries.push(c.clone());
         c
     };
-    config["SqlSettings"]["DataSource"] =
-        format!("postgres://mmuser:{}@db:5432/mm", canary("dsn")).into();
-    config["SqlSettings"]["DataSourceReplicas"] =
-        serde_json::json!([format!("postgres://r:{}@db2/mm", canary("replica"))]);
-    config["EmailSettings"]["SMTPPassword"] = canary("smtp").into();
-    config["FileSettings"]["PublicLinkSalt"] = canary("salt").into();
-    config["LdapSettings"]["BindPassword"] = canary("ldap").into();
-    config["GitLabSettings"]["Secret"] = canary("gitlab").into();
-    config["ServiceSettings"]["SomeFutureApiToken"] = canary("token").into();
-    config["PluginSettings"]["Plugins"]["github"]["webhooksecret"] = canary("plugin").into();
-    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
-    let server = demo_with(DemoOptions {
-        host_dir: Some(host),
-        local_socket: Some(socket.clone()),
-        ..DemoOptions::default()
-    })
+    let server = demo_with_config(
+        &host,
+        |config| {
+            config["SqlSettings"]["DataSource"] =
+                format!("postgres://mmuser:{}@db:5432/mm", canary("dsn")).into();
+            config["SqlSettings"]["DataSourceReplicas"] =
+                serde_json::json!([format!("postgres://r:{}@db2/mm", canary("replica"))]);
+            config["EmailSettings"]["SMTPPassword"] = canary("smtp").into();
+            config["FileSettings"]["PublicLinkSalt"] = canary("salt").into();
+            config["LdapSettings"]["BindPassword"] = canary("ldap").into();
+            config["GitLabSettings"]["Secret"] = canary("gitlab").into();
+            config["ServiceSettings"]["SomeFutureApiToken"] = canary("token").into();
+            config["PluginSettings"]["Plugins"]["github"]["webhooksecret"] =
+                canary("plugin").into();
+        },
+        DemoOptions {
+            local_socket: Some(socket.clone()),
+            ..DemoOptions::default()
+        },
+    )
     .await;
-    let spec = ConnectionSpec {
-        target: Target::Local { socket },
-        token: None,
-        token_source: TokenSource::None,
-        insecure: false,
-        label: None,
-    };
-    let client = MmClient::new(&spec, quick_options()).unwrap();
+    let client = local_client(&socket);
     let mut h = on_config(launch(Some(client), "local")).await;
     // Unfold everything by searching for each canary's setting, and page through all rows.
     let mut screens = Vec::new();

@@ -283,36 +283,23 @@ fn the_install_dir_and_the_rest_api_are_sources_too() {
 fn follow_prints_appended_lines_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let file = sample(dir.path());
-    let mut child = mmops(dir.path())
-        .arg("logs")
-        .arg("--log-file")
-        .arg(&file)
-        .args(["-f", "-n", "1", "--raw", "--level", "error"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = follow(
+        dir.path(),
+        &[
+            "--log-file",
+            file.to_str().unwrap(),
+            "-n",
+            "1",
+            "--raw",
+            "--level",
+            "error",
+        ],
+    );
     // Start from the last line only, a plain line (info): nothing shows until an error comes.
     std::thread::sleep(Duration::from_millis(300));
-    let mut appender = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&file)
-        .unwrap();
     // Unlike anything already in the file, so an old line cannot pass for it.
     let fresh = ERROR_PLUGIN.replace("Plugin crashed", "Plugin crashed again after the restart");
-    writeln!(appender, "{WARN}").unwrap();
-    writeln!(appender, "{fresh}").unwrap();
-    appender.flush().unwrap();
+    append(&file, &[WARN, &fresh]);
     let line = rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(line, fresh);
 

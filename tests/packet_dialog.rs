@@ -131,21 +131,11 @@ async fn the_built_packet_shows_its_plan_then_writes_it() {
 async fn the_dialog_gives_the_logging_advice() {
     // An install whose config logs to file at INFO: the demo serves the config it finds.
     let host = tempfile::tempdir().unwrap();
-    let first = demo_with(DemoOptions {
-        host_dir: Some(host.path().to_path_buf()),
-        ..DemoOptions::default()
-    })
-    .await;
-    drop(first);
-    let config_path = host.path().join("config/config.json");
-    let mut config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
-    config["LogSettings"]["FileLevel"] = serde_json::json!("INFO");
-    std::fs::write(&config_path, serde_json::to_vec(&config).unwrap()).unwrap();
-    let server = demo_with(DemoOptions {
-        host_dir: Some(host.path().to_path_buf()),
-        ..DemoOptions::default()
-    })
+    let server = demo_with_config(
+        host.path(),
+        |config| config["LogSettings"]["FileLevel"] = serde_json::json!("INFO"),
+        DemoOptions::default(),
+    )
     .await;
 
     let dir = packet_dir("advice");

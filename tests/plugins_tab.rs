@@ -6,9 +6,7 @@
 mod common;
 
 use common::*;
-use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::demo::DemoOptions;
-use mmops::mm::MmClient;
 use mmops::tui::Launch;
 use mmops::tui::tabs::TabId;
 use mmops::tui::testing::Harness;
@@ -174,37 +172,25 @@ async fn local_mode_lists_plugins_without_states_and_shows_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let host = dir.path().join("host");
     let socket = dir.path().join("mm.sock");
-    let first = demo_with(DemoOptions {
-        host_dir: Some(host.clone()),
-        ..DemoOptions::default()
-    })
-    .await;
-    drop(first);
-    let path = host.join("config/config.json");
-    let mut config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let canaries: Vec<String> = (0..4).map(|i| format!("CANARY-plugin-{i}-x9q")).collect();
-    let github = &mut config["PluginSettings"]["Plugins"]["github"];
-    github["githuboauthclientsecret"] = canaries[0].clone().into();
-    github["webhooksecret"] = canaries[1].clone().into();
-    config["PluginSettings"]["Plugins"]["com.mattermost.calls"]["turnstaticauthsecret"] =
-        canaries[2].clone().into();
-    config["PluginSettings"]["Plugins"]["github"]["someapitoken"] = canaries[3].clone().into();
-    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
-    let server = demo_with(DemoOptions {
-        host_dir: Some(host),
-        local_socket: Some(socket.clone()),
-        ..DemoOptions::default()
-    })
+    let server = demo_with_config(
+        &host,
+        |config| {
+            let github = &mut config["PluginSettings"]["Plugins"]["github"];
+            github["githuboauthclientsecret"] = canaries[0].clone().into();
+            github["webhooksecret"] = canaries[1].clone().into();
+            config["PluginSettings"]["Plugins"]["com.mattermost.calls"]["turnstaticauthsecret"] =
+                canaries[2].clone().into();
+            config["PluginSettings"]["Plugins"]["github"]["someapitoken"] =
+                canaries[3].clone().into();
+        },
+        DemoOptions {
+            local_socket: Some(socket.clone()),
+            ..DemoOptions::default()
+        },
+    )
     .await;
-    let spec = ConnectionSpec {
-        target: Target::Local { socket },
-        token: None,
-        token_source: TokenSource::None,
-        insecure: false,
-        label: None,
-    };
-    let client = MmClient::new(&spec, quick_options()).unwrap();
+    let client = local_client(&socket);
     let mut h = on_plugins(launch(Some(client), "local")).await;
     let mut screens = vec![h.render_text(120, 40)];
     assert!(

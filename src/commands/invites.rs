@@ -11,6 +11,7 @@ use crate::cli::{InviteArgs, InvitesListArgs};
 use crate::config::Resolved;
 use crate::invites::ledger::{Invitation, Ledger};
 use crate::invites::{CSV_COLUMNS, ledger_path, send, server_id, to_csv_row, to_json};
+use crate::mm::client::path_segment;
 use crate::mm::{ClientOptions, MmClient};
 use crate::text::{inert, one_line};
 
@@ -172,50 +173,35 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
 /// Names for ids, asked of the server once each; `None` without a server or on an error.
 struct Names<'a> {
     client: Option<&'a MmClient>,
-    users: std::collections::HashMap<String, Option<String>>,
-    teams: std::collections::HashMap<String, Option<String>>,
+    /// By API path: `/api/v4/users/<id>` → its username.
+    known: std::collections::HashMap<String, Option<String>>,
 }
 
 impl Names<'_> {
     async fn user(&mut self, id: &str) -> Option<String> {
-        if let Some(known) = self.users.get(id) {
-            return known.clone();
-        }
-        let name = match self.client {
-            Some(client) => client
-                .get_json::<serde_json::Value>(
-                    &crate::mm::Endpoint::get(format!("/api/v4/users/{id}")),
-                    &[],
-                )
-                .await
-                .ok()
-                .and_then(|u| {
-                    u.get("username")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_string)
-                }),
-            None => None,
-        };
-        self.users.insert(id.to_string(), name.clone());
-        name
+        self.lookup(format!("/api/v4/users/{}", path_segment(id)), "username")
+            .await
     }
 
     async fn team(&mut self, id: &str) -> Option<String> {
-        if let Some(known) = self.teams.get(id) {
+        self.lookup(format!("/api/v4/teams/{}", path_segment(id)), "name")
+            .await
+    }
+
+    /// The `field` of the object at `path`. Ids come from log text: they are escaped.
+    async fn lookup(&mut self, path: String, field: &str) -> Option<String> {
+        if let Some(known) = self.known.get(&path) {
             return known.clone();
         }
         let name = match self.client {
             Some(client) => client
-                .get_json::<serde_json::Value>(
-                    &crate::mm::Endpoint::get(format!("/api/v4/teams/{id}")),
-                    &[],
-                )
+                .get_json::<serde_json::Value>(&crate::mm::Endpoint::get(path.clone()), &[])
                 .await
                 .ok()
-                .and_then(|t| t.get("name").and_then(|v| v.as_str()).map(str::to_string)),
+                .and_then(|v| v.get(field).and_then(|f| f.as_str()).map(str::to_string)),
             None => None,
         };
-        self.teams.insert(id.to_string(), name.clone());
+        self.known.insert(path, name.clone());
         name
     }
 }
@@ -305,8 +291,7 @@ pub fn sync(resolved: Resolved, args: crate::cli::InvitesSyncArgs) -> color_eyre
                 Ok((calls, position, read)) => {
                     let mut names = Names {
                         client: client.as_ref(),
-                        users: Default::default(),
-                        teams: Default::default(),
+                        known: Default::default(),
                     };
                     let sightings = runtime.block_on(audit_sightings(calls, &mut names));
                     let (new, known) = ledger

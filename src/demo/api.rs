@@ -134,6 +134,25 @@ impl IntoResponse for DemoError {
 
 pub(super) type Reply = Result<Response, DemoError>;
 
+/// File work off the async threads; a failure is a 500 with the server's error id.
+pub(super) async fn blocking_io<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+    id: &str,
+    message: &str,
+) -> Result<T, DemoError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r)
+        .map_err(|e| {
+            DemoError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                id,
+                &format!("{message} {e}"),
+            )
+        })
+}
+
 fn json_reply(value: Value) -> Reply {
     Ok(axum::Json(value).into_response())
 }
@@ -887,11 +906,16 @@ async fn team_members(
 async fn plugins(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
     let world = read_world(&ctx);
     admin(&ctx, &world, &headers)?;
+    json_reply(plugins_json(&world))
+}
+
+/// `{"active": [...], "inactive": [...]}`: the manifests, as `GET /plugins` answers.
+pub(super) fn plugins_json(world: &World) -> Value {
     let (active, inactive): (Vec<_>, Vec<_>) = world.plugins.iter().partition(|p| p.enabled);
-    json_reply(json!({
+    json!({
         "active": active.iter().map(|p| p.manifest.clone()).collect::<Vec<_>>(),
         "inactive": inactive.iter().map(|p| p.manifest.clone()).collect::<Vec<_>>(),
-    }))
+    })
 }
 
 async fn plugin_statuses(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
@@ -1014,17 +1038,12 @@ async fn logs(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): Params)
         .unwrap_or(10_000)
         .min(10_000);
     let skip = page.saturating_mul(per_page);
-    let lines = tokio::task::spawn_blocking(move || tail_lines(&log_path, skip, per_page))
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r)
-        .map_err(|e| {
-            DemoError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "api.admin.file_read_error",
-                &format!("Error reading log file. {e}"),
-            )
-        })?;
+    let lines = blocking_io(
+        move || tail_lines(&log_path, skip, per_page),
+        "api.admin.file_read_error",
+        "Error reading log file.",
+    )
+    .await?;
     let mut out: Vec<String> = Vec::new();
     let push_block = |host: &str, lines: &[String], out: &mut Vec<String>| {
         out.push(format!("\n{CLUSTER_SEPARATOR}"));

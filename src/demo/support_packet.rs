@@ -5,12 +5,12 @@
 use std::io::{Cursor, Write};
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
-use super::api::{Ctx, DemoError, Reply, admin, read_world, remote_only};
+use super::api::{Ctx, Reply, admin, blocking_io, plugins_json, read_world, remote_only};
 use super::config::server_sanitized;
 use super::world::World;
 
@@ -59,17 +59,12 @@ pub async fn generate(
         }
         (files, file_name(&world.license.company, now_ms))
     };
-    let zip = tokio::task::spawn_blocking(move || build_zip(&files))
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r)
-        .map_err(|e| {
-            DemoError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "app.system.support_packet.app_error",
-                &format!("Unable to create the support packet. {e}"),
-            )
-        })?;
+    let zip = blocking_io(
+        move || build_zip(&files),
+        "app.system.support_packet.app_error",
+        "Unable to create the support packet.",
+    )
+    .await?;
     let mut response = zip.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -139,11 +134,7 @@ fn root_files(world: &World, now_ms: i64) -> Vec<(String, Vec<u8>)> {
         "total_teams": world.teams.len(),
         "total_channels": world.channels.len(),
     });
-    let (active, inactive): (Vec<_>, Vec<_>) = world.plugins.iter().partition(|p| p.enabled);
-    let plugins = json!({
-        "active": active.iter().map(|p| p.manifest.clone()).collect::<Vec<_>>(),
-        "inactive": inactive.iter().map(|p| p.manifest.clone()).collect::<Vec<_>>(),
-    });
+    let plugins = plugins_json(world);
     let config = server_sanitized(&world.config, &world.plugins);
     vec![
         ("metadata.yaml".to_string(), yaml(&metadata)),

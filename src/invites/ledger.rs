@@ -121,6 +121,14 @@ pub struct Ledger {
     path: String,
 }
 
+/// Turns a SQLite error into one that names the ledger file.
+fn sqlite_error(path: String) -> impl Fn(rusqlite::Error) -> LedgerError {
+    move |source| LedgerError::Sqlite {
+        path: path.clone(),
+        source,
+    }
+}
+
 /// Emails are compared the way the server stores them: trimmed and lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -149,11 +157,8 @@ impl Ledger {
                     source,
                 })?;
         }
-        let sqlite = |source| LedgerError::Sqlite {
-            path: shown.clone(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(sqlite)?;
+        let sqlite = sqlite_error(shown.clone());
+        let conn = Connection::open(path).map_err(&sqlite)?;
         // The rollback journal takes the database file's mode, so it stays private too.
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
             .map_err(sqlite)?;
@@ -162,11 +167,8 @@ impl Ledger {
         Ok(ledger)
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError + '_ {
-        move |source| LedgerError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError {
+        sqlite_error(self.path.clone())
     }
 
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
@@ -186,11 +188,7 @@ impl Ledger {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let path = self.path.clone();
-            let err = move |source| LedgerError::Sqlite {
-                path: path.clone(),
-                source,
-            };
+            let err = sqlite_error(self.path.clone());
             let tx = self.conn.transaction().map_err(&err)?;
             tx.execute_batch(sql).map_err(&err)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
@@ -202,11 +200,7 @@ impl Ledger {
 
     /// Records invitations with their first evidence, all or none.
     pub fn record(&mut self, invites: &[NewInvitation]) -> Result<Vec<i64>, LedgerError> {
-        let path = self.path.clone();
-        let err = move |source| LedgerError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_error(self.path.clone());
         let tx = self.conn.transaction().map_err(&err)?;
         let mut ids = Vec::with_capacity(invites.len());
         for invite in invites {
@@ -310,11 +304,7 @@ impl Ledger {
         sightings: &[NewInvitation],
         position: Option<(&str, &str, i64)>,
     ) -> Result<(usize, usize), LedgerError> {
-        let path = self.path.clone();
-        let err = move |source| LedgerError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_error(self.path.clone());
         let tx = self.conn.transaction().map_err(&err)?;
         let (mut new, mut known) = (0, 0);
         for sighting in sightings {

@@ -300,14 +300,7 @@ impl MmClient {
         body: Option<&B>,
         accept: impl Fn(StatusCode) -> bool,
     ) -> Result<RawResponse, ApiError> {
-        if let Some(socket) = &self.inner.socket {
-            if !endpoint.local {
-                return Err(ApiError::NotInLocalMode {
-                    endpoint: endpoint.label(),
-                });
-            }
-            check_socket(socket)?;
-        }
+        self.check_local(endpoint)?;
         let retryable = endpoint.method == Method::GET;
         let policy = &self.inner.options.retry;
         let mut attempt = 1;
@@ -372,14 +365,7 @@ impl MmClient {
         query: &[(&str, String)],
         wait: Duration,
     ) -> Result<Download, ApiError> {
-        if let Some(socket) = &self.inner.socket {
-            if !endpoint.local {
-                return Err(ApiError::NotInLocalMode {
-                    endpoint: endpoint.label(),
-                });
-            }
-            check_socket(socket)?;
-        }
+        self.check_local(endpoint)?;
         // The client-wide timeout covers whole bodies; a download's body is bounded by the
         // caller's idle timeout instead.
         let request = self
@@ -405,15 +391,7 @@ impl MmClient {
         let body = read_limited(response, MAX_JSON_BODY)
             .await
             .unwrap_or_default();
-        Err(ApiError::from_response(
-            &endpoint.label(),
-            endpoint.permission,
-            status,
-            retry_after(&headers),
-            &body,
-            self.has_token(),
-            self.is_local(),
-        ))
+        Err(self.refusal(endpoint, status, &headers, &body))
     }
 
     async fn attempt<B: Serialize>(
@@ -459,15 +437,40 @@ impl MmClient {
                 body,
             });
         }
-        Err(ApiError::from_response(
+        Err(self.refusal(endpoint, status, &headers, &body))
+    }
+
+    /// Local mode: a route the server does not serve over its socket, or a socket that is
+    /// not there, fails before any request.
+    fn check_local(&self, endpoint: &Endpoint) -> Result<(), ApiError> {
+        let Some(socket) = &self.inner.socket else {
+            return Ok(());
+        };
+        if !endpoint.local {
+            return Err(ApiError::NotInLocalMode {
+                endpoint: endpoint.label(),
+            });
+        }
+        check_socket(socket)
+    }
+
+    /// The error for a status the caller does not accept, from the server's body.
+    fn refusal(
+        &self,
+        endpoint: &Endpoint,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ApiError {
+        ApiError::from_response(
             &endpoint.label(),
             endpoint.permission,
             status,
-            retry_after(&headers),
-            &body,
+            retry_after(headers),
+            body,
             self.has_token(),
             self.is_local(),
-        ))
+        )
     }
 
     fn url(&self, path: &str) -> Result<Url, ApiError> {

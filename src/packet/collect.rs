@@ -103,12 +103,7 @@ impl Collected {
         let Some((plugins, _)) = &self.plugins else {
             return Vec::new();
         };
-        ["active", "inactive"]
-            .iter()
-            .filter_map(|state| plugins.get(state).and_then(Value::as_array))
-            .flatten()
-            .cloned()
-            .collect()
+        crate::plugins::all_manifests(plugins)
     }
 
     /// The advice of the support-packet design, when logs would not help support.
@@ -123,6 +118,20 @@ impl Collected {
         })
     }
 }
+
+/// The support_packet.yaml keys that come from the site statistics.
+const STATS_KEYS: [&str; 10] = [
+    "websocket_connections",
+    "master_db_connections",
+    "read_db_connections",
+    "active_users",
+    "daily_active_users",
+    "monthly_active_users",
+    "inactive_user_count",
+    "total_posts",
+    "total_channels",
+    "total_teams",
+];
 
 /// Where to look.
 #[derive(Clone, Copy, Default)]
@@ -204,22 +213,15 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
             "server_version",
             "build_hash",
             "database_schema_version",
-            "websocket_connections",
-            "master_db_connections",
-            "read_db_connections",
             "file_status",
             "license_to",
             "license_supported_users",
             "license_is_trial",
             "license_id",
-            "active_users",
-            "daily_active_users",
-            "monthly_active_users",
-            "inactive_user_count",
-            "total_posts",
-            "total_channels",
-            "total_teams",
-        ] {
+        ]
+        .into_iter()
+        .chain(STATS_KEYS)
+        {
             out.reasons.insert(key, reason.to_string());
         }
     }
@@ -287,18 +289,7 @@ fn apply_overview(out: &mut Collected, overview: &Overview) {
         }
         None => {
             if let Some(reason) = section_reason(&overview.stats, "the site statistics") {
-                for key in [
-                    "websocket_connections",
-                    "master_db_connections",
-                    "read_db_connections",
-                    "active_users",
-                    "daily_active_users",
-                    "monthly_active_users",
-                    "inactive_user_count",
-                    "total_posts",
-                    "total_channels",
-                    "total_teams",
-                ] {
+                for key in STATS_KEYS {
                     out.reasons.insert(key, reason.clone());
                 }
             }

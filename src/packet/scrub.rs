@@ -231,47 +231,19 @@ impl Scrubber {
                     |h| format!("ip-h{:010x}", h & 0xff_ffff_ffff),
                 );
             }
-            let (keep, id) = match (
-                caps.name("uidkey"),
-                caps.name("uid"),
-                caps.name("uidpair"),
-                caps.name("uidv"),
-            ) {
-                (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (Some(k), Some(v)),
-                _ => (None, None),
-            };
-            if let (Some(keep), Some(id)) = (keep, id) {
+            if let Some(field) = Field::of(caps, ["uidkey", "uid", "uidpair", "uidv"]) {
                 counts.user_ids += 1;
-                let mut out = keep.as_bytes().to_vec();
-                out.extend(user_id_pseudonym(pseudonyms, id.as_bytes()));
-                if caps.name("uidkey").is_some() {
-                    out.push(b'"');
-                }
-                return out;
+                return field.with_value(&user_id_pseudonym(pseudonyms, field.value));
             }
-            let (keep, name) = match (
-                caps.name("namekey"),
-                caps.name("name"),
-                caps.name("namepair"),
-                caps.name("namev"),
-            ) {
-                (Some(k), Some(v), _, _) | (_, _, Some(k), Some(v)) => (Some(k), Some(v)),
-                _ => (None, None),
-            };
-            if let (Some(keep), Some(name)) = (keep, name) {
+            if let Some(field) = Field::of(caps, ["namekey", "name", "namepair", "namev"]) {
                 counts.usernames += 1;
-                let mut out = keep.as_bytes().to_vec();
-                let hash = pseudonyms.hash(name.as_bytes());
-                out.extend(pseudonym(
+                let hash = pseudonyms.hash(field.value);
+                return field.with_value(&pseudonym(
                     &mut pseudonyms.names,
                     hash,
                     |n| format!("user-{n:04}"),
                     |h| format!("user-h{:010x}", h & 0xff_ffff_ffff),
                 ));
-                if caps.name("namekey").is_some() {
-                    out.push(b'"');
-                }
-                return out;
             }
             if let Some(m) = caps.name("id") {
                 // Any other 26-character id: replaced only if it is a user id seen before.
@@ -292,6 +264,43 @@ impl Scrubber {
             Cow::Borrowed(_) => cleaned,
             Cow::Owned(owned) => Cow::Owned(owned),
         }
+    }
+}
+
+/// A personal value found as a JSON member (`"user_id":"…"`) or a `key=value` pair.
+struct Field<'h> {
+    /// Everything before the value: the key and its separator.
+    keep: &'h [u8],
+    value: &'h [u8],
+    /// A JSON member: its closing quote was matched too and must be put back.
+    quoted: bool,
+}
+
+impl<'h> Field<'h> {
+    /// `groups`: the JSON member's key and value groups, then the pair's.
+    fn of(caps: &Captures<'h>, groups: [&str; 4]) -> Option<Self> {
+        let [json_key, json_value, pair_key, pair_value] = groups.map(|g| caps.name(g));
+        let (keep, value, quoted) = match (json_key, json_value, pair_key, pair_value) {
+            (Some(k), Some(v), _, _) => (k, v, true),
+            (_, _, Some(k), Some(v)) => (k, v, false),
+            _ => return None,
+        };
+        Some(Self {
+            keep: keep.as_bytes(),
+            value: value.as_bytes(),
+            quoted,
+        })
+    }
+
+    /// The match with the value replaced.
+    fn with_value(&self, value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.keep.len() + value.len() + 1);
+        out.extend_from_slice(self.keep);
+        out.extend_from_slice(value);
+        if self.quoted {
+            out.push(b'"');
+        }
+        out
     }
 }
 

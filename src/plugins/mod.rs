@@ -14,6 +14,16 @@ use crate::mm::client::path_segment;
 use crate::mm::{ApiError, Endpoint, MmClient};
 use crate::sanitize::sanitize_config;
 
+/// Every manifest of a `GET /plugins` answer (`{"active": [...], "inactive": [...]}`).
+pub fn all_manifests(plugins: &Value) -> Vec<Value> {
+    ["active", "inactive"]
+        .iter()
+        .filter_map(|state| plugins.get(state).and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect()
+}
+
 /// A plugin's state on one node, as `GET /plugins/statuses` numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {

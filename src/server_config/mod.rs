@@ -13,6 +13,7 @@ use self::tree::{Marks, Tree, leaf_paths, true_paths};
 use crate::host::MmHome;
 use crate::mm::api::permission;
 use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::plugins::all_manifests;
 use crate::sanitize::sanitize_config;
 
 /// Where support looks first: log levels and file output, cluster, SQL pool, rate limiting,
@@ -123,15 +124,7 @@ impl ConfigDoc {
         );
         let config = config?;
         let mut notes = Vec::new();
-        let manifests = match &plugins {
-            Ok(plugins) => ["active", "inactive"]
-                .iter()
-                .filter_map(|k| plugins.get(k).and_then(Value::as_array))
-                .flatten()
-                .cloned()
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+        let manifests = plugins.as_ref().map(all_manifests).unwrap_or_default();
         let env = match env {
             Ok(env) => true_paths(&env),
             Err(err) => {
@@ -165,15 +158,8 @@ impl ConfigDoc {
     pub fn from_install(home: &MmHome) -> Result<Self, String> {
         let raw = home.read_config().map_err(|e| e.to_string())?;
         let dir = crate::packet::collect::plugins_dir(home, Some(&raw));
-        let manifests: Vec<Value> = crate::packet::collect::plugins_from_disk(&dir, Some(&raw))
-            .map(|plugins| {
-                ["active", "inactive"]
-                    .iter()
-                    .filter_map(|k| plugins.get(k).and_then(Value::as_array))
-                    .flatten()
-                    .cloned()
-                    .collect()
-            })
+        let manifests = crate::packet::collect::plugins_from_disk(&dir, Some(&raw))
+            .map(|plugins| all_manifests(&plugins))
             .unwrap_or_default();
         Ok(Self::new(
             &raw,

@@ -700,11 +700,7 @@ impl App {
             Effect::Save { path, bytes, lines } => {
                 self.spawn_job(Job::SaveLogs, async move {
                     let target = path.clone();
-                    let result =
-                        tokio::task::spawn_blocking(move || save_lines(&target, &bytes, lines))
-                            .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r);
+                    let result = blocking(move || save_lines(&target, &bytes, lines)).await;
                     Msg::LogsSaved { path, result }
                 });
             }
@@ -928,12 +924,7 @@ impl App {
         self.spawn_job(Job::ConfigLoad { generation }, async move {
             let result = match (client, home) {
                 (Some(client), _) => ConfigDoc::load(&client).await.map_err(|e| e.to_string()),
-                (None, Some(home)) => {
-                    tokio::task::spawn_blocking(move || ConfigDoc::from_install(&home))
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r)
-                }
+                (None, Some(home)) => blocking(move || ConfigDoc::from_install(&home)).await,
                 (None, None) => Err("no server and no install directory".to_string()),
             };
             Msg::ConfigLoaded {
@@ -955,11 +946,7 @@ impl App {
                 let dir = self.launch.snapshot_dir.clone();
                 let now_ms = self.launch.clock.now_ms();
                 self.spawn_job(Job::ConfigFile, async move {
-                    let result =
-                        tokio::task::spawn_blocking(move || save_snapshot(&dir, &config, now_ms))
-                            .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r);
+                    let result = blocking(move || save_snapshot(&dir, &config, now_ms)).await;
                     Msg::ConfigSnapshotSaved { result }
                 });
             }
@@ -973,7 +960,7 @@ impl App {
                 };
                 let other = path.display().to_string();
                 self.spawn_job(Job::ConfigFile, async move {
-                    let result = tokio::task::spawn_blocking(move || {
+                    let result = blocking(move || {
                         // The other side goes through the same sanitizer: a raw config.json
                         // holds secrets.
                         read_other(&path).map(|raw| {
@@ -981,9 +968,7 @@ impl App {
                             compare(&clean, &current)
                         })
                     })
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r);
+                    .await;
                     Msg::ConfigCompared { other, result }
                 });
             }
@@ -1188,6 +1173,16 @@ impl App {
             }
         }
     }
+}
+
+/// Runs file work off the async threads; a panic in it becomes an error message.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
 }
 
 /// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.

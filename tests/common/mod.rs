@@ -67,6 +67,46 @@ pub fn admin(server: &DemoServer) -> MmClient {
     client(server, Some(&server.token))
 }
 
+/// A client in local mode, over the socket at `socket`.
+pub fn local_client(socket: &std::path::Path) -> MmClient {
+    let spec = ConnectionSpec {
+        target: Target::Local {
+            socket: socket.to_path_buf(),
+        },
+        token: None,
+        token_source: TokenSource::None,
+        insecure: false,
+        label: None,
+    };
+    MmClient::new(&spec, quick_options()).unwrap()
+}
+
+/// A demo install in `host` whose config.json was edited before the server started: the
+/// demo serves the config it finds, as a real server does.
+pub async fn demo_with_config(
+    host: &std::path::Path,
+    edit: impl FnOnce(&mut serde_json::Value),
+    options: DemoOptions,
+) -> DemoServer {
+    drop(
+        demo_with(DemoOptions {
+            host_dir: Some(host.to_path_buf()),
+            ..DemoOptions::default()
+        })
+        .await,
+    );
+    let path = host.join("config/config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    edit(&mut config);
+    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+    demo_with(DemoOptions {
+        host_dir: Some(host.to_path_buf()),
+        ..options
+    })
+    .await
+}
+
 /// A console launch on `client` with the fixed clock and the default dark theme.
 pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
     Launch {

@@ -64,8 +64,9 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         }
         Load::Loaded(_) => {}
     }
+    let footer_text = footer_lines(tab, inner.width, theme);
     // Lines as drawn: long errors wrap.
-    let footer_height = footer_lines(tab, inner.width, theme)
+    let footer_height = footer_text
         .iter()
         .map(|line| {
             line.width()
@@ -82,7 +83,7 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
     .areas(inner);
     summary_line(tab, theme).render(summary, buf);
     draw_table(tab, table, buf, theme);
-    Paragraph::new(footer_lines(tab, inner.width, theme))
+    Paragraph::new(footer_text)
         .wrap(Wrap { trim: false })
         .render(footer, buf);
 }
