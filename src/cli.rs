@@ -120,10 +120,40 @@ pub enum InvitesCommand {
     List(InvitesListArgs),
     /// Read every reachable source once and record what is new (for a systemd timer)
     Sync(InvitesSyncArgs),
+    /// How every member of every team got in: invite, link, added, created the team, unknown
+    Members(InvitesMembersArgs),
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct InvitesSyncArgs {
+    /// The ledger file [default: the server's, in mmops' data dir]
+    #[arg(long, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+
+    /// Leave a source out of this run (repeatable)
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub skip: Vec<SyncSource>,
+}
+
+/// The sources `mmops invites sync` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncSource {
+    Database,
+    AuditLog,
+    ServerLog,
+    Rest,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvitesMembersArgs {
+    /// Only this team (by name)
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
+
+    /// One JSON array of objects
+    #[arg(long)]
+    pub json: bool,
+
     /// The ledger file [default: the server's, in mmops' data dir]
     #[arg(long, value_name = "PATH")]
     pub ledger: Option<PathBuf>,

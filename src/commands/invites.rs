@@ -11,7 +11,6 @@ use crate::cli::{InviteArgs, InvitesListArgs};
 use crate::config::Resolved;
 use crate::invites::ledger::{Invitation, Ledger};
 use crate::invites::{CSV_COLUMNS, ledger_path, send, server_id, to_csv_row, to_json};
-use crate::mm::client::path_segment;
 use crate::mm::{ClientOptions, MmClient};
 use crate::text::{inert, one_line};
 
@@ -51,7 +50,7 @@ pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCo
     let now_ms = chrono::Utc::now().timestamp_millis();
     let (path, (sent, rows)) = runtime.block_on(async {
         let path = ledger_file(args.ledger.clone(), Some(&client), &resolved).await?;
-        let result = send(&client, &args.team, &args.emails, now_ms)
+        let result = send(&client, &args.team, &args.emails, &[], now_ms)
             .await
             .wrap_err(format!("the invitations to {} were not sent", args.team))?;
         Ok::<_, color_eyre::Report>((path, result))
@@ -170,167 +169,120 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// Names for ids, asked of the server once each; `None` without a server or on an error.
-struct Names<'a> {
-    client: Option<&'a MmClient>,
-    /// By API path: `/api/v4/users/<id>` → its username.
-    known: std::collections::HashMap<String, Option<String>>,
-}
-
-impl Names<'_> {
-    async fn user(&mut self, id: &str) -> Option<String> {
-        self.lookup(format!("/api/v4/users/{}", path_segment(id)), "username")
-            .await
-    }
-
-    async fn team(&mut self, id: &str) -> Option<String> {
-        self.lookup(format!("/api/v4/teams/{}", path_segment(id)), "name")
-            .await
-    }
-
-    /// The `field` of the object at `path`. Ids come from log text: they are escaped.
-    async fn lookup(&mut self, path: String, field: &str) -> Option<String> {
-        if let Some(known) = self.known.get(&path) {
-            return known.clone();
-        }
-        let name = match self.client {
-            Some(client) => client
-                .get_json::<serde_json::Value>(&crate::mm::Endpoint::get(path.clone()), &[])
-                .await
-                .ok()
-                .and_then(|v| v.get(field).and_then(|f| f.as_str()).map(str::to_string)),
-            None => None,
-        };
-        self.known.insert(path, name.clone());
-        name
-    }
-}
-
-const AUDIT: &str = "audit";
-
-/// The audit log's invite calls since the last sync, as sightings for the ledger.
-async fn audit_sightings(
-    calls: Vec<crate::invites::audit::InviteCall>,
-    names: &mut Names<'_>,
-) -> Vec<crate::invites::ledger::NewInvitation> {
-    use crate::invites::ledger::NewInvitation;
-    let mut out = Vec::new();
-    for call in calls {
-        let sender_username = match &call.actor_user_id {
-            Some(id) => names.user(id).await,
-            None => Some("mmctl (local mode)".to_string()),
-        };
-        let team_name = names.team(&call.team_id).await.unwrap_or_default();
-        let kind = if call.guest { "guest" } else { "member" };
-        for email in &call.sent {
-            out.push(NewInvitation {
-                sent_at: call.ts_ms,
-                email: email.clone(),
-                team_id: call.team_id.clone(),
-                team_name: team_name.clone(),
-                sender_id: call.actor_user_id.clone(),
-                sender_username: sender_username.clone(),
-                kind,
-                status: "unknown",
-                status_reason: "sent (audit log); whether it was used needs the database or the team's join posts, which this mmops does not read yet".into(),
-                source: AUDIT,
-                said: format!("{}: sent to {email}", call.event),
-            });
-        }
-        for (email, why) in &call.refused {
-            out.push(NewInvitation {
-                sent_at: call.ts_ms,
-                email: email.clone(),
-                team_id: call.team_id.clone(),
-                team_name: team_name.clone(),
-                sender_id: call.actor_user_id.clone(),
-                sender_username: sender_username.clone(),
-                kind,
-                status: "failed",
-                status_reason: why.clone(),
-                source: AUDIT,
-                said: format!("{}: refused {email}: {why}", call.event),
-            });
-        }
-    }
-    out
-}
-
 pub fn sync(resolved: Resolved, args: crate::cli::InvitesSyncArgs) -> color_eyre::Result<ExitCode> {
-    use crate::invites::audit::{Position, read_since};
+    use crate::invites::sync::{SyncPlan, run};
     let client = client(&resolved)?;
     let runtime = super::runtime()?;
+    let mut plan = SyncPlan::from_resolved(&resolved, client.clone());
+    for source in &args.skip {
+        plan.skip(*source, "skipped (--skip)");
+    }
     let path = runtime.block_on(ledger_file(args.ledger.clone(), client.as_ref(), &resolved))?;
     let mut ledger = Ledger::open(&path)?;
-    let mut out = String::new();
-    let mut failed = false;
     let now_ms = chrono::Utc::now().timestamp_millis();
-
-    // The structured audit log of the install.
-    let audit_file = resolved.mm_home.as_ref().and_then(|home| {
-        let config = home.read_config().ok()?;
-        let dir = home.logs_dir(Some(&config));
-        crate::logs::feed::audit_log_path(&config, &dir)
-    });
-    match (&resolved.mm_home, audit_file) {
-        (None, _) => {
-            let _ = writeln!(out, "audit log: not read: no install directory (--mm-home)");
-        }
-        (Some(_), None) => {
-            let _ = writeln!(
-                out,
-                "audit log: not read: the install does not write one (ExperimentalAuditSettings.FileEnabled and FileName)"
-            );
-        }
-        (Some(_), Some(file)) => {
-            let from = ledger
-                .position(AUDIT)?
-                .as_deref()
-                .and_then(Position::decode);
-            match read_since(&file, from) {
-                Ok((calls, position, read)) => {
-                    let mut names = Names {
-                        client: client.as_ref(),
-                        known: Default::default(),
-                    };
-                    let sightings = runtime.block_on(audit_sightings(calls, &mut names));
-                    let (new, known) = ledger
-                        .record_sightings(&sightings, Some((AUDIT, &position.encode(), now_ms)))?;
-                    let _ = writeln!(
-                        out,
-                        "audit log {}: {new} new invitations, {known} already recorded ({} read)",
-                        file.display(),
-                        crate::timefmt::bytes(read)
-                    );
-                }
-                Err(err) => {
-                    failed = true;
-                    let _ = writeln!(out, "audit log {}: cannot read it: {err}", file.display());
-                }
-            }
-        }
+    let report = runtime.block_on(run(&mut ledger, &plan, now_ms))?;
+    let mut out = String::new();
+    for line in &report.lines {
+        let _ = writeln!(out, "{}", inert(&line.to_string()));
     }
-    for (source, why) in [
-        (
-            "database",
-            "not read: this mmops does not read the database yet",
-        ),
-        (
-            "server log",
-            "not read: this mmops does not read invite requests from it yet",
-        ),
-        (
-            "REST (users, members, join posts)",
-            "not read: this mmops does not read them yet",
-        ),
-    ] {
-        let _ = writeln!(out, "{source}: {why}");
-    }
-    let _ = writeln!(out, "ledger: {}", path.display());
+    let _ = writeln!(
+        out,
+        "ledger {}: {} invitations, {} changed status",
+        path.display(),
+        report.invitations,
+        report.changed
+    );
     super::emit(&out)?;
-    Ok(if failed {
+    Ok(if report.failed() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+pub fn members(
+    resolved: Resolved,
+    args: crate::cli::InvitesMembersArgs,
+) -> color_eyre::Result<ExitCode> {
+    use crate::invites::provenance::team_members;
+    let path = match &args.ledger {
+        Some(path) => path.clone(),
+        None => {
+            let client = client(&resolved)?;
+            super::runtime()?.block_on(ledger_file(None, client.as_ref(), &resolved))?
+        }
+    };
+    if !path.exists() {
+        bail!(
+            "no ledger at {}: run `mmops invites sync` first",
+            path.display()
+        );
+    }
+    let ledger = Ledger::open(&path)?;
+    let teams: Vec<_> = ledger
+        .teams()?
+        .into_iter()
+        .filter(|t| args.team.as_ref().is_none_or(|name| &t.name == name))
+        .collect();
+    if let Some(name) = &args.team
+        && teams.is_empty()
+    {
+        bail!("no team named {name} in the ledger (teams come from the database or REST)");
+    }
+    let mut rows = Vec::new();
+    for team in &teams {
+        rows.extend(team_members(&ledger, team)?);
+    }
+    let mut out = String::new();
+    if args.json {
+        let array: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "team_id": m.team_id,
+                    "team_name": m.team_name,
+                    "user_id": m.user_id,
+                    "username": m.username,
+                    "email": m.email,
+                    "joined_at": m.joined_at.and_then(chrono::DateTime::from_timestamp_millis)
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                    "way": m.way.as_str(),
+                    "how": m.how,
+                    "flag": m.flag,
+                    "source": m.source,
+                })
+            })
+            .collect();
+        out = serde_json::to_string_pretty(&array)?;
+        out.push('\n');
+    } else {
+        let _ = writeln!(
+            out,
+            "{:<16}  {:<20}  {:<17}  HOW",
+            "TEAM", "MEMBER", "JOINED (UTC)"
+        );
+        for m in &rows {
+            let joined = m
+                .joined_at
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "?".into());
+            let mut how = m.how.clone();
+            if let Some(flag) = &m.flag {
+                how = format!("{how}  ⚑ {flag}");
+            }
+            let _ = writeln!(
+                out,
+                "{:<16}  {:<20}  {joined:<17}  {}",
+                one_line(&m.team_name, 16),
+                one_line(m.username.as_deref().unwrap_or(&m.user_id), 20),
+                one_line(&how, 120)
+            );
+        }
+        if rows.is_empty() {
+            let _ = writeln!(out, "(no members recorded: run `mmops invites sync`)");
+        }
+    }
+    super::emit(&out)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -74,6 +74,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Invite(args)) => invites::invite(resolved, args),
         Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
         Some(Command::Invites(InvitesCommand::Sync(args))) => invites::sync(resolved, args),
+        Some(Command::Invites(InvitesCommand::Members(args))) => invites::members(resolved, args),
     };
     match result {
         Ok(code) => code,

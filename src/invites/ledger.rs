@@ -52,6 +52,57 @@ const MIGRATIONS: &[&str] = &[
         position TEXT NOT NULL,
         updated_at INTEGER NOT NULL
     );",
+    // 2: what the sources saw besides invitations: accounts, teams, team events, invite
+    // tokens (by fingerprint), each source's last run; membership departures.
+    "ALTER TABLE memberships ADD COLUMN left_at INTEGER;
+    ALTER TABLE memberships ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX memberships_by_user ON memberships (user_id);
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT,
+        email TEXT,
+        created_at INTEGER,
+        deleted_at INTEGER,
+        auth_service TEXT,
+        guest INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX users_by_email ON users (email);
+    CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        display_name TEXT NOT NULL DEFAULT '',
+        invite_only INTEGER NOT NULL DEFAULT 0,
+        group_constrained INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER
+    );
+    CREATE TABLE tokens (
+        fingerprint TEXT PRIMARY KEY,
+        invitation_id INTEGER NOT NULL REFERENCES invitations (id),
+        created_at INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        gone_at INTEGER
+    );
+    CREATE INDEX tokens_by_invitation ON tokens (invitation_id);
+    CREATE TABLE team_events (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        team_id TEXT,
+        user_id TEXT,
+        actor_id TEXT,
+        detail TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX team_events_once
+        ON team_events (source, kind, at, coalesce(team_id, ''), coalesce(user_id, ''));
+    CREATE INDEX team_events_by_team ON team_events (team_id, at);
+    CREATE TABLE source_runs (
+        source TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        summary TEXT NOT NULL
+    );",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +149,10 @@ pub struct Invitation {
     pub user_created: Option<bool>,
     /// The sources that gave evidence, in the order they first did.
     pub sources: Vec<String>,
+    pub channels: Vec<String>,
+    pub used_by_username: Option<String>,
+    /// Why the sender is not known, when it is not.
+    pub sender_unknown_reason: Option<String>,
 }
 
 /// A new invitation sent by mmops (or seen by a source) and what decided its status.
@@ -114,15 +169,18 @@ pub struct NewInvitation {
     pub status_reason: String,
     pub source: &'static str,
     pub said: String,
+    /// The invite token's fingerprint, when the source saw the token.
+    pub token_fingerprint: Option<String>,
+    pub channels: Vec<String>,
 }
 
 pub struct Ledger {
-    conn: Connection,
-    path: String,
+    pub(super) conn: Connection,
+    pub(super) path: String,
 }
 
 /// Turns a SQLite error into one that names the ledger file.
-fn sqlite_error(path: String) -> impl Fn(rusqlite::Error) -> LedgerError {
+pub(super) fn sqlite_error(path: String) -> impl Fn(rusqlite::Error) -> LedgerError {
     move |source| LedgerError::Sqlite {
         path: path.clone(),
         source,
@@ -159,15 +217,20 @@ impl Ledger {
         }
         let sqlite = sqlite_error(shown.clone());
         let conn = Connection::open(path).map_err(&sqlite)?;
-        // The rollback journal takes the database file's mode, so it stays private too.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-            .map_err(sqlite)?;
+        // SQLite gives its journal files the database file's mode, so they stay private too.
+        // WAL: a reader (the tab) never blocks a sync; synchronous=NORMAL keeps every commit
+        // through a crash of mmops, which is what kill -9 tests.
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(sqlite)?;
         let mut ledger = Self { conn, path: shown };
         ledger.migrate()?;
         Ok(ledger)
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError {
+    pub(super) fn err(&self) -> impl Fn(rusqlite::Error) -> LedgerError {
         sqlite_error(self.path.clone())
     }
 
@@ -204,34 +267,7 @@ impl Ledger {
         let tx = self.conn.transaction().map_err(&err)?;
         let mut ids = Vec::with_capacity(invites.len());
         for invite in invites {
-            tx.execute(
-                "INSERT INTO invitations (sent_at, email, team_id, team_name, sender_id,
-                    sender_username, sender_unknown_reason, kind, status, status_at, status_reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
-                params![
-                    invite.sent_at,
-                    normalize_email(&invite.email),
-                    invite.team_id,
-                    invite.team_name,
-                    invite.sender_id,
-                    invite.sender_username,
-                    invite
-                        .sender_id
-                        .is_none()
-                        .then_some("the source does not name the sender"),
-                    invite.kind,
-                    invite.status,
-                    invite.status_reason,
-                ],
-            )
-            .map_err(&err)?;
-            let id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
-                params![id, invite.source, invite.sent_at, invite.said],
-            )
-            .map_err(&err)?;
-            ids.push(id);
+            ids.push(insert_invitation(&tx, invite).map_err(&err)?);
         }
         tx.commit().map_err(&err)?;
         Ok(ids)
@@ -239,21 +275,38 @@ impl Ledger {
 
     /// Every invitation, newest first.
     pub fn invitations(&self) -> Result<Vec<Invitation>, LedgerError> {
+        self.select_invitations("", [])
+    }
+
+    /// The invitations to one team, oldest first.
+    pub fn team_invitations(&self, team_id: &str) -> Result<Vec<Invitation>, LedgerError> {
+        let mut all = self.select_invitations("WHERE i.team_id = ?1", [team_id])?;
+        all.reverse();
+        Ok(all)
+    }
+
+    fn select_invitations<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        params: P,
+    ) -> Result<Vec<Invitation>, LedgerError> {
         let mut statement = self
             .conn
-            .prepare(
+            .prepare_cached(&format!(
                 "SELECT i.id, i.sent_at, i.email, i.team_id, i.team_name, i.sender_id,
                         i.sender_username, i.kind, i.token_fingerprint, i.status, i.status_at,
                         i.status_reason, i.used_by_user_id, i.used_by_email, i.user_created,
                         (SELECT group_concat(source, ',') FROM
                             (SELECT source, min(id) AS first FROM evidence
-                             WHERE invitation_id = i.id GROUP BY source ORDER BY first))
-                 FROM invitations i ORDER BY i.sent_at DESC, i.id DESC",
-            )
+                             WHERE invitation_id = i.id GROUP BY source ORDER BY first)),
+                        i.channels, i.used_by_username, i.sender_unknown_reason
+                 FROM invitations i {filter} ORDER BY i.sent_at DESC, i.id DESC"
+            ))
             .map_err(self.err())?;
         let rows = statement
-            .query_map([], |row| {
+            .query_map(params, |row| {
                 let sources: Option<String> = row.get(15)?;
+                let channels: String = row.get(16)?;
                 Ok(Invitation {
                     id: row.get(0)?,
                     sent_at: row.get(1)?,
@@ -273,6 +326,9 @@ impl Ledger {
                     sources: sources
                         .map(|s| s.split(',').map(str::to_string).collect())
                         .unwrap_or_default(),
+                    channels: serde_json::from_str(&channels).unwrap_or_default(),
+                    used_by_username: row.get(17)?,
+                    sender_unknown_reason: row.get(18)?,
                 })
             })
             .map_err(self.err())?;
@@ -283,7 +339,7 @@ impl Ledger {
     pub fn evidence(&self, invitation_id: i64) -> Result<Vec<(String, i64, String)>, LedgerError> {
         let mut statement = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT source, at, said FROM evidence WHERE invitation_id = ?1 ORDER BY at, id",
             )
             .map_err(self.err())?;
@@ -304,94 +360,109 @@ impl Ledger {
         sightings: &[NewInvitation],
         position: Option<(&str, &str, i64)>,
     ) -> Result<(usize, usize), LedgerError> {
+        let observed = super::facts::Observations {
+            invitations: sightings.to_vec(),
+            ..Default::default()
+        };
+        let now_ms = position.map(|p| p.2).unwrap_or_default();
+        let stored = self.store(&observed, position.map(|(s, p, _)| (s, p)), now_ms)?;
+        Ok((stored.new_invitations, stored.known_invitations))
+    }
+
+    /// Writes resolved statuses in one transaction and, for each that changed, the evidence
+    /// that decided it. Returns how many changed.
+    pub fn set_resolutions(
+        &mut self,
+        resolved: &[(i64, super::resolve::Resolution)],
+        now_ms: i64,
+    ) -> Result<usize, LedgerError> {
         let err = sqlite_error(self.path.clone());
         let tx = self.conn.transaction().map_err(&err)?;
-        let (mut new, mut known) = (0, 0);
-        for sighting in sightings {
-            let email = normalize_email(&sighting.email);
-            let existing: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM invitations
-                     WHERE email = ?1 AND team_id = ?2 AND abs(sent_at - ?3) <= 120000
-                     ORDER BY abs(sent_at - ?3) LIMIT 1",
-                    params![email, sighting.team_id, sighting.sent_at],
-                    |row| row.get(0),
-                )
-                .optional()
+        let mut changed = 0;
+        for (id, resolution) in resolved {
+            let before: (String, String) = tx
+                .prepare_cached("SELECT status, status_reason FROM invitations WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))))
                 .map_err(&err)?;
-            match existing {
-                Some(id) => {
-                    known += 1;
-                    let seen: bool = tx
-                        .query_row(
-                            "SELECT count(*) > 0 FROM evidence
-                             WHERE invitation_id = ?1 AND source = ?2 AND at = ?3",
-                            params![id, sighting.source, sighting.sent_at],
-                            |row| row.get(0),
-                        )
-                        .map_err(&err)?;
-                    if !seen {
-                        tx.execute(
-                            "INSERT INTO evidence (invitation_id, source, at, said)
-                             VALUES (?1, ?2, ?3, ?4)",
-                            params![id, sighting.source, sighting.sent_at, sighting.said],
-                        )
-                        .map_err(&err)?;
-                    }
-                    tx.execute(
-                        "UPDATE invitations SET sender_id = coalesce(sender_id, ?2),
-                            sender_username = coalesce(sender_username, ?3),
-                            sender_unknown_reason = CASE WHEN coalesce(sender_id, ?2) IS NULL
-                                THEN sender_unknown_reason ELSE NULL END
-                         WHERE id = ?1",
-                        params![id, sighting.sender_id, sighting.sender_username],
-                    )
-                    .map_err(&err)?;
-                }
-                None => {
-                    new += 1;
-                    tx.execute(
-                        "INSERT INTO invitations (sent_at, email, team_id, team_name, sender_id,
-                            sender_username, sender_unknown_reason, kind, status, status_at,
-                            status_reason)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1, ?10)",
-                        params![
-                            sighting.sent_at,
-                            email,
-                            sighting.team_id,
-                            (!sighting.team_name.is_empty()).then_some(&sighting.team_name),
-                            sighting.sender_id,
-                            sighting.sender_username,
-                            sighting
-                                .sender_id
-                                .is_none()
-                                .then_some("the source does not name the sender"),
-                            sighting.kind,
-                            sighting.status,
-                            sighting.status_reason,
-                        ],
-                    )
-                    .map_err(&err)?;
-                    let id = tx.last_insert_rowid();
-                    tx.execute(
-                        "INSERT INTO evidence (invitation_id, source, at, said)
-                         VALUES (?1, ?2, ?3, ?4)",
-                        params![id, sighting.source, sighting.sent_at, sighting.said],
-                    )
-                    .map_err(&err)?;
-                }
+            if before.0 == resolution.status.as_str() && before.1 == resolution.reason {
+                continue;
             }
-        }
-        if let Some((source, position, now_ms)) = position {
-            tx.execute(
-                "INSERT INTO source_positions (source, position, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (source) DO UPDATE SET position = ?2, updated_at = ?3",
-                params![source, position, now_ms],
+            changed += 1;
+            let used = resolution.used_by.as_ref();
+            tx.prepare_cached(
+                "UPDATE invitations SET status = ?2, status_at = ?3, status_reason = ?4,
+                    used_by_user_id = ?5, used_by_username = ?6, used_by_email = ?7,
+                    user_created = ?8
+                 WHERE id = ?1",
             )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    resolution.status.as_str(),
+                    resolution.at,
+                    resolution.reason,
+                    used.map(|u| u.id.clone()),
+                    used.and_then(|u| u.username.clone()),
+                    used.and_then(|u| u.email.clone()),
+                    resolution.user_created,
+                ])
+            })
+            .map_err(&err)?;
+            tx.prepare_cached(
+                "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    resolution.decided_by,
+                    now_ms,
+                    format!("{}: {}", resolution.status.as_str(), resolution.reason)
+                ])
+            })
             .map_err(&err)?;
         }
         tx.commit().map_err(&err)?;
-        Ok((new, known))
+        Ok(changed)
+    }
+
+    /// Fills in a sender learned later (for example from the server log).
+    pub fn set_sender(
+        &mut self,
+        id: i64,
+        sender_id: &str,
+        source: &str,
+        at: i64,
+        said: &str,
+    ) -> Result<(), LedgerError> {
+        let err = sqlite_error(self.path.clone());
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "UPDATE invitations SET sender_id = ?2, sender_unknown_reason = NULL
+             WHERE id = ?1 AND sender_id IS NULL",
+            params![id, sender_id],
+        )
+        .map_err(&err)?;
+        tx.execute(
+            "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
+            params![id, source, at, said],
+        )
+        .map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(())
+    }
+
+    /// Gives usernames to senders known only by id.
+    pub fn name_senders(&mut self) -> Result<usize, LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE invitations SET sender_username =
+                    (SELECT username FROM users WHERE users.id = invitations.sender_id)
+                 WHERE sender_username IS NULL AND sender_id IS NOT NULL
+                   AND EXISTS (SELECT 1 FROM users WHERE users.id = invitations.sender_id
+                               AND users.username IS NOT NULL)",
+                [],
+            )
+            .map_err(self.err())
     }
 
     /// Where a source stopped reading last time.
@@ -405,6 +476,111 @@ impl Ledger {
             .optional()
             .map_err(self.err())
     }
+}
+
+fn insert_invitation(
+    tx: &rusqlite::Transaction<'_>,
+    invite: &NewInvitation,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO invitations (sent_at, email, team_id, team_name, channels, sender_id,
+            sender_username, sender_unknown_reason, kind, token_fingerprint, status, status_at,
+            status_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1, ?12)",
+    )?
+    .execute(params![
+        invite.sent_at,
+        normalize_email(&invite.email),
+        invite.team_id,
+        (!invite.team_name.is_empty()).then_some(&invite.team_name),
+        serde_json::to_string(&invite.channels).unwrap_or_else(|_| "[]".into()),
+        invite.sender_id,
+        invite.sender_username,
+        invite
+            .sender_id
+            .is_none()
+            .then_some("the source does not name the sender"),
+        invite.kind,
+        invite.token_fingerprint,
+        invite.status,
+        invite.status_reason,
+    ])?;
+    let id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, invite.source, invite.sent_at, invite.said])?;
+    Ok(id)
+}
+
+/// Records one sighting: evidence on the invitation it matches (same address and team, sent
+/// within two minutes, or the same token), or a new invitation. Returns (id, new).
+pub(super) fn store_sighting(
+    tx: &rusqlite::Transaction<'_>,
+    sighting: &NewInvitation,
+) -> rusqlite::Result<(i64, bool)> {
+    let email = normalize_email(&sighting.email);
+    let by_token: Option<i64> = match &sighting.token_fingerprint {
+        Some(fingerprint) => tx
+            .prepare_cached("SELECT invitation_id FROM tokens WHERE fingerprint = ?1")?
+            .query_row([fingerprint], |row| row.get(0))
+            .optional()?,
+        None => None,
+    };
+    let existing = match by_token {
+        Some(id) => Some(id),
+        None => tx
+            .prepare_cached(
+                "SELECT id FROM invitations
+                 WHERE email = ?1 AND team_id = ?2 AND abs(sent_at - ?3) <= 120000
+                 ORDER BY abs(sent_at - ?3) LIMIT 1",
+            )?
+            .query_row(params![email, sighting.team_id, sighting.sent_at], |row| {
+                row.get(0)
+            })
+            .optional()?,
+    };
+    let Some(id) = existing else {
+        return Ok((insert_invitation(tx, sighting)?, true));
+    };
+    let seen: bool = tx
+        .prepare_cached(
+            "SELECT count(*) > 0 FROM evidence WHERE invitation_id = ?1 AND source = ?2 AND said = ?3",
+        )?
+        .query_row(params![id, sighting.source, sighting.said], |row| row.get(0))?;
+    if !seen {
+        tx.prepare_cached(
+            "INSERT INTO evidence (invitation_id, source, at, said) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            id,
+            sighting.source,
+            sighting.sent_at,
+            sighting.said
+        ])?;
+    }
+    // What this source adds: a sender, the team's name, channels, a refusal.
+    tx.prepare_cached(
+        "UPDATE invitations SET sender_id = coalesce(sender_id, ?2),
+            sender_username = coalesce(sender_username, ?3),
+            sender_unknown_reason = CASE WHEN coalesce(sender_id, ?2) IS NULL
+                THEN sender_unknown_reason ELSE NULL END,
+            team_name = coalesce(nullif(team_name, ''), ?4),
+            channels = CASE WHEN channels = '[]' THEN ?5 ELSE channels END,
+            status = CASE WHEN ?6 = 'failed' THEN 'failed' ELSE status END,
+            status_reason = CASE WHEN ?6 = 'failed' THEN ?7 ELSE status_reason END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        sighting.sender_id,
+        sighting.sender_username,
+        (!sighting.team_name.is_empty()).then_some(&sighting.team_name),
+        serde_json::to_string(&sighting.channels).unwrap_or_else(|_| "[]".into()),
+        sighting.status,
+        sighting.status_reason,
+    ])?;
+    Ok((id, false))
 }
 
 #[cfg(test)]
@@ -425,6 +601,8 @@ mod tests {
             status_reason: String::new(),
             source: "mmops",
             said: "sent by mmops invite".into(),
+            token_fingerprint: None,
+            channels: Vec::new(),
         }
     }
 

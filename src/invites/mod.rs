@@ -3,7 +3,15 @@
 //! sender and each address's result, and the ledger listed as a table, JSON or CSV.
 
 pub mod audit;
+pub mod db;
+pub mod facts;
 pub mod ledger;
+pub mod provenance;
+pub mod resolve;
+pub mod rest;
+pub mod server_log;
+pub mod sync;
+pub mod tail;
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +69,7 @@ pub async fn send(
     client: &MmClient,
     team_name: &str,
     emails: &[String],
+    channel_ids: &[String],
     now_ms: i64,
 ) -> Result<(Vec<Sent>, Vec<NewInvitation>), ApiError> {
     let team: Team = client
@@ -79,8 +88,14 @@ pub async fn send(
         path_segment(&team.id)
     ))
     .needs("invite_user");
+    // A plain list of addresses, or a MemberInvite when channels are chosen.
+    let body = if channel_ids.is_empty() {
+        json!(emails)
+    } else {
+        json!({"emails": emails, "channelIds": channel_ids})
+    };
     let answers: Vec<GracefulResult> = client
-        .send_json(&endpoint, &[("graceful", "true".to_string())], &emails)
+        .send_json(&endpoint, &[("graceful", "true".to_string())], &body)
         .await?;
     let mut sent = Vec::new();
     let mut rows = Vec::new();
@@ -115,6 +130,8 @@ pub async fn send(
             status_reason: reason,
             source: "mmops",
             said,
+            token_fingerprint: None,
+            channels: channel_ids.to_vec(),
         });
         sent.push(Sent {
             email: answer.email,
@@ -223,6 +240,9 @@ mod tests {
             used_by_email: None,
             user_created: None,
             sources: vec!["mmops".into(), "audit".into()],
+            channels: vec![],
+            used_by_username: None,
+            sender_unknown_reason: None,
         }
     }
 
