@@ -129,13 +129,47 @@ pub struct Observations {
 }
 
 /// What [`Ledger::store`] changed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Stored {
     pub new_invitations: usize,
     pub known_invitations: usize,
     pub tokens_gone: usize,
     pub events: usize,
+    /// The teams whose invitations may need deciding again.
+    pub dirty: Dirty,
 }
+
+/// Teams touched by new facts, or all of them (a server-wide event, a large batch).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Dirty {
+    pub all: bool,
+    pub teams: HashSet<String>,
+}
+
+impl Dirty {
+    pub fn team(&mut self, team_id: Option<&str>) {
+        match team_id {
+            Some(id) if !self.all => {
+                if !self.teams.contains(id) {
+                    self.teams.insert(id.to_string());
+                }
+            }
+            Some(_) => {}
+            None => self.all = true,
+        }
+    }
+
+    pub fn merge(&mut self, other: Dirty) {
+        self.all |= other.all;
+        if !self.all {
+            self.teams.extend(other.teams);
+        }
+    }
+}
+
+/// A batch of changed accounts larger than this marks every team dirty instead of looking
+/// up each account's invitations.
+const USERS_FOR_ALL: usize = 1000;
 
 /// A token as recorded: when it was first and last seen, and when it was found gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,35 +204,56 @@ impl Ledger {
         for team in &observed.teams {
             store_team(&tx, team).map_err(&err)?;
         }
+        if observed.users.len() > USERS_FOR_ALL {
+            stored.dirty.all = true;
+        }
         for user in &observed.users {
-            store_user(&tx, user).map_err(&err)?;
+            let changed = store_user(&tx, user).map_err(&err)?;
+            if changed && !stored.dirty.all {
+                for team in invited_teams(&tx, user).map_err(&err)? {
+                    stored.dirty.team(Some(&team));
+                }
+            }
         }
         for member in &observed.members {
             store_member(&tx, member, now_ms).map_err(&err)?;
+            stored.dirty.team(Some(&member.team_id));
         }
         for event in &observed.events {
-            stored.events += store_event(&tx, event).map_err(&err)?;
+            let new = store_event(&tx, event).map_err(&err)?;
+            stored.events += new;
+            if new > 0 {
+                stored.dirty.team(event.team_id.as_deref());
+            }
         }
         for sighting in &observed.invitations {
             let (id, new) = super::ledger::store_sighting(&tx, sighting).map_err(&err)?;
             if new {
                 stored.new_invitations += 1;
+                stored.dirty.team(Some(&sighting.team_id));
             } else {
                 stored.known_invitations += 1;
             }
             if let Some(fingerprint) = &sighting.token_fingerprint {
-                tx.execute(
-                    "INSERT INTO tokens (fingerprint, invitation_id, created_at, first_seen, last_seen)
-                     VALUES (?1, ?2, ?3, ?4, ?4)
-                     ON CONFLICT (fingerprint) DO UPDATE SET last_seen = ?4, gone_at = NULL",
-                    params![fingerprint, id, sighting.sent_at, now_ms],
-                )
-                .map_err(&err)?;
-                tx.execute(
-                    "UPDATE invitations SET token_fingerprint = ?2 WHERE id = ?1",
-                    params![id, fingerprint],
-                )
-                .map_err(&err)?;
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO tokens (fingerprint, invitation_id, created_at, first_seen, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (fingerprint) DO NOTHING",
+                    )
+                    .and_then(|mut s| s.execute(params![fingerprint, id, sighting.sent_at, now_ms]))
+                    .map_err(&err)?;
+                if inserted > 0 {
+                    stored.dirty.team(Some(&sighting.team_id));
+                    tx.prepare_cached("UPDATE invitations SET token_fingerprint = ?2 WHERE id = ?1")
+                        .and_then(|mut s| s.execute(params![id, fingerprint]))
+                        .map_err(&err)?;
+                } else {
+                    tx.prepare_cached(
+                        "UPDATE tokens SET last_seen = ?2, gone_at = NULL WHERE fingerprint = ?1",
+                    )
+                    .and_then(|mut s| s.execute(params![fingerprint, now_ms]))
+                    .map_err(&err)?;
+                }
             }
         }
         if let Some(present) = &observed.tokens_present {
@@ -219,6 +274,17 @@ impl Ledger {
                     )
                     .map_err(&err)?;
                     stored.tokens_gone += 1;
+                    let team: Option<String> = tx
+                        .query_row(
+                            "SELECT i.team_id FROM tokens t JOIN invitations i
+                             ON i.id = t.invitation_id WHERE t.fingerprint = ?1",
+                            [&fingerprint],
+                            |row| row.get(0),
+                        )
+                        .optional()
+                        .map_err(&err)?
+                        .flatten();
+                    stored.dirty.team(team.as_deref());
                 }
             }
         }
@@ -448,6 +514,29 @@ impl Ledger {
             .map_err(self.err())
     }
 
+    /// The teams that have invitations.
+    pub fn invited_team_ids(&self) -> Result<Vec<String>, LedgerError> {
+        self.strings("SELECT DISTINCT team_id FROM invitations WHERE team_id IS NOT NULL")
+    }
+
+    /// The teams with an invitation whose status time alone can change.
+    pub fn teams_with_open_invitations(&self) -> Result<Vec<String>, LedgerError> {
+        self.strings(
+            "SELECT DISTINCT team_id FROM invitations
+             WHERE team_id IS NOT NULL AND status IN ('pending', 'unknown')",
+        )
+    }
+
+    fn strings(&self, sql: &str) -> Result<Vec<String>, LedgerError> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(self.err())?;
+        let rows = statement
+            .query_map([], |row| row.get(0))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
     /// The team ids that have invitations or members recorded.
     pub fn team_ids(&self) -> Result<Vec<String>, LedgerError> {
         let mut statement = self
@@ -515,16 +604,35 @@ fn store_team(tx: &Transaction<'_>, team: &TeamFact) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn store_user(tx: &Transaction<'_>, user: &UserFact) -> rusqlite::Result<()> {
+/// The teams this account's address was invited to.
+fn invited_teams(tx: &Transaction<'_>, user: &UserFact) -> rusqlite::Result<Vec<String>> {
+    let Some(email) = &user.email else {
+        return Ok(Vec::new());
+    };
     tx.prepare_cached(
-        "INSERT INTO users (id, username, email, created_at, deleted_at, auth_service, guest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET username = coalesce(?2, username),
-            email = coalesce(?3, email), created_at = coalesce(?4, created_at),
-            deleted_at = coalesce(?5, deleted_at), auth_service = coalesce(?6, auth_service),
-            guest = ?7",
+        "SELECT DISTINCT team_id FROM invitations WHERE email = ?1 AND team_id IS NOT NULL",
     )?
-    .execute(params![
+    .query_map([normalize_email(email)], |row| row.get(0))?
+    .collect()
+}
+
+/// Stores an account; returns whether anything about it changed.
+fn store_user(tx: &Transaction<'_>, user: &UserFact) -> rusqlite::Result<bool> {
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO users (id, username, email, created_at, deleted_at, auth_service, guest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET username = coalesce(?2, username),
+                email = coalesce(?3, email), created_at = coalesce(?4, created_at),
+                deleted_at = coalesce(?5, deleted_at), auth_service = coalesce(?6, auth_service),
+                guest = ?7
+             WHERE (users.username, users.email, users.created_at, users.deleted_at,
+                    users.auth_service, users.guest)
+                IS NOT (coalesce(?2, users.username), coalesce(?3, users.email),
+                        coalesce(?4, users.created_at), coalesce(?5, users.deleted_at),
+                        coalesce(?6, users.auth_service), ?7)",
+        )?
+        .execute(params![
         user.id,
         user.username,
         user.email.as_deref().map(normalize_email),
@@ -533,7 +641,7 @@ fn store_user(tx: &Transaction<'_>, user: &UserFact) -> rusqlite::Result<()> {
         user.auth_service,
         user.guest
     ])?;
-    Ok(())
+    Ok(changed > 0)
 }
 
 fn store_member(tx: &Transaction<'_>, member: &MemberFact, now_ms: i64) -> rusqlite::Result<()> {

@@ -465,6 +465,35 @@ impl Ledger {
             .map_err(self.err())
     }
 
+    /// Saves where a source stopped.
+    pub fn set_position(&mut self, source: &str, position: &str, now_ms: i64) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT INTO source_positions (source, position, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (source) DO UPDATE SET position = ?2, updated_at = ?3",
+                params![source, position, now_ms],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Teams of invitations recorded from `since_ms` on (by any source).
+    pub fn teams_sent_since(&self, since_ms: i64) -> Result<Vec<String>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT i.team_id FROM evidence e JOIN invitations i
+                 ON i.id = e.invitation_id WHERE e.at >= ?1 AND i.team_id IS NOT NULL",
+            )
+            .map_err(self.err())?;
+        let rows = statement
+            .query_map([since_ms], |row| row.get(0))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
     /// Where a source stopped reading last time.
     pub fn position(&self, source: &str) -> Result<Option<String>, LedgerError> {
         self.conn

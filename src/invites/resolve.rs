@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::facts::{EventKind, MemberFact, TeamEvent, TokenSeen, UserFact};
+use super::facts::{Dirty, EventKind, MemberFact, TeamEvent, TokenSeen, UserFact};
 use super::ledger::{Invitation, Ledger, LedgerError, normalize_email};
 use crate::timefmt;
 
@@ -492,10 +492,24 @@ pub fn team_case(
     let members = ledger.members(team_id)?;
     let events = ledger.events(team_id)?;
     let mut users = HashMap::new();
+    // Only members who joined while some invitation was open can matter.
+    let first = invitations.iter().map(|i| i.sent_at).min().unwrap_or(0) - SLACK_MS;
+    let last = invitations
+        .iter()
+        .map(|i| i.sent_at + VALIDITY_MS)
+        .max()
+        .unwrap_or(0)
+        + SLACK_MS;
     let ids = members
         .iter()
+        .filter(|m| m.joined_at.is_some_and(|at| at >= first && at <= last))
         .map(|m| m.user_id.clone())
-        .chain(events.iter().filter_map(|e| e.user_id.clone()));
+        .chain(
+            events
+                .iter()
+                .filter(|e| e.at >= first && e.at <= last)
+                .filter_map(|e| e.user_id.clone()),
+        );
     for id in ids {
         if !users.contains_key(&id)
             && let Some(user) = ledger.user(&id)?
@@ -535,14 +549,25 @@ pub fn team_case(
     })
 }
 
-/// Re-decides every invitation in the ledger; returns how many changed status.
+/// Re-decides the invitations of the teams new facts touched (`None`: all of them) and of
+/// every team with an invitation still open, which time alone can change; returns how many
+/// changed status.
 pub fn resolve_ledger(
     ledger: &mut Ledger,
+    dirty: Option<&Dirty>,
     sources: SourcesRead,
     now_ms: i64,
 ) -> Result<usize, LedgerError> {
+    let teams: Vec<String> = match dirty {
+        Some(dirty) if !dirty.all => {
+            let mut teams: std::collections::BTreeSet<String> = dirty.teams.iter().cloned().collect();
+            teams.extend(ledger.teams_with_open_invitations()?);
+            teams.into_iter().collect()
+        }
+        _ => ledger.invited_team_ids()?,
+    };
     let mut resolved = Vec::new();
-    for team_id in ledger.team_ids()? {
+    for team_id in teams {
         let case = team_case(ledger, &team_id, sources)?;
         if !case.invitations.is_empty() {
             resolved.extend(resolve_team(&case, now_ms));

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::facts::{Observations, SourceRun};
+use super::facts::{Dirty, Observations, SourceRun};
 use super::ledger::{Ledger, LedgerError};
 use super::resolve::{SourcesRead, resolve_ledger};
 use super::tail::Position;
@@ -18,6 +18,8 @@ use crate::secret::Secret;
 const OVERLAP_MS: i64 = 5 * 60 * 1000;
 /// How close in time an invite request and an invitation must be to share a sender.
 const REQUEST_MATCH_MS: i64 = 10_000;
+/// The position that says every invitation has been decided at least once.
+const RESOLVED: &str = "resolved";
 
 /// Where each source is, or why it cannot be read.
 #[derive(Debug, Clone)]
@@ -132,6 +134,8 @@ pub struct SyncReport {
     /// Invitations whose status changed.
     pub changed: usize,
     pub invitations: usize,
+    /// The teams the sources touched.
+    pub dirty: Dirty,
 }
 
 impl SyncReport {
@@ -188,6 +192,10 @@ pub async fn run(
     }
 
     ledger.fill_senders_from_requests(REQUEST_MATCH_MS)?;
+    // Whatever mmops itself sent since the last sync is new too.
+    for team in ledger.teams_sent_since(since(ledger, RESOLVED)?)? {
+        report.dirty.team(Some(&team));
+    }
     ledger.name_senders()?;
     let tokens_read_at = ledger
         .runs()?
@@ -198,14 +206,17 @@ pub async fn run(
         .runs()?
         .into_iter()
         .any(|r| r.source == audit::SOURCE && r.ok);
+    let full = ledger.position(RESOLVED)?.is_none();
     report.changed = resolve_ledger(
         ledger,
+        (!full).then_some(&report.dirty),
         SourcesRead {
             tokens_read_at,
             audit_read: audit_read || previous_audit,
         },
         now_ms,
     )?;
+    ledger.set_position(RESOLVED, &now_ms.to_string(), now_ms)?;
     report.invitations = ledger.invitation_count()?;
     for line in &report.lines {
         if line.state != SourceState::NotRead {
@@ -352,11 +363,12 @@ fn read_server_log(
                 events: server_log::events(&requests),
                 ..Default::default()
             };
-            ledger.store(
+            let stored = ledger.store(
                 &observed,
                 Some((server_log::SOURCE, &position.encode())),
                 now_ms,
             )?;
+            report.dirty.merge(stored.dirty);
             let hint = if requests.is_empty() {
                 " (invite requests are logged at DEBUG only)"
             } else {
@@ -408,7 +420,9 @@ async fn read_rest(
     let since = since(ledger, rest::SOURCE)?;
     match rest::read(client, since).await {
         Ok((observed, counts)) => {
-            ledger.store(&observed, Some((rest::SOURCE, &now_ms.to_string())), now_ms)?;
+            let stored =
+                ledger.store(&observed, Some((rest::SOURCE, &now_ms.to_string())), now_ms)?;
+            report.dirty.merge(stored.dirty);
             report.push(rest::SOURCE, SourceState::Read, counts.summary());
         }
         Err(err) => report.push(rest::SOURCE, SourceState::Failed, err.to_string()),
