@@ -37,7 +37,7 @@ pub enum InviteOutcome {
     Revoked { at: i64 },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoInvite {
     /// The email token. A secret: never served, logged or written anywhere.
     pub token: String,
