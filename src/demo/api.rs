@@ -285,7 +285,7 @@ pub(super) fn paging(params: &HashMap<String, String>) -> Result<(usize, usize),
     Ok((page, per_page.min(200)))
 }
 
-pub(super) fn page_of<T: Clone>(items: &[T], page: usize, per_page: usize) -> Vec<T> {
+fn page_of<T: Clone>(items: &[T], page: usize, per_page: usize) -> Vec<T> {
     items
         .iter()
         .skip(page.saturating_mul(per_page))
