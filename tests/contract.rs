@@ -312,6 +312,20 @@ async fn demo_responses_match_the_openapi_schemas() {
             200,
         ),
     ];
+    checks.push(check(
+        "delete",
+        "/api/v4/teams/invites/email",
+        "/api/v4/teams/invites/email",
+        &viewer,
+        403,
+    ));
+    checks.push(check(
+        "delete",
+        "/api/v4/teams/invites/email",
+        "/api/v4/teams/invites/email",
+        &admin,
+        200,
+    ));
     checks.push(Check {
         method: "post",
         template: "/api/v4/users/login",
@@ -329,6 +343,7 @@ async fn demo_responses_match_the_openapi_schemas() {
         let url = format!("{}{}", server.url, c.path);
         let mut request = match c.method {
             "post" => http.post(&url),
+            "delete" => http.delete(&url),
             _ => http.get(&url),
         };
         if let Some(token) = &c.token {
@@ -405,32 +420,61 @@ async fn demo_responses_match_the_openapi_schemas() {
     }
 
     // Routes the spec files leave out, validated against the component schemas they return.
-    let nodes: Value = http
-        .get(format!("{}/api/v4/cluster/status", server.url))
-        .bearer_auth(&server.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let errors = spec.validate(json!({"$ref": "#/components/schemas/ClusterInfo"}), &nodes);
-    if !errors.is_empty() {
-        failures.push(format!(
-            "GET /api/v4/cluster/status:\n    {}",
-            errors.join("\n    ")
-        ));
+    let town_square = {
+        let world = server.shared().world.read().unwrap();
+        world
+            .channels
+            .iter()
+            .find(|c| c.team_id == team_id && c.name == "town-square")
+            .map(|c| c.id.clone())
+            .unwrap()
+    };
+    let components = [
+        ("/api/v4/cluster/status".to_string(), "ClusterInfo"),
+        (
+            format!("/api/v4/teams/{team_id}/channels/name/town-square"),
+            "Channel",
+        ),
+        (
+            format!("/api/v4/channels/{town_square}/posts?per_page=200"),
+            "PostList",
+        ),
+        (
+            format!("/api/v4/channels/{town_square}/posts?since=0"),
+            "PostList",
+        ),
+    ];
+    for (path, schema) in &components {
+        let response = http
+            .get(format!("{}{path}", server.url))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status != 200 {
+            failures.push(format!(
+                "GET {path}: expected HTTP 200, got {status}: {body}"
+            ));
+            continue;
+        }
+        let reference = format!("#/components/schemas/{schema}");
+        let errors = spec.validate(json!({"$ref": reference}), &body);
+        if !errors.is_empty() {
+            failures.push(format!("GET {path}:\n    {}", errors.join("\n    ")));
+        }
+        validated += 1;
     }
-    validated += 1;
 
     assert!(
         failures.is_empty(),
         "{} of {} responses break the spec:\n{}",
         failures.len(),
-        checks.len() + 1,
+        checks.len() + components.len(),
         failures.join("\n")
     );
-    assert_eq!(validated, checks.len() + 1);
+    assert_eq!(validated, checks.len() + components.len());
 }
 
 /// The validation itself must be able to fail: wrong shapes are rejected.

@@ -222,10 +222,10 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
         &["--mm-home", &host, "invites", "sync", "--skip", "database"],
     );
     assert_eq!(code, Some(0), "{out}{err}");
-    // The demo's history holds two invite calls (three addresses sent, one refused); mmops'
-    // own invite is the fourth record and is already in the ledger.
+    // The demo's six days of history hold 22 addresses in its invite calls (20 sent, two
+    // refused); mmops' own invite is the next record and is already in the ledger.
     assert!(
-        out.contains("audit.log: 4 new invitations, 1 already recorded"),
+        out.contains("audit.log: 22 new invitations, 1 already recorded"),
         "{out}"
     );
     for source in ["database", "server log", "REST"] {
@@ -249,7 +249,7 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
 
     let (out, _, _) = run(dir.path(), &served, &token, &["invites", "list", "--json"]);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
-    assert_eq!(rows.len(), 5, "{out}");
+    assert_eq!(rows.len(), 23, "{out}");
     let row = |email: &str| rows.iter().find(|r| r["email"] == email).unwrap().clone();
     let ana = row("ana@example.org");
     assert_eq!(ana["sources"], serde_json::json!(["mmops", "audit"]));

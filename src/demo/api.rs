@@ -11,13 +11,14 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
 use super::Shared;
 use super::config::{environment_overrides, server_sanitized};
 use super::faults::{Fault, FaultSet};
 use super::logs::tail_lines;
+use super::story::{DOMAIN_REFUSED, DemoInvite, InviteCall, InviteOutcome};
 use super::world::{DemoUser, World};
 
 /// Per-listener context: the shared server, and whether this listener is the local socket.
@@ -48,6 +49,18 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         .route(
             "/api/v4/teams/{team_id}/invite/email",
             post(invite_by_email),
+        )
+        .route(
+            "/api/v4/teams/invites/email",
+            delete(super::invites::invalidate_email_invites),
+        )
+        .route(
+            "/api/v4/teams/{team_id}/channels/name/{channel_name}",
+            get(super::invites::channel_by_name),
+        )
+        .route(
+            "/api/v4/channels/{channel_id}/posts",
+            get(super::invites::channel_posts),
         )
         .route("/api/v4/plugins", get(plugins))
         .route("/api/v4/plugins/statuses", get(plugin_statuses))
@@ -94,7 +107,7 @@ impl DemoError {
         )
     }
 
-    fn forbidden() -> Self {
+    pub(super) fn forbidden() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
             "api.context.permissions.app_error",
@@ -102,7 +115,7 @@ impl DemoError {
         )
     }
 
-    fn not_found(what: &str) -> Self {
+    pub(super) fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "app.demo.not_found.app_error",
@@ -110,7 +123,7 @@ impl DemoError {
         )
     }
 
-    fn bad_param(name: &str) -> Self {
+    pub(super) fn bad_param(name: &str) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "api.context.invalid_url_param.app_error",
@@ -153,7 +166,7 @@ pub(super) async fn blocking_io<T: Send + 'static>(
         })
 }
 
-fn json_reply(value: Value) -> Reply {
+pub(super) fn json_reply(value: Value) -> Reply {
     Ok(axum::Json(value).into_response())
 }
 
@@ -167,7 +180,7 @@ pub(super) enum Caller {
 }
 
 impl Caller {
-    fn is_admin(&self) -> bool {
+    pub(super) fn is_admin(&self) -> bool {
         match self {
             Caller::Local => true,
             Caller::Anonymous => false,
@@ -175,7 +188,7 @@ impl Caller {
         }
     }
 
-    fn user_id(&self) -> Option<&str> {
+    pub(super) fn user_id(&self) -> Option<&str> {
         match self {
             Caller::User(user) => Some(&user.id),
             _ => None,
@@ -206,7 +219,11 @@ fn caller(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoE
     Ok(Caller::User(Box::new(user.clone())))
 }
 
-fn logged_in(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
+pub(super) fn logged_in(
+    ctx: &Ctx,
+    world: &World,
+    headers: &HeaderMap,
+) -> Result<Caller, DemoError> {
     match caller(ctx, world, headers)? {
         Caller::Anonymous => Err(DemoError::session_expired()),
         other => Ok(other),
@@ -242,7 +259,7 @@ pub(super) fn read_world(ctx: &Ctx) -> std::sync::RwLockReadGuard<'_, World> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn write_world(ctx: &Ctx) -> std::sync::RwLockWriteGuard<'_, World> {
+pub(super) fn write_world(ctx: &Ctx) -> std::sync::RwLockWriteGuard<'_, World> {
     ctx.shared
         .world
         .write()
@@ -252,7 +269,7 @@ fn write_world(ctx: &Ctx) -> std::sync::RwLockWriteGuard<'_, World> {
 pub(super) type Params = Query<HashMap<String, String>>;
 
 /// `page` and `per_page` as the server reads them: per_page defaults to 60 and is capped at 200.
-fn paging(params: &HashMap<String, String>) -> Result<(usize, usize), DemoError> {
+pub(super) fn paging(params: &HashMap<String, String>) -> Result<(usize, usize), DemoError> {
     let page = match params.get("page") {
         Some(p) => p
             .parse::<usize>()
@@ -694,7 +711,7 @@ async fn teams_list(State(ctx): State<Ctx>, headers: HeaderMap, Query(params): P
     ))
 }
 
-fn team_visible(world: &World, caller: &Caller, team_id: &str) -> bool {
+pub(super) fn team_visible(world: &World, caller: &Caller, team_id: &str) -> bool {
     caller.is_admin()
         || caller.user_id().is_some_and(|uid| {
             world
@@ -792,52 +809,48 @@ async fn invite_by_email(
     let invalid = || {
         json!({
             "id": "api.team.invite_members.invalid_email.app_error",
-            "message": "The following email addresses do not belong to an accepted domain.",
+            "message": DOMAIN_REFUSED,
             "detailed_error": "",
             "request_id": "",
             "status_code": 400,
         })
     };
     // The server writes an audit record for every invite call; the demo's audit file gets it.
-    let sent: Vec<&str> = emails
-        .iter()
-        .filter(|e| allowed(e))
-        .map(String::as_str)
-        .collect();
+    let sent: Vec<String> = emails.iter().filter(|e| allowed(e)).cloned().collect();
     let refused: Vec<String> = emails
         .iter()
         .filter(|e| !allowed(e))
-        .map(|e| format!("{e}:The following email addresses do not belong to an accepted domain."))
+        .map(|e| format!("{e}:{DOMAIN_REFUSED}"))
         .collect();
-    let refused: Vec<&str> = refused.iter().map(String::as_str).collect();
-    let actor = json!({
-        "user_id": caller.user_id().unwrap_or_default(),
-        "session_id": "",
-        "client": "mmops",
-        "ip_address": "127.0.0.1",
-        "x_forwarded_for": "",
-    });
-    let line = super::audit::invite_record(
-        chrono::Utc::now().timestamp_millis(),
-        actor,
-        &team.id,
-        &sent,
-        &refused,
-    );
+    let call = InviteCall {
+        team_id: team.id.clone(),
+        sender_id: caller.user_id().unwrap_or_default().to_string(),
+        local: ctx.local,
+        guest: false,
+        channel_ids: Vec::new(),
+        sent,
+        refused,
+    };
+    let sent_at = chrono::Utc::now().timestamp_millis();
+    let line = super::audit::invite_record(sent_at, request_actor(&ctx, &call.sender_id), &call);
     append_audit(&ctx.shared.host_dir, &line);
+    let accepted: Vec<bool> = emails.iter().map(|e| allowed(e)).collect();
+    drop(world);
+    record_invites(&ctx, call, sent_at);
     if params.get("graceful").map(String::as_str) == Some("true") {
         let results: Vec<Value> = emails
             .iter()
-            .map(|email| {
+            .zip(&accepted)
+            .map(|(email, ok)| {
                 json!({
                     "email": email,
-                    "error": if allowed(email) { Value::Null } else { invalid() },
+                    "error": if *ok { Value::Null } else { invalid() },
                 })
             })
             .collect();
         return json_reply(Value::Array(results));
     }
-    if emails.iter().any(|e| !allowed(e)) {
+    if accepted.contains(&false) {
         return Err(DemoError::new(
             StatusCode::BAD_REQUEST,
             "api.team.invite_members.invalid_email.app_error",
@@ -847,9 +860,38 @@ async fn invite_by_email(
     json_reply(json!({"status": "OK"}))
 }
 
+/// The audit actor of a request to the demo: mmops on this machine, or mmctl over the socket.
+pub(super) fn request_actor(ctx: &Ctx, user_id: &str) -> Value {
+    json!({
+        "user_id": user_id,
+        "session_id": "",
+        "client": if ctx.local { "mmctl" } else { "mmops" },
+        "ip_address": if ctx.local { "" } else { "127.0.0.1" },
+        "x_forwarded_for": "",
+    })
+}
+
+/// The sent addresses of an invite call become pending invitations, each with its token.
+fn record_invites(ctx: &Ctx, call: InviteCall, sent_at: i64) {
+    let tokens: Vec<String> = call.sent.iter().map(|_| ctx.shared.new_token()).collect();
+    let mut world = write_world(ctx);
+    for (email, token) in call.sent.into_iter().zip(tokens) {
+        world.invites.push(DemoInvite {
+            token,
+            email,
+            team_id: call.team_id.clone(),
+            sender_id: call.sender_id.clone(),
+            sent_at,
+            channel_ids: call.channel_ids.clone(),
+            guest: call.guest,
+            outcome: InviteOutcome::Open,
+        });
+    }
+}
+
 /// Appends one record to the install's audit log. The demo's own bookkeeping: a failure is
 /// logged, not answered.
-fn append_audit(host_dir: &std::path::Path, line: &str) {
+pub(super) fn append_audit(host_dir: &std::path::Path, line: &str) {
     use std::io::Write;
     let path = host_dir.join("logs").join("audit.log");
     let result = std::fs::OpenOptions::new()
@@ -890,8 +932,8 @@ async fn team_members(
                     "user_id": m.user_id,
                     "roles": m.roles,
                     "delete_at": 0,
-                    "scheme_guest": false,
-                    "scheme_user": true,
+                    "scheme_guest": m.roles == "team_guest",
+                    "scheme_user": m.roles != "team_guest",
                     "scheme_admin": m.roles.contains("team_admin"),
                     "explicit_roles": "",
                 })

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::logs::log_timestamp;
 use super::rng::Rng;
-use super::world::{ADMIN_USERNAME, VIEWER_USERNAME, World};
+use super::story::{DemoEvent, InviteCall};
+use super::world::{ADMIN_USERNAME, DemoUser, VIEWER_USERNAME, World};
 
 const CLIENTS: &[&str] = &[
     "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
@@ -22,6 +23,27 @@ fn record(
     meta: Value,
     error: Option<(&str, u16)>,
 ) -> String {
+    record_with_state(
+        ts_ms,
+        event_name,
+        actor,
+        parameters,
+        (json!({}), ""),
+        meta,
+        error,
+    )
+}
+
+/// `resulting_state` is the object the call produced and its type (`{}` and `""` for none).
+fn record_with_state(
+    ts_ms: i64,
+    event_name: &str,
+    actor: Value,
+    parameters: Value,
+    (resulting_state, object_type): (Value, &str),
+    meta: Value,
+    error: Option<(&str, u16)>,
+) -> String {
     let (status, error) = match error {
         Some((description, code)) => (
             "fail",
@@ -34,15 +56,21 @@ fn record(
         "event_name": event_name,
         "status": status,
         "actor": actor,
-        "event": {"parameters": parameters, "prior_state": {}, "resulting_state": {}, "object_type": ""},
+        "event": {
+            "parameters": parameters,
+            "prior_state": {},
+            "resulting_state": resulting_state,
+            "object_type": object_type,
+        },
         "meta": meta,
         "error": error,
     })
     .to_string()
 }
 
-/// Two hours of audit records before `now_ms`: log-ins (some failing), plugin and config
-/// changes by the admin, and the viewer refused a support packet.
+/// Audit records before `now_ms`: two hours of log-ins (some failing), plugin and config
+/// changes by the admin and the viewer refused a support packet, and the six days of the
+/// invitation history.
 pub fn history(world: &World, rng: &mut Rng, now_ms: i64) -> Vec<String> {
     let (Some(admin), Some(viewer)) = (
         world.user_by_login(ADMIN_USERNAME),
@@ -50,15 +78,7 @@ pub fn history(world: &World, rng: &mut Rng, now_ms: i64) -> Vec<String> {
     ) else {
         return Vec::new();
     };
-    let mut actor = |user_id: &str| {
-        json!({
-            "user_id": user_id,
-            "session_id": rng.id(),
-            "client": *rng.pick(CLIENTS),
-            "ip_address": format!("10.20.{}.{}", rng.range(1, 9), rng.range(2, 250)),
-            "x_forwarded_for": "",
-        })
-    };
+    let mut actor = |user_id: &str| session_actor(rng, user_id);
     let plugin = world
         .plugins
         .first()
@@ -121,73 +141,230 @@ pub fn history(world: &World, rng: &mut Rng, now_ms: i64) -> Vec<String> {
                 None,
             ),
         };
-        lines.push(line);
+        lines.push((ts, line));
     }
-    // Two invitations by the admin: one to two addresses, one partly refused.
-    if let Some(team) = world.teams.first() {
-        let invites = [
-            (
-                now_ms - 95 * 60_000,
-                vec!["new.hire@example.com", "contractor@example.net"],
-                vec![],
-            ),
-            (
-                now_ms - 35 * 60_000,
-                vec!["intern@example.com"],
-                vec![
-                    "bad-address:The following email addresses do not belong to an accepted domain.",
-                ],
-            ),
-        ];
-        for (ts, emails, errors) in invites {
-            lines.push(invite_record(
-                ts,
-                actor(&admin.id),
-                &team.id,
-                &emails,
-                &errors,
-            ));
-        }
-        lines.sort_by_key(|line| {
-            serde_json::from_str::<Value>(line)
-                .ok()
-                .and_then(|v| v["timestamp"].as_str().map(str::to_string))
-                .unwrap_or_default()
-        });
-    }
-    lines
+    // The invitation history goes back further than these two hours.
+    lines.extend(story_records(world, rng));
+    lines.sort_by_key(|(ts, _)| *ts);
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
-/// An `inviteUsersToTeam` record as the server writes it for `POST /teams/{id}/invite/email`.
-pub fn invite_record(
-    ts_ms: i64,
-    actor: Value,
-    team_id: &str,
-    sent: &[&str],
-    errors: &[&str],
-) -> String {
-    let all: Vec<&str> = sent
+/// A user of a browser or desktop session (or mmctl), from the office network.
+fn session_actor(rng: &mut Rng, user_id: &str) -> Value {
+    json!({
+        "user_id": user_id,
+        "session_id": rng.id(),
+        "client": *rng.pick(CLIENTS),
+        "ip_address": format!("10.20.{}.{}", rng.range(1, 9), rng.range(2, 250)),
+        "x_forwarded_for": "",
+    })
+}
+
+/// mmctl over the local socket: no session and no user.
+fn local_actor() -> Value {
+    json!({
+        "user_id": "",
+        "session_id": "",
+        "client": "mmctl/11.4.4",
+        "ip_address": "",
+        "x_forwarded_for": "",
+    })
+}
+
+/// The records of the invitation history's events, with their times.
+fn story_records(world: &World, rng: &mut Rng) -> Vec<(i64, String)> {
+    world
+        .events
         .iter()
-        .copied()
+        .filter_map(|event| {
+            let at = event.at();
+            let line = match event {
+                DemoEvent::Invited { call, .. } => {
+                    let actor = if call.local {
+                        local_actor()
+                    } else {
+                        session_actor(rng, &call.sender_id)
+                    };
+                    invite_record(at, actor, call)
+                }
+                DemoEvent::UserCreatedFromInvite { user_id, guest, .. } => {
+                    user_created_record(at, world.user(user_id)?, *guest)
+                }
+                DemoEvent::JoinedFromInvite {
+                    user_id,
+                    team_id,
+                    invite_id,
+                    ..
+                } => {
+                    let member = member_json(world, team_id, user_id)?;
+                    record(
+                        at,
+                        "addUserToTeamFromInvite",
+                        session_actor(rng, user_id),
+                        json!({"invite_id": invite_id}),
+                        json!({"api_path": "/api/v4/teams/members/invite", "cluster_id": "", "member": member}),
+                        None,
+                    )
+                }
+                DemoEvent::MembersAdded {
+                    actor_id,
+                    team_id,
+                    user_ids,
+                    ..
+                } => {
+                    let team = world.team(team_id)?;
+                    let members: Vec<Value> = user_ids
+                        .iter()
+                        .filter_map(|id| member_json(world, team_id, id))
+                        .collect();
+                    record(
+                        at,
+                        "addTeamMembers",
+                        session_actor(rng, actor_id),
+                        json!({
+                            "members": members,
+                            "team": {"id": team.id, "name": team.name, "display_name": team.display_name, "type": team.team_type},
+                        }),
+                        json!({
+                            "api_path": format!("/api/v4/teams/{team_id}/members/batch"),
+                            "cluster_id": "",
+                            "count": user_ids.len(),
+                            "user_ids": user_ids,
+                        }),
+                        None,
+                    )
+                }
+                DemoEvent::InvitesInvalidated { actor_id, .. } => {
+                    invalidate_record(at, session_actor(rng, actor_id))
+                }
+            };
+            Some((at, line))
+        })
+        .collect()
+}
+
+/// A team member as its audit form shows it: with the join time the REST API hides.
+fn member_json(world: &World, team_id: &str, user_id: &str) -> Option<Value> {
+    let member = world
+        .members
+        .iter()
+        .find(|m| m.team_id == team_id && m.user_id == user_id)?;
+    let guest = member.roles == "team_guest";
+    Some(json!({
+        "team_id": member.team_id,
+        "user_id": member.user_id,
+        "roles": member.roles,
+        "delete_at": 0,
+        "scheme_guest": guest,
+        "scheme_user": !guest,
+        "scheme_admin": member.roles.contains("team_admin"),
+        "explicit_roles": "",
+        "create_at": member.join_at,
+    }))
+}
+
+/// `createUser` for a sign-up with an invitation token (`POST /users?t=...`): anonymous, and the
+/// token itself is not recorded, only its type.
+fn user_created_record(at: i64, user: &DemoUser, guest: bool) -> String {
+    let submitted = json!({
+        "id": "",
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "auth_service": "",
+    });
+    let created = json!({
+        "id": user.id,
+        "create_at": user.create_at,
+        "update_at": user.update_at,
+        "delete_at": user.delete_at,
+        "username": user.username,
+        "email": user.email,
+        "email_verified": true,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "auth_service": user.auth_service,
+        "roles": user.roles,
+        "locale": "en",
+    });
+    record_with_state(
+        at,
+        "createUser",
+        json!({"user_id": "", "session_id": "", "client": CLIENTS[0], "ip_address": "203.0.113.24", "x_forwarded_for": ""}),
+        json!({"iid": "", "r": "", "user": submitted}),
+        (created, "user"),
+        json!({
+            "api_path": "/api/v4/users",
+            "cluster_id": "",
+            "token_type": if guest { "guest_invitation" } else { "team_invitation" },
+        }),
+        None,
+    )
+}
+
+/// `invalidateAllEmailInvites` (`DELETE /teams/invites/email`): nothing but who and when.
+pub fn invalidate_record(ts_ms: i64, actor: Value) -> String {
+    record(
+        ts_ms,
+        "invalidateAllEmailInvites",
+        actor,
+        json!({}),
+        json!({"api_path": "/api/v4/teams/invites/email", "cluster_id": ""}),
+        None,
+    )
+}
+
+/// The record of one invite call: `inviteUsersToTeam` (`localInviteUsersToTeam` over the
+/// socket) or `inviteGuestsToChannels`. The parameters list every address asked for; the meta
+/// the ones sent and the refusals.
+pub fn invite_record(ts_ms: i64, actor: Value, call: &InviteCall) -> String {
+    let team_id = &call.team_id;
+    let all: Vec<&str> = call
+        .sent
+        .iter()
+        .map(String::as_str)
         .chain(
-            errors
+            call.refused
                 .iter()
                 .filter_map(|e| e.split_once(':').map(|(email, _)| email)),
         )
         .collect();
+    if call.guest {
+        return record(
+            ts_ms,
+            "inviteGuestsToChannels",
+            actor,
+            json!({"team_id": team_id, "guests_invite": {"emails": all, "channels": call.channel_ids}}),
+            json!({
+                "api_path": format!("/api/v4/teams/{team_id}/invite-guests/email"),
+                "cluster_id": "",
+                "email_count": call.sent.len(),
+                "emails": call.sent,
+                "channel_count": call.channel_ids.len(),
+                "channels": call.channel_ids,
+                "errors": call.refused,
+            }),
+            None,
+        );
+    }
     record(
         ts_ms,
-        "inviteUsersToTeam",
+        if call.local {
+            "localInviteUsersToTeam"
+        } else {
+            "inviteUsersToTeam"
+        },
         actor,
-        json!({"member_invite": {"emails": all, "channel_ids": [], "profile_count": 0}, "team_id": team_id}),
+        json!({"member_invite": {"emails": all, "channel_ids": call.channel_ids, "profile_count": 0}, "team_id": team_id}),
         json!({
             "api_path": format!("/api/v4/teams/{team_id}/invite/email"),
             "cluster_id": "",
-            "count": sent.len(),
-            "emails": sent,
-            "channel_count": 0,
-            "channels": [],
-            "errors": errors,
+            "count": call.sent.len(),
+            "emails": call.sent,
+            "channel_count": call.channel_ids.len(),
+            "channels": call.channel_ids,
+            "errors": call.refused,
         }),
         None,
     )

@@ -7,6 +7,8 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::rng::Rng;
+use super::story::DemoEvent;
+use super::world::World;
 
 /// The timestamp layout of mattermost.log: `2025-04-30 16:17:44.207 Z`.
 pub fn log_timestamp(ms: i64) -> String {
@@ -229,6 +231,58 @@ impl LogGenerator {
             "error": "getFile: Unable to get the file., failed to read file from S3: context deadline exceeded",
         })
     }
+}
+
+/// A `Received HTTP request` debug line, shaped like the generated ones.
+pub fn request_line(ts_ms: i64, method: &str, url: &str, request: [&str; 3]) -> String {
+    let [request_id, user_id, status_code] = request;
+    let mut record = Map::new();
+    record.insert("timestamp".into(), Value::String(log_timestamp(ts_ms)));
+    for (key, value) in [
+        ("level", "debug"),
+        ("msg", "Received HTTP request"),
+        ("caller", "web/handlers.go:187"),
+        ("method", method),
+        ("url", url),
+        ("request_id", request_id),
+        ("user_id", user_id),
+        ("status_code", status_code),
+    ] {
+        record.insert(key.into(), Value::String(value.into()));
+    }
+    Value::Object(record).to_string()
+}
+
+/// The debug lines of the invitation history's invite and invalidation calls, with their times.
+pub fn story_requests(world: &World, rng: &mut Rng) -> Vec<(i64, String)> {
+    world
+        .events
+        .iter()
+        .filter_map(|event| {
+            let (method, url, user_id) = match event {
+                DemoEvent::Invited { call, .. } => {
+                    let kind = if call.guest {
+                        "invite-guests"
+                    } else {
+                        "invite"
+                    };
+                    (
+                        "POST",
+                        format!("/api/v4/teams/{}/{kind}/email", call.team_id),
+                        call.sender_id.as_str(),
+                    )
+                }
+                DemoEvent::InvitesInvalidated { actor_id, .. } => (
+                    "DELETE",
+                    "/api/v4/teams/invites/email".to_string(),
+                    actor_id.as_str(),
+                ),
+                _ => return None,
+            };
+            let line = request_line(event.at(), method, &url, [&rng.id(), user_id, "200"]);
+            Some((event.at(), line))
+        })
+        .collect()
 }
 
 /// Average length of a generated line, for spreading a file's times over a day.

@@ -9,9 +9,11 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod faults;
+pub mod invites;
 pub mod logs;
 pub mod plugins;
 pub mod rng;
+pub mod story;
 pub mod support_packet;
 pub mod world;
 
@@ -87,6 +89,14 @@ impl Shared {
             .lock()
             .map(|mut rng| rng.id())
             .unwrap_or_else(|_| "requestidunavailable000000".to_string())
+    }
+
+    /// A 64-character secret, like an invitation token.
+    pub fn new_token(&self) -> String {
+        self.ids
+            .lock()
+            .map(|mut rng| rng.alnum(64))
+            .unwrap_or_else(|poisoned| poisoned.into_inner().alnum(64))
     }
 
     pub fn faults(&self) -> Arc<FaultSet> {
@@ -357,15 +367,23 @@ fn write_host_dir(
         let mut lines = Vec::new();
         let mut ts = now_ms - 2 * world::HOUR_MS;
         while ts < now_ms {
-            lines.push(generator.line(ts));
+            lines.push((ts, generator.line(ts)));
             ts += rng.range(2_000, 22_000);
         }
         lines
     };
-    let local = history(
+    let mut local = history(
         LogGenerator::new(rng.fork("log-history"), ctx.clone()),
         &mut rng.fork("log-history-times"),
     );
+    // The invite calls of the last six days are in the file too, before and among the two
+    // hours of general traffic.
+    local.extend(logs::story_requests(
+        world,
+        &mut rng.fork("log-history-invites"),
+    ));
+    local.sort_by_key(|(ts, _)| *ts);
+    let local: Vec<String> = local.into_iter().map(|(_, line)| line).collect();
     let mut body = local.join("\n");
     body.push('\n');
     std::fs::write(logs_dir.join("mattermost.log"), body)?;
@@ -384,7 +402,10 @@ fn write_host_dir(
     Ok(history(
         LogGenerator::new(rng.fork("log-history-node-2"), ctx.clone()),
         &mut rng.fork("log-history-times-node-2"),
-    ))
+    )
+    .into_iter()
+    .map(|(_, line)| line)
+    .collect())
 }
 
 async fn append_logs_forever(

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::config::build_config;
 use super::plugins::{DemoPlugin, build_plugins};
 use super::rng::Rng;
+use super::story::{DemoEvent, DemoInvite, DemoPost, add_invitation_story};
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub const HOUR_MS: i64 = 60 * 60 * 1000;
@@ -124,6 +125,12 @@ pub struct World {
     pub teams: Vec<DemoTeam>,
     pub channels: Vec<DemoChannel>,
     pub members: Vec<DemoMember>,
+    /// Email invitations, oldest first; runtime invites are appended.
+    pub invites: Vec<DemoInvite>,
+    /// Posts of the teams' town-square channels, oldest first.
+    pub posts: Vec<DemoPost>,
+    /// What the audit and debug logs of the history record, oldest first.
+    pub events: Vec<DemoEvent>,
     pub plugins: Vec<DemoPlugin>,
     /// The config as it sits in config.json: real secrets, unmasked.
     pub config: Value,
@@ -253,7 +260,7 @@ impl World {
         sessions.insert(viewer_token.clone(), viewer_id);
 
         let mut rng = root.fork("stats");
-        Self {
+        let mut world = Self {
             seed,
             now_ms,
             server,
@@ -263,6 +270,9 @@ impl World {
             teams,
             channels,
             members,
+            invites: Vec::new(),
+            posts: Vec::new(),
+            events: Vec::new(),
             plugins,
             config,
             migrations: migrations(),
@@ -273,7 +283,9 @@ impl World {
             sessions,
             admin_token,
             viewer_token,
-        }
+        };
+        add_invitation_story(&mut world, root.fork("invitations"));
+        world
     }
 
     pub fn user(&self, id: &str) -> Option<&DemoUser> {
