@@ -164,13 +164,31 @@ pub fn team_members(ledger: &Ledger, team: &TeamFact) -> Result<Vec<MemberWay>, 
             });
             (Way::Unknown, "unknown".into(), flag, String::new())
         };
+        // REST gives no join time; the join or add post does.
+        let joined_at = member.joined_at.or_else(|| {
+            events
+                .iter()
+                .filter(|e| {
+                    e.team_id.as_deref() == Some(team.id.as_str())
+                        && e.user_id.as_deref() == Some(member.user_id.as_str())
+                        && matches!(
+                            e.kind,
+                            EventKind::Joined
+                                | EventKind::Added
+                                | EventKind::JoinedByToken
+                                | EventKind::JoinedByLink
+                        )
+                })
+                .map(|e| e.at)
+                .max()
+        });
         out.push(MemberWay {
             team_id: team.id.clone(),
             team_name: team.name.clone(),
             user_id: member.user_id.clone(),
             username: user.as_ref().and_then(|u| u.username.clone()),
             email: user.as_ref().and_then(|u| u.email.clone()),
-            joined_at: member.joined_at,
+            joined_at,
             way,
             how,
             flag,

@@ -127,6 +127,23 @@ impl TeamCase {
         joins.into_iter().next()
     }
 
+    /// An account created with an invite token within `[from, to)` that is a member of the
+    /// team (guests get no join post, and REST gives no join time).
+    fn created_member_between(&self, user_id: &str, from: i64, to: i64) -> Option<(i64, String)> {
+        if !self.members.iter().any(|m| m.user_id == user_id) {
+            return None;
+        }
+        self.events
+            .iter()
+            .find(|e| {
+                e.kind == EventKind::CreatedByInvite
+                    && e.user_id.as_deref() == Some(user_id)
+                    && e.at >= from - SLACK_MS
+                    && e.at < to
+            })
+            .map(|e| (e.at, e.source.clone()))
+    }
+
     /// The earliest server-wide invalidation in `(from, to)`.
     fn invalidation_between(&self, from: i64, to: i64) -> Option<&TeamEvent> {
         self.events
@@ -168,7 +185,10 @@ pub fn resolve_team(case: &TeamCase, now_ms: i64) -> Vec<(i64, Resolution)> {
         let Some(user) = case.user_by_email(&invite.email) else {
             continue;
         };
-        if let Some((at, source)) = case.join_between(&user.id, invite.sent_at, end) {
+        let joined = case
+            .join_between(&user.id, invite.sent_at, end)
+            .or_else(|| case.created_member_between(&user.id, invite.sent_at, end));
+        if let Some((at, source)) = joined {
             let created = case.created_by_invite(user, at);
             let account = match created {
                 Some(true) => "an account created by this invite",
