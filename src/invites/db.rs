@@ -272,7 +272,7 @@ pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, D
         .query(
             "SELECT id, username, email, coalesce(createat, 0), coalesce(deleteat, 0),
                     authservice, coalesce(roles, '')
-             FROM users WHERE $1 = 0 OR createat > $1 OR updateat > $1 OR deleteat > $1",
+             FROM users WHERE $1::bigint = 0 OR createat > $1 OR updateat > $1 OR deleteat > $1",
             &[&since_ms],
         )
         .await
@@ -304,11 +304,11 @@ pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, D
         .is_some();
     let members_sql = if counts.join_times {
         "SELECT teamid, userid, coalesce(createat, 0), coalesce(deleteat, 0) FROM teammembers
-         WHERE $1 = 0 OR createat > $1 OR deleteat > $1"
+         WHERE $1::bigint = 0 OR createat > $1 OR deleteat > $1"
     } else {
         // Without the column nothing tells what changed: read them all.
         "SELECT teamid, userid, 0::bigint, coalesce(deleteat, 0) FROM teammembers
-         WHERE $1 = $1"
+         WHERE $1::bigint = $1::bigint"
     };
     let rows = tx
         .query(members_sql, &[&since_ms])
@@ -456,8 +456,9 @@ fn job_sightings(
             channels: channels.clone(),
         });
     }
-    // Invalidating all invites cancels the pending resend jobs.
-    if status == "canceled" && last_activity > 0 {
+    // Invalidating all invites cancels the pending resend jobs; only a cancel time the job
+    // recorded (after its creation) dates the invalidation.
+    if status == "canceled" && last_activity > created + 60_000 {
         observed.events.push(TeamEvent {
             at: last_activity,
             kind: EventKind::InvalidatedAll,

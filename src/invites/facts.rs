@@ -244,9 +244,11 @@ impl Ledger {
                     .map_err(&err)?;
                 if inserted > 0 {
                     stored.dirty.team(Some(&sighting.team_id));
-                    tx.prepare_cached("UPDATE invitations SET token_fingerprint = ?2 WHERE id = ?1")
-                        .and_then(|mut s| s.execute(params![id, fingerprint]))
-                        .map_err(&err)?;
+                    tx.prepare_cached(
+                        "UPDATE invitations SET token_fingerprint = ?2 WHERE id = ?1",
+                    )
+                    .and_then(|mut s| s.execute(params![id, fingerprint]))
+                    .map_err(&err)?;
                 } else {
                     tx.prepare_cached(
                         "UPDATE tokens SET last_seen = ?2, gone_at = NULL WHERE fingerprint = ?1",
@@ -633,14 +635,14 @@ fn store_user(tx: &Transaction<'_>, user: &UserFact) -> rusqlite::Result<bool> {
                         coalesce(?6, users.auth_service), ?7)",
         )?
         .execute(params![
-        user.id,
-        user.username,
-        user.email.as_deref().map(normalize_email),
-        user.created_at,
-        user.deleted_at.filter(|at| *at > 0),
-        user.auth_service,
-        user.guest
-    ])?;
+            user.id,
+            user.username,
+            user.email.as_deref().map(normalize_email),
+            user.created_at,
+            user.deleted_at.filter(|at| *at > 0),
+            user.auth_service,
+            user.guest
+        ])?;
     Ok(changed > 0)
 }
 

@@ -466,7 +466,12 @@ impl Ledger {
     }
 
     /// Saves where a source stopped.
-    pub fn set_position(&mut self, source: &str, position: &str, now_ms: i64) -> Result<(), LedgerError> {
+    pub fn set_position(
+        &mut self,
+        source: &str,
+        position: &str,
+        now_ms: i64,
+    ) -> Result<(), LedgerError> {
         self.conn
             .execute(
                 "INSERT INTO source_positions (source, position, updated_at) VALUES (?1, ?2, ?3)

@@ -169,8 +169,8 @@ struct TokenJoin<'a> {
     user: Option<&'a UserFact>,
     user_id: String,
     source: String,
-    /// The invitation whose token vanished for it, when the database tells.
-    invitation: Option<i64>,
+    /// The invitations whose tokens vanished while it happened, when the database tells.
+    vanished: Vec<i64>,
 }
 
 /// Resolves every invitation of one team.
@@ -227,9 +227,9 @@ pub fn resolve_team(case: &TeamCase, now_ms: i64) -> Vec<(i64, Resolution)> {
         let candidates: Vec<&Invitation> = case
             .invitations
             .iter()
-            .filter(|i| match join.invitation {
-                Some(id) => i.id == id,
-                None => {
+            .filter(|i| match join.vanished.is_empty() {
+                false => join.vanished.contains(&i.id) && !out.contains_key(&i.id),
+                true => {
                     i.status != Status::Failed.as_str()
                         && i.sent_at <= join.at + SLACK_MS
                         && join.at < window_end(case, i)
@@ -337,13 +337,13 @@ fn token_joins(case: &TeamCase) -> Vec<TokenJoin<'_>> {
                 user: case.users.get(&user_id),
                 user_id,
                 source: e.source.clone(),
-                invitation: None,
+                vanished: Vec::new(),
             })
         })
         .collect();
     // The database: members who joined while an unexpired invite token vanished (between
-    // the last read that saw it and the read that found it gone). A member with exactly one
-    // such token is pinned to it; with several, the open invitations are the candidates.
+    // the last read that saw it and the read that found it gone). Those tokens, less the ones
+    // their own addresses used, are the candidates for the member's join.
     let mut vanished_for: HashMap<&str, Vec<i64>> = HashMap::new();
     for invite in &case.invitations {
         let Some((token, _)) = invite
@@ -391,10 +391,7 @@ fn token_joins(case: &TeamCase) -> Vec<TokenJoin<'_>> {
             user: case.users.get(user_id),
             user_id: user_id.to_string(),
             source: "database".to_string(),
-            invitation: match invitations.as_slice() {
-                [only] => Some(*only),
-                _ => None,
-            },
+            vanished: invitations,
         });
     }
     joins.sort_by_key(|j| j.at);
@@ -580,7 +577,8 @@ pub fn resolve_ledger(
 ) -> Result<usize, LedgerError> {
     let teams: Vec<String> = match dirty {
         Some(dirty) if !dirty.all => {
-            let mut teams: std::collections::BTreeSet<String> = dirty.teams.iter().cloned().collect();
+            let mut teams: std::collections::BTreeSet<String> =
+                dirty.teams.iter().cloned().collect();
             teams.extend(ledger.teams_with_open_invitations()?);
             teams.into_iter().collect()
         }

@@ -197,11 +197,15 @@ pub async fn run(
         report.dirty.team(Some(&team));
     }
     ledger.name_senders()?;
-    let tokens_read_at = ledger
-        .runs()?
-        .into_iter()
-        .find(|r| r.source == db::SOURCE && r.ok)
-        .map(|r| r.at);
+    let tokens_read_at = if db_read {
+        Some(now_ms)
+    } else {
+        ledger
+            .runs()?
+            .into_iter()
+            .find(|r| r.source == db::SOURCE && r.ok)
+            .map(|r| r.at)
+    };
     let previous_audit = ledger
         .runs()?
         .into_iter()
