@@ -228,24 +228,25 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
         out.contains("audit.log: 22 new invitations, 1 already recorded"),
         "{out}"
     );
-    for source in ["database", "server log", "REST"] {
-        assert!(
-            out.lines()
-                .any(|l| l.starts_with(source) && l.contains("not read")),
-            "{source}: {out}"
-        );
-    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("database: not read: skipped")),
+        "{out}"
+    );
+    assert!(out.contains("mattermost.log: 17 invite requests"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("REST: 6 teams")), "{out}");
     // Nothing new on a second run.
     let (out, _, _) = run(
         dir.path(),
         &served,
         &token,
-        &["--mm-home", &host, "invites", "sync"],
+        &["--mm-home", &host, "invites", "sync", "--skip", "database"],
     );
     assert!(
-        out.contains("0 new invitations, 0 already recorded (0 B read)"),
+        out.contains("0 new invitations, 0 already recorded, 0 team events (0 B read)"),
         "{out}"
     );
+    assert!(out.contains("0 changed status"), "{out}");
 
     let (out, _, _) = run(dir.path(), &served, &token, &["invites", "list", "--json"]);
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
@@ -255,11 +256,38 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
     assert_eq!(ana["sources"], serde_json::json!(["mmops", "audit"]));
     assert_eq!(ana["status"], "pending");
     let hire = row("new.hire@example.com");
-    assert_eq!(hire["sources"], serde_json::json!(["audit"]));
-    assert_eq!(hire["sender_username"], "sysadmin", "named through the API");
+    assert_eq!(hire["sender_username"], "sysadmin", "named through REST");
     assert_eq!(hire["team_name"], "engineering");
-    assert_eq!(hire["status"], "unknown");
     assert_eq!(row("bad-address")["status"], "failed");
+    // The demo's story, decided from the audit log, the server log and REST.
+    let carol = row("carol.n@example.com");
+    assert_eq!(carol["status"], "accepted_by_other");
+    assert!(carol["used_by_email"].as_str().is_some_and(|e| e != "carol.n@example.com"));
+    let count = |status: &str| rows.iter().filter(|r| r["status"] == status).count();
+    assert_eq!(count("accepted_by_other"), 1);
+    assert!(count("accepted") >= 6, "{out}");
+    assert!(count("expired") >= 2 && count("revoked") >= 3, "{out}");
+    assert!(rows.iter().any(|r| r["status"] == "accepted" && r["user_created"] == true));
+    assert!(rows.iter().any(|r| r["status"] == "accepted" && r["user_created"] == false));
+
+    // Provenance: the member who came in on carol's invite is flagged; the JSON names how.
+    let (out, _, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "members", "--team", "leadership", "--json"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let members: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let other = members
+        .iter()
+        .find(|m| m["email"] == carol["used_by_email"])
+        .unwrap();
+    assert_eq!(other["way"], "others_invite");
+    assert!(other["flag"].as_str().unwrap().contains("someone else's invite"));
+    let (out, _, _) = run(dir.path(), &served, &token, &["invites", "members"]);
+    assert!(out.contains("added by sysadmin"), "{out}");
+    assert!(out.contains("the team's invite link"), "{out}");
 
     // An install that writes no audit log says so.
     let bare = dir.path().join("bare");
@@ -273,7 +301,7 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
     );
     assert_eq!(code, Some(0));
     assert!(
-        out.contains("audit log: not read: the install does not write one"),
+        out.contains("audit: not read: the install does not write one"),
         "{out}"
     );
 }

@@ -174,6 +174,9 @@ pub struct NewInvitation {
     pub channels: Vec<String>,
 }
 
+/// The evidence rows that record a status decision (not a source's sighting).
+pub const STATUS_SOURCE: &str = "status";
+
 pub struct Ledger {
     pub(super) conn: Connection,
     pub(super) path: String,
@@ -298,7 +301,8 @@ impl Ledger {
                         i.status_reason, i.used_by_user_id, i.used_by_email, i.user_created,
                         (SELECT group_concat(source, ',') FROM
                             (SELECT source, min(id) AS first FROM evidence
-                             WHERE invitation_id = i.id GROUP BY source ORDER BY first)),
+                             WHERE invitation_id = i.id AND source <> 'status'
+                             GROUP BY source ORDER BY first)),
                         i.channels, i.used_by_username, i.sender_unknown_reason
                  FROM invitations i {filter} ORDER BY i.sent_at DESC, i.id DESC"
             ))
@@ -414,9 +418,14 @@ impl Ledger {
             .and_then(|mut s| {
                 s.execute(params![
                     id,
-                    resolution.decided_by,
+                    STATUS_SOURCE,
                     now_ms,
-                    format!("{}: {}", resolution.status.as_str(), resolution.reason)
+                    format!(
+                        "{} (decided by {}): {}",
+                        resolution.status.as_str(),
+                        resolution.decided_by,
+                        resolution.reason
+                    )
                 ])
             })
             .map_err(&err)?;
