@@ -262,13 +262,23 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
     // The demo's story, decided from the audit log, the server log and REST.
     let carol = row("carol.n@example.com");
     assert_eq!(carol["status"], "accepted_by_other");
-    assert!(carol["used_by_email"].as_str().is_some_and(|e| e != "carol.n@example.com"));
+    assert!(
+        carol["used_by_email"]
+            .as_str()
+            .is_some_and(|e| e != "carol.n@example.com")
+    );
     let count = |status: &str| rows.iter().filter(|r| r["status"] == status).count();
     assert_eq!(count("accepted_by_other"), 1);
     assert!(count("accepted") >= 6, "{out}");
     assert!(count("expired") >= 2 && count("revoked") >= 3, "{out}");
-    assert!(rows.iter().any(|r| r["status"] == "accepted" && r["user_created"] == true));
-    assert!(rows.iter().any(|r| r["status"] == "accepted" && r["user_created"] == false));
+    assert!(
+        rows.iter()
+            .any(|r| r["status"] == "accepted" && r["user_created"] == true)
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["status"] == "accepted" && r["user_created"] == false)
+    );
 
     // Provenance: the member who came in on carol's invite is flagged; the JSON names how.
     let (out, _, code) = run(
@@ -284,7 +294,12 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
         .find(|m| m["email"] == carol["used_by_email"])
         .unwrap();
     assert_eq!(other["way"], "others_invite");
-    assert!(other["flag"].as_str().unwrap().contains("someone else's invite"));
+    assert!(
+        other["flag"]
+            .as_str()
+            .unwrap()
+            .contains("someone else's invite")
+    );
     let (out, _, _) = run(dir.path(), &served, &token, &["invites", "members"]);
     assert!(out.contains("added by sysadmin"), "{out}");
     assert!(out.contains("the team's invite link"), "{out}");

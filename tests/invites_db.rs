@@ -330,11 +330,7 @@ fn scripted_histories_reach_every_status() {
     assert!(way("zed").flag.is_some());
     assert_eq!(way("ana").way, Way::EmailInvite);
     assert_eq!(way("sysadmin").way, Way::CreatedTeam);
-    assert_eq!(
-        members[0].flag.is_some(),
-        true,
-        "flagged members come first"
-    );
+    assert!(members[0].flag.is_some(), "flagged members come first");
 
     // No secret reached the ledger: invite tokens, password hashes, MFA secrets, SSO ids,
     // session tokens.

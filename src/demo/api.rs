@@ -831,7 +831,7 @@ async fn invite_by_email(
         sent,
         refused,
     };
-    let sent_at = chrono::Utc::now().timestamp_millis();
+    let sent_at = ctx.shared.now_ms();
     let line = super::audit::invite_record(sent_at, request_actor(&ctx, &call.sender_id), &call);
     append_audit(&ctx.shared.host_dir, &line);
     let accepted: Vec<bool> = emails.iter().map(|e| allowed(e)).collect();

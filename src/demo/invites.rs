@@ -144,11 +144,9 @@ pub async fn invalidate_email_invites(State(ctx): State<Ctx>, headers: HeaderMap
         let mut world = write_world(&ctx);
         let caller = admin(&ctx, &world, &headers)?;
         let actor_id = caller.user_id().unwrap_or_default().to_string();
-        let at = chrono::Utc::now().timestamp_millis();
-        // In tests the demo's clock is fixed, possibly ahead of the real one.
-        let now = at.max(world.now_ms);
+        let at = ctx.shared.now_ms();
         for invite in &mut world.invites {
-            if invite.is_open(now) {
+            if invite.is_open(at) {
                 invite.outcome = InviteOutcome::Revoked { at };
             }
         }

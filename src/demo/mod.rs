@@ -81,9 +81,19 @@ pub struct Shared {
     version_header: String,
     /// The last requests seen, as `METHOD /path?query`, for tests.
     requests: Mutex<std::collections::VecDeque<String>>,
+    /// The world's "now" when it was generated, and the instant that was.
+    started_ms: i64,
+    started: std::time::Instant,
 }
 
 impl Shared {
+    /// The demo's own clock: the world's start time plus the real time since, so a demo
+    /// started at a fixed time (the tests) stays consistent with its own history.
+    pub fn now_ms(&self) -> i64 {
+        let elapsed = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.started_ms.saturating_add(elapsed)
+    }
+
     pub fn new_id(&self) -> String {
         self.ids
             .lock()
@@ -230,6 +240,8 @@ impl DemoServer {
             ids: Mutex::new(root_rng.fork("request-ids")),
             version_header,
             requests: Mutex::new(std::collections::VecDeque::new()),
+            started_ms: now_ms,
+            started: std::time::Instant::now(),
         });
 
         let listener = tokio::net::TcpListener::bind(options.addr)
@@ -417,7 +429,7 @@ async fn append_logs_forever(
     let mut timing = Rng::new(0x5eed).fork("live-log-timing");
     loop {
         tokio::time::sleep(Duration::from_millis(timing.range(300, 1500) as u64)).await;
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = shared.now_ms();
         let lines = timing.range(1, 3);
         let mut chunk = String::new();
         for _ in 0..lines {

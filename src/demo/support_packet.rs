@@ -38,7 +38,7 @@ pub async fn generate(
     let (files, name) = {
         let world = read_world(&ctx);
         admin(&ctx, &world, &headers)?;
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = ctx.shared.now_ms();
         let mut files = root_files(&world, now_ms);
         files.extend(plugin_packets(&world, &wanted));
         let nodes: Vec<String> = world.nodes.iter().map(|n| n.hostname.clone()).collect();

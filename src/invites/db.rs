@@ -578,7 +578,7 @@ mod tests {
         job_sightings(
             "j1",
             100,
-            900,
+            120_100,
             "canceled",
             r#"{"teamID":"t1","senderID":"u1","emailList":"[\"a@x.org\",\"B@x.org\"]","scheduledAt":"150","channelList":"[\"c1\"]"}"#,
             &mut observed,
@@ -594,6 +594,20 @@ mod tests {
         assert_eq!(observed.invitations[0].channels, vec!["c1"]);
         assert_eq!(observed.events.len(), 1);
         assert_eq!(observed.events[0].kind, EventKind::InvalidatedAll);
+        assert_eq!(observed.events[0].at, 120_100);
+
+        // A canceled job that never recorded when it was canceled dates nothing.
+        let mut undated = Observations::default();
+        job_sightings(
+            "j2",
+            100,
+            100,
+            "canceled",
+            r#"{"teamID":"t1","emailList":"[\"a@x.org\"]"}"#,
+            &mut undated,
+        );
+        assert_eq!(undated.invitations.len(), 1);
+        assert!(undated.events.is_empty());
     }
 
     #[test]
