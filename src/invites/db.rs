@@ -268,15 +268,21 @@ pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, D
         });
     }
 
-    let rows = tx
-        .query(
-            "SELECT id, username, email, coalesce(createat, 0), coalesce(deleteat, 0),
-                    authservice, coalesce(roles, '')
-             FROM users WHERE $1::bigint = 0 OR createat > $1 OR updateat > $1 OR deleteat > $1",
+    // Separate statements for a first read and an incremental one: an "or everything"
+    // condition would keep the planner from the time indexes.
+    let users_sql = "SELECT id, username, email, coalesce(createat, 0), coalesce(deleteat, 0),
+                            authservice, coalesce(roles, '')
+                     FROM users";
+    let rows = if since_ms == 0 {
+        tx.query(users_sql, &[]).await
+    } else {
+        tx.query(
+            &format!("{users_sql} WHERE createat > $1 OR updateat > $1 OR deleteat > $1"),
             &[&since_ms],
         )
         .await
-        .map_err(query_error("users"))?;
+    }
+    .map_err(query_error("users"))?;
     counts.users = rows.len();
     for row in rows {
         let created: i64 = row.get(3);
@@ -302,18 +308,28 @@ pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, D
         .await
         .map_err(query_error("information_schema"))?
         .is_some();
-    let members_sql = if counts.join_times {
-        "SELECT teamid, userid, coalesce(createat, 0), coalesce(deleteat, 0) FROM teammembers
-         WHERE $1::bigint = 0 OR createat > $1 OR deleteat > $1"
-    } else {
+    let rows = if !counts.join_times {
         // Without the column nothing tells what changed: read them all.
-        "SELECT teamid, userid, 0::bigint, coalesce(deleteat, 0) FROM teammembers
-         WHERE $1::bigint = $1::bigint"
-    };
-    let rows = tx
-        .query(members_sql, &[&since_ms])
+        tx.query(
+            "SELECT teamid, userid, 0::bigint, coalesce(deleteat, 0) FROM teammembers",
+            &[],
+        )
         .await
-        .map_err(query_error("teammembers"))?;
+    } else if since_ms == 0 {
+        tx.query(
+            "SELECT teamid, userid, coalesce(createat, 0), coalesce(deleteat, 0) FROM teammembers",
+            &[],
+        )
+        .await
+    } else {
+        tx.query(
+            "SELECT teamid, userid, coalesce(createat, 0), coalesce(deleteat, 0) FROM teammembers
+             WHERE createat > $1 OR deleteat > $1",
+            &[&since_ms],
+        )
+        .await
+    }
+    .map_err(query_error("teammembers"))?;
     counts.members = rows.len();
     for row in rows {
         let joined: i64 = row.get(2);

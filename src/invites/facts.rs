@@ -227,6 +227,19 @@ impl Ledger {
             }
         }
         for sighting in &observed.invitations {
+            // A token seen before only needs its last sighting moved.
+            if let Some(fingerprint) = &sighting.token_fingerprint {
+                let seen = tx
+                    .prepare_cached(
+                        "UPDATE tokens SET last_seen = ?2 WHERE fingerprint = ?1 AND gone_at IS NULL",
+                    )
+                    .and_then(|mut s| s.execute(params![fingerprint, now_ms]))
+                    .map_err(&err)?;
+                if seen > 0 {
+                    stored.known_invitations += 1;
+                    continue;
+                }
+            }
             let (id, new) = super::ledger::store_sighting(&tx, sighting).map_err(&err)?;
             if new {
                 stored.new_invitations += 1;
@@ -518,21 +531,43 @@ impl Ledger {
 
     /// The teams that have invitations.
     pub fn invited_team_ids(&self) -> Result<Vec<String>, LedgerError> {
-        self.strings("SELECT DISTINCT team_id FROM invitations WHERE team_id IS NOT NULL")
-    }
-
-    /// The teams with an invitation whose status time alone can change.
-    pub fn teams_with_open_invitations(&self) -> Result<Vec<String>, LedgerError> {
         self.strings(
-            "SELECT DISTINCT team_id FROM invitations
-             WHERE team_id IS NOT NULL AND status IN ('pending', 'unknown')",
+            "SELECT DISTINCT team_id FROM invitations WHERE team_id IS NOT NULL",
+            [],
         )
     }
 
-    fn strings(&self, sql: &str) -> Result<Vec<String>, LedgerError> {
+    /// The teams with an open invitation (pending or unknown) whose 48 hours are over by
+    /// `now_ms`: time alone changes those.
+    pub fn teams_with_invitations_expiring_by(
+        &self,
+        now_ms: i64,
+    ) -> Result<Vec<String>, LedgerError> {
+        self.strings(
+            "SELECT DISTINCT team_id FROM invitations
+             WHERE team_id IS NOT NULL AND status IN ('pending', 'unknown')
+               AND sent_at <= ?1 - 172800000",
+            [now_ms],
+        )
+    }
+
+    /// How many invitations have evidence from `source`.
+    pub fn invitations_from(&self, source: &str) -> Result<usize, LedgerError> {
+        self.conn
+            .prepare_cached("SELECT count(DISTINCT invitation_id) FROM evidence WHERE source = ?1")
+            .and_then(|mut s| s.query_row([source], |row| row.get::<_, i64>(0)))
+            .map(|n| n.max(0) as usize)
+            .map_err(self.err())
+    }
+
+    fn strings<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+    ) -> Result<Vec<String>, LedgerError> {
         let mut statement = self.conn.prepare_cached(sql).map_err(self.err())?;
         let rows = statement
-            .query_map([], |row| row.get(0))
+            .query_map(params, |row| row.get(0))
             .map_err(self.err())?
             .collect::<Result<_, _>>()
             .map_err(self.err())?;
@@ -584,20 +619,27 @@ fn team_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TeamFact> {
 }
 
 fn store_team(tx: &Transaction<'_>, team: &TeamFact) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO teams (id, name, display_name, invite_only, group_constrained, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET name = ?2, display_name = ?3, invite_only = ?4,
-            group_constrained = ?5, created_at = coalesce(?6, created_at)",
-    )?
-    .execute(params![
-        team.id,
-        team.name,
-        team.display_name,
-        team.invite_only,
-        team.group_constrained,
-        team.created_at
-    ])?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO teams (id, name, display_name, invite_only, group_constrained, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET name = ?2, display_name = ?3, invite_only = ?4,
+                group_constrained = ?5, created_at = coalesce(?6, created_at)
+             WHERE (teams.name, teams.display_name, teams.invite_only, teams.group_constrained,
+                    teams.created_at)
+                IS NOT (?2, ?3, ?4, ?5, coalesce(?6, teams.created_at))",
+        )?
+        .execute(params![
+            team.id,
+            team.name,
+            team.display_name,
+            team.invite_only,
+            team.group_constrained,
+            team.created_at
+        ])?;
+    if changed == 0 {
+        return Ok(());
+    }
     // Invitations recorded before the team's name was known get it now.
     tx.prepare_cached(
         "UPDATE invitations SET team_name = ?2 WHERE team_id = ?1 AND coalesce(team_name, '') = ''",

@@ -491,13 +491,14 @@ impl Ledger {
         Ok(())
     }
 
-    /// Teams of invitations recorded from `since_ms` on (by any source).
-    pub fn teams_sent_since(&self, since_ms: i64) -> Result<Vec<String>, LedgerError> {
+    /// Teams of invitations mmops itself sent from `since_ms` on.
+    pub fn teams_mmops_sent_since(&self, since_ms: i64) -> Result<Vec<String>, LedgerError> {
         let mut statement = self
             .conn
             .prepare_cached(
                 "SELECT DISTINCT i.team_id FROM evidence e JOIN invitations i
-                 ON i.id = e.invitation_id WHERE e.at >= ?1 AND i.team_id IS NOT NULL",
+                 ON i.id = e.invitation_id
+                 WHERE e.source = 'mmops' AND e.at >= ?1 AND i.team_id IS NOT NULL",
             )
             .map_err(self.err())?;
         let rows = statement
@@ -529,7 +530,8 @@ fn insert_invitation(
         "INSERT INTO invitations (sent_at, email, team_id, team_name, channels, sender_id,
             sender_username, sender_unknown_reason, kind, token_fingerprint, status, status_at,
             status_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?1, ?12)",
+         VALUES (?1, ?2, ?3, coalesce(?4, (SELECT name FROM teams WHERE id = ?3)), ?5, ?6, ?7,
+                 ?8, ?9, ?10, ?11, ?1, ?12)",
     )?
     .execute(params![
         invite.sent_at,

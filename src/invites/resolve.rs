@@ -466,8 +466,7 @@ fn unused(case: &TeamCase, invite: &Invitation, now_ms: i64) -> Resolution {
                 Status::Pending,
                 invite.sent_at,
                 format!(
-                    "its token is in the database (read {}); it expires {}",
-                    timefmt::utc_minute(read),
+                    "its token is in the database; it expires {}",
                     timefmt::utc_minute(expiry)
                 ),
                 "database",
@@ -567,8 +566,8 @@ pub fn team_case(
 }
 
 /// Re-decides the invitations of the teams new facts touched (`None`: all of them) and of
-/// every team with an invitation still open, which time alone can change; returns how many
-/// changed status.
+/// every team with an open invitation that has expired since; returns how many changed
+/// status.
 pub fn resolve_ledger(
     ledger: &mut Ledger,
     dirty: Option<&Dirty>,
@@ -579,7 +578,7 @@ pub fn resolve_ledger(
         Some(dirty) if !dirty.all => {
             let mut teams: std::collections::BTreeSet<String> =
                 dirty.teams.iter().cloned().collect();
-            teams.extend(ledger.teams_with_open_invitations()?);
+            teams.extend(ledger.teams_with_invitations_expiring_by(now_ms)?);
             teams.into_iter().collect()
         }
         _ => ledger.invited_team_ids()?,

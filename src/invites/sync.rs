@@ -167,11 +167,7 @@ pub async fn run(
     now_ms: i64,
 ) -> Result<SyncReport, LedgerError> {
     let mut report = SyncReport::default();
-    let mine = ledger
-        .invitations()?
-        .iter()
-        .filter(|i| i.sources.iter().any(|s| s == "mmops"))
-        .count();
+    let mine = ledger.invitations_from("mmops")?;
     report.push(
         "mmops",
         SourceState::Read,
@@ -193,7 +189,7 @@ pub async fn run(
 
     ledger.fill_senders_from_requests(REQUEST_MATCH_MS)?;
     // Whatever mmops itself sent since the last sync is new too.
-    for team in ledger.teams_sent_since(since(ledger, RESOLVED)?)? {
+    for team in ledger.teams_mmops_sent_since(since(ledger, RESOLVED)?)? {
         report.dirty.team(Some(&team));
     }
     ledger.name_senders()?;
@@ -276,6 +272,7 @@ async fn read_database(
                     stored.new_invitations
                 ),
             );
+            report.dirty.merge(stored.dirty);
             Ok(true)
         }
         Err(err) => {
@@ -323,6 +320,7 @@ fn read_audit(
                     crate::timefmt::bytes(read)
                 ),
             );
+            report.dirty.merge(stored.dirty);
             Ok(true)
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
