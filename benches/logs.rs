@@ -142,6 +142,7 @@ fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> 
         reconnect: None,
         packet_dir: std::env::temp_dir(),
         snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
+        invites: Default::default(),
     };
     let mut harness = {
         let _guard = runtime.enter();

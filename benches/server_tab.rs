@@ -62,6 +62,7 @@ fn redraw(c: &mut Criterion) {
         reconnect: None,
         packet_dir: std::env::temp_dir(),
         snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
+        invites: Default::default(),
     };
     let mut harness = {
         let _guard = runtime.enter();

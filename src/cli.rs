@@ -75,6 +75,10 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// The invitation ledger file [default: one per server in mmops' data dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ledger: Option<PathBuf>,
+
     /// Accept TLS certificates that do not verify (shown in red in the status bar)
     #[arg(long, global = true)]
     pub insecure: bool,
@@ -108,10 +112,6 @@ pub struct InviteArgs {
     /// Addresses to invite
     #[arg(required = true, value_name = "EMAIL")]
     pub emails: Vec<String>,
-
-    /// The ledger file [default: one per server in mmops' data dir]
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -126,10 +126,6 @@ pub enum InvitesCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct InvitesSyncArgs {
-    /// The ledger file [default: the server's, in mmops' data dir]
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
-
     /// Leave a source out of this run (repeatable)
     #[arg(long, value_enum, value_name = "SOURCE")]
     pub skip: Vec<SyncSource>,
@@ -153,10 +149,6 @@ pub struct InvitesMembersArgs {
     /// One JSON array of objects
     #[arg(long)]
     pub json: bool,
-
-    /// The ledger file [default: the server's, in mmops' data dir]
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -181,10 +173,6 @@ pub struct InvitesListArgs {
     /// Only invitations sent in the last DURATION (10m, 2h, 7d)
     #[arg(long, value_name = "DURATION")]
     pub since: Option<String>,
-
-    /// The ledger file [default: the server's, in mmops' data dir]
-    #[arg(long, value_name = "PATH")]
-    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

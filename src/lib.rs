@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod fsutil;
+pub mod fuzzy;
 pub mod host;
 pub mod invites;
 pub mod logs;

@@ -87,6 +87,22 @@ pub fn one_line(text: &str, max_width: usize) -> String {
     out
 }
 
+/// [`one_line`] text that takes exactly `width` columns: cut with an ellipsis that fits, or
+/// padded with spaces.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = one_line(text, width);
+    if UnicodeWidthStr::width(out.as_str()) > width {
+        out = one_line(text, width.saturating_sub(1));
+    }
+    let used = UnicodeWidthStr::width(out.as_str());
+    if used > width {
+        // Nothing fits (width 0): nothing is shown.
+        return " ".repeat(width);
+    }
+    out.push_str(&" ".repeat(width - used));
+    out
+}
+
 /// Greedy word wrap to `width` terminal columns; words wider than that are cut. The text should
 /// already be inert.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -133,6 +149,21 @@ pub fn inert_bytes(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_takes_exactly_the_width() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("日本語です", 5), "日本…");
+        assert!(!fit("a\x1b[31mb", 12).contains('\x1b'));
+        assert_eq!(fit("abc", 0), "");
+        for width in 0..8 {
+            assert_eq!(
+                UnicodeWidthStr::width(fit("日本語abc", width).as_str()),
+                width
+            );
+        }
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

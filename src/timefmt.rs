@@ -11,6 +11,20 @@ pub fn utc_minute(ms: i64) -> String {
         .unwrap_or_else(|| "invalid time".to_string())
 }
 
+/// `2026-11-22 10:15`, for columns headed "(UTC)".
+pub fn utc_minute_bare(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "invalid time".to_string())
+}
+
+/// `11-22 10:15`, for narrow columns headed "(UTC)".
+pub fn utc_minute_compact(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "invalid".to_string())
+}
+
 /// `2026-11-22`.
 pub fn utc_date(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)

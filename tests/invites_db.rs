@@ -75,7 +75,10 @@ fn scripted_histories_reach_every_status() {
     let dave = db.user("dave", "dave@example.org", T0 - 700 * HOUR);
     let amy = db.user("amy", "amy@example.com", T0 - 600 * HOUR);
     let zed = db.user("zed", "zed@example.com", T0 - 600 * HOUR);
+    let old = db.user("old", "old@example.com", T0 - 900 * HOUR);
     db.member(&eng, &admin, mmdb::TEAM_CREATED);
+    // A member from long before anything mmops can see: unknown, not suspicious.
+    db.member(&eng, &old, T0 - 800 * HOUR);
     // A member with no invite, no link and no add: flagged in an invite-only team.
     db.member(&eng, &zed, T0 - 120 * HOUR);
     // Added by the admin.
@@ -328,6 +331,13 @@ fn scripted_histories_reach_every_status() {
     assert!(way("amy").how.contains("sysadmin"), "{}", way("amy").how);
     assert_eq!(way("zed").way, Way::Unknown);
     assert!(way("zed").flag.is_some());
+    assert_eq!(way("old").way, Way::Unknown);
+    assert!(way("old").flag.is_none(), "{:?}", way("old"));
+    assert!(
+        way("old").how.contains("before the history"),
+        "{}",
+        way("old").how
+    );
     assert_eq!(way("ana").way, Way::EmailInvite);
     assert_eq!(way("sysadmin").way, Way::CreatedTeam);
     assert!(members[0].flag.is_some(), "flagged members come first");

@@ -15,6 +15,7 @@ use crate::mm::{ClientOptions, MmClient};
 use crate::tui::app::Reconnect;
 use crate::tui::keys::Keymap;
 use crate::tui::runtime::{self, Exit};
+use crate::tui::tabs::invites::InvitesLaunch;
 use crate::tui::tabs::logs::LogsLaunch;
 use crate::tui::theme::{Theme, no_color_requested};
 use crate::tui::{Clock, Launch};
@@ -79,6 +80,12 @@ pub fn launch(
                 })
                 .collect::<String>(),
         ),
+        invites: InvitesLaunch {
+            ledger: resolved.ledger.clone(),
+            data_dir: Some(resolved.paths.data_dir.clone()),
+            db_url: resolved.db_url.clone(),
+            no_database: None,
+        },
     })
 }
 

@@ -41,7 +41,15 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
         label: Some("DEMO".to_string()),
     };
     let home = MmHome::new(server.host_dir.clone(), HomeOrigin::Demo);
-    let launch = super::console::launch(&resolved, Some(&spec), Some(home))?;
+    let mut launch = super::console::launch(&resolved, Some(&spec), Some(home))?;
+    // The demo's invitation history stays with the demo, not in the real data dir.
+    if launch.invites.ledger.is_none() {
+        launch.invites.ledger = Some(server.host_dir.join("mmops").join("ledger.sqlite"));
+    }
+    if resolved.db_url.is_none() {
+        launch.invites.no_database =
+            Some("the demo server has no database (its config names one it does not run)".into());
+    }
     let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
     drop(server);
     code

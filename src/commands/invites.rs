@@ -9,8 +9,10 @@ use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use crate::cli::{InviteArgs, InvitesListArgs};
 use crate::config::Resolved;
+use crate::invites::actions::locate;
 use crate::invites::ledger::{Invitation, Ledger};
-use crate::invites::{CSV_COLUMNS, ledger_path, send, server_id, to_csv_row, to_json};
+use crate::invites::sync::SyncPlan;
+use crate::invites::{CSV_COLUMNS, send, to_csv_row, to_json};
 use crate::mm::{ClientOptions, MmClient};
 use crate::text::{inert, one_line};
 
@@ -28,18 +30,10 @@ async fn ledger_file(
     client: Option<&MmClient>,
     resolved: &Resolved,
 ) -> color_eyre::Result<PathBuf> {
-    if let Some(path) = given {
-        return Ok(path);
-    }
-    let Some(client) = client else {
-        bail!(
-            "no server to name the ledger: give a server (--url, --local, a profile) or --ledger PATH"
-        );
-    };
-    let id = server_id(client)
+    let plan = SyncPlan::from_resolved(resolved, client.cloned());
+    locate(given.as_deref(), Some(&resolved.paths.data_dir), &plan)
         .await
-        .wrap_err("cannot tell which server's ledger to use")?;
-    Ok(ledger_path(&resolved.paths.data_dir, &id))
+        .map_err(|e| eyre!(e))
 }
 
 pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCode> {
@@ -49,7 +43,7 @@ pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCo
     let runtime = super::runtime()?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     let (path, (sent, rows)) = runtime.block_on(async {
-        let path = ledger_file(args.ledger.clone(), Some(&client), &resolved).await?;
+        let path = ledger_file(resolved.ledger.clone(), Some(&client), &resolved).await?;
         let result = send(&client, &args.team, &args.emails, &[], now_ms)
             .await
             .wrap_err(format!("the invitations to {} were not sent", args.team))?;
@@ -106,7 +100,7 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
         ),
         None => None,
     };
-    let path = match &args.ledger {
+    let path = match &resolved.ledger {
         Some(path) => path.clone(),
         None => {
             let client = client(&resolved)?;
@@ -170,14 +164,18 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
 }
 
 pub fn sync(resolved: Resolved, args: crate::cli::InvitesSyncArgs) -> color_eyre::Result<ExitCode> {
-    use crate::invites::sync::{SyncPlan, run};
+    use crate::invites::sync::run;
     let client = client(&resolved)?;
     let runtime = super::runtime()?;
     let mut plan = SyncPlan::from_resolved(&resolved, client.clone());
     for source in &args.skip {
         plan.skip(*source, "skipped (--skip)");
     }
-    let path = runtime.block_on(ledger_file(args.ledger.clone(), client.as_ref(), &resolved))?;
+    let path = runtime.block_on(ledger_file(
+        resolved.ledger.clone(),
+        client.as_ref(),
+        &resolved,
+    ))?;
     let mut ledger = Ledger::open(&path)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     let report = runtime.block_on(run(&mut ledger, &plan, now_ms))?;
@@ -205,7 +203,7 @@ pub fn members(
     args: crate::cli::InvitesMembersArgs,
 ) -> color_eyre::Result<ExitCode> {
     use crate::invites::provenance::team_members;
-    let path = match &args.ledger {
+    let path = match &resolved.ledger {
         Some(path) => path.clone(),
         None => {
             let client = client(&resolved)?;

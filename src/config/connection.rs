@@ -89,6 +89,8 @@ pub struct Resolved {
     pub theme_origin: String,
     /// Log files given with `--log-file`.
     pub log_files: Vec<PathBuf>,
+    /// The invitation ledger given with `--ledger`.
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +165,7 @@ impl Resolved {
             theme,
             theme_origin,
             log_files: opts.log_files.clone(),
+            ledger: opts.ledger.as_deref().map(expand_tilde),
         })
     }
 }

@@ -327,6 +327,24 @@ impl Ledger {
         Ok(())
     }
 
+    /// The teams (`None`: every team) of the events `source` recorded from `since_ms` on.
+    pub fn event_teams_since(
+        &self,
+        source: &str,
+        since_ms: i64,
+    ) -> Result<Vec<Option<String>>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT team_id FROM team_events WHERE source = ?1 AND at >= ?2",
+            )
+            .map_err(self.err())?;
+        let rows = statement
+            .query_map(params![source, since_ms], |row| row.get(0))
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
     pub fn runs(&self) -> Result<Vec<SourceRun>, LedgerError> {
         let mut statement = self
             .conn

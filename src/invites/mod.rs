@@ -1,7 +1,9 @@
 //! The invitation audit: mmops' own ledger of invitations (Mattermost keeps none), fed by
-//! every source it can reach. This far: invitations sent through mmops, recorded with their
-//! sender and each address's result, and the ledger listed as a table, JSON or CSV.
+//! every source it can reach (mmops itself, the database, the audit log, the server log, the
+//! REST API), each invitation's status decided from the evidence, and the provenance of every
+//! team member.
 
+pub mod actions;
 pub mod audit;
 pub mod db;
 pub mod facts;
@@ -39,7 +41,7 @@ pub async fn server_id(client: &MmClient) -> Result<String, ApiError> {
     config
         .server_id()
         .map(str::to_string)
-        .ok_or_else(|| ApiError::Setup("the server did not give its id (DiagnosticId)".into()))
+        .ok_or_else(|| ApiError::Other("the server did not give its id (DiagnosticId)".into()))
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -56,6 +56,14 @@ pub fn team_members(ledger: &Ledger, team: &TeamFact) -> Result<Vec<MemberWay>, 
     let members = ledger.members(&team.id)?;
     let events = ledger.events(&team.id)?;
     let invitations = ledger.team_invitations(&team.id)?;
+    // What mmops can explain starts with the team's first recorded event or invitation: a
+    // member from before that is unknown without being suspicious.
+    let history_from = events
+        .iter()
+        .filter(|e| e.team_id.as_deref() == Some(team.id.as_str()))
+        .map(|e| e.at)
+        .chain(invitations.iter().map(|i| i.sent_at))
+        .min();
     let mut out = Vec::new();
     for member in members.iter().filter(|m| m.left_at.is_none()) {
         let user = ledger.user(&member.user_id)?;
@@ -76,6 +84,24 @@ pub fn team_members(ledger: &Ledger, team: &TeamFact) -> Result<Vec<MemberWay>, 
             .iter()
             .filter(|i| i.used_by_user_id.as_deref() == Some(member.user_id.as_str()))
             .max_by_key(|i| i.status_at);
+        // REST gives no join time; the join or add post does.
+        let joined_at = member.joined_at.or_else(|| {
+            events
+                .iter()
+                .filter(|e| {
+                    e.team_id.as_deref() == Some(team.id.as_str())
+                        && e.user_id.as_deref() == Some(member.user_id.as_str())
+                        && matches!(
+                            e.kind,
+                            EventKind::Joined
+                                | EventKind::Added
+                                | EventKind::JoinedByToken
+                                | EventKind::JoinedByLink
+                        )
+                })
+                .map(|e| e.at)
+                .max()
+        });
         let when = |at: i64| timefmt::utc_minute(at);
         let (way, how, flag, source) = if let Some(invite) = used {
             let sender = invite
@@ -159,29 +185,28 @@ pub fn team_members(ledger: &Ledger, team: &TeamFact) -> Result<Vec<MemberWay>, 
                 event.source.clone(),
             )
         } else {
-            let flag = team.invite_only.then(|| {
-                "invite-only team, and no invite, link or add explains this member".into()
-            });
-            (Way::Unknown, "unknown".into(), flag, String::new())
+            let before_history = match (joined_at, history_from) {
+                (Some(joined), Some(from)) => joined < from,
+                // No join time: not even a join post, so from before the posts mmops read.
+                (None, _) => true,
+                (Some(_), None) => true,
+            };
+            if before_history {
+                let how = match history_from {
+                    Some(from) => format!(
+                        "unknown: before the history mmops has of this team (from {})",
+                        timefmt::utc_date(from)
+                    ),
+                    None => "unknown: mmops has no history for this team yet".to_string(),
+                };
+                (Way::Unknown, how, None, String::new())
+            } else {
+                let flag = team.invite_only.then(|| {
+                    "invite-only team, and no invite, link or add explains this member".into()
+                });
+                (Way::Unknown, "unknown".into(), flag, String::new())
+            }
         };
-        // REST gives no join time; the join or add post does.
-        let joined_at = member.joined_at.or_else(|| {
-            events
-                .iter()
-                .filter(|e| {
-                    e.team_id.as_deref() == Some(team.id.as_str())
-                        && e.user_id.as_deref() == Some(member.user_id.as_str())
-                        && matches!(
-                            e.kind,
-                            EventKind::Joined
-                                | EventKind::Added
-                                | EventKind::JoinedByToken
-                                | EventKind::JoinedByLink
-                        )
-                })
-                .map(|e| e.at)
-                .max()
-        });
         out.push(MemberWay {
             team_id: team.id.clone(),
             team_name: team.name.clone(),

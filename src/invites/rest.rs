@@ -245,6 +245,58 @@ async fn team_posts(
     Ok(events)
 }
 
+/// A team an invitation can be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub invite_only: bool,
+}
+
+/// Every team the caller can see, by name.
+pub async fn teams(client: &MmClient) -> Result<Vec<TeamChoice>, ApiError> {
+    let teams: Vec<Team> = pages(client, "/api/v4/teams", usize::MAX).await?;
+    let mut choices: Vec<TeamChoice> = teams
+        .into_iter()
+        .map(|t| TeamChoice {
+            invite_only: t.kind == "I" || !t.allow_open_invite,
+            id: t.id,
+            name: t.name,
+            display_name: t.display_name,
+        })
+        .collect();
+    choices.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(choices)
+}
+
+/// The ids of a team's channels, by name (as in their URLs); the first unknown name is an
+/// error that names it.
+pub async fn channel_ids(
+    client: &MmClient,
+    team_id: &str,
+    names: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let endpoint = Endpoint::get(format!(
+            "/api/v4/teams/{}/channels/name/{}",
+            path_segment(team_id),
+            path_segment(name)
+        ));
+        match client.get_json::<Channel>(&endpoint, &[]).await {
+            Ok(channel) => ids.push(channel.id),
+            Err(ApiError::Server { status: 404, .. }) => {
+                return Err(ApiError::Other(format!(
+                    "the team has no channel named {name}"
+                )));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(ids)
+}
+
 /// Invalidates every pending email invite on the server (`DELETE /teams/invites/email`).
 pub async fn invalidate_all(client: &MmClient) -> Result<(), ApiError> {
     let endpoint = Endpoint::delete("/api/v4/teams/invites/email").needs("invalidate_email_invite");

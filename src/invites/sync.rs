@@ -10,6 +10,7 @@ use super::resolve::{SourcesRead, resolve_ledger};
 use super::tail::Position;
 use super::{audit, db, rest, server_log};
 use crate::config::Resolved;
+use crate::host::MmHome;
 use crate::mm::MmClient;
 use crate::secret::Secret;
 
@@ -18,6 +19,8 @@ use crate::secret::Secret;
 const OVERLAP_MS: i64 = 5 * 60 * 1000;
 /// How close in time an invite request and an invitation must be to share a sender.
 const REQUEST_MATCH_MS: i64 = 10_000;
+/// The source name of what mmops itself sent or did.
+pub const MMOPS: &str = "mmops";
 /// The position that says every invitation has been decided at least once.
 const RESOLVED: &str = "resolved";
 
@@ -46,14 +49,24 @@ impl SyncPlan {
 
     /// The sources a resolved invocation can reach.
     pub fn from_resolved(resolved: &Resolved, client: Option<MmClient>) -> Self {
-        let config = resolved.mm_home.as_ref().map(|home| home.read_config());
-        let db_url = match (&resolved.db_url, &config) {
+        Self::for_install(resolved.db_url.as_ref(), resolved.mm_home.as_ref(), client)
+    }
+
+    /// The sources reachable with a database URL (or the install's DataSource), the install
+    /// directory's audit and server logs, and the API.
+    pub fn for_install(
+        db_url: Option<&Secret>,
+        mm_home: Option<&MmHome>,
+        client: Option<MmClient>,
+    ) -> Self {
+        let config = mm_home.map(MmHome::read_config);
+        let db_url = match (db_url, &config) {
             (Some(url), _) => Ok(url.clone()),
             (None, Some(Ok(config))) => datasource(config),
             (None, Some(Err(err))) => Err(format!("the install's config cannot be read ({err})")),
             (None, None) => Err("no --db-url and no install directory (--mm-home)".into()),
         };
-        let (audit_log, server_log) = match (&resolved.mm_home, &config) {
+        let (audit_log, server_log) = match (mm_home, &config) {
             (Some(home), Some(Ok(config))) => {
                 let dir = home.logs_dir(Some(config));
                 let audit = crate::logs::feed::audit_log_path(config, &dir).ok_or_else(|| {
@@ -117,6 +130,16 @@ pub struct SourceLine {
     pub text: String,
 }
 
+/// What the ledger misses when `source` is not read.
+pub fn missing_means(source: &str) -> Option<&'static str> {
+    match source {
+        db::SOURCE => Some("pending invites, resend jobs and join times cannot be seen"),
+        audit::SOURCE => Some("who sent each invite and which account used it are not known"),
+        server_log::SOURCE => Some("the senders of invite requests (debug lines) are not known"),
+        _ => None,
+    }
+}
+
 impl std::fmt::Display for SourceLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match self.state {
@@ -124,7 +147,11 @@ impl std::fmt::Display for SourceLine {
             SourceState::NotRead => "not read: ",
             SourceState::Failed => "FAILED: ",
         };
-        write!(f, "{}: {state}{}", self.source, self.text)
+        write!(f, "{}: {state}{}", self.source, self.text)?;
+        match (self.state, missing_means(self.source)) {
+            (SourceState::Read, _) | (_, None) => Ok(()),
+            (_, Some(means)) => write!(f, "; without it {means}"),
+        }
     }
 }
 
@@ -167,9 +194,9 @@ pub async fn run(
     now_ms: i64,
 ) -> Result<SyncReport, LedgerError> {
     let mut report = SyncReport::default();
-    let mine = ledger.invitations_from("mmops")?;
+    let mine = ledger.invitations_from(MMOPS)?;
     report.push(
-        "mmops",
+        MMOPS,
         SourceState::Read,
         format!("{mine} invitations sent through mmops on record"),
     );
@@ -189,8 +216,13 @@ pub async fn run(
 
     ledger.fill_senders_from_requests(REQUEST_MATCH_MS)?;
     // Whatever mmops itself sent since the last sync is new too.
-    for team in ledger.teams_mmops_sent_since(since(ledger, RESOLVED)?)? {
+    let resolved_since = since(ledger, RESOLVED)?;
+    for team in ledger.teams_mmops_sent_since(resolved_since)? {
         report.dirty.team(Some(&team));
+    }
+    // ...and what mmops itself did since (an invalidation from the Invites tab).
+    for team in ledger.event_teams_since(MMOPS, resolved_since)? {
+        report.dirty.team(team.as_deref());
     }
     ledger.name_senders()?;
     let tokens_read_at = if db_read {
@@ -240,11 +272,7 @@ async fn read_database(
     let url = match &plan.db_url {
         Ok(url) => url,
         Err(why) => {
-            report.push(
-                db::SOURCE,
-                SourceState::NotRead,
-                format!("{why}; without it pending invites and resend jobs cannot be seen"),
-            );
+            report.push(db::SOURCE, SourceState::NotRead, why.clone());
             return Ok(false);
         }
     };

@@ -140,6 +140,10 @@ pub enum ApiError {
 
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+
+    /// A problem found in what the server answered, or in a job that went wrong, in words.
+    #[error("{0}")]
+    Other(String),
 }
 
 /// systemd's PrivateTmp gives a service its own /tmp and /var/tmp: a socket there is invisible

@@ -19,8 +19,10 @@ use super::dialogs::packet_view;
 use super::keys::{Action, Keymap, Scope};
 use super::tabs::TabId;
 use super::tabs::config::{ConfigEffect, ConfigTab, view as config_view};
+use super::tabs::invites::{
+    InvitesJob, InvitesLaunch, InvitesMsg, InvitesTab, view as invites_view,
+};
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
-use super::tabs::placeholder;
 use super::tabs::plugins::{PluginsEffect, PluginsTab, view as plugins_view};
 use super::tabs::server::ServerTab;
 use super::theme::Theme;
@@ -40,6 +42,8 @@ use crate::plugins::{Inventory, set_enabled};
 use crate::server_config::diff::{Change, compare, read_other};
 use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot};
 use crate::timefmt;
+
+mod invites;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +84,8 @@ pub struct Launch {
     pub packet_dir: PathBuf,
     /// Where the Config tab keeps snapshots of this server's config.
     pub snapshot_dir: PathBuf,
+    /// The Invites tab's ledger and database.
+    pub invites: InvitesLaunch,
 }
 
 /// Re-reads credentials and returns a new client and where its token came from.
@@ -105,6 +111,7 @@ pub enum Job {
         generation: u64,
     },
     ConfigFile,
+    Invites(InvitesJob),
 }
 
 /// Results reported by background work.
@@ -168,6 +175,7 @@ pub enum Msg {
         other: String,
         result: Result<Vec<Change>, String>,
     },
+    Invites(InvitesMsg),
 }
 
 pub struct App {
@@ -180,6 +188,7 @@ pub struct App {
     plugins: PluginsTab,
     config: ConfigTab,
     logs: LogsTab,
+    invites: InvitesTab,
     status: StatusInfo,
     should_quit: bool,
     suspend_requested: bool,
@@ -226,6 +235,11 @@ impl App {
         let plugins = PluginsTab::new(launch.client.is_some());
         let mut config = ConfigTab::new(launch.client.is_some() || launch.mm_home.is_some());
         config.suggestion = latest_snapshot(&launch.snapshot_dir);
+        let invites = InvitesTab::new(
+            launch.client.is_some(),
+            launch.packet_dir.clone(),
+            launch.clock,
+        );
         Self {
             launch,
             tx,
@@ -236,6 +250,7 @@ impl App {
             plugins,
             config,
             logs,
+            invites,
             status,
             should_quit: false,
             suspend_requested: false,
@@ -258,6 +273,7 @@ impl App {
             self.load_config();
         }
         self.start_log_feed();
+        self.open_invites();
     }
 
     fn start_log_feed(&mut self) {
@@ -328,6 +344,10 @@ impl App {
         &self.config
     }
 
+    pub fn invites_tab(&self) -> &InvitesTab {
+        &self.invites
+    }
+
     pub fn status(&self) -> &StatusInfo {
         &self.status
     }
@@ -388,6 +408,10 @@ impl App {
                 self.logs.paste(&text);
                 self.dirty = true;
             }
+            Event::Paste(text) if self.active == TabId::Invites => {
+                self.invites.paste(&text);
+                self.dirty = true;
+            }
             Event::Resize(_, _) | Event::FocusGained => self.dirty = true,
             _ => {}
         }
@@ -412,6 +436,24 @@ impl App {
             let action = self.launch.keymap.table(Scope::Plugins).action_for(&key);
             let effect = self.plugins.perform(action.unwrap_or(Action::Close));
             self.apply_plugins(effect);
+            self.dirty = true;
+            return;
+        }
+        // A prompt, the send form, a picker or a question takes every key but Ctrl-C.
+        if self.help_scroll.is_none()
+            && self.active == TabId::Invites
+            && self.invites.captures_keys()
+        {
+            if key.code == crossterm::event::KeyCode::Char('c')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL)
+            {
+                self.should_quit = true;
+            } else {
+                let effect = self.invites.handle_key(key);
+                self.apply_invites(effect);
+            }
             self.dirty = true;
             return;
         }
@@ -473,15 +515,15 @@ impl App {
             Action::Help => self.help_scroll = Some(0),
             Action::Packet => self.open_packet(PacketKind::Built),
             Action::ServerPacket => self.open_packet(PacketKind::Server),
-            Action::NextTab => self.active = self.active.next(),
-            Action::PrevTab => self.active = self.active.prev(),
+            Action::NextTab => self.show_tab(self.active.next()),
+            Action::PrevTab => self.show_tab(self.active.prev()),
             Action::ShowServer
             | Action::ShowPlugins
             | Action::ShowLogs
             | Action::ShowConfig
             | Action::ShowInvites => {
                 if let Some(tab) = TabId::for_action(action) {
-                    self.active = tab;
+                    self.show_tab(tab);
                 }
             }
             _ if self.active == TabId::Config
@@ -495,6 +537,10 @@ impl App {
             {
                 let effect = self.plugins.perform(action);
                 self.apply_plugins(effect);
+            }
+            _ if self.active == TabId::Invites => {
+                let effect = self.invites.perform(action);
+                self.apply_invites(effect);
             }
             Action::Refresh if self.active == TabId::Server => {
                 if self.status.connection == Connection::LoginNeeded {
@@ -568,6 +614,7 @@ impl App {
                 self.config.compared(other, result);
                 self.dirty = true;
             }
+            Msg::Invites(msg) => self.on_invites_msg(msg),
             Msg::PluginsLoaded { generation, result } => {
                 self.plugins.loaded(generation, *result);
                 self.dirty = true;
@@ -718,7 +765,7 @@ impl App {
             }
             Job::ConfigFile => self.config.notice = Some((format!("failed: {reason}"), true)),
             Job::PluginsLoad { generation } => {
-                let err = ApiError::Setup(format!("loading the plugins failed: {reason}"));
+                let err = ApiError::Other(format!("loading the plugins failed: {reason}"));
                 self.plugins.loaded(generation, Err(err));
             }
             Job::PluginToggle => {
@@ -732,8 +779,9 @@ impl App {
             Job::SaveLogs => self
                 .logs
                 .set_notice(format!("saving failed: {reason}"), true),
+            Job::Invites(job) => self.invites_job_failed(job, reason),
             Job::OverviewPart { generation, kind } => {
-                let err = ApiError::Setup(format!("loading this failed: {reason}"));
+                let err = ApiError::Other(format!("loading this failed: {reason}"));
                 let part = match kind {
                     PartKind::Ping => Part::Ping(Section::Failed(err)),
                     PartKind::Config => Part::Config(Section::Failed(err)),
@@ -907,7 +955,10 @@ impl App {
             TabId::Logs => logs_view::render(&mut self.logs, area, buf, theme),
             TabId::Plugins => plugins_view::render(&mut self.plugins, area, buf, theme),
             TabId::Config => config_view::render(&mut self.config, area, buf, theme),
-            other => placeholder::render(other, area, buf, theme),
+            TabId::Invites => {
+                let now_ms = self.launch.clock.now_ms();
+                invites_view::render(&mut self.invites, now_ms, area, buf, theme)
+            }
         }
     }
 }
@@ -1171,6 +1222,15 @@ impl App {
                     Msg::ServerPacketSaved { generation, result }
                 });
             }
+        }
+    }
+}
+
+impl App {
+    fn show_tab(&mut self, tab: TabId) {
+        self.active = tab;
+        if tab == TabId::Invites {
+            self.invites_shown();
         }
     }
 }

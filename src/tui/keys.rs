@@ -73,6 +73,13 @@ pub enum Action {
     CycleView,
     Compare,
     Snapshot,
+    StatusFilter,
+    TeamFilter,
+    Invite,
+    InvalidateInvites,
+    Sync,
+    Export,
+    Members,
 }
 
 impl Action {
@@ -131,6 +138,13 @@ impl Action {
             Action::CycleView => "cycle_view",
             Action::Compare => "compare",
             Action::Snapshot => "snapshot",
+            Action::StatusFilter => "status_filter",
+            Action::TeamFilter => "team_filter",
+            Action::Invite => "invite",
+            Action::InvalidateInvites => "invalidate_invites",
+            Action::Sync => "sync",
+            Action::Export => "export",
+            Action::Members => "members",
         }
     }
 }
@@ -734,7 +748,92 @@ fn default_table(scope: Scope) -> KeyTable {
             t.bindings.extend(table(SCROLL_ROWS).bindings);
             t
         }
-        Scope::Invites => KeyTable::default(),
+        Scope::Invites => {
+            let mut t = table(&[
+                (
+                    Action::Filter,
+                    &["/"],
+                    "Find: fuzzy over email, team, sender and user, as you type",
+                    Some("find"),
+                ),
+                (
+                    Action::StatusFilter,
+                    &["f"],
+                    "Status filter: all, pending, accepted, by another account, expired...",
+                    Some("status"),
+                ),
+                (
+                    Action::TeamFilter,
+                    &["t"],
+                    "Team filter: pick a team (in the members view: pick the team)",
+                    Some("team"),
+                ),
+                (
+                    Action::ClearFilter,
+                    &["x"],
+                    "Clear the finder and the filters",
+                    None,
+                ),
+                (
+                    Action::Open,
+                    &["enter"],
+                    "The invitation in full, with its evidence",
+                    Some("open"),
+                ),
+                (
+                    Action::Invite,
+                    &["i"],
+                    "Send invitations: team, addresses, channels (asks first)",
+                    Some("invite"),
+                ),
+                (
+                    Action::InvalidateInvites,
+                    &["X"],
+                    "Invalidate every pending email invite (asks first)",
+                    None,
+                ),
+                (
+                    Action::Sync,
+                    &["s"],
+                    "Sync the ledger now from every source",
+                    Some("sync"),
+                ),
+                (
+                    Action::Export,
+                    &["e"],
+                    "Export the rows shown to a CSV or JSON file",
+                    None,
+                ),
+                (
+                    Action::Members,
+                    &["m"],
+                    "Members: how each member of a team got in",
+                    Some("members"),
+                ),
+                (
+                    Action::Left,
+                    &["h", "left"],
+                    "Members view: the previous team",
+                    None,
+                ),
+                (
+                    Action::Right,
+                    &["l", "right"],
+                    "Members view: the next team",
+                    None,
+                ),
+                (Action::Confirm, &["y"], "Yes, when asked", None),
+                (
+                    Action::Close,
+                    &["esc", "n"],
+                    "Close the view, or say no when asked",
+                    None,
+                ),
+                (Action::Refresh, &["r", "f5"], "Read the ledger again", None),
+            ]);
+            t.bindings.extend(table(SCROLL_ROWS).bindings);
+            t
+        }
     }
 }
 

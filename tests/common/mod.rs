@@ -126,5 +126,6 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         // a packet set their own.
         packet_dir: std::path::PathBuf::from("/tmp/mmops-test-packets"),
         snapshot_dir: std::env::temp_dir().join("mmops-test-snapshots"),
+        invites: mmops::tui::tabs::invites::InvitesLaunch::default(),
     }
 }

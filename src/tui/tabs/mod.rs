@@ -1,8 +1,8 @@
 //! The tabs of the console.
 
 pub mod config;
+pub mod invites;
 pub mod logs;
-pub mod placeholder;
 pub mod plugins;
 pub mod server;
 
