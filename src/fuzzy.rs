@@ -11,23 +11,84 @@
 
 use memchr::memmem;
 
-/// A haystack as the finder wants it: lower-cased, fields separated by a tab.
-pub fn haystack(fields: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        out.extend(field.chars().flat_map(char::to_lowercase));
-    }
-    out
+/// One row as the finder searches it: the lower-cased text (fields separated by a tab), and
+/// which characters occur in it at all and at the start of a field or word. The summaries
+/// turn most rows away without reading them, and score one-letter words outright.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Haystack {
+    text: String,
+    anywhere: u64,
+    at_start: u64,
 }
 
-/// A query's words, lower-cased like the haystacks.
-fn words(query: &str) -> Vec<String> {
+impl Haystack {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The summary bit of a byte: letters and digits, a few separators, and one bit for the
+/// rest (non-ASCII included).
+fn bit(byte: u8) -> u64 {
+    let index = match byte {
+        b'a'..=b'z' => byte - b'a',
+        b'0'..=b'9' => 26 + byte - b'0',
+        b'@' => 36,
+        b'.' => 37,
+        b'-' => 38,
+        b'_' => 39,
+        b'+' => 40,
+        _ => 63,
+    };
+    1u64 << index
+}
+
+/// A haystack as the finder wants it: lower-cased, fields separated by a tab.
+pub fn haystack(fields: &[&str]) -> Haystack {
+    let mut text = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            text.push('\t');
+        }
+        text.extend(field.chars().flat_map(char::to_lowercase));
+    }
+    let bytes = text.as_bytes();
+    let (mut anywhere, mut at_start) = (0u64, 0u64);
+    for (pos, byte) in bytes.iter().enumerate() {
+        anywhere |= bit(*byte);
+        if at_boundary(bytes, pos) {
+            at_start |= bit(*byte);
+        }
+    }
+    Haystack {
+        text,
+        anywhere,
+        at_start,
+    }
+}
+
+/// One word of a query, lower-cased like the haystacks, with its substring searcher built
+/// once for every row.
+struct Word {
+    text: String,
+    finder: memmem::Finder<'static>,
+    /// The summary bits every matching row has.
+    needs: u64,
+}
+
+fn words(query: &str) -> Vec<Word> {
     query
         .split_whitespace()
-        .map(|w| w.chars().flat_map(char::to_lowercase).collect())
+        .map(|w| {
+            let text: String = w.chars().flat_map(char::to_lowercase).collect();
+            let finder = memmem::Finder::new(text.as_bytes()).into_owned();
+            let needs = text.bytes().fold(0, |mask, b| mask | bit(b));
+            Word {
+                text,
+                finder,
+                needs,
+            }
+        })
         .collect()
 }
 
@@ -44,13 +105,13 @@ const BOUNDARY: u32 = 300;
 const PER_BYTE: u32 = 10;
 
 /// How well one word matches, or `None`.
-fn word_score(haystack: &[u8], word: &str) -> Option<u32> {
-    let needle = word.as_bytes();
+fn word_score(haystack: &[u8], word: &Word) -> Option<u32> {
+    let needle = word.text.as_bytes();
     if needle.is_empty() {
         return Some(0);
     }
     let mut best = None;
-    for pos in memmem::find_iter(haystack, needle) {
+    for pos in word.finder.find_iter(haystack) {
         let score = SUBSTRING
             + PER_BYTE * needle.len() as u32
             + if at_boundary(haystack, pos) {
@@ -66,7 +127,7 @@ fn word_score(haystack: &[u8], word: &str) -> Option<u32> {
     if best.is_some() {
         return best;
     }
-    subsequence_score(haystack, word)
+    subsequence_score(haystack, &word.text)
 }
 
 /// The word's characters in order, each found after the one before; fewer and shorter gaps
@@ -102,12 +163,51 @@ fn subsequence_score(haystack: &[u8], word: &str) -> Option<u32> {
 }
 
 /// How well the whole query (its words) matches a haystack, or `None`.
-fn score(haystack: &[u8], words: &[String]) -> Option<u32> {
+fn score(haystack: &Haystack, words: &[Word]) -> Option<u32> {
     let mut total: u32 = 0;
     for word in words {
-        total = total.saturating_add(word_score(haystack, word)?);
+        if haystack.anywhere & word.needs != word.needs {
+            return None;
+        }
+        let one_ascii_letter = word.text.len() == 1 && word.needs != bit(0xff);
+        let score = if one_ascii_letter {
+            // Found (the summary says so); at a start when the summary says that too.
+            SUBSTRING
+                + PER_BYTE
+                + if haystack.at_start & word.needs != 0 {
+                    BOUNDARY
+                } else {
+                    0
+                }
+        } else {
+            word_score(haystack.text.as_bytes(), word)?
+        };
+        total = total.saturating_add(score);
     }
     Some(total)
+}
+
+/// Positions by score, best first, keeping the given order between equal scores: a counting
+/// sort, linear in the number of matches (a keystroke over 100,000 rows must not sort them).
+fn rank(scored: &[(u16, u32)]) -> Vec<u32> {
+    let mut counts = vec![0u32; usize::from(u16::MAX) + 1];
+    for (score, _) in scored {
+        counts[usize::from(*score)] += 1;
+    }
+    // Where each score's run starts, the highest score first.
+    let mut next = 0u32;
+    for count in counts.iter_mut().rev() {
+        let n = *count;
+        *count = next;
+        next += n;
+    }
+    let mut out = vec![0u32; scored.len()];
+    for (score, position) in scored {
+        let slot = &mut counts[usize::from(*score)];
+        out[*slot as usize] = *position;
+        *slot += 1;
+    }
+    out
 }
 
 /// The matches of one query, best first, as positions in the candidate list.
@@ -131,12 +231,7 @@ impl Finder {
     /// The candidates matching `query`, best first, as positions in `candidates`
     /// (`candidates[i]` is the haystack index of position `i`). An empty query is every
     /// candidate in order.
-    pub fn search<H: AsRef<[u8]>>(
-        &mut self,
-        haystacks: &[H],
-        candidates: &[u32],
-        query: &str,
-    ) -> &[u32] {
+    pub fn search(&mut self, haystacks: &[Haystack], candidates: &[u32], query: &str) -> &[u32] {
         let query = query.trim_start();
         // Keep only the answers of queries this one refines.
         while self
@@ -150,28 +245,36 @@ impl Finder {
             return self.layers.last().map(|l| l.hits.as_slice()).unwrap_or(&[]);
         }
         let words = words(query);
-        let mut ranked: Vec<u64> = Vec::new();
-        let mut rank = |position: u32| {
-            let index = candidates.get(position as usize).copied()?;
-            let haystack = haystacks.get(index as usize)?.as_ref();
-            let score = score(haystack, &words)?;
-            ranked.push((u64::from(u32::MAX - score) << 32) | u64::from(position));
-            Some(())
+        // Candidates in their original order, so that equal scores keep it.
+        let all = 0..candidates.len() as u32;
+        // The empty query's answer is every candidate in order: nothing to narrow from.
+        let narrowed: Option<Vec<u32>> = self
+            .layers
+            .last()
+            .filter(|narrower| !narrower.query.trim().is_empty())
+            .map(|narrower| {
+                let mut kept = narrower.hits.clone();
+                kept.sort_unstable();
+                kept
+            });
+        let positions: &mut dyn Iterator<Item = u32> = match &narrowed {
+            Some(kept) => &mut kept.iter().copied(),
+            None => &mut all.clone(),
         };
-        match self.layers.last() {
-            Some(narrower) => {
-                for &position in &narrower.hits {
-                    rank(position);
-                }
-            }
-            None => {
-                for position in 0..candidates.len() as u32 {
-                    rank(position);
-                }
+        let mut scored: Vec<(u16, u32)> =
+            Vec::with_capacity(narrowed.as_ref().map_or(candidates.len(), Vec::len));
+        for position in positions {
+            let Some(haystack) = candidates
+                .get(position as usize)
+                .and_then(|index| haystacks.get(*index as usize))
+            else {
+                continue;
+            };
+            if let Some(score) = score(haystack, &words) {
+                scored.push((score.min(u32::from(u16::MAX)) as u16, position));
             }
         }
-        ranked.sort_unstable();
-        let hits = ranked.into_iter().map(|key| key as u32).collect();
+        let hits = rank(&scored);
         self.layers.push(Layer {
             query: query.to_string(),
             hits,
@@ -185,7 +288,7 @@ mod tests {
     use super::*;
 
     fn find(rows: &[&str], query: &str) -> Vec<String> {
-        let haystacks: Vec<String> = rows.iter().map(|r| haystack(&[r])).collect();
+        let haystacks: Vec<Haystack> = rows.iter().map(|r| haystack(&[r])).collect();
         let candidates: Vec<u32> = (0..rows.len() as u32).collect();
         let mut finder = Finder::default();
         finder
@@ -226,6 +329,22 @@ mod tests {
     }
 
     #[test]
+    fn the_summaries_agree_with_reading_the_text() {
+        let rows = ["ana@x.org\tEng", "b.x\tzoë", "#tag!", "x-y_z+1"];
+        for row in rows {
+            let h = haystack(&[row]);
+            for c in "abcdefghijklmnopqrstuvwxyz0123456789@.-_+#!ë".chars() {
+                let word = &words(&c.to_string())[0];
+                assert_eq!(
+                    score(&h, std::slice::from_ref(word)),
+                    word_score(h.text().as_bytes(), word),
+                    "{c} in {row}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn letters_out_of_order_do_not_match_and_non_ascii_letters_do() {
         assert_eq!(find(&["abc"], "cba"), Vec::<String>::new());
         assert_eq!(find(&["Zoë Øster"], "ZOË øs"), vec!["Zoë Øster"]);
@@ -235,7 +354,7 @@ mod tests {
     #[test]
     fn typing_narrows_and_backspace_returns_the_kept_answer() {
         let rows: Vec<String> = (0..200).map(|i| format!("user{i}@example.org")).collect();
-        let haystacks: Vec<String> = rows.iter().map(|r| haystack(&[r])).collect();
+        let haystacks: Vec<Haystack> = rows.iter().map(|r| haystack(&[r])).collect();
         let candidates: Vec<u32> = (0..rows.len() as u32).collect();
         let fresh = |query: &str| {
             Finder::default()

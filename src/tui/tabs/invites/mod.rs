@@ -143,7 +143,7 @@ pub struct InvitesTab {
     pub ledger: LedgerState,
     generation: u64,
     rows: Vec<Row>,
-    haystacks: Vec<String>,
+    haystacks: Vec<crate::fuzzy::Haystack>,
     /// Invitations per status, in `Status::ALL` order.
     pub counts: [usize; 7],
     pub teams: Vec<TeamFact>,

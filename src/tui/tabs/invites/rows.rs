@@ -19,7 +19,7 @@ impl Row {
     }
 
     /// What the finder searches: email, team, sender and the account that used it.
-    pub fn haystack(&self) -> String {
+    pub fn haystack(&self) -> fuzzy::Haystack {
         let i = &self.invite;
         fuzzy::haystack(&[
             &i.email,

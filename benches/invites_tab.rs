@@ -1,0 +1,140 @@
+//! Invites tab: each keystroke of the fuzzy finder over 100,000 rows answers in 10 ms or
+//! less, and the tab renders 100,000 rows at 2 ms or less a frame.
+//!
+//! The rows are made like a large server's history: 100,000 invitations to 1,000 teams from
+//! 200 senders, every status, a tenth used by the invited address.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mmops::invites::actions::LedgerView;
+use mmops::invites::ledger::Invitation;
+use mmops::invites::resolve::Status;
+use mmops::tui::Clock;
+use mmops::tui::keys::Action;
+use mmops::tui::tabs::invites::{InvitesTab, view};
+use mmops::tui::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+const NOW: i64 = 1_795_339_800_000;
+const ROWS: usize = 100_000;
+
+const FIRST: [&str; 12] = [
+    "ana", "bruno", "carol", "dmitri", "emma", "felix", "grace", "hiro", "ines", "jonas", "kavya",
+    "lena",
+];
+const LAST: [&str; 10] = [
+    "silva", "novak", "quist", "haddad", "moreau", "zhang", "okafor", "costa", "berg", "fox",
+];
+const DOMAINS: [&str; 4] = ["example.com", "example.org", "corp.example", "partner.io"];
+
+fn invitation(i: usize) -> Invitation {
+    let name = format!("{}.{}{}", FIRST[i % 12], LAST[(i / 12) % 10], i % 997);
+    let status = Status::ALL[i % Status::ALL.len()];
+    let used = matches!(status, Status::Accepted | Status::AcceptedByOther);
+    Invitation {
+        id: i as i64 + 1,
+        sent_at: NOW - (i as i64) * 60_000,
+        email: format!("{name}@{}", DOMAINS[i % 4]),
+        team_id: Some(format!("team{:022}", i % 1000)),
+        team_name: Some(format!("team-{}", i % 1000)),
+        sender_id: Some(format!("sender{:020}", i % 200)),
+        sender_username: Some(format!("admin.{}", i % 200)),
+        kind: "member".into(),
+        token_fingerprint: None,
+        status: status.as_str().into(),
+        status_at: NOW - (i as i64) * 60_000 + 1000,
+        status_reason: "decided by the bench".into(),
+        used_by_user_id: used.then(|| format!("user{i:022}")),
+        used_by_email: used.then(|| format!("{name}@{}", DOMAINS[i % 4])),
+        user_created: used.then_some(i.is_multiple_of(2)),
+        sources: vec!["audit".into()],
+        channels: vec![],
+        used_by_username: used.then(|| name.clone()),
+        sender_unknown_reason: None,
+    }
+}
+
+fn loaded_tab() -> InvitesTab {
+    let mut tab = InvitesTab::new(true, PathBuf::from("/tmp"), Clock::Fixed(NOW));
+    let generation = tab.begin_open();
+    let view = LedgerView {
+        path: PathBuf::from("/tmp/bench-ledger.sqlite"),
+        invitations: (0..ROWS).map(invitation).collect(),
+        runs: vec![],
+        teams: vec![],
+    };
+    tab.opened(generation, Ok((view, vec![])));
+    assert_eq!(tab.shown().len(), ROWS);
+    tab
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn bench(c: &mut Criterion) {
+    let theme = Theme::builtin("dark");
+    let mut group = c.benchmark_group("invites_tab");
+
+    // The worst keystroke: the first letter, which searches every row (then Backspace, which
+    // returns the kept answer for the empty query). The time is for both keys.
+    let mut tab = loaded_tab();
+    tab.perform(Action::Filter);
+    group.bench_function("finder_first_letter_and_backspace_100k", |b| {
+        b.iter(|| {
+            tab.handle_key(key(KeyCode::Char('a')));
+            assert!(!tab.shown().is_empty());
+            tab.handle_key(key(KeyCode::Backspace));
+        })
+    });
+
+    // The second letter: a two-letter word over the first letter's answer (most rows), then
+    // Backspace back to it.
+    tab.handle_key(key(KeyCode::Char('e')));
+    group.bench_function("finder_second_letter_and_backspace_100k", |b| {
+        b.iter(|| {
+            tab.handle_key(key(KeyCode::Char('x')));
+            assert!(!tab.shown().is_empty());
+            tab.handle_key(key(KeyCode::Backspace));
+        })
+    });
+    tab.handle_key(key(KeyCode::Backspace));
+
+    // Typing a whole query, one keystroke at a time: each narrows the one before. The time is
+    // for the eleven keys and the eleven Backspaces.
+    let query = "kavya fox 9";
+    group.bench_function("finder_type_a_query_100k", |b| {
+        b.iter(|| {
+            for c in query.chars() {
+                tab.handle_key(key(KeyCode::Char(c)));
+            }
+            assert!(!tab.shown().is_empty());
+            for _ in query.chars() {
+                tab.handle_key(key(KeyCode::Backspace));
+            }
+        })
+    });
+    tab.handle_key(key(KeyCode::Esc));
+
+    // A frame of the table over every row, the selection in the middle.
+    let mut tab = loaded_tab();
+    for _ in 0..50 {
+        tab.perform(Action::PageDown);
+    }
+    let area = Rect::new(0, 0, 120, 38);
+    let mut buf = Buffer::empty(area);
+    group.bench_function("frame_120x38_100k_rows", |b| {
+        b.iter(|| {
+            buf.reset();
+            view::render(&mut tab, NOW, area, &mut buf, &theme);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
