@@ -12,7 +12,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
+use mmops::host::{HomeOrigin, MmHome};
 use mmops::tui::svg::{self, DARK_TERMINAL};
+use mmops::tui::tabs::invites::InvitesLaunch;
 use mmops::tui::testing::Harness;
 
 struct Shot {
@@ -21,15 +23,50 @@ struct Shot {
     keys: &'static [&'static str],
     width: u16,
     height: u16,
+    /// The Invites tab needs the install dir (the audit and server logs) and a ledger.
+    invites: bool,
 }
 
 const SHOTS: &[Shot] = &[
+    Shot {
+        file: "invites.svg",
+        title: "mmops: the Invites tab, the invitation audit",
+        keys: &["5"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
+        file: "invite-detail.svg",
+        title: "mmops: an invitation used by another account, with its evidence",
+        keys: &["5", "/", "f", "e", "l", "i", "x", "enter", "enter"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
+        file: "invite-form.svg",
+        title: "mmops: sending invitations from the Invites tab",
+        keys: &["5", "i", "e", "n", "g"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
+        file: "invite-members.svg",
+        title: "mmops: how each member of a team got in",
+        keys: &["5", "m", "t", "l", "e", "a", "d", "enter"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
     Shot {
         file: "server.svg",
         title: "mmops: the Server tab",
         keys: &[],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "server-80x24.svg",
@@ -37,6 +74,7 @@ const SHOTS: &[Shot] = &[
         keys: &[],
         width: 80,
         height: 24,
+        invites: false,
     },
     Shot {
         file: "help.svg",
@@ -44,6 +82,7 @@ const SHOTS: &[Shot] = &[
         keys: &["?"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "logs.svg",
@@ -51,6 +90,7 @@ const SHOTS: &[Shot] = &[
         keys: &["3"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "logs-detail.svg",
@@ -58,6 +98,7 @@ const SHOTS: &[Shot] = &[
         keys: &["3", "e", "enter"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "plugins.svg",
@@ -65,6 +106,7 @@ const SHOTS: &[Shot] = &[
         keys: &["2"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "plugin-detail.svg",
@@ -72,6 +114,7 @@ const SHOTS: &[Shot] = &[
         keys: &["2", "j", "enter"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "config.svg",
@@ -79,6 +122,7 @@ const SHOTS: &[Shot] = &[
         keys: &["4", "j", "j", "j", "enter"],
         width: 120,
         height: 40,
+        invites: false,
     },
     Shot {
         file: "packet.svg",
@@ -86,6 +130,7 @@ const SHOTS: &[Shot] = &[
         keys: &["p"],
         width: 120,
         height: 40,
+        invites: false,
     },
 ];
 
@@ -96,7 +141,18 @@ async fn screenshots_are_current() {
     let server = demo().await;
     let mut stale = Vec::new();
     for shot in SHOTS {
-        let mut harness = Harness::start(launch(Some(admin(&server)), "DEMO"));
+        let ledger_dir = tempfile::tempdir().unwrap();
+        let mut launch = launch(Some(admin(&server)), "DEMO");
+        if shot.invites {
+            launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
+            launch.invites = InvitesLaunch {
+                ledger: Some(ledger_dir.path().join("ledger.sqlite")),
+                data_dir: None,
+                db_url: None,
+                no_database: Some("the demo server has no database".into()),
+            };
+        }
+        let mut harness = Harness::start(launch);
         harness.settle().await;
         // The REST log source: both cluster nodes answered.
         harness
@@ -105,8 +161,10 @@ async fn screenshots_are_current() {
             })
             .await;
         harness.settle().await;
-        harness.press(shot.keys).unwrap();
-        harness.settle().await;
+        for key in shot.keys {
+            harness.press(&[key]).unwrap();
+            harness.settle().await;
+        }
         let svg = svg::render(
             &harness.render(shot.width, shot.height),
             &DARK_TERMINAL,
