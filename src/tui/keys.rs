@@ -149,6 +149,37 @@ impl Action {
     }
 }
 
+impl Action {
+    /// Where a selection among `len` rows goes on this movement (`page` rows to a page); any
+    /// other action leaves it where it is.
+    pub fn select(self, selected: usize, len: usize, page: usize) -> usize {
+        let last = len.saturating_sub(1);
+        let page = page.max(1);
+        match self {
+            Action::Down => (selected + 1).min(last),
+            Action::Up => selected.saturating_sub(1),
+            Action::PageDown => (selected + page).min(last),
+            Action::PageUp => selected.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => selected,
+        }
+    }
+
+    /// A text view's scroll offset after this movement (the view clamps it to its end).
+    pub fn scroll(self, offset: u16) -> u16 {
+        match self {
+            Action::Down => offset.saturating_add(1),
+            Action::Up => offset.saturating_sub(1),
+            Action::PageDown => offset.saturating_add(10),
+            Action::PageUp => offset.saturating_sub(10),
+            Action::Top => 0,
+            Action::Bottom => u16::MAX,
+            _ => offset,
+        }
+    }
+}
+
 /// A key with its modifiers, as written in keymap.toml: `q`, `G`, `ctrl-c`, `alt-x`, `f5`,
 /// `tab`, `shift-tab`, `enter`, `esc`, `up`, `pagedown`, `space`...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -964,6 +995,20 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn movements_stay_inside_the_rows() {
+        assert_eq!(Action::Down.select(4, 5, 10), 4);
+        assert_eq!(Action::Up.select(0, 5, 10), 0);
+        assert_eq!(Action::PageDown.select(1, 50, 10), 11);
+        assert_eq!(Action::PageUp.select(3, 50, 10), 0);
+        assert_eq!(Action::Bottom.select(0, 0, 10), 0);
+        assert_eq!(Action::Bottom.select(0, 7, 0), 6);
+        assert_eq!(Action::Open.select(3, 7, 10), 3);
+        assert_eq!(Action::Bottom.scroll(2), u16::MAX);
+        assert_eq!(Action::Up.scroll(0), 0);
+        assert_eq!(Action::Yank.scroll(5), 5);
+    }
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)

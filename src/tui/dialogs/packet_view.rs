@@ -17,12 +17,7 @@ use crate::tui::theme::Theme;
 pub fn area_for(area: Rect) -> Rect {
     let width = area.width.saturating_sub(4).min(96).max(area.width.min(30));
     let height = area.height.saturating_sub(2).max(area.height.min(3));
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    )
+    crate::tui::widgets::centered(area, width, height)
 }
 
 pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, theme: &Theme) {

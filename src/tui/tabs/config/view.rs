@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::{ConfigTab, Load};
 use crate::server_config::diff::Change;
@@ -14,17 +14,9 @@ use crate::text::{inert, one_line};
 use crate::tui::theme::Theme;
 
 pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(" Config (sanitized) ", theme.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = crate::tui::widgets::frame(area, buf, " Config (sanitized) ", false, theme);
     let message = |text: String, style: Style, buf: &mut Buffer| {
-        Paragraph::new(Line::styled(text, style))
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
+        crate::tui::widgets::message(inner, buf, &text, style)
     };
     match &tab.load {
         Load::NotConfigured => {

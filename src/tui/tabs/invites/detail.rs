@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::rows::{Row, status_words};
 use crate::invites::resolve::Status;
@@ -225,13 +225,7 @@ pub fn render(
     buf: &mut Buffer,
     theme: &Theme,
 ) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border_focus)
-        .title(Span::styled(" Invitation ", theme.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = crate::tui::widgets::frame(area, buf, " Invitation ", true, theme);
     let Some(row) = row else {
         Line::styled(
             "This invitation is no longer in the ledger view.",

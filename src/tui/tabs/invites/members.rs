@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::invites::facts::TeamFact;
 use crate::invites::provenance::MemberWay;
@@ -66,18 +66,7 @@ impl MembersView {
     }
 
     pub fn scroll(&mut self, action: crate::tui::keys::Action) {
-        use crate::tui::keys::Action;
-        let last = self.rows().len().saturating_sub(1);
-        let page = self.viewport_rows.max(1);
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(last),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => self.selected,
-        };
+        self.selected = action.select(self.selected, self.rows().len(), self.viewport_rows);
     }
 }
 
@@ -104,17 +93,9 @@ pub fn render(
         ),
         None => " Members ".to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(title, theme.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = crate::tui::widgets::frame(area, buf, &title, false, theme);
     let message = |text: String, style, buf: &mut Buffer| {
-        Paragraph::new(Line::styled(text, style))
-            .wrap(Wrap { trim: false })
-            .render(inner, buf)
+        crate::tui::widgets::message(inner, buf, &text, style)
     };
     if team.is_none() {
         message(

@@ -688,17 +688,7 @@ impl InvitesTab {
     }
 
     fn move_selection(&mut self, action: Action) {
-        let last = self.shown.len().saturating_sub(1);
-        let page = self.viewport_rows.max(1);
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(last),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::PageDown => (self.selected + page).min(last),
-            Action::PageUp => self.selected.saturating_sub(page),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => self.selected,
-        };
+        self.selected = action.select(self.selected, self.shown.len(), self.viewport_rows);
     }
 
     /// An action from the tab's key table.
@@ -739,13 +729,7 @@ impl InvitesTab {
         if let Some(detail) = self.detail.as_mut() {
             match action {
                 Action::Close | Action::Open => self.detail = None,
-                Action::Down => detail.scroll = detail.scroll.saturating_add(1),
-                Action::Up => detail.scroll = detail.scroll.saturating_sub(1),
-                Action::PageDown => detail.scroll = detail.scroll.saturating_add(10),
-                Action::PageUp => detail.scroll = detail.scroll.saturating_sub(10),
-                Action::Top => detail.scroll = 0,
-                Action::Bottom => detail.scroll = u16::MAX,
-                _ => {}
+                other => detail.scroll = other.scroll(detail.scroll),
             }
             return InvitesEffect::None;
         }

@@ -11,6 +11,7 @@ use crate::invites::Sent;
 use crate::invites::rest::TeamChoice;
 use crate::text::{inert, one_line};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::centered;
 use crate::tui::widgets::input::{Edit, Input};
 use crate::tui::widgets::picker::{Pick, PickItem, Picker};
 
@@ -267,14 +268,7 @@ impl Default for SendForm {
 
 /// The form as a box over the tab.
 pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let width = area.width.min(76);
-    let height = area.height.min(18);
-    let boxed = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let boxed = centered(area, 76, 18);
     Clear.render(boxed, buf);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -16,6 +16,7 @@ use crate::invites::sync::{SourceState, missing_means};
 use crate::text::{fit, inert, one_line};
 use crate::timefmt;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::{self, centered, frame};
 
 fn source_name(source: &str) -> &str {
     match source {
@@ -294,18 +295,9 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         super::detail::render(row, detail, now_ms, area, buf, theme);
         return;
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(" Invites ", theme.title));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    let message = |text: String, style: Style, buf: &mut Buffer| {
-        Paragraph::new(Line::styled(text, style))
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
-    };
+    let inner = frame(area, buf, " Invites ", false, theme);
+    let message =
+        |text: String, style: Style, buf: &mut Buffer| widgets::message(inner, buf, &text, style);
     match &tab.ledger {
         LedgerState::Unavailable(why) => {
             return message(
@@ -454,14 +446,7 @@ fn draw_picker(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, theme: &Theme
     let Some((purpose, picker)) = tab.picker.as_mut() else {
         return;
     };
-    let width = area.width.min(60);
-    let height = area.height.min(16);
-    let boxed = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let boxed = centered(area, 60, 16);
     Clear.render(boxed, buf);
     let title = match purpose {
         PickFor::TeamFilter => " Show the invitations of team ",

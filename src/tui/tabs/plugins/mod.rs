@@ -186,30 +186,24 @@ impl PluginsTab {
         if let Some(detail) = self.detail.as_mut() {
             match action {
                 Action::Close | Action::Open => self.detail = None,
-                Action::Down => detail.scroll = detail.scroll.saturating_add(1),
-                Action::Up => detail.scroll = detail.scroll.saturating_sub(1),
-                Action::PageDown => detail.scroll = detail.scroll.saturating_add(10),
-                Action::PageUp => detail.scroll = detail.scroll.saturating_sub(10),
-                Action::Top => detail.scroll = 0,
-                Action::Bottom => detail.scroll = u16::MAX,
                 Action::EnablePlugin | Action::DisablePlugin => {
                     self.ask(action == Action::EnablePlugin)
                 }
                 Action::Refresh => return PluginsEffect::Refresh,
-                _ => {}
+                other => detail.scroll = other.scroll(detail.scroll),
             }
             return PluginsEffect::None;
         }
-        let count = self.plugins().len();
-        let last = count.saturating_sub(1);
-        let page = self.viewport_rows.max(1);
         match action {
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
+            Action::Down
+            | Action::Up
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::Bottom => {
+                self.selected =
+                    action.select(self.selected, self.plugins().len(), self.viewport_rows)
+            }
             Action::Open => {
                 if let Some(plugin) = self.selected_plugin() {
                     return PluginsEffect::OpenDetail {

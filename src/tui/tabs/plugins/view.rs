@@ -89,9 +89,7 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
 }
 
 fn message(area: Rect, buf: &mut Buffer, style: Style, text: &str) {
-    Paragraph::new(Line::styled(text.to_string(), style))
-        .wrap(Wrap { trim: false })
-        .render(area, buf);
+    crate::tui::widgets::message(area, buf, text, style);
 }
 
 fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
