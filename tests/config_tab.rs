@@ -236,6 +236,23 @@ async fn without_a_server_the_install_config_is_shown_sanitized() {
     let secret = raw["EmailSettings"]["SMTPPassword"].as_str().unwrap();
     assert!(!text.contains(secret), "{text}");
     assert!(text.contains("********************************"), "{text}");
+
+    // From disk, the defaults come from mmops' own table: what it knows is marked, and the
+    // "changed" view lists it.
+    let doc = h.app.config_tab().doc().unwrap();
+    assert!(
+        doc.notes.iter().any(|n| n.contains("mmops' table of")),
+        "{:?}",
+        doc.notes
+    );
+    let row = |path: &str| doc.tree.rows.iter().find(|r| r.path == path).unwrap();
+    assert_eq!(row("ServiceSettings.SiteURL").changed, Some(true));
+    assert_eq!(row("ServiceSettings.ListenAddress").changed, Some(false));
+    assert_eq!(row("EmailSettings.SMTPPassword").changed, None);
+    h.press(&["esc", "v"]).unwrap();
+    let changed = h.render_text(120, 40);
+    assert!(changed.contains("SiteURL"), "{changed}");
+    assert!(!changed.contains("ListenAddress"), "{changed}");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The server's config as the Config tab shows it: sanitized by the one sanitizer, with what
 //! is set by environment variables, what differs from the default, and what was masked.
 
+pub mod defaults;
 pub mod diff;
 pub mod tree;
 
@@ -63,6 +64,41 @@ pub fn support_looks_at(path: &str) -> bool {
     })
 }
 
+/// What is known of the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Defaults {
+    Unknown,
+    /// The server left out what is default (`remove_defaults=true`): the rest changed.
+    FromServer {
+        changed: HashSet<String>,
+    },
+    /// mmops' built-in table: only `known` settings have a known default.
+    Builtin {
+        known: HashSet<String>,
+        changed: HashSet<String>,
+    },
+}
+
+impl From<Option<HashSet<String>>> for Defaults {
+    fn from(changed: Option<HashSet<String>>) -> Self {
+        match changed {
+            Some(changed) => Defaults::FromServer { changed },
+            None => Defaults::Unknown,
+        }
+    }
+}
+
+/// The built-in table's view of `config`, and the note that says so.
+fn builtin_defaults(config: &Value, why: &str) -> (Defaults, String) {
+    let (known, changed) = defaults::compare(config);
+    let note = format!(
+        "{why}: changed-from-default marks come from mmops' table of {} common settings ({} here); the others are unmarked",
+        defaults::known_count(),
+        known.len()
+    );
+    (Defaults::Builtin { known, changed }, note)
+}
+
 /// A config ready to show.
 #[derive(Debug, Clone)]
 pub struct ConfigDoc {
@@ -88,10 +124,28 @@ impl ConfigDoc {
         source: String,
         notes: Vec<String>,
     ) -> Self {
+        Self::with_defaults(raw, manifests, env, Defaults::from(changed), source, notes)
+    }
+
+    /// Like [`Self::new`], saying how much of the defaults is known.
+    pub fn with_defaults(
+        raw: &Value,
+        manifests: &[Value],
+        env: HashSet<String>,
+        defaults: Defaults,
+        source: String,
+        notes: Vec<String>,
+    ) -> Self {
         let sanitized = sanitize_config(raw, manifests);
+        let (changed, defaults_known) = match defaults {
+            Defaults::Unknown => (None, None),
+            Defaults::FromServer { changed } => (Some(changed), None),
+            Defaults::Builtin { known, changed } => (Some(changed), Some(known)),
+        };
         let marks = Marks {
             env,
             changed,
+            defaults_known,
             masked: sanitized
                 .redactions
                 .iter()
@@ -132,18 +186,26 @@ impl ConfigDoc {
                 HashSet::new()
             }
         };
-        let changed = match trimmed {
+        let defaults = match trimmed {
             // A server that ignores remove_defaults answers the whole config.
             Ok(trimmed) if leaf_paths(&trimmed).len() < leaf_paths(&config).len() => {
-                Some(leaf_paths(&trimmed))
+                Defaults::FromServer {
+                    changed: leaf_paths(&trimmed),
+                }
             }
             Ok(_) => {
-                notes.push("defaults unknown: this server does not support remove_defaults".into());
-                None
+                let (defaults, note) = builtin_defaults(
+                    &config,
+                    "the server does not leave out defaults (remove_defaults, 10.4 and later)",
+                );
+                notes.push(note);
+                defaults
             }
             Err(err) => {
-                notes.push(format!("defaults unknown: {err}"));
-                None
+                let (defaults, note) =
+                    builtin_defaults(&config, &format!("the server's defaults unknown ({err})"));
+                notes.push(note);
+                defaults
             }
         };
         let source = if client.is_local() {
@@ -151,7 +213,9 @@ impl ConfigDoc {
         } else {
             "GET /api/v4/config".to_string()
         };
-        Ok(Self::new(&config, &manifests, env, changed, source, notes))
+        Ok(Self::with_defaults(
+            &config, &manifests, env, defaults, source, notes,
+        ))
     }
 
     /// The config on disk in the install dir (no server needed; sanitized here).
@@ -161,13 +225,17 @@ impl ConfigDoc {
         let manifests = crate::packet::collect::plugins_from_disk(&dir, Some(&raw))
             .map(|plugins| all_manifests(&plugins))
             .unwrap_or_default();
-        Ok(Self::new(
+        let (defaults, note) = builtin_defaults(&raw, "read from disk");
+        Ok(Self::with_defaults(
             &raw,
             &manifests,
             HashSet::new(),
-            None,
+            defaults,
             home.config_path().display().to_string(),
-            vec!["read from disk: environment overrides and defaults are unknown".into()],
+            vec![
+                "read from disk: environment overrides are unknown".into(),
+                note,
+            ],
         ))
     }
 }

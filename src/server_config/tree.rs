@@ -43,6 +43,9 @@ pub struct Marks {
     pub env: HashSet<String>,
     /// Paths whose value differs from the default, when known.
     pub changed: Option<HashSet<String>>,
+    /// When only some defaults are known (mmops' built-in table): the paths whose default is.
+    /// `None` with `changed` known: every default is known (the server said).
+    pub defaults_known: Option<HashSet<String>>,
     /// Paths the sanitizer masked.
     pub masked: HashSet<String>,
 }
@@ -97,7 +100,13 @@ impl Tree {
             end: index + 1,
             masked,
             from_env: marks.env.contains(&path),
-            changed: marks.changed.as_ref().map(|c| c.contains(&path)),
+            changed: match (&marks.changed, &marks.defaults_known) {
+                (None, _) => None,
+                (Some(changed), None) => Some(changed.contains(&path)),
+                (Some(changed), Some(known)) => {
+                    known.contains(&path).then(|| changed.contains(&path))
+                }
+            },
             haystack,
             path: path.clone(),
         });
@@ -121,14 +130,19 @@ impl Tree {
         self.rows[index].end = end;
         // A section holding a changed, env or masked value says so too.
         if shown.is_none() {
-            let (env, changed) = self.rows[index + 1..end]
-                .iter()
-                .fold((false, false), |(e, c), r| {
-                    (e || r.from_env, c || r.changed == Some(true))
-                });
+            let (env, changed, known) =
+                self.rows[index + 1..end]
+                    .iter()
+                    .fold((false, false, false), |(e, c, k), r| {
+                        (
+                            e || r.from_env,
+                            c || r.changed == Some(true),
+                            k || r.changed.is_some(),
+                        )
+                    });
             let row = &mut self.rows[index];
             row.from_env = env;
-            if row.changed.is_some() {
+            if marks.changed.is_some() && (known || marks.defaults_known.is_none()) {
                 row.changed = Some(changed);
             }
         }
@@ -284,6 +298,7 @@ mod tests {
         let marks = Marks {
             env: true_paths(&json!({"LogSettings": {"FileLevel": true}})),
             changed: Some(leaf_paths(&json!({"ServiceSettings": {"SiteURL": "x"}}))),
+            defaults_known: None,
             masked: HashSet::new(),
         };
         let tree = Tree::build(&sample(), &marks);
@@ -296,5 +311,27 @@ mod tests {
         assert_eq!(tree.rows[3].changed, Some(false));
         assert_eq!(tree.search("debug"), vec![11]);
         assert_eq!(tree.search("replicalag").len(), 4);
+    }
+
+    #[test]
+    fn a_partial_table_of_defaults_marks_only_what_it_knows() {
+        let marks = Marks {
+            changed: Some(["ServiceSettings.SiteURL".to_string()].into()),
+            defaults_known: Some(
+                [
+                    "ServiceSettings.SiteURL".to_string(),
+                    "ServiceSettings.ListenAddress".to_string(),
+                ]
+                .into(),
+            ),
+            ..Marks::default()
+        };
+        let tree = Tree::build(&sample(), &marks);
+        let changed = |path: &str| tree.rows.iter().find(|r| r.path == path).unwrap().changed;
+        assert_eq!(changed("ServiceSettings"), Some(true));
+        assert_eq!(changed("ServiceSettings.SiteURL"), Some(true));
+        assert_eq!(changed("ServiceSettings.ListenAddress"), Some(false));
+        assert_eq!(changed("LogSettings.FileLevel"), None);
+        assert_eq!(changed("LogSettings"), None);
     }
 }
