@@ -415,3 +415,63 @@ async fn ping_asks_for_rest_semantics_once_the_version_is_known() {
     let second = server.shared().recent_requests().pop().unwrap();
     assert!(second.contains("use_rest_semantics=true"), "{second}");
 }
+
+async fn next_text(socket: &mut reqwest_websocket::WebSocket) -> serde_json::Value {
+    use futures::StreamExt;
+    use reqwest_websocket::Message;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_websocket_takes_the_challenge_and_says_hello() {
+    use futures::SinkExt;
+    use reqwest_websocket::{Message, Upgrade};
+    let server = demo().await;
+    mmops::mm::client::install_crypto_provider();
+    let http = reqwest::Client::builder().http1_only().build().unwrap();
+    let url = format!("{}/api/v4/websocket", server.url);
+    for (token, ok) in [(server.token.clone(), true), ("wrong".to_string(), false)] {
+        let mut socket = http
+            .get(&url)
+            .upgrade()
+            .send()
+            .await
+            .unwrap()
+            .into_websocket()
+            .await
+            .unwrap();
+        let challenge = serde_json::json!({
+            "seq": 1, "action": "authentication_challenge", "data": {"token": token}
+        });
+        socket
+            .send(Message::Text(challenge.to_string()))
+            .await
+            .unwrap();
+        let reply = next_text(&mut socket).await;
+        assert_eq!(reply["seq_reply"], 1);
+        if ok {
+            assert_eq!(reply["status"], "OK");
+            let hello = next_text(&mut socket).await;
+            assert_eq!(hello["event"], "hello");
+            assert_eq!(hello["seq"], 0);
+            assert!(
+                hello["data"]["server_version"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("11.")
+            );
+        } else {
+            assert_eq!(reply["status"], "FAIL");
+            assert_eq!(reply["error"]["status_code"], 401);
+        }
+    }
+}

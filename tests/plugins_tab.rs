@@ -220,3 +220,54 @@ async fn local_mode_lists_plugins_without_states_and_shows_no_secret() {
     }
     drop(server);
 }
+
+#[tokio::test]
+async fn a_plugin_changed_elsewhere_shows_without_a_refresh() {
+    use mmops::tui::tabs::plugins::Live;
+    let server = demo().await;
+    // No periodic refresh within the test: only the WebSocket can bring the change.
+    let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
+    assert_eq!(h.app.plugins_tab().live, Live::Live);
+    let plugin = h
+        .app
+        .plugins_tab()
+        .plugins()
+        .iter()
+        .find(|p| p.enabled)
+        .map(|p| p.manifest.id.clone())
+        .unwrap();
+    // Someone disables it in the System Console.
+    mmops::mm::client::install_crypto_provider();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v4/plugins/{plugin}/disable", server.url))
+        .bearer_auth(&server.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    h.pump_until(std::time::Duration::from_secs(10), |app| {
+        app.plugins_tab()
+            .plugins()
+            .iter()
+            .any(|p| p.manifest.id == plugin && !p.enabled)
+    })
+    .await;
+    assert!(h.render_text(120, 40).contains("· live"));
+}
+
+#[tokio::test]
+async fn a_session_the_websocket_refuses_leaves_polling_and_says_why() {
+    use mmops::tui::tabs::plugins::Live;
+    let server = demo().await;
+    let mut h = on_plugins(launch(
+        Some(client(&server, Some("not-a-session-token"))),
+        "DEMO",
+    ))
+    .await;
+    match &h.app.plugins_tab().live {
+        Live::Off(why) => assert!(why.contains("401"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // The tab still says what it can (here: that the session is not valid).
+    let _ = h.render_text(120, 40);
+}

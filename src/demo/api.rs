@@ -66,6 +66,7 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         .route("/api/v4/plugins/statuses", get(plugin_statuses))
         .route("/api/v4/plugins/{plugin_id}/enable", post(plugin_enable))
         .route("/api/v4/plugins/{plugin_id}/disable", post(plugin_disable))
+        .route("/api/v4/websocket", get(super::websocket::upgrade))
         .route("/api/v4/config", get(config))
         .route("/api/v4/config/environment", get(config_environment))
         .route("/api/v4/logs", get(logs))
@@ -173,7 +174,7 @@ pub(super) fn json_reply(value: Value) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // Auth
 
-pub(super) enum Caller {
+pub enum Caller {
     Local,
     Anonymous,
     User(Box<DemoUser>),
@@ -203,6 +204,24 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token.trim())
 }
 
+/// The user a session token belongs to, when it is live.
+pub(super) fn caller_for_token(world: &World, token: &str) -> Option<Caller> {
+    world
+        .sessions
+        .get(token)
+        .and_then(|id| world.user(id))
+        .filter(|u| u.delete_at == 0)
+        .map(|user| Caller::User(Box::new(user.clone())))
+}
+
+pub(super) fn caller_from_headers(
+    ctx: &Ctx,
+    world: &World,
+    headers: &HeaderMap,
+) -> Result<Caller, DemoError> {
+    caller(ctx, world, headers)
+}
+
 fn caller(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoError> {
     if ctx.local {
         return Ok(Caller::Local);
@@ -210,13 +229,7 @@ fn caller(ctx: &Ctx, world: &World, headers: &HeaderMap) -> Result<Caller, DemoE
     let Some(token) = bearer(headers) else {
         return Ok(Caller::Anonymous);
     };
-    let user = world
-        .sessions
-        .get(token)
-        .and_then(|id| world.user(id))
-        .filter(|u| u.delete_at == 0)
-        .ok_or_else(DemoError::session_expired)?;
-    Ok(Caller::User(Box::new(user.clone())))
+    caller_for_token(world, token).ok_or_else(DemoError::session_expired)
 }
 
 pub(super) fn logged_in(
@@ -962,8 +975,14 @@ pub(super) fn plugins_json(world: &World) -> Value {
 
 async fn plugin_statuses(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
     remote_only(&ctx)?;
-    let world = read_world(&ctx);
-    admin(&ctx, &world, &headers)?;
+    admin(&ctx, &read_world(&ctx), &headers)?;
+    json_reply(plugin_statuses_json(&ctx))
+}
+
+/// Every plugin's state on every node, as `GET /plugins/statuses` and the
+/// `plugin_statuses_changed` event give it.
+fn plugin_statuses_json(ctx: &Ctx) -> Value {
+    let world = read_world(ctx);
     let mut out = Vec::new();
     for plugin in &world.plugins {
         for (node, state) in world.nodes.iter().zip(&plugin.nodes) {
@@ -979,7 +998,7 @@ async fn plugin_statuses(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
             }));
         }
     }
-    json_reply(Value::Array(out))
+    Value::Array(out)
 }
 
 fn set_plugin_enabled(ctx: &Ctx, headers: &HeaderMap, plugin_id: &str, enabled: bool) -> Reply {
@@ -999,12 +1018,25 @@ fn set_plugin_enabled(ctx: &Ctx, headers: &HeaderMap, plugin_id: &str, enabled: 
         };
         node.error.clear();
     }
+    let manifest = json!({"id": plugin_id, "version": plugin.version()});
     if let Some(state) = world
         .config
         .pointer_mut(&format!("/PluginSettings/PluginStates/{plugin_id}"))
     {
         *state = json!({"Enable": enabled});
     }
+    drop(world);
+    let name = if enabled {
+        "plugin_enabled"
+    } else {
+        "plugin_disabled"
+    };
+    ctx.shared
+        .broadcast(super::websocket::event(name, json!({"manifest": manifest})));
+    ctx.shared.broadcast(super::websocket::event(
+        "plugin_statuses_changed",
+        json!({"plugin_statuses": plugin_statuses_json(ctx)}),
+    ));
     json_reply(json!({"status": "OK"}))
 }
 

@@ -15,6 +15,7 @@ pub mod plugins;
 pub mod rng;
 pub mod story;
 pub mod support_packet;
+pub mod websocket;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -84,9 +85,21 @@ pub struct Shared {
     /// The world's "now" when it was generated, and the instant that was.
     started_ms: i64,
     started: std::time::Instant,
+    /// Events for the WebSocket connections, as JSON envelopes without their sequence number.
+    events: tokio::sync::broadcast::Sender<serde_json::Value>,
 }
 
 impl Shared {
+    /// Sends an event to every WebSocket connection.
+    pub fn broadcast(&self, event: serde_json::Value) {
+        // No connection listening is not an error.
+        let _ = self.events.send(event);
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<serde_json::Value> {
+        self.events.subscribe()
+    }
+
     /// The demo's own clock: the world's start time plus the real time since, so a demo
     /// started at a fixed time (the tests) stays consistent with its own history.
     pub fn now_ms(&self) -> i64 {
@@ -242,6 +255,7 @@ impl DemoServer {
             requests: Mutex::new(std::collections::VecDeque::new()),
             started_ms: now_ms,
             started: std::time::Instant::now(),
+            events: tokio::sync::broadcast::channel(256).0,
         });
 
         let listener = tokio::net::TcpListener::bind(options.addr)

@@ -171,6 +171,7 @@ pub struct MmClient {
 
 struct Inner {
     http: reqwest::Client,
+    http1: reqwest::Client,
     base: Url,
     token: Option<Secret>,
     socket: Option<PathBuf>,
@@ -201,31 +202,41 @@ pub fn install_crypto_provider() {
 impl MmClient {
     pub fn new(spec: &ConnectionSpec, options: ClientOptions) -> Result<Self, ApiError> {
         install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .user_agent(format!("mmops/{}", build_info::VERSION))
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(5));
-        let (base, socket) = match &spec.target {
-            Target::Remote { url } => {
-                if spec.insecure {
+        let builder = || {
+            let mut builder = reqwest::Client::builder()
+                .user_agent(format!("mmops/{}", build_info::VERSION))
+                .timeout(options.timeout)
+                .connect_timeout(options.connect_timeout)
+                .redirect(reqwest::redirect::Policy::limited(5));
+            match &spec.target {
+                Target::Remote { .. } if spec.insecure => {
                     builder = builder.tls_danger_accept_invalid_certs(true);
                 }
-                (url.clone(), None)
+                Target::Remote { .. } => {}
+                Target::Local { socket } => builder = builder.unix_socket(socket.as_path()),
             }
+            builder
+        };
+        let (base, socket) = match &spec.target {
+            Target::Remote { url } => (url.clone(), None),
             Target::Local { socket } => {
-                builder = builder.unix_socket(socket.as_path());
                 let base =
                     Url::parse("http://localhost/").map_err(|e| ApiError::Setup(e.to_string()))?;
                 (base, Some(socket.clone()))
             }
         };
-        let http = builder
+        let http = builder()
+            .build()
+            .map_err(|e| ApiError::Setup(e.to_string()))?;
+        // A WebSocket upgrade is an HTTP/1.1 exchange, even where HTTP/2 is offered.
+        let http1 = builder()
+            .http1_only()
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                http1,
                 base,
                 token: spec.token.clone(),
                 socket,
@@ -324,16 +335,66 @@ impl MmClient {
         }
     }
 
+    /// Opens the server's WebSocket: an HTTP/1.1 upgrade, authenticated like every other
+    /// request, without the API's timeout (the socket lives as long as it is read). A refusal
+    /// is the same error as on any route.
+    pub async fn open_websocket(&self) -> Result<reqwest_websocket::WebSocket, ApiError> {
+        use reqwest_websocket::Upgrade;
+        let endpoint = Endpoint::get("/api/v4/websocket").not_local();
+        self.check_local(&endpoint)?;
+        let request = self
+            .build_request(&self.inner.http1, &endpoint, &[], None::<&()>)?
+            .timeout(Duration::from_secs(365 * 24 * 3600));
+        let wait = self.inner.options.timeout;
+        let response = tokio::time::timeout(wait, request.upgrade().send())
+            .await
+            .map_err(|_| ApiError::Timeout {
+                endpoint: endpoint.label(),
+                after: wait,
+            })?
+            .map_err(|e| self.websocket_error(&endpoint, e))?;
+        let status = response.status();
+        if status != StatusCode::SWITCHING_PROTOCOLS {
+            let headers = response.headers().clone();
+            let body = read_limited(response.into_inner(), MAX_JSON_BODY)
+                .await
+                .unwrap_or_default();
+            return Err(self.refusal(&endpoint, status, &headers, &body));
+        }
+        response
+            .into_websocket()
+            .await
+            .map_err(|e| self.websocket_error(&endpoint, e))
+    }
+
+    fn websocket_error(&self, endpoint: &Endpoint, err: reqwest_websocket::Error) -> ApiError {
+        match err {
+            reqwest_websocket::Error::Reqwest(err) => self.transport_error(endpoint, &err),
+            other => ApiError::Interrupted {
+                endpoint: endpoint.label(),
+                detail: format!("the WebSocket handshake failed: {other}"),
+            },
+        }
+    }
+
     fn request<B: Serialize>(
         &self,
         endpoint: &Endpoint,
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<reqwest::RequestBuilder, ApiError> {
+        self.build_request(&self.inner.http, endpoint, query, body)
+    }
+
+    fn build_request<B: Serialize>(
+        &self,
+        http: &reqwest::Client,
+        endpoint: &Endpoint,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
         let url = self.url(&endpoint.path)?;
-        let mut request = self
-            .inner
-            .http
+        let mut request = http
             .request(endpoint.method.clone(), url)
             .header(header::ACCEPT, "application/json")
             .header("X-Requested-With", "XMLHttpRequest");

@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod version;
+pub mod websocket;
 
 pub use client::{ClientOptions, Endpoint, MmClient, RetryPolicy};
 pub use error::ApiError;

@@ -44,6 +44,7 @@ use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot};
 use crate::timefmt;
 
 mod invites;
+mod plugin_events;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +177,12 @@ pub enum Msg {
         result: Result<Vec<Change>, String>,
     },
     Invites(InvitesMsg),
+    /// The plugin listener's news; `counted` when it is the first, which a job waits for.
+    PluginEvents {
+        generation: u64,
+        update: plugin_events::PluginEvents,
+        counted: bool,
+    },
 }
 
 pub struct App {
@@ -204,6 +211,8 @@ pub struct App {
     /// The support-packet dialog, when open.
     packet: Option<PacketDialog>,
     packet_generation: u64,
+    plugin_events_generation: u64,
+    plugin_events_task: Option<tokio::task::AbortHandle>,
 }
 
 impl App {
@@ -262,6 +271,8 @@ impl App {
             log_pressure: Backpressure::new(IN_FLIGHT_LIMIT),
             packet: None,
             packet_generation: 0,
+            plugin_events_generation: 0,
+            plugin_events_task: None,
         }
     }
 
@@ -274,6 +285,7 @@ impl App {
         }
         self.start_log_feed();
         self.open_invites();
+        self.start_plugin_events();
     }
 
     fn start_log_feed(&mut self) {
@@ -574,6 +586,18 @@ impl App {
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
+        if let Msg::PluginEvents {
+            generation,
+            update,
+            counted,
+        } = msg
+        {
+            if counted {
+                self.pending = self.pending.saturating_sub(1);
+            }
+            self.on_plugin_events(generation, update);
+            return;
+        }
         if let Msg::Log { generation, event } = msg {
             if let SourceEvent::Lines { batch, .. } = &event {
                 self.log_pressure.release(batch.byte_len());
@@ -656,7 +680,7 @@ impl App {
                     self.packet_request(request);
                 }
             }
-            Msg::Log { .. } => {}
+            Msg::Log { .. } | Msg::PluginEvents { .. } => {}
         }
     }
 
@@ -709,6 +733,7 @@ impl App {
                 if self.logs.uses_rest() {
                     self.start_log_feed();
                 }
+                self.start_plugin_events();
             }
             Err(err) => self.status.message = Message::Error(format!("credentials: {err}")),
         }

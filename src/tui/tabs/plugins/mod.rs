@@ -34,6 +34,17 @@ pub enum PluginsEffect {
     },
 }
 
+/// Whether the tab hears of plugin changes as they happen (the server's WebSocket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Live {
+    Connecting,
+    Live,
+    /// Lost; being opened again.
+    Down(String),
+    /// Not available here, for good.
+    Off(String),
+}
+
 /// A question waiting for y or n.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
@@ -64,6 +75,7 @@ pub struct PluginsTab {
     pub notice: Option<(String, bool)>,
     /// Rows of the table at the last draw, for paging.
     pub viewport_rows: usize,
+    pub live: Live,
 }
 
 impl PluginsTab {
@@ -82,6 +94,7 @@ impl PluginsTab {
             confirm: None,
             notice: None,
             viewport_rows: 10,
+            live: Live::Off("no server".into()),
         }
     }
 

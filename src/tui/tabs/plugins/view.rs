@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
-use super::{Load, PluginsTab, detail};
+use super::{Live, Load, PluginsTab, detail};
 use crate::plugins::{Plugin, State, Statuses};
 use crate::text::{inert, one_line};
 use crate::tui::theme::Theme;
@@ -104,6 +104,18 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
     )];
     if failed > 0 {
         spans.push(Span::styled(format!(" · {failed} failing"), theme.error));
+    }
+    match &tab.live {
+        Live::Live => spans.push(Span::styled(" · live", theme.ok)),
+        Live::Connecting => {}
+        Live::Off(why) if why.is_empty() => {}
+        Live::Down(why) | Live::Off(why) => spans.push(Span::styled(
+            format!(
+                " · {} (refreshed with the Server tab)",
+                one_line(&inert(why), 70)
+            ),
+            theme.muted,
+        )),
     }
     match &inv.statuses {
         Statuses::Known => {}
