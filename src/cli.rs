@@ -112,6 +112,38 @@ pub struct InviteArgs {
     /// Addresses to invite
     #[arg(required = true, value_name = "EMAIL")]
     pub emails: Vec<String>,
+
+    /// A channel of the team to add them to, by name (repeatable)
+    #[arg(long = "channel", value_name = "NAME")]
+    pub channels: Vec<String>,
+}
+
+/// An invitation status on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusArg {
+    Pending,
+    Accepted,
+    #[value(name = "accepted_by_other", alias = "accepted-by-other")]
+    AcceptedByOther,
+    Expired,
+    Revoked,
+    Failed,
+    Unknown,
+}
+
+impl StatusArg {
+    pub fn status(self) -> crate::invites::resolve::Status {
+        use crate::invites::resolve::Status;
+        match self {
+            StatusArg::Pending => Status::Pending,
+            StatusArg::Accepted => Status::Accepted,
+            StatusArg::AcceptedByOther => Status::AcceptedByOther,
+            StatusArg::Expired => Status::Expired,
+            StatusArg::Revoked => Status::Revoked,
+            StatusArg::Failed => Status::Failed,
+            StatusArg::Unknown => Status::Unknown,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -122,6 +154,15 @@ pub enum InvitesCommand {
     Sync(InvitesSyncArgs),
     /// How every member of every team got in: invite, link, added, created the team, unknown
     Members(InvitesMembersArgs),
+    /// Invalidate every pending email invite on the server, and record it
+    Invalidate(InvitesInvalidateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvitesInvalidateArgs {
+    /// Do it: without this, only say how many pending invites the ledger knows of
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -161,10 +202,9 @@ pub struct InvitesListArgs {
     #[arg(long)]
     pub csv: bool,
 
-    /// Only this status (pending, accepted, accepted_by_other, expired, revoked, failed,
-    /// unknown)
-    #[arg(long, value_name = "STATUS")]
-    pub status: Option<String>,
+    /// Only this status
+    #[arg(long, value_enum, ignore_case = true, value_name = "STATUS")]
+    pub status: Option<StatusArg>,
 
     /// Only this team, by name
     #[arg(long, value_name = "NAME")]

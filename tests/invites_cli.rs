@@ -26,6 +26,7 @@ fn invitations_are_sent_recorded_and_listed() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve(dir.path());
     let token = served.token.clone();
+    // Something that is not an address is refused before anything is sent.
     let (out, err, code) = run(
         dir.path(),
         &served,
@@ -33,17 +34,35 @@ fn invitations_are_sent_recorded_and_listed() {
         &[
             "invite",
             "--team",
-            "engineering",
-            "ana@example.org",
-            " Bob@Example.ORG ",
+            "security-ops",
+            "ana@example.com",
             "not-an-email",
         ],
     );
-    // One address was refused: the command says so and exits non-zero, the rest are sent.
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        err.contains("not an email address: not-an-email; nothing was sent"),
+        "{err}"
+    );
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &[
+            "invite",
+            "--team",
+            "security-ops",
+            "ana@example.com",
+            " Bob@Example.COM ",
+            "x@elsewhere.org",
+        ],
+    );
+    // One address was refused by the server (the team takes example.com only): the command
+    // says so and exits non-zero, the rest are sent.
     assert_eq!(code, Some(1), "{out}{err}");
-    assert!(out.contains("sent     ana@example.org"), "{out}");
-    assert!(out.contains("sent     bob@example.org"), "{out}");
-    assert!(out.contains("refused  not-an-email: "), "{out}");
+    assert!(out.contains("sent     ana@example.com"), "{out}");
+    assert!(out.contains("sent     bob@example.com"), "{out}");
+    assert!(out.contains("refused  x@elsewhere.org: "), "{out}");
     let ledger = out
         .lines()
         .find_map(|l| l.strip_prefix("recorded in "))
@@ -79,7 +98,7 @@ fn invitations_are_sent_recorded_and_listed() {
         for key in keys {
             assert!(object.contains_key(key), "{key} in {row}");
         }
-        assert_eq!(row["team_name"], "engineering");
+        assert_eq!(row["team_name"], "security-ops");
         assert_eq!(row["sender_username"], "sysadmin");
         assert_eq!(row["kind"], "member");
         assert_eq!(row["sources"], serde_json::json!(["mmops"]));
@@ -95,9 +114,9 @@ fn invitations_are_sent_recorded_and_listed() {
             .map(|r| r["status"].as_str().unwrap().to_string())
             .unwrap()
     };
-    assert_eq!(status("ana@example.org"), "pending");
-    assert_eq!(status("bob@example.org"), "pending", "normalized");
-    assert_eq!(status("not-an-email"), "failed");
+    assert_eq!(status("ana@example.com"), "pending");
+    assert_eq!(status("bob@example.com"), "pending", "normalized");
+    assert_eq!(status("x@elsewhere.org"), "failed");
 
     let (out, _, _) = run(
         dir.path(),
@@ -118,13 +137,55 @@ fn invitations_are_sent_recorded_and_listed() {
         out.contains("failed: The following email addresses"),
         "{out}"
     );
-    let (out, _, _) = run(
+    let (out, _, code) = run(
         dir.path(),
         &served,
         &token,
-        &["invites", "list", "--team", "sales"],
+        &[
+            "invites",
+            "list",
+            "--team",
+            "security-ops",
+            "--status",
+            "FAILED",
+        ],
     );
-    assert!(out.contains("(no invitations recorded match)"), "{out}");
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("x@elsewhere.org") && !out.contains("ana@"),
+        "{out}"
+    );
+    // A team or a status that does not exist is an error, not an empty answer.
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--team", "nosuch"],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no team named nosuch"), "{err}");
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--status", "accepted-by-othr"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("accepted_by_other"), "{err}");
+    let (_, _, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--status", "Accepted-By-Other"],
+    );
+    assert_eq!(code, Some(0));
+    let (_, _, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "list", "--since", "soon"],
+    );
+    assert_eq!(code, Some(2));
     let (out, _, _) = run(
         dir.path(),
         &served,
@@ -319,4 +380,62 @@ fn sync_reads_the_audit_log_once_and_joins_what_mmops_sent() {
         out.contains("audit: not read: the install does not write one"),
         "{out}"
     );
+}
+
+#[test]
+fn invalidate_asks_for_yes_then_revokes_and_invite_takes_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    let token = served.token.clone();
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &[
+            "invite",
+            "--team",
+            "engineering",
+            "--channel",
+            "town-square",
+            "ana@example.org",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (_, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &[
+            "invite",
+            "--team",
+            "engineering",
+            "--channel",
+            "nope",
+            "b@example.org",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no channel named nope"), "{err}");
+
+    let (_, err, code) = run(dir.path(), &served, &token, &["invites", "invalidate"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("1 known to mmops") && err.contains("--yes"),
+        "{err}"
+    );
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &token,
+        &["invites", "invalidate", "--yes"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("invalidated every pending email invite"),
+        "{out}"
+    );
+    let (out, _, _) = run(dir.path(), &served, &token, &["invites", "list", "--json"]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!(rows[0]["status"], "revoked", "{out}");
 }

@@ -9,12 +9,14 @@ use color_eyre::eyre::{WrapErr, bail, eyre};
 
 use crate::cli::{InviteArgs, InvitesListArgs};
 use crate::config::Resolved;
-use crate::invites::actions::locate;
+use crate::invites::actions::{invalidate_and_record, locate, send_and_record};
 use crate::invites::ledger::{Invitation, Ledger};
+use crate::invites::rest::team_by_name;
 use crate::invites::sync::SyncPlan;
-use crate::invites::{CSV_COLUMNS, send, to_csv_row, to_json};
+use crate::invites::{CSV_COLUMNS, plausible_email, to_csv_row, to_json};
 use crate::mm::{ClientOptions, MmClient};
-use crate::text::{inert, one_line};
+use crate::text::{fit, inert, one_line};
+use crate::timefmt::utc_minute_bare;
 
 fn client(resolved: &Resolved) -> color_eyre::Result<Option<MmClient>> {
     Ok(resolved
@@ -40,20 +42,32 @@ pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCo
     let Some(client) = client(&resolved)? else {
         bail!("no server to send invitations through: give --url, --local or a profile");
     };
+    let bad: Vec<String> = args
+        .emails
+        .iter()
+        .filter(|e| !plausible_email(e))
+        .map(|e| inert(e).into_owned())
+        .collect();
+    if !bad.is_empty() {
+        eprintln!(
+            "mmops: not an email address: {}; nothing was sent",
+            bad.join(", ")
+        );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    }
     let runtime = super::runtime()?;
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let (path, (sent, rows)) = runtime.block_on(async {
+    let (path, sent) = runtime.block_on(async {
         let path = ledger_file(resolved.ledger.clone(), Some(&client), &resolved).await?;
-        let result = send(&client, &args.team, &args.emails, &[], now_ms)
+        let team = team_by_name(&client, &args.team)
             .await
             .wrap_err(format!("the invitations to {} were not sent", args.team))?;
-        Ok::<_, color_eyre::Report>((path, result))
+        // Sent and recorded before anything is printed: what the server accepted is never lost.
+        let sent = send_and_record(&client, &path, &team, &args.emails, &args.channels, now_ms)
+            .await
+            .map_err(|e| eyre!(e))?;
+        Ok::<_, color_eyre::Report>((path, sent))
     })?;
-    // Recorded before anything is printed: what the server accepted is never lost.
-    let mut ledger = Ledger::open(&path)?;
-    ledger
-        .record(&rows)
-        .wrap_err("the invitations were sent but could not be recorded")?;
     let mut out = String::new();
     let mut failed = 0;
     for result in &sent {
@@ -63,12 +77,7 @@ pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCo
             }
             Some(why) => {
                 failed += 1;
-                let _ = writeln!(
-                    out,
-                    "refused  {}: {}",
-                    inert(&result.email),
-                    one_line(why, 120)
-                );
+                let _ = writeln!(out, "refused  {}: {}", inert(&result.email), inert(why));
             }
         }
     }
@@ -82,7 +91,8 @@ pub fn invite(resolved: Resolved, args: InviteArgs) -> color_eyre::Result<ExitCo
 }
 
 fn keep(invite: &Invitation, args: &InvitesListArgs, since_ms: Option<i64>) -> bool {
-    args.status.as_ref().is_none_or(|s| invite.status == *s)
+    args.status
+        .is_none_or(|s| invite.status == s.status().as_str())
         && args
             .team
             .as_ref()
@@ -92,12 +102,16 @@ fn keep(invite: &Invitation, args: &InvitesListArgs, since_ms: Option<i64>) -> b
 
 pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<ExitCode> {
     let since_ms = match &args.since {
-        Some(text) => Some(
-            chrono::Utc::now().timestamp_millis()
-                - crate::logs::select::parse_duration(text).ok_or_else(|| {
-                    eyre!("--since {text}: give a duration such as 30m, 2h or 7d")
-                })?,
-        ),
+        Some(text) => match crate::logs::select::parse_duration(text) {
+            Some(duration) => Some(chrono::Utc::now().timestamp_millis() - duration),
+            None => {
+                eprintln!(
+                    "mmops: --since {}: give a duration such as 30m, 2h or 7d",
+                    inert(text)
+                );
+                return Ok(ExitCode::from(super::EXIT_USAGE));
+            }
+        },
         None => None,
     };
     let path = match &resolved.ledger {
@@ -114,8 +128,20 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
         );
     }
     let ledger = Ledger::open(&path)?;
-    let invites: Vec<Invitation> = ledger
-        .invitations()?
+    let all = ledger.invitations()?;
+    if let Some(team) = &args.team {
+        let known = all
+            .iter()
+            .any(|i| i.team_name.as_deref() == Some(team.as_str()))
+            || ledger.teams()?.iter().any(|t| &t.name == team);
+        if !known {
+            bail!(
+                "no team named {} in the ledger (teams are named as in their URLs)",
+                inert(team)
+            );
+        }
+    }
+    let invites: Vec<Invitation> = all
         .into_iter()
         .filter(|i| keep(i, &args, since_ms))
         .collect();
@@ -134,13 +160,14 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
     } else {
         let _ = writeln!(
             out,
-            "{:<17}  {:<32}  {:<16}  {:<16}  STATUS",
-            "SENT (UTC)", "EMAIL", "TEAM", "SENDER"
+            "{}  {}  {}  {}  STATUS",
+            fit("SENT (UTC)", 16),
+            fit("EMAIL", 32),
+            fit("TEAM", 16),
+            fit("SENDER", 16)
         );
         for invite in &invites {
-            let sent = chrono::DateTime::from_timestamp_millis(invite.sent_at)
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
+            // The last column is whole: the reason is the point.
             let status = if invite.status_reason.is_empty() {
                 invite.status.clone()
             } else {
@@ -148,11 +175,12 @@ pub fn list(resolved: Resolved, args: InvitesListArgs) -> color_eyre::Result<Exi
             };
             let _ = writeln!(
                 out,
-                "{sent:<17}  {:<32}  {:<16}  {:<16}  {}",
-                one_line(&invite.email, 32),
-                one_line(invite.team_name.as_deref().unwrap_or("?"), 16),
-                one_line(invite.sender_username.as_deref().unwrap_or("unknown"), 16),
-                one_line(&status, 60)
+                "{}  {}  {}  {}  {}",
+                utc_minute_bare(invite.sent_at),
+                fit(&invite.email, 32),
+                fit(invite.team_name.as_deref().unwrap_or("?"), 16),
+                fit(invite.sender_username.as_deref().unwrap_or("unknown"), 16),
+                one_line(&status, usize::MAX)
             );
         }
         if invites.is_empty() {
@@ -256,14 +284,15 @@ pub fn members(
     } else {
         let _ = writeln!(
             out,
-            "{:<16}  {:<20}  {:<17}  HOW",
-            "TEAM", "MEMBER", "JOINED (UTC)"
+            "{}  {}  {}  HOW",
+            fit("TEAM", 16),
+            fit("MEMBER", 20),
+            fit("JOINED (UTC)", 16)
         );
         for m in &rows {
             let joined = m
                 .joined_at
-                .and_then(chrono::DateTime::from_timestamp_millis)
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(utc_minute_bare)
                 .unwrap_or_else(|| "?".into());
             let mut how = m.how.clone();
             if let Some(flag) = &m.flag {
@@ -271,16 +300,59 @@ pub fn members(
             }
             let _ = writeln!(
                 out,
-                "{:<16}  {:<20}  {joined:<17}  {}",
-                one_line(&m.team_name, 16),
-                one_line(m.username.as_deref().unwrap_or(&m.user_id), 20),
-                one_line(&how, 120)
+                "{}  {}  {}  {}",
+                fit(&m.team_name, 16),
+                fit(m.username.as_deref().unwrap_or(&m.user_id), 20),
+                fit(&joined, 16),
+                one_line(&how, usize::MAX)
             );
         }
         if rows.is_empty() {
             let _ = writeln!(out, "(no members recorded: run `mmops invites sync`)");
         }
     }
+    super::emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn invalidate(
+    resolved: Resolved,
+    args: crate::cli::InvitesInvalidateArgs,
+) -> color_eyre::Result<ExitCode> {
+    let Some(client) = client(&resolved)? else {
+        bail!("no server to invalidate invites on: give --url, --local or a profile");
+    };
+    let runtime = super::runtime()?;
+    let path = runtime.block_on(ledger_file(
+        resolved.ledger.clone(),
+        Some(&client),
+        &resolved,
+    ))?;
+    let pending = Ledger::open(&path)?
+        .invitations()?
+        .iter()
+        .filter(|i| i.status == "pending")
+        .count();
+    if !args.yes {
+        eprintln!(
+            "mmops: this invalidates every pending email invite on the server ({pending} known to \
+             mmops; the server may hold more), and nobody can use them afterwards: run again with --yes"
+        );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    runtime
+        .block_on(invalidate_and_record(&client, &path, now_ms))
+        .map_err(|e| eyre!(e))?;
+    let mut out = format!(
+        "invalidated every pending email invite ({pending} known to mmops); recorded in {}\n",
+        path.display()
+    );
+    // Decide the statuses now rather than at the next sync.
+    let plan = crate::invites::sync::SyncPlan::from_resolved(&resolved, Some(client));
+    let mut ledger = Ledger::open(&path)?;
+    let report = runtime.block_on(crate::invites::sync::run(&mut ledger, &plan, now_ms))?;
+    let _ = writeln!(out, "{} invitations changed status", report.changed);
     super::emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }

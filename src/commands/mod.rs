@@ -75,6 +75,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
         Some(Command::Invites(InvitesCommand::Sync(args))) => invites::sync(resolved, args),
         Some(Command::Invites(InvitesCommand::Members(args))) => invites::members(resolved, args),
+        Some(Command::Invites(InvitesCommand::Invalidate(args))) => {
+            invites::invalidate(resolved, args)
+        }
     };
     match result {
         Ok(code) => code,

@@ -57,6 +57,22 @@ struct GracefulResult {
     error: Option<Value>,
 }
 
+/// An address the server could accept: something before and after one `@`, a dot in the
+/// domain, no spaces. The server has the last word (allowed domains, for one).
+pub fn plausible_email(text: &str) -> bool {
+    match text.trim().split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !local.contains(char::is_whitespace)
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains(['@', ' ', '\t'])
+        }
+        None => false,
+    }
+}
+
 /// What happened to one address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {

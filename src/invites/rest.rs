@@ -270,6 +270,22 @@ pub async fn teams(client: &MmClient) -> Result<Vec<TeamChoice>, ApiError> {
     Ok(choices)
 }
 
+/// One team, by name (as in its URL).
+pub async fn team_by_name(client: &MmClient, name: &str) -> Result<TeamChoice, ApiError> {
+    let team: Team = client
+        .get_json(
+            &Endpoint::get(format!("/api/v4/teams/name/{}", path_segment(name))),
+            &[],
+        )
+        .await?;
+    Ok(TeamChoice {
+        invite_only: team.kind == "I" || !team.allow_open_invite,
+        id: team.id,
+        name: team.name,
+        display_name: team.display_name,
+    })
+}
+
 /// The ids of a team's channels, by name (as in their URLs); the first unknown name is an
 /// error that names it.
 pub async fn channel_ids(

@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
-use crate::invites::Sent;
 use crate::invites::rest::TeamChoice;
+use crate::invites::{Sent, plausible_email};
 use crate::text::{inert, one_line};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::centered;
@@ -69,21 +69,6 @@ pub fn parse_list(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// An address the server could accept: something before and after one `@`, a dot in the
-/// domain, no spaces. The server has the last word.
-fn plausible_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-        }
-        None => false,
-    }
 }
 
 impl SendForm {
