@@ -168,6 +168,8 @@ async fn the_send_form_picks_a_team_reviews_and_records_what_it_sent() {
     h.press(&["enter"]).unwrap();
     h.type_text("town-square");
     h.press(&["enter"]).unwrap();
+    // The channels are checked with the server before the review.
+    h.settle().await;
     let review = h.render_text(80, 24);
     insta::assert_snapshot!("invite_form_review_80x24", review);
     assert!(
@@ -216,13 +218,15 @@ async fn an_unknown_channel_sends_nothing_and_says_why() {
     h.type_text("x@example.com");
     h.press(&["enter"]).unwrap();
     h.type_text("no-such-channel");
-    h.press(&["enter", "y"]).unwrap();
+    // The channel is looked up before the review: the form comes back, nothing typed lost.
+    h.press(&["enter"]).unwrap();
     h.settle().await;
     let text = h.render_text(100, 30);
     assert!(
-        text.contains("nothing was sent: the team has no channel named no-such-channel"),
+        text.contains("the team has no channel named no-such-channel"),
         "{text}"
     );
+    assert!(text.contains("x@example.com"), "{text}");
     h.press(&["esc"]).unwrap();
     h.settle().await;
     assert_eq!(h.app.invites_tab().rows().len(), before);
@@ -383,4 +387,28 @@ async fn without_a_server_or_a_ledger_the_tab_says_what_to_give() {
     let text = h.render_text(80, 24);
     insta::assert_snapshot!("invites_no_ledger_80x24", text);
     assert!(text.contains("No invitation ledger"), "{text}");
+}
+
+#[tokio::test]
+async fn an_export_never_replaces_a_file_nor_makes_a_directory() {
+    let server = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = on_invites(invites_launch(&server, dir.path())).await;
+    std::fs::write(dir.path().join("taken.csv"), "mine").unwrap();
+    for (name, expected) in [
+        ("taken.csv", "exists: give another name"),
+        ("no/such/dir.csv", "there is no directory"),
+    ] {
+        h.press(&["e", "ctrl-u"]).unwrap();
+        h.type_text(name);
+        h.press(&["enter"]).unwrap();
+        h.settle().await;
+        let text = h.render_text(120, 40);
+        assert!(text.contains(expected), "{text}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("taken.csv")).unwrap(),
+        "mine"
+    );
+    assert!(!dir.path().join("no").exists());
 }

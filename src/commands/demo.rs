@@ -48,7 +48,7 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     }
     if resolved.db_url.is_none() {
         launch.invites.no_database =
-            Some("the demo server has no database (its config names one it does not run)".into());
+            Some("the demo server has no database; its config names one it does not run".into());
     }
     let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
     drop(server);

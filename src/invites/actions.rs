@@ -200,6 +200,15 @@ pub fn members(path: &Path, team_id: &str) -> Result<Vec<MemberWay>, LedgerError
 /// Writes invitations as CSV, or as JSON when the file name ends in `.json`; private and
 /// atomic. Returns how many rows were written.
 pub fn export(path: &Path, invitations: &[Invitation]) -> Result<usize, String> {
+    // An export never replaces a file or makes directories: a typo would do either silently.
+    if path.exists() {
+        return Err(format!("{} exists: give another name", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(format!("there is no directory {}", dir.display()));
+    }
     let json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));

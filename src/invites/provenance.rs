@@ -207,6 +207,11 @@ pub fn team_members(ledger: &Ledger, team: &TeamFact) -> Result<Vec<MemberWay>, 
                 (Way::Unknown, "unknown".into(), flag, String::new())
             }
         };
+        // The use of an invite dates the join when nothing else does.
+        let joined_at = joined_at.or_else(|| {
+            used.filter(|_| matches!(way, Way::EmailInvite | Way::OthersInvite))
+                .map(|i| i.status_at)
+        });
         out.push(MemberWay {
             team_id: team.id.clone(),
             team_name: team.name.clone(),

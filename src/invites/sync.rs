@@ -387,6 +387,7 @@ fn read_server_log(
         .position(server_log::SOURCE)?
         .as_deref()
         .and_then(Position::decode);
+    let first_read = from.is_none();
     match super::tail::read_since(file, from, server_log::parse_for_tail) {
         Ok((requests, position, read)) => {
             let observed = Observations {
@@ -399,7 +400,8 @@ fn read_server_log(
                 now_ms,
             )?;
             report.dirty.merge(stored.dirty);
-            let hint = if requests.is_empty() {
+            // Only a first read that finds nothing says why there may be nothing to find.
+            let hint = if requests.is_empty() && first_read {
                 " (invite requests are logged at DEBUG only)"
             } else {
                 ""

@@ -104,6 +104,7 @@ impl App {
                 self.invites.members_loaded(&team_id, result)
             }
             InvitesMsg::Teams(result) => self.invites.teams_loaded(result),
+            InvitesMsg::ChannelsChecked(result) => self.invites.channels_checked(result),
             InvitesMsg::Sent(result) => {
                 self.invites.sent(result);
                 self.open_invites();
@@ -128,6 +129,7 @@ impl App {
             }
             InvitesJob::Sync => self.invites.synced(Err(failed)),
             InvitesJob::Teams => self.invites.teams_loaded(Err(failed)),
+            InvitesJob::Channels => self.invites.channels_checked(Err(failed)),
             InvitesJob::Send => self.invites.sent(Err(format!(
                 "sending {failed}; check the ledger before sending again"
             ))),
@@ -174,6 +176,16 @@ impl App {
                 self.spawn_job(Job::Invites(InvitesJob::Teams), async move {
                     let result = rest::teams(&client).await.map_err(|e| e.to_string());
                     Msg::Invites(InvitesMsg::Teams(result))
+                });
+            }
+            InvitesEffect::CheckChannels { team_id, channels } => {
+                let Some(client) = client else { return };
+                self.spawn_job(Job::Invites(InvitesJob::Channels), async move {
+                    let result = rest::channel_ids(&client, &team_id, &channels)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    Msg::Invites(InvitesMsg::ChannelsChecked(result))
                 });
             }
             InvitesEffect::Send {

@@ -167,7 +167,9 @@ pub fn render(
         if let Some(flag) = &m.flag {
             text.push_str(&format!(" · ⚑ {flag}"));
         }
-        text.push_str(&format!(" (from {})", m.source));
+        if !m.source.is_empty() {
+            text.push_str(&format!(" (from {})", m.source));
+        }
         inert(&text).into_owned()
     });
     let full_height: u16 = if inner.height >= 8 { 2 } else { 0 };

@@ -57,6 +57,7 @@ pub enum InvitesJob {
     Evidence,
     Members,
     Teams,
+    Channels,
     Send,
     Invalidate,
     Export,
@@ -79,6 +80,7 @@ pub enum InvitesMsg {
         result: Result<Vec<MemberWay>, String>,
     },
     Teams(Result<Vec<TeamChoice>, String>),
+    ChannelsChecked(Result<(), String>),
     Sent(Result<Vec<Sent>, String>),
     Invalidated(Result<(), String>),
     Exported {
@@ -97,6 +99,10 @@ pub enum InvitesEffect {
     Evidence(i64),
     Members(String),
     LoadTeams,
+    CheckChannels {
+        team_id: String,
+        channels: Vec<String>,
+    },
     Send {
         team: TeamChoice,
         emails: Vec<String>,
@@ -177,6 +183,8 @@ pub struct InvitesTab {
     pub notice: Option<(String, bool)>,
     can_send: bool,
     clock: Clock,
+    /// An invalidation just succeeded: the sync after it says so too.
+    invalidated_just_now: bool,
 }
 
 impl InvitesTab {
@@ -214,6 +222,7 @@ impl InvitesTab {
             notice: None,
             can_send,
             clock,
+            invalidated_just_now: false,
         }
     }
 
@@ -284,6 +293,16 @@ impl InvitesTab {
                 })
                 .collect();
         }
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|(text, _)| text == "reading the ledger again")
+        {
+            self.notice = Some((
+                format!("read {} invitations from the ledger", self.rows.len()),
+                false,
+            ));
+        }
         self.refilter();
         if let Some(id) = keep
             && let Some(i) = self
@@ -328,6 +347,7 @@ impl InvitesTab {
 
     pub fn synced(&mut self, result: Result<SyncReport, String>) {
         self.syncing = false;
+        let before = std::mem::take(&mut self.invalidated_just_now);
         match result {
             Ok(report) => {
                 self.sources = report
@@ -348,8 +368,14 @@ impl InvitesTab {
                 self.notice = Some(if failed.is_empty() {
                     (
                         format!(
-                            "synced: {} invitations, {} changed status",
-                            report.invitations, report.changed
+                            "{}synced: {} invitations, {} changed status",
+                            if before {
+                                "every pending email invite was invalidated; "
+                            } else {
+                                ""
+                            },
+                            report.invitations,
+                            report.changed
                         ),
                         false,
                     )
@@ -462,6 +488,12 @@ impl InvitesTab {
         }
     }
 
+    pub fn channels_checked(&mut self, result: Result<(), String>) {
+        if let Some(form) = self.send.as_mut() {
+            form.channels_checked(result);
+        }
+    }
+
     pub fn sent(&mut self, result: Result<Vec<Sent>, String>) {
         if let Ok(sent) = &result {
             let refused = sent.iter().filter(|s| s.error.is_some()).count();
@@ -485,10 +517,13 @@ impl InvitesTab {
 
     pub fn invalidated(&mut self, result: Result<(), String>) {
         self.notice = Some(match result {
-            Ok(()) => (
-                "every pending email invite was invalidated; recorded, syncing".to_string(),
-                false,
-            ),
+            Ok(()) => {
+                self.invalidated_just_now = true;
+                (
+                    "every pending email invite was invalidated; recorded, syncing".to_string(),
+                    false,
+                )
+            }
             Err(err) => (err, true),
         });
     }
@@ -547,6 +582,9 @@ impl InvitesTab {
                 FormRequest::Close => {
                     self.send = None;
                     InvitesEffect::Reload
+                }
+                FormRequest::CheckChannels { team_id, channels } => {
+                    InvitesEffect::CheckChannels { team_id, channels }
                 }
                 FormRequest::Send {
                     team,
@@ -629,6 +667,12 @@ impl InvitesTab {
 
     fn picked(&mut self, purpose: PickFor, key: &str) -> InvitesEffect {
         match purpose {
+            PickFor::TeamFilter if key.is_empty() => {
+                self.filters.team = None;
+                self.selected = 0;
+                self.refilter();
+                InvitesEffect::None
+            }
             PickFor::TeamFilter => {
                 self.filters.team = self
                     .teams
@@ -763,7 +807,13 @@ impl InvitesTab {
                 if items.is_empty() {
                     self.notice = Some(("no teams recorded yet".to_string(), false));
                 } else {
-                    let mut picker = Picker::new(items);
+                    let mut all = vec![PickItem {
+                        key: String::new(),
+                        label: "all teams".to_string(),
+                        detail: String::new(),
+                    }];
+                    all.extend(items);
+                    let mut picker = Picker::new(all);
                     if let Some((id, _)) = &self.filters.team {
                         picker.select_key(id);
                     }
@@ -786,7 +836,20 @@ impl InvitesTab {
                     self.notice =
                         Some(("no ledger to record the invitations in".to_string(), true));
                 } else {
-                    self.send = Some(SendForm::new());
+                    let history = self
+                        .rows
+                        .iter()
+                        .filter_map(|r| {
+                            let i = &r.invite;
+                            Some((
+                                i.email.clone(),
+                                i.team_id.clone()?,
+                                i.status.clone(),
+                                i.sent_at,
+                            ))
+                        })
+                        .collect();
+                    self.send = Some(SendForm::with_history(history));
                     return InvitesEffect::LoadTeams;
                 }
             }
@@ -821,7 +884,10 @@ impl InvitesTab {
                     .unwrap_or(0);
                 return self.show_members(team);
             }
-            Action::Refresh => return InvitesEffect::Reload,
+            Action::Refresh => {
+                self.notice = Some(("reading the ledger again".to_string(), false));
+                return InvitesEffect::Reload;
+            }
             Action::Close => self.notice = None,
             _ => {}
         }

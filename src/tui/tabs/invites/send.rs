@@ -30,6 +30,8 @@ pub enum Teams {
 
 pub enum Stage {
     Editing,
+    /// The channel names are being looked up.
+    Checking,
     /// Waiting for y.
     Review,
     Sending,
@@ -41,6 +43,11 @@ pub enum Stage {
 pub enum FormRequest {
     None,
     Close,
+    /// Look the channel names up in the team before the review.
+    CheckChannels {
+        team_id: String,
+        channels: Vec<String>,
+    },
     Send {
         team: TeamChoice,
         emails: Vec<String>,
@@ -57,6 +64,8 @@ pub struct SendForm {
     pub stage: Stage,
     /// Why the review cannot open yet.
     pub problem: Option<String>,
+    /// What the ledger already holds: (address, team id, status, sent at), for the review.
+    history: Vec<(String, String, String, i64)>,
 }
 
 /// Addresses as typed: split on commas, semicolons and white space, each once.
@@ -72,6 +81,14 @@ pub fn parse_list(text: &str) -> Vec<String> {
 }
 
 impl SendForm {
+    /// `history`: the invitations on record, to warn about addresses already invited.
+    pub fn with_history(history: Vec<(String, String, String, i64)>) -> Self {
+        Self {
+            history,
+            ..Self::new()
+        }
+    }
+
     pub fn new() -> Self {
         Self {
             teams: Teams::Loading,
@@ -81,6 +98,7 @@ impl SendForm {
             field: Field::Team,
             stage: Stage::Editing,
             problem: None,
+            history: Vec::new(),
         }
     }
 
@@ -126,8 +144,64 @@ impl SendForm {
             .collect()
     }
 
+    /// The send's outcome. When nothing was sent, the form comes back with the reason and
+    /// everything typed.
     pub fn sent(&mut self, result: Result<Vec<Sent>, String>) {
-        self.stage = Stage::Done(result);
+        match result {
+            Err(err) if err.starts_with("nothing was sent") => {
+                self.stage = Stage::Editing;
+                self.problem = Some(err);
+            }
+            other => self.stage = Stage::Done(other),
+        }
+    }
+
+    /// The channel names were looked up: on to the review, or back to the channels.
+    pub fn channels_checked(&mut self, result: Result<(), String>) {
+        if !matches!(self.stage, Stage::Checking) {
+            return;
+        }
+        match result {
+            Ok(()) => self.stage = Stage::Review,
+            Err(err) => {
+                self.stage = Stage::Editing;
+                self.field = Field::Channels;
+                self.problem = Some(err);
+            }
+        }
+    }
+
+    /// What the ledger says of `email` for the chosen team, when anything.
+    fn already(&self, email: &str) -> Option<String> {
+        let team = self.chosen_team()?;
+        let email = email.to_lowercase();
+        let (_, _, status, sent_at) = self
+            .history
+            .iter()
+            .filter(|(e, t, _, _)| *e == email && *t == team.id)
+            .max_by_key(|(_, _, _, at)| *at)?;
+        match status.as_str() {
+            "pending" => Some(format!(
+                "already invited, pending since {}",
+                crate::timefmt::utc_minute(*sent_at)
+            )),
+            "accepted" => Some("already joined with an earlier invite".to_string()),
+            "accepted_by_other" => {
+                Some("an earlier invite was used by another account".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// How many addresses were typed more than once (sent once).
+    fn repeated(&self) -> usize {
+        let typed = self
+            .addresses
+            .text()
+            .split([',', ';', ' ', '\t', '\n'])
+            .filter(|a| !a.trim().is_empty())
+            .count();
+        typed.saturating_sub(self.emails().len())
     }
 
     pub fn paste(&mut self, text: &str) {
@@ -148,8 +222,9 @@ impl SendForm {
         };
     }
 
-    /// Opens the review when everything needed is there; says what is missing otherwise.
-    fn review(&mut self) {
+    /// Opens the review when everything needed is there (the channels looked up first); says
+    /// what is missing otherwise.
+    fn review(&mut self) -> FormRequest {
         let emails = self.emails();
         let bad: Vec<&String> = emails.iter().filter(|e| !plausible_email(e)).collect();
         self.problem = if self.chosen_team().is_none() {
@@ -164,8 +239,20 @@ impl SendForm {
         } else {
             None
         };
-        if self.problem.is_none() {
-            self.stage = Stage::Review;
+        if self.problem.is_some() {
+            return FormRequest::None;
+        }
+        let channels = self.channel_names();
+        match self.chosen_team() {
+            Some(team) if !channels.is_empty() => {
+                let team_id = team.id.clone();
+                self.stage = Stage::Checking;
+                FormRequest::CheckChannels { team_id, channels }
+            }
+            _ => {
+                self.stage = Stage::Review;
+                FormRequest::None
+            }
         }
     }
 
@@ -178,7 +265,7 @@ impl SendForm {
                 };
             }
             // Sending cannot be taken back; Esc only hides the form.
-            Stage::Sending => {
+            Stage::Sending | Stage::Checking => {
                 return match key.code {
                     KeyCode::Esc => FormRequest::Close,
                     _ => FormRequest::None,
@@ -229,7 +316,7 @@ impl SendForm {
                 };
                 match input.handle(key) {
                     Edit::Submit if self.field == Field::Addresses => self.field = Field::Channels,
-                    Edit::Submit => self.review(),
+                    Edit::Submit => return self.review(),
                     Edit::Cancel => return FormRequest::Close,
                     Edit::Changed | Edit::Moved | Edit::Ignored => {}
                 }
@@ -273,6 +360,9 @@ pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) 
         }
         Stage::Sending => {
             Line::styled("Sending…", theme.muted).render(inner, buf);
+        }
+        Stage::Checking => {
+            Line::styled("Looking up the channels…", theme.muted).render(inner, buf);
         }
         Stage::Done(result) => {
             let lines = done_lines(result, theme);
@@ -430,9 +520,20 @@ fn review_lines(form: &SendForm, theme: &Theme) -> Vec<Line<'static>> {
         Line::raw(""),
     ];
     for email in emails.iter().take(8) {
-        lines.push(Line::styled(
-            format!("  {}", one_line(email, 60)),
+        let mut line = vec![Span::styled(
+            format!("  {}", one_line(email, 50)),
             theme.value,
+        )];
+        if let Some(note) = form.already(email) {
+            line.push(Span::styled(format!("  ⚠ {note}"), theme.warn));
+        }
+        lines.push(Line::from(line));
+    }
+    let repeated = form.repeated();
+    if repeated > 0 {
+        lines.push(Line::styled(
+            format!("  ({repeated} typed more than once: sent once)"),
+            theme.muted,
         ));
     }
     if emails.len() > 8 {
@@ -539,12 +640,25 @@ mod tests {
         }
         form.handle(key(KeyCode::Tab));
         type_text(&mut form, "~town-square");
+        // The channels are looked up first; an unknown one sends the user back to them.
+        assert_eq!(
+            form.handle(key(KeyCode::Enter)),
+            FormRequest::CheckChannels {
+                team_id: "t2".into(),
+                channels: vec!["town-square".into()]
+            }
+        );
+        form.channels_checked(Err("the team has no channel named town-square".into()));
+        assert!(matches!(form.stage, Stage::Editing));
+        assert_eq!(form.field, Field::Channels);
         form.handle(key(KeyCode::Enter));
+        form.channels_checked(Ok(()));
         assert!(matches!(form.stage, Stage::Review));
         // Enter is not a yes.
         assert_eq!(form.handle(key(KeyCode::Enter)), FormRequest::None);
         assert!(matches!(form.stage, Stage::Editing));
         form.handle(key(KeyCode::Enter));
+        form.channels_checked(Ok(()));
         assert_eq!(
             form.handle(key(KeyCode::Char('y'))),
             FormRequest::Send {

@@ -44,6 +44,9 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
         };
         spans.push(Span::styled(mark, style));
         spans.push(Span::styled(source_name(&note.source).to_string(), style));
+        if note.state == SourceState::NotRead {
+            spans.push(Span::styled(" (not read)", style));
+        }
         let worse = match (note.state, problem.map(|p| p.state)) {
             (SourceState::Failed, Some(SourceState::Failed)) => false,
             (SourceState::Failed, _) => true,
@@ -133,9 +136,10 @@ fn filter_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
             theme.accent,
         ));
     }
-    if tab.finder_input().is_none() && !tab.query().is_empty() {
+    let typed = tab.finder_input().map(|i| i.text()).unwrap_or(tab.query());
+    if !typed.trim().is_empty() {
         spans.push(Span::styled(
-            format!("matching \"{}\" ", one_line(tab.query(), 30)),
+            format!("matching \"{}\" ", one_line(typed.trim(), 30)),
             theme.accent,
         ));
     }
@@ -382,13 +386,13 @@ fn bottom_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
         return Some(Line::from(vec![
             Span::styled(
                 format!(
-                    "Invalidate every pending email invite on the server: {pending} known to mmops \
-                     (the server may hold more)? Nobody can use them afterwards. "
+                    "Invalidate all pending email invites ({pending} known to mmops; the server \
+                     may hold more)? "
                 ),
                 theme.warn,
             ),
             Span::styled("y", theme.key),
-            Span::styled(" yes · any other key: no", theme.muted),
+            Span::styled(": yes · other keys: no", theme.muted),
         ]));
     }
     tab.notice.as_ref().map(|(text, error)| {
