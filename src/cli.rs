@@ -101,6 +101,27 @@ pub enum Command {
     /// The invitation ledger: who invited whom, and what became of each invite
     #[command(subcommand)]
     Invites(InvitesCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one page per command into a directory
+    Man(ManArgs),
+    /// Print every key binding as a keymap.toml, each action described
+    Keymap,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write mmops.1 and a page per subcommand (mmops-invites-sync.1...) into this directory
+    /// instead of printing mmops.1
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

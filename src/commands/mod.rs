@@ -2,6 +2,7 @@
 
 mod console;
 mod demo;
+mod docs;
 mod info;
 mod invites;
 mod login;
@@ -46,6 +47,13 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         eprintln!("mmops: {err}");
         return ExitCode::from(EXIT_USAGE);
     }
+    // Generated documentation needs no configuration, and must work where mmops is not set up.
+    let command = match cli.command {
+        Some(Command::Completions(args)) => return finish(docs::completions(&args)),
+        Some(Command::Man(args)) => return finish(docs::man(&args)),
+        Some(Command::Keymap) => return finish(docs::keymap()),
+        other => other,
+    };
     // The log comes first, so warnings about unreadable credential files are kept.
     let paths = Paths::resolve(cli.global.config.as_deref());
     crate::app_log::init(&paths.state_dir);
@@ -57,14 +65,14 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Ok(resolved) => resolved,
         Err(err) => {
             // `info` is what one runs to find out what is wrong: show the paths anyway.
-            if matches!(cli.command, Some(Command::Info)) {
+            if matches!(command, Some(Command::Info)) {
                 let _ = emit(&info::paths_report(&paths));
             }
             eprintln!("mmops: {}", inert(&err.to_string()));
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let result = match cli.command {
+    let result = match command {
         None => console::run(resolved, cli.global),
         Some(Command::Demo(args)) => demo::run(resolved, args),
         Some(Command::Login(args)) => login::run(resolved, args),
@@ -78,7 +86,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Invites(InvitesCommand::Invalidate(args))) => {
             invites::invalidate(resolved, args)
         }
+        Some(Command::Completions(_) | Command::Man(_) | Command::Keymap) => Ok(ExitCode::SUCCESS),
     };
+    finish(result)
+}
+
+fn finish(result: color_eyre::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {

@@ -290,6 +290,43 @@ impl KeyCombo {
         code == self.code && mods == self.mods
     }
 
+    /// The combo as keymap.toml spells it (`ctrl-d`, `shift-tab`, `pagedown`), so that
+    /// `KeyCombo::parse(&combo.spelling())` gives the combo back.
+    pub fn spelling(&self) -> String {
+        let mut out = String::new();
+        for (flag, name) in [
+            (KeyModifiers::CONTROL, "ctrl-"),
+            (KeyModifiers::ALT, "alt-"),
+            (KeyModifiers::SHIFT, "shift-"),
+        ] {
+            if self.mods.contains(flag) {
+                out.push_str(name);
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("f{n}")),
+            KeyCode::Tab => out.push_str("tab"),
+            KeyCode::BackTab => out.push_str("shift-tab"),
+            KeyCode::Enter => out.push_str("enter"),
+            KeyCode::Esc => out.push_str("esc"),
+            KeyCode::Backspace => out.push_str("backspace"),
+            KeyCode::Delete => out.push_str("delete"),
+            KeyCode::Insert => out.push_str("insert"),
+            KeyCode::Up => out.push_str("up"),
+            KeyCode::Down => out.push_str("down"),
+            KeyCode::Left => out.push_str("left"),
+            KeyCode::Right => out.push_str("right"),
+            KeyCode::Home => out.push_str("home"),
+            KeyCode::End => out.push_str("end"),
+            KeyCode::PageUp => out.push_str("pageup"),
+            KeyCode::PageDown => out.push_str("pagedown"),
+            _ => out.push('?'),
+        }
+        out
+    }
+
     /// The key event this combo stands for (used by tests and the screenshot tool).
     pub fn to_event(self) -> KeyEvent {
         KeyEvent::new(self.code, self.mods)
@@ -983,6 +1020,39 @@ impl Keymap {
         Ok(())
     }
 
+    /// The whole keymap as a keymap.toml that loads back to itself: every table and action
+    /// with its keys, each described in a comment (`mmops keymap`).
+    pub fn to_documented_toml(&self) -> String {
+        let mut out = String::from(
+            "# mmops keymap: every action with its keys. Save as ~/.config/mmops/keymap.toml and\n\
+             # keep only the lines you change; an action's keys replace its defaults.\n\
+             # Keys: a character (q, G, ?), ctrl-x, alt-x, shift-tab, f1..f24, enter, esc, space,\n\
+             # tab, backspace, delete, insert, up, down, left, right, home, end, pageup, pagedown.\n",
+        );
+        for scope in Scope::ALL {
+            out.push_str(&format!("\n# {}\n[{}]\n", scope.title(), scope.name()));
+            for binding in &self.table(scope).bindings {
+                let keys: Vec<String> = binding
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        format!(
+                            "\"{}\"",
+                            k.spelling().replace('\\', "\\\\").replace('"', "\\\"")
+                        )
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "{} = [{}]  # {}\n",
+                    binding.action.name(),
+                    keys.join(", "),
+                    binding.description
+                ));
+            }
+        }
+        out
+    }
+
     /// Every action with its keys and description, for the documentation and the help.
     pub fn describe(&self) -> Vec<(Scope, &Binding)> {
         Scope::ALL
@@ -995,6 +1065,26 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_keymap_loads_back_to_the_defaults() {
+        let text = Keymap::default().to_documented_toml();
+        let loaded = Keymap::default()
+            .with_overrides(&text, "generated")
+            .expect("the generated keymap parses");
+        assert_eq!(loaded, Keymap::default());
+        for (scope, binding) in Keymap::default().describe() {
+            assert!(
+                text.contains(&format!("{} = [", binding.action.name())),
+                "{} {} is missing",
+                scope.name(),
+                binding.action.name()
+            );
+            for key in &binding.keys {
+                assert_eq!(KeyCombo::parse(&key.spelling()), Ok(*key));
+            }
+        }
+    }
 
     #[test]
     fn movements_stay_inside_the_rows() {
