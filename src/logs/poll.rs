@@ -191,9 +191,11 @@ pub async fn poll(client: MmClient, options: PollOptions, tx: Sink) {
                         open &= report(SourceState::FileLoggingOff, &tx);
                         options.max_backoff
                     }
+                    // Asking again with the same credentials cannot help and only fills the
+                    // server's log: stop. A new login (`r` on the Server tab) starts a poller.
                     err if err.needs_login() => {
-                        open &= report(SourceState::Failed(err.to_string()), &tx);
-                        options.max_backoff * 2
+                        report(SourceState::Failed(err.to_string()), &tx);
+                        return;
                     }
                     err => {
                         open &= report(SourceState::Failed(err.to_string()), &tx);

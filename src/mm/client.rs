@@ -482,6 +482,11 @@ impl MmClient {
                         MAX_JSON_BODY / (1024 * 1024)
                     ),
                 },
+                // The headers came, so a timeout now is a body that never finished.
+                ReadError::Transport(e) if e.is_timeout() => ApiError::SlowBody {
+                    endpoint: endpoint.label(),
+                    after: self.inner.options.timeout,
+                },
                 ReadError::Transport(e) => self.transport_error(endpoint, &e),
             })?;
         tracing::debug!(
@@ -609,6 +614,10 @@ fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T, Ap
         endpoint: endpoint.label(),
         detail: if body.is_empty() {
             "the body is empty".to_string()
+        } else if e.is_eof() {
+            format!("the JSON ends too soon: the body was cut short ({e})")
+        } else if e.is_syntax() {
+            format!("the body is not JSON ({e})")
         } else {
             format!("the JSON does not have the expected shape ({e})")
         },
@@ -640,10 +649,15 @@ enum ReadError {
 }
 
 async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len as usize > limit)
-    {
+    // The header itself: `content_length()` is only a size hint, which the client's timeout
+    // wrapper hides, so a huge body would be read up to the limit before being refused.
+    let declared = response
+        .headers()
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(response.content_length());
+    if declared.is_some_and(|len| len > limit as u64) {
         return Err(ReadError::TooLarge);
     }
     let mut body = Vec::new();

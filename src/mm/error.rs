@@ -91,6 +91,12 @@ pub enum ApiError {
     #[error("{endpoint}: no answer within {}s", .after.as_secs())]
     Timeout { endpoint: String, after: Duration },
 
+    #[error(
+        "{endpoint}: the answer began but did not finish within {}s (a stalled or very slow link)",
+        .after.as_secs()
+    )]
+    SlowBody { endpoint: String, after: Duration },
+
     #[error("{endpoint}: cannot connect: {detail}")]
     Connect { endpoint: String, detail: String },
 

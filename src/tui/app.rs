@@ -640,6 +640,9 @@ impl App {
             }
             Msg::Invites(msg) => self.on_invites_msg(msg),
             Msg::PluginsLoaded { generation, result } => {
+                if let Err(err) = result.as_ref() {
+                    self.note_rate_limit(err.retry_after());
+                }
                 self.plugins.loaded(generation, *result);
                 self.dirty = true;
             }
@@ -880,7 +883,7 @@ impl App {
             Some(err) => Message::Error(err.to_string()),
             None => Message::Info(format!("refreshed {}", timefmt::utc_clock(fetched_at_ms))),
         };
-        self.rate_limited_until = retry_after.map(|wait| Instant::now() + wait);
+        self.note_rate_limit(retry_after);
         // An expired session will not heal by retrying: wait for the user.
         let wait = match &headline {
             Some(err) if err.needs_login() => None,
@@ -956,6 +959,17 @@ impl App {
             self.help_lines =
                 total.saturating_sub(help::area_for(overlay).height.saturating_sub(2));
         }
+    }
+
+    /// Keeps the latest deadline a server's Retry-After gave, whichever tab's request got it,
+    /// so the status bar counts down to when asking again makes sense.
+    fn note_rate_limit(&mut self, retry_after: Option<Duration>) {
+        let now = Instant::now();
+        let current = self.rate_limited_until.filter(|until| *until > now);
+        self.rate_limited_until = match (current, retry_after.map(|wait| now + wait)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// The status bar's content, with the rate-limit countdown when there is one.

@@ -105,6 +105,17 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
     if failed > 0 {
         spans.push(Span::styled(format!(" · {failed} failing"), theme.error));
     }
+    match &inv.statuses {
+        Statuses::Known => {}
+        Statuses::NotInLocalMode => spans.push(Span::styled(
+            " · states per node are not served over the local socket",
+            theme.warn,
+        )),
+        Statuses::Failed(err) => spans.push(Span::styled(
+            format!(" · states per node unknown: {}", one_line(&inert(err), 80)),
+            theme.warn,
+        )),
+    }
     match &tab.live {
         Live::Live => spans.push(Span::styled(" · live", theme.ok)),
         Live::Connecting => {}
@@ -115,17 +126,6 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
                 one_line(&inert(why), 70)
             ),
             theme.muted,
-        )),
-    }
-    match &inv.statuses {
-        Statuses::Known => {}
-        Statuses::NotInLocalMode => spans.push(Span::styled(
-            " · states per node are not served over the local socket",
-            theme.warn,
-        )),
-        Statuses::Failed(err) => spans.push(Span::styled(
-            format!(" · states per node unknown: {}", one_line(&inert(err), 80)),
-            theme.warn,
         )),
     }
     if tab.refreshing {
