@@ -15,6 +15,8 @@ struct Session {
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for what scrolled off the screen.
+    raw: Arc<Mutex<Vec<u8>>>,
     _dirs: tempfile::TempDir,
 }
 
@@ -55,6 +57,8 @@ impl Session {
             0,
         )));
         let sink = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_sink = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -62,6 +66,7 @@ impl Session {
                     break;
                 }
                 sink.lock().unwrap().process(&buf[..n]);
+                raw_sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         Self {
@@ -69,6 +74,7 @@ impl Session {
             writer,
             child,
             screen,
+            raw,
             _dirs: dirs,
         }
     }
@@ -230,4 +236,37 @@ fn a_panic_restores_the_terminal_and_shows_the_message() {
         "{}",
         session.contents()
     );
+}
+
+/// Crash output is one of the places a secret could escape: a panic report, with a full
+/// backtrace, holds no token.
+#[cfg(debug_assertions)]
+#[test]
+fn a_panic_report_holds_no_token() {
+    let token = "CANARYcrashx5eedcafe0123456789";
+    let mut session = Session::start_with_env(
+        &["--url", "http://127.0.0.1:9"],
+        100,
+        30,
+        &[
+            ("MMOPS_DEBUG_PANIC", "1"),
+            ("RUST_BACKTRACE", "full"),
+            ("MMOPS_TOKEN", token),
+            ("MMOPS_LOG", "trace"),
+        ],
+    );
+    let status = session.wait_exit();
+    assert!(!status.success());
+    session.assert_terminal_restored();
+    // Give the reader thread the last bytes.
+    std::thread::sleep(Duration::from_millis(200));
+    let shown = String::from_utf8_lossy(&session.raw.lock().unwrap()).into_owned();
+    assert!(shown.contains("deliberate panic"), "{shown}");
+    assert!(
+        shown.contains("stack backtrace") || shown.contains("BACKTRACE"),
+        "{shown}"
+    );
+    assert!(!shown.contains("CANARY"), "{shown}");
+    let log = std::fs::read_to_string(session._dirs.path().join("state/mmops.log")).unwrap();
+    assert!(!log.contains("CANARY"), "{log}");
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::archive::{ArchiveError, ArchiveFile, Control};
+use super::resanitize;
 use crate::mm::{ApiError, Endpoint, MmClient};
 
 /// The server builds the whole zip before it answers: at least the 5 s CPU profile, plus
@@ -85,6 +86,8 @@ pub struct Downloaded {
     pub size: u64,
     /// Each entry's name and uncompressed size, read back from the zip.
     pub entries: Vec<(String, u64)>,
+    /// Values in the server's configs that its sanitizer left and mmops' hid.
+    pub hidden: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,15 +153,28 @@ pub async fn download(
     out.flush()
         .map_err(io(format!("cannot write in {}", dir.display())))?;
     drop(out);
-    let entries = list_entries(target.file())?;
+    let mut entries = list_entries(target.file())?;
     if control.cancel.load(Ordering::Relaxed) {
         return Err(DownloadError::Cancelled);
     }
+    let mut hidden = 0;
+    let target = if entries.iter().any(|(name, _)| resanitize::is_config(name)) {
+        // The server's sanitizer has the gaps of its version: its configs go through ours.
+        let clean = ArchiveFile::create(dir)?;
+        let outcome =
+            resanitize::resanitize(target.file(), clean.file()).map_err(DownloadError::NotAZip)?;
+        hidden = outcome.hidden;
+        entries = list_entries(clean.file())?;
+        clean
+    } else {
+        target
+    };
     let written = target.publish(&name, Vec::new())?;
     Ok(Downloaded {
         path: written.path,
         size,
         entries,
+        hidden,
     })
 }
 

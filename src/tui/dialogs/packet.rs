@@ -389,7 +389,12 @@ impl PacketDialog {
                     path: done.path,
                     size: done.size,
                     entries: done.entries,
-                    notes: vec!["built by the server; mmops did not change it".to_string()],
+                    notes: vec![match done.hidden {
+                        0 => "built by the server; its config checked again by mmops' sanitizer, which found nothing more to hide".to_string(),
+                        n => format!(
+                            "built by the server; mmops' sanitizer hid {n} values in its config that the server's had left"
+                        ),
+                    }],
                 });
                 Request::None
             }
