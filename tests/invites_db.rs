@@ -1,7 +1,9 @@
 //! The invitation audit against a real PostgreSQL server shaped like Mattermost's: scripted
 //! histories, synced step by step, reach every status; the session is read-only; no secret
 //! column reaches the ledger; an old schema without join times still works; kill -9 during a
-//! sync loses nothing already committed.
+//! sync loses nothing already committed; TLS to a server with `ssl = on` is verified, a
+//! certificate that does not verify is an error and never a plain fallback, and a plain
+//! connection after the server offered no TLS is said.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/mmdb.rs"]
@@ -13,9 +15,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use mmdb::{AUTHDATA_CANARY, MFA_CANARY, MmDb, PASSWORD_CANARY, SESSION_CANARY, TokenKind};
+use mmops::invites::db::{DbError, DbSession, Transport};
 use mmops::invites::ledger::{Invitation, Ledger, NewInvitation};
 use mmops::invites::provenance::{Way, team_members};
-use mmops::invites::sync::{SourceState, SyncPlan, SyncReport, run};
+use mmops::invites::sync::{SourceLine, SourceState, SyncPlan, SyncReport, run};
 use mmops::secret::Secret;
 
 const T0: i64 = 1_795_000_000_000;
@@ -529,4 +532,235 @@ fn kill_9_during_a_sync_loses_nothing_committed() {
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(check, "ok");
+}
+
+/// `db::connect` on a runtime of its own; the session, its transport and whether the server
+/// sees it encrypted (`pg_stat_ssl`).
+fn connect(url: &str) -> Result<(Transport, bool), DbError> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let session: DbSession = mmops::invites::db::connect(url).await?;
+        let row = session
+            .query_one(
+                "SELECT coalesce(ssl, false) FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap();
+        Ok((session.transport(), row.get::<_, bool>(0)))
+    })
+}
+
+fn tls_error(url: &str) -> String {
+    match connect(url) {
+        Err(DbError::Tls(text)) => text,
+        other => panic!("expected a TLS error from {url}, got {other:?}"),
+    }
+}
+
+/// One sync, whatever its outcome: the database's line.
+fn sync_line(ledger: &mut Ledger, url: &str, now_ms: i64) -> SourceLine {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let report = runtime.block_on(run(ledger, &plan(url), now_ms)).unwrap();
+    report
+        .lines
+        .into_iter()
+        .find(|l| l.source == "database")
+        .unwrap()
+}
+
+/// A database on `pg` with one team, one admin and one pending invite to ana@example.com.
+fn one_invite(pg: &pg::TestPg, name: &str) -> MmDb {
+    let mut db = MmDb::create(pg, name);
+    let eng = db.team("engineering", true);
+    let admin = db.user("sysadmin", "admin@example.com", T0 - 900 * HOUR);
+    db.member(&eng, &admin, mmdb::TEAM_CREATED);
+    db.token(
+        TokenKind::Team,
+        "ana@example.com",
+        &eng,
+        Some(&admin),
+        &[],
+        T0,
+    );
+    db
+}
+
+#[test]
+fn require_with_the_ca_reads_over_verified_tls() {
+    let Some(pg) = pg::shared_tls() else { return };
+    let db = one_invite(pg, "tls_require");
+    let url = pg::with_ssl(db.url(), &pg.ssl_params("require"));
+    assert_eq!(connect(&url).unwrap(), (Transport::Tls, true));
+
+    // A sync reads through it, with nothing to warn about.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+    let report = sync(&mut ledger, &url, T0 + HOUR);
+    let line = report
+        .lines
+        .iter()
+        .find(|l| l.source == "database")
+        .unwrap();
+    assert!(line.text.starts_with("1 pending invite tokens"), "{line}");
+    assert!(!line.text.contains("TLS"), "{line}");
+    assert_eq!(status(&ledger, "ana@example.com").status, "pending");
+
+    // verify-full and prefer verify the same way; SCRAM binds itself to the TLS channel
+    // (tls-server-end-point) when asked to.
+    for mode in ["verify-full", "prefer", "allow"] {
+        let url = pg::with_ssl(db.url(), &pg.ssl_params(mode));
+        assert_eq!(connect(&url).unwrap(), (Transport::Tls, true), "{mode}");
+    }
+    let bound = pg::with_ssl(
+        db.url(),
+        &format!("{}&channel_binding=require", pg.ssl_params("require")),
+    );
+    assert_eq!(connect(&bound).unwrap(), (Transport::Tls, true));
+}
+
+#[test]
+fn a_certificate_that_does_not_verify_is_an_error_never_a_plain_fallback() {
+    let Some(pg) = pg::shared_tls() else { return };
+    let db = one_invite(pg, "tls_unverified");
+    // The server takes plain logins too: a fallback would have connected.
+    assert_eq!(
+        connect(db.url()).unwrap(),
+        (Transport::PlainByRequest, false)
+    );
+
+    // Without the test CA the certificate is from an unknown issuer, for every mode that
+    // uses TLS, including prefer and no sslmode at all.
+    for params in [
+        "sslmode=require",
+        "sslmode=verify-full",
+        "sslmode=prefer",
+        "",
+    ] {
+        let err = tls_error(&pg::with_ssl(db.url(), params));
+        for needle in [
+            "the certificate of the database server 127.0.0.1 did not verify",
+            "unknown issuer",
+            "sslrootcert=/path/ca.pem",
+            "never falls back to a plain connection",
+        ] {
+            assert!(err.contains(needle), "{params:?}: {needle:?} not in {err}");
+        }
+    }
+
+    // Through a sync: the source fails, saying so, and the sync fails.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+    let line = sync_line(
+        &mut ledger,
+        &pg::with_ssl(db.url(), "sslmode=require"),
+        T0 + HOUR,
+    );
+    assert_eq!(line.state, SourceState::Failed, "{line}");
+    assert!(
+        line.text.contains("no secure connection to the database"),
+        "{line}"
+    );
+    assert!(line.text.contains("sslrootcert=/path/ca.pem"), "{line}");
+    assert!(!line.text.contains(pg::PASSWORD), "{line}");
+    assert!(ledger.invitations().unwrap().is_empty());
+
+    // A certificate for other names: verify-full names them; verify-ca checks the CA alone.
+    let port = pg.port();
+    let elsewhere = |mode: &str| {
+        format!(
+            "postgres://{}:{}@mmops-db.invalid:{port}/tls_unverified?hostaddr=127.0.0.1&{}&connect_timeout=10",
+            pg::USER,
+            pg::PASSWORD,
+            pg.ssl_params(mode)
+        )
+    };
+    let err = tls_error(&elsewhere("verify-full"));
+    assert!(err.contains("mmops-db.invalid"), "{err}");
+    assert!(
+        err.contains("it is for localhost, 127.0.0.1, not mmops-db.invalid"),
+        "{err}"
+    );
+    assert!(err.contains("sslmode=verify-ca"), "{err}");
+    assert_eq!(
+        connect(&elsewhere("verify-ca")).unwrap(),
+        (Transport::Tls, true)
+    );
+
+    // A CA file that is not there is said before any connection.
+    let missing = pg::with_ssl(
+        db.url(),
+        "sslmode=require&sslrootcert=/nonexistent/mmops-ca.pem",
+    );
+    let err = tls_error(&missing);
+    assert!(
+        err.contains("sslrootcert=/nonexistent/mmops-ca.pem: cannot read it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn prefer_against_a_server_without_tls_connects_and_says_so() {
+    let Some(pg) = pg::shared() else { return };
+    let db = one_invite(pg, "plain_prefer");
+    for params in ["sslmode=prefer", "", "sslmode=allow"] {
+        let url = pg::with_ssl(db.url(), params);
+        assert_eq!(
+            connect(&url).unwrap(),
+            (Transport::PlainServerOffersNone, false),
+            "{params:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+    let line = sync_line(
+        &mut ledger,
+        &pg::with_ssl(db.url(), "sslmode=prefer"),
+        T0 + HOUR,
+    );
+    assert_eq!(line.state, SourceState::Read, "{line}");
+    assert!(
+        line.to_string().starts_with(
+            "database: connected without TLS (the server offers none); 1 pending invite tokens"
+        ),
+        "{line}"
+    );
+    assert_eq!(status(&ledger, "ana@example.com").status, "pending");
+
+    // sslmode=disable is the user's own choice, and a unix socket is local: nothing to say.
+    assert_eq!(
+        connect(db.url()).unwrap(),
+        (Transport::PlainByRequest, false)
+    );
+    let socket = format!(
+        "host='{}' port={} user=postgres dbname=plain_prefer sslmode=require",
+        pg.dir().display(),
+        pg.port()
+    );
+    assert_eq!(connect(&socket).unwrap(), (Transport::LocalSocket, false));
+}
+
+#[test]
+fn require_against_a_server_without_tls_fails_clearly() {
+    let Some(pg) = pg::shared() else { return };
+    let db = one_invite(pg, "plain_require");
+    for mode in ["require", "verify-full", "verify-ca"] {
+        let err = tls_error(&pg::with_ssl(db.url(), &format!("sslmode={mode}")));
+        assert!(
+            err.contains(&format!(
+                "the database server 127.0.0.1 does not offer TLS, and sslmode={mode} requires it"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("sslmode=disable"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+    let line = sync_line(
+        &mut ledger,
+        &pg::with_ssl(db.url(), "sslmode=require"),
+        T0 + HOUR,
+    );
+    assert_eq!(line.state, SourceState::Failed, "{line}");
+    assert!(line.text.contains("does not offer TLS"), "{line}");
 }

@@ -4,13 +4,15 @@
 //! (`tokens.token` beyond its hash, `users.password`, `users.mfasecret`, `users.authdata`,
 //! `sessions.token`) are never selected.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio_postgres::{Client, IsolationLevel, NoTls};
+use tokio_postgres::{Client, IsolationLevel};
 
 use super::facts::{EventKind, MemberFact, Observations, TeamEvent, TeamFact, TokenFact, UserFact};
 use super::ledger::NewInvitation;
+use super::pg_tls::{HandshakeError, MakeRustls, Verify};
 use crate::timefmt;
 
 pub const SOURCE: &str = "database";
@@ -25,8 +27,46 @@ pub enum DbError {
     Address(String),
     #[error("cannot connect to the database: {0}")]
     Connect(String),
+    /// TLS was required or offered and did not work out: never followed by a plain attempt.
+    #[error("no secure connection to the database: {0}")]
+    Tls(String),
     #[error("the database refused a read ({what}): {message}")]
     Query { what: &'static str, message: String },
+}
+
+/// How the session reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// TLS, the server's certificate verified.
+    Tls,
+    /// A unix socket: local to this machine, TLS does not apply.
+    LocalSocket,
+    /// Plain TCP because the DataSource says `sslmode=disable`.
+    PlainByRequest,
+    /// Plain TCP after the server answered that it does not support TLS (`sslmode=prefer`,
+    /// tokio-postgres' default when the DataSource names no sslmode, or `allow`).
+    PlainServerOffersNone,
+}
+
+impl Transport {
+    /// What to tell the user about the connection, when it is worth saying.
+    pub fn warning(self) -> Option<&'static str> {
+        match self {
+            Transport::PlainServerOffersNone => {
+                Some("connected without TLS (the server offers none)")
+            }
+            Transport::Tls | Transport::LocalSocket | Transport::PlainByRequest => None,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Transport::Tls => "TLS, certificate verified",
+            Transport::LocalSocket => "a unix socket",
+            Transport::PlainByRequest => "without TLS (sslmode=disable)",
+            Transport::PlainServerOffersNone => "without TLS (the server offers none)",
+        }
+    }
 }
 
 /// What one read found, for the summary line.
@@ -40,14 +80,23 @@ pub struct DbCounts {
     pub posts: usize,
     /// Whether `teammembers.createat` exists (servers before about 7.2 lack it).
     pub join_times: bool,
+    /// How the session that read them reached the server.
+    pub transport: Option<Transport>,
 }
 
 impl DbCounts {
+    /// The summary, led by a warning when the connection went without TLS although TLS was
+    /// asked for where offered (`database: connected without TLS (the server offers none); ...`).
     pub fn summary(&self) -> String {
-        let mut text = format!(
+        let mut text = String::new();
+        if let Some(warning) = self.transport.and_then(Transport::warning) {
+            text.push_str(warning);
+            text.push_str("; ");
+        }
+        text.push_str(&format!(
             "{} pending invite tokens, {} resend jobs, {} teams, {} users, {} memberships, {} join posts",
             self.tokens, self.jobs, self.teams, self.users, self.members, self.posts
-        );
+        ));
         if !self.join_times {
             text.push_str(" (no teammembers.createat on this server: join times come from posts)");
         }
@@ -61,14 +110,14 @@ pub fn redacted(url: &str) -> String {
 }
 
 /// Connection parameters tokio-postgres understands; Mattermost's DataSource (read by Go's
-/// lib/pq) may carry others, such as `binary_parameters=yes`, which are dropped.
+/// lib/pq) may carry others, such as `binary_parameters=yes`, which are dropped. The TLS
+/// parameters (`sslmode`, `sslrootcert`) are read by mmops itself.
 const KNOWN_PARAMETERS: &[&str] = &[
     "user",
     "password",
     "dbname",
     "options",
     "application_name",
-    "sslmode",
     "host",
     "hostaddr",
     "port",
@@ -83,72 +132,332 @@ const KNOWN_PARAMETERS: &[&str] = &[
     "load_balance_hosts",
 ];
 
-/// Parses a DataSource (URL or `key=value` form) into a connection config.
-pub fn connection_config(data_source: &str) -> Result<tokio_postgres::Config, DbError> {
-    let data_source = data_source.trim();
-    let cleaned =
-        if data_source.starts_with("postgres://") || data_source.starts_with("postgresql://") {
-            match reqwest::Url::parse(data_source) {
-                Ok(mut url) => {
-                    let kept: Vec<(String, String)> = url
-                        .query_pairs()
-                        .filter(|(k, _)| KNOWN_PARAMETERS.contains(&k.as_ref()))
-                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                        .collect();
-                    url.set_query(None);
-                    if !kept.is_empty() {
-                        url.query_pairs_mut().extend_pairs(kept);
-                    }
-                    url.to_string()
+/// The sslmode of a DataSource, as libpq spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    /// libpq tries plain first; mmops treats it as `prefer` (TLS first).
+    Allow,
+    /// TLS when the server offers it (certificate verified), plain only when it offers none.
+    Prefer,
+    /// TLS or nothing, the certificate verified (libpq does not verify it; mmops does).
+    Require,
+    /// TLS or nothing, the certificate signed by the `sslrootcert` CA; names not checked.
+    VerifyCa,
+    /// TLS or nothing, the certificate verified and naming the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Option<SslMode> {
+        Some(match value.trim() {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// The mode handed to tokio-postgres, which knows disable, prefer and require only.
+    fn for_tokio_postgres(self) -> tokio_postgres::config::SslMode {
+        use tokio_postgres::config::SslMode as Pg;
+        match self {
+            SslMode::Disable => Pg::Disable,
+            SslMode::Allow | SslMode::Prefer => Pg::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => Pg::Require,
+        }
+    }
+}
+
+/// A DataSource read: what tokio-postgres is given, and the TLS settings mmops applies.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    pub config: tokio_postgres::Config,
+    /// As the DataSource says (`prefer` when it says nothing, as libpq and tokio-postgres).
+    pub ssl_mode: SslMode,
+    /// How the server's certificate is checked; None when TLS is off (disable, unix socket).
+    pub verify: Option<Verify>,
+    /// The DataSource names a client certificate (`sslcert`, `sslkey`), which mmops does not
+    /// present.
+    pub client_cert_ignored: bool,
+}
+
+/// The `key=value` pairs of a libpq connection string (values quoted with `'` or not, `\`
+/// escaping), or None when it is not one.
+fn keyword_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            return Some(pairs);
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        chars.next_if_eq(&'=')?;
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = String::new();
+        if chars.next_if_eq(&'\'').is_some() {
+            loop {
+                match chars.next()? {
+                    '\'' => break,
+                    '\\' => value.push(chars.next()?),
+                    c => value.push(c),
                 }
-                Err(_) => data_source.to_string(),
             }
         } else {
-            data_source
-                .split_whitespace()
-                .filter(|pair| {
-                    pair.split_once('=')
-                        .is_none_or(|(k, _)| KNOWN_PARAMETERS.contains(&k))
-                })
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.push(chars.next()?);
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        pairs.push((key, value));
+    }
+}
+
+/// A value quoted for a libpq connection string.
+fn quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Parses a DataSource (URL or `key=value` form) into a connection config and TLS settings.
+pub fn connection_settings(data_source: &str) -> Result<ConnectionSettings, DbError> {
+    let data_source = data_source.trim();
+    let is_url = data_source.starts_with("postgres://") || data_source.starts_with("postgresql://");
+    let mut ssl_mode = None;
+    let mut root_cert = None;
+    let mut client_cert_ignored = false;
+    let mut take_tls = |key: &str, value: &str| match key {
+        "sslmode" => {
+            ssl_mode = Some(value.to_string());
+            true
+        }
+        "sslrootcert" => {
+            root_cert = Some(value.to_string());
+            true
+        }
+        "sslcert" | "sslkey" => {
+            client_cert_ignored = true;
+            true
+        }
+        _ => false,
+    };
+    let cleaned = if is_url {
+        match reqwest::Url::parse(data_source) {
+            Ok(mut url) => {
+                let kept: Vec<(String, String)> = url
+                    .query_pairs()
+                    .filter(|(k, v)| !take_tls(k, v) && KNOWN_PARAMETERS.contains(&k.as_ref()))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                url.set_query(None);
+                if !kept.is_empty() {
+                    url.query_pairs_mut().extend_pairs(kept);
+                }
+                url.to_string()
+            }
+            Err(_) => data_source.to_string(),
+        }
+    } else {
+        match keyword_pairs(data_source) {
+            Some(pairs) => pairs
+                .iter()
+                .filter(|(k, v)| !take_tls(k, v) && KNOWN_PARAMETERS.contains(&k.as_str()))
+                .map(|(k, v)| format!("{k}={}", quoted(v)))
                 .collect::<Vec<_>>()
-                .join(" ")
-        };
-    let config: tokio_postgres::Config = cleaned
+                .join(" "),
+            // Not well-formed: tokio-postgres' parser says what is wrong with it.
+            None => data_source.to_string(),
+        }
+    };
+    let ssl_mode = match ssl_mode {
+        None => SslMode::Prefer,
+        Some(value) => SslMode::parse(&value).ok_or_else(|| {
+            DbError::Address(format!(
+                "sslmode={value} is not one of disable, allow, prefer, require, verify-ca, \
+                 verify-full"
+            ))
+        })?,
+    };
+    let mut config: tokio_postgres::Config = cleaned
         .parse()
         .map_err(|e: tokio_postgres::Error| DbError::Address(describe(&e)))?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(DbError::Address(
-            "sslmode=require: this mmops does not speak TLS to PostgreSQL yet; give a --db-url \
-             with sslmode=disable for a local socket or loopback, or sslmode=prefer"
-                .into(),
-        ));
+    // With hostaddr alone the address is also the name the certificate must hold.
+    if config.get_hosts().is_empty() {
+        for addr in config.get_hostaddrs().to_vec() {
+            config.host(addr.to_string());
+        }
     }
-    Ok(config)
+    // TLS does not apply to a unix socket (libpq does not ask for it there either).
+    let only_sockets = config.get_hostaddrs().is_empty()
+        && !config.get_hosts().is_empty()
+        && config
+            .get_hosts()
+            .iter()
+            .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
+    let root_cert = root_cert
+        .filter(|path| !path.trim().is_empty() && path != "system")
+        .map(PathBuf::from);
+    let verify = match ssl_mode {
+        _ if only_sockets => None,
+        SslMode::Disable => None,
+        SslMode::VerifyCa => Some(match root_cert {
+            Some(ca) => Verify::CaOnly { ca },
+            // Without a CA of its own, a public CA's certificate for any name would pass:
+            // checked as verify-full instead.
+            None => Verify::Full { extra_ca: None },
+        }),
+        _ => Some(Verify::Full {
+            extra_ca: root_cert,
+        }),
+    };
+    config.ssl_mode(if verify.is_none() {
+        tokio_postgres::config::SslMode::Disable
+    } else {
+        ssl_mode.for_tokio_postgres()
+    });
+    Ok(ConnectionSettings {
+        config,
+        ssl_mode,
+        verify,
+        client_cert_ignored,
+    })
+}
+
+/// A read-only session, and how it reached the server. Derefs to the client.
+pub struct DbSession {
+    client: Client,
+    transport: Transport,
+}
+
+impl DbSession {
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::fmt::Debug for DbSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSession")
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for DbSession {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for DbSession {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 /// Opens a session that cannot write: the connection's default and the session's
-/// characteristics are read-only, and every read runs in a read-only transaction.
-pub async fn connect(url: &str) -> Result<Client, DbError> {
-    let mut config = connection_config(url)?;
+/// characteristics are read-only, and every read runs in a read-only transaction. TLS as the
+/// DataSource's sslmode says (see [`SslMode`]); a TLS failure is an error, never a retry
+/// without TLS.
+pub async fn connect(url: &str) -> Result<DbSession, DbError> {
+    let settings = connection_settings(url)?;
+    let mut config = settings.config.clone();
     config.options("-c default_transaction_read_only=on");
     config.application_name("mmops");
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
+    let tls = match &settings.verify {
+        Some(verify) => MakeRustls::new(verify).map_err(DbError::Tls)?,
+        None => MakeRustls::disabled(),
+    };
     let (client, connection) = config
-        .connect(NoTls)
+        .connect(tls.clone())
         .await
-        .map_err(|e| DbError::Connect(describe(&e)))?;
+        .map_err(|e| connect_error(&e, &settings, &tls))?;
     tokio::spawn(async move {
         if let Err(err) = connection.await {
             tracing::warn!("database connection closed: {err}");
         }
     });
+    let attempt = tls.last_attempt();
+    let transport = if attempt.tls {
+        Transport::Tls
+    } else if attempt.host.is_empty() {
+        Transport::LocalSocket
+    } else if settings.verify.is_none() {
+        Transport::PlainByRequest
+    } else {
+        Transport::PlainServerOffersNone
+    };
+    if let Some(warning) = transport.warning() {
+        tracing::warn!("database {}: {warning}", attempt.host);
+    }
     client
         .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         .await
         .map_err(|e| DbError::Connect(describe(&e)))?;
-    Ok(client)
+    Ok(DbSession { client, transport })
+}
+
+/// A failed connect in words: the TLS failures as such, with what to do about them.
+fn connect_error(
+    err: &tokio_postgres::Error,
+    settings: &ConnectionSettings,
+    tls: &MakeRustls,
+) -> DbError {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(handshake) = cause.downcast_ref::<HandshakeError>() {
+            return DbError::Tls(handshake.to_string());
+        }
+        // tokio-postgres' words when the server answers the TLS request with "no".
+        if cause.to_string() == "server does not support TLS" {
+            return DbError::Tls(format!(
+                "the database server {} does not offer TLS, and sslmode={} requires it: turn ssl \
+                 on in its postgresql.conf (with a certificate), or give sslmode=disable to \
+                 connect without encryption knowingly",
+                tls.last_attempt().host,
+                settings.ssl_mode.as_str()
+            ));
+        }
+        source = cause.source();
+    }
+    let mut text = describe(err);
+    if settings.client_cert_ignored {
+        text.push_str(
+            " (mmops presents no client certificate: the DataSource's sslcert and sslkey are \
+             not used)",
+        );
+    }
+    DbError::Connect(text)
 }
 
 /// The error's own words, including the server's message when there is one.
@@ -186,8 +495,13 @@ pub async fn server_id(client: &Client) -> Result<Option<String>, DbError> {
 
 /// Reads everything changed since `since_ms` (0: everything), and every invite token present
 /// now, in one consistent snapshot.
-pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, DbCounts), DbError> {
-    let tx = client
+pub async fn read(
+    session: &mut DbSession,
+    since_ms: i64,
+) -> Result<(Observations, DbCounts), DbError> {
+    let transport = session.transport;
+    let tx = session
+        .client
         .build_transaction()
         .read_only(true)
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -195,7 +509,10 @@ pub async fn read(client: &mut Client, since_ms: i64) -> Result<(Observations, D
         .await
         .map_err(query_error("begin"))?;
     let mut observed = Observations::default();
-    let mut counts = DbCounts::default();
+    let mut counts = DbCounts {
+        transport: Some(transport),
+        ..DbCounts::default()
+    };
 
     let rows = tx
         .query(
@@ -539,19 +856,150 @@ mod tests {
 
     #[test]
     fn data_sources_lose_the_parameters_only_lib_pq_knows() {
-        let config = connection_config(
+        let settings = connection_settings(
             "postgres://mmuser:pw@db:5433/mattermost?sslmode=disable&connect_timeout=10&binary_parameters=yes",
         )
         .unwrap();
+        let config = &settings.config;
         assert_eq!(config.get_dbname(), Some("mattermost"));
         assert_eq!(config.get_ports(), &[5433]);
         assert_eq!(config.get_connect_timeout(), Some(&Duration::from_secs(10)));
-        let config =
-            connection_config("host=/var/run/postgresql dbname=mm binary_parameters=yes").unwrap();
-        assert_eq!(config.get_dbname(), Some("mm"));
-        let err = connection_config("postgres://u:p@db/mm?sslmode=require").unwrap_err();
-        assert!(err.to_string().contains("TLS"), "{err}");
-        assert!(connection_config("postgres://u:p@db:notaport/mm").is_err());
+        assert_eq!(settings.ssl_mode, SslMode::Disable);
+        assert_eq!(settings.verify, None);
+        let settings =
+            connection_settings("host=/var/run/postgresql dbname=mm binary_parameters=yes")
+                .unwrap();
+        assert_eq!(settings.config.get_dbname(), Some("mm"));
+        assert!(connection_settings("postgres://u:p@db:notaport/mm").is_err());
+    }
+
+    #[test]
+    fn every_sslmode_maps_to_tls_with_a_verified_certificate_or_to_none() {
+        use tokio_postgres::config::SslMode as Pg;
+        let mode = |url: &str| {
+            let s = connection_settings(url).unwrap();
+            (s.ssl_mode, s.config.get_ssl_mode(), s.verify)
+        };
+        let full = |ca: Option<&str>| {
+            Some(Verify::Full {
+                extra_ca: ca.map(PathBuf::from),
+            })
+        };
+        // Nothing said: tokio-postgres' and libpq's prefer, the certificate checked if offered.
+        assert_eq!(
+            mode("postgres://u:p@db/mm"),
+            (SslMode::Prefer, Pg::Prefer, full(None))
+        );
+        assert_eq!(
+            mode("postgres://u:p@db/mm?sslmode=allow"),
+            (SslMode::Allow, Pg::Prefer, full(None))
+        );
+        assert_eq!(
+            mode("postgres://u:p@db/mm?sslmode=require&sslrootcert=%2Fetc%2Fmm%2Fca.pem"),
+            (SslMode::Require, Pg::Require, full(Some("/etc/mm/ca.pem")))
+        );
+        assert_eq!(
+            mode("postgres://u:p@db/mm?sslmode=verify-full&sslrootcert=system"),
+            (SslMode::VerifyFull, Pg::Require, full(None))
+        );
+        assert_eq!(
+            mode("postgres://u:p@db/mm?sslmode=verify-ca&sslrootcert=/ca.pem"),
+            (
+                SslMode::VerifyCa,
+                Pg::Require,
+                Some(Verify::CaOnly {
+                    ca: PathBuf::from("/ca.pem")
+                })
+            )
+        );
+        // verify-ca without a CA of its own would pass any public certificate: verify-full.
+        assert_eq!(
+            mode("postgres://u:p@db/mm?sslmode=verify-ca"),
+            (SslMode::VerifyCa, Pg::Require, full(None))
+        );
+        // A unix socket: no TLS whatever the mode (as libpq).
+        assert_eq!(
+            mode("host=/var/run/postgresql dbname=mm sslmode=require"),
+            (SslMode::Require, Pg::Disable, None)
+        );
+        // hostaddr alone: the address is the name the certificate must hold.
+        let settings =
+            connection_settings("hostaddr=10.1.2.3 dbname=mm sslmode=verify-full").unwrap();
+        assert_eq!(
+            settings.config.get_hosts(),
+            &[tokio_postgres::config::Host::Tcp("10.1.2.3".into())]
+        );
+        let err = connection_settings("postgres://u:p@db/mm?sslmode=verify_full").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("sslmode=verify_full is not one of"),
+            "{err}"
+        );
+        let settings =
+            connection_settings("postgres://u:p@db/mm?sslmode=require&sslcert=c.pem&sslkey=k.pem")
+                .unwrap();
+        assert!(settings.client_cert_ignored);
+    }
+
+    #[test]
+    fn keyword_data_sources_keep_quoted_values_whole() {
+        let settings = connection_settings(
+            r"host=db.internal port=5432 user=mmuser password='correct horse \'battery\'' dbname=mattermost sslmode = verify-full sslrootcert='/etc/my certs/ca.pem' binary_parameters=yes",
+        )
+        .unwrap();
+        assert_eq!(
+            settings.config.get_password(),
+            Some(&b"correct horse 'battery'"[..])
+        );
+        assert_eq!(settings.config.get_dbname(), Some("mattermost"));
+        assert_eq!(settings.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(
+            settings.verify,
+            Some(Verify::Full {
+                extra_ca: Some(PathBuf::from("/etc/my certs/ca.pem"))
+            })
+        );
+        assert_eq!(
+            keyword_pairs(r"a=1 b='' c=x\ y"),
+            Some(vec![
+                ("a".into(), "1".into()),
+                ("b".into(), String::new()),
+                ("c".into(), "x y".into())
+            ])
+        );
+        assert_eq!(keyword_pairs("a='unterminated"), None);
+        assert_eq!(keyword_pairs("novalue"), None);
+        // Not well-formed: tokio-postgres' own error.
+        assert!(connection_settings("host=db password='open").is_err());
+    }
+
+    #[test]
+    fn only_a_plain_fallback_the_user_did_not_ask_for_is_worth_a_warning() {
+        let counts = DbCounts {
+            tokens: 2,
+            join_times: true,
+            transport: Some(Transport::PlainServerOffersNone),
+            ..DbCounts::default()
+        };
+        assert!(
+            counts
+                .summary()
+                .starts_with("connected without TLS (the server offers none); 2 pending"),
+            "{}",
+            counts.summary()
+        );
+        for quiet in [
+            Transport::Tls,
+            Transport::LocalSocket,
+            Transport::PlainByRequest,
+        ] {
+            let counts = DbCounts {
+                transport: Some(quiet),
+                join_times: true,
+                ..DbCounts::default()
+            };
+            assert!(counts.summary().starts_with("0 pending"), "{quiet:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod db;
 pub mod facts;
 pub mod ledger;
+pub mod pg_tls;
 pub mod provenance;
 pub mod resolve;
 pub mod rest;

@@ -9,6 +9,9 @@
 //! pg::load_schema(&url);                        // the Mattermost-shaped tables
 //! pg::mark_migrations(&url, 175);
 //! let rows = pg::run_sql(&url, "SELECT type::text FROM teams");
+//!
+//! let Some(tls) = pg::shared_tls() else { return }; // a second server with ssl = on
+//! let url = pg::with_ssl(&tls.create_database("over_tls"), &tls.ssl_params("require"));
 //! ```
 //!
 //! How the server is found, started and always stopped:
@@ -22,6 +25,11 @@
 //! - the server listens on 127.0.0.1 on a free port, its unix socket is in the temp dir. The
 //!   superuser `postgres` logs in over that socket (trust); `mmuser` over TCP with
 //!   scram-sha-256, as a real install's `SqlSettings.DataSource` does.
+//! - with TLS ([`TestPg::start_tls`], [`shared_tls`]) the server also has `ssl = on`, with a
+//!   certificate for `localhost` and `127.0.0.1` signed by a CA made for it (rcgen, no openssl
+//!   CLI); the CA is `ca.pem` in the temp dir ([`TestPg::ca_file`]). The key is `0600` and owned
+//!   by the server's user, as PostgreSQL demands. Plain TCP logins still work on it, so the
+//!   builders (which connect without TLS) fill its databases as on any other server.
 //! - `Drop` runs `pg_ctl stop -m immediate` and removes the dir. For the cases where `Drop`
 //!   never runs (the `shared()` static, an abort, a SIGKILL of the test process), every server
 //!   has a watchdog: a tiny `sh` child whose stdin is a pipe held only by the test process. When
@@ -85,6 +93,16 @@ logging_collector = off
 log_min_messages = warning
 ";
 
+/// Added to `postgresql.conf` for a server with TLS; the files are in the data dir.
+const TLS_SETTINGS: &str = "
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+";
+
+/// The names the TLS server's certificate holds.
+pub const TLS_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];
+
 /// Superuser over the unix socket without a password; everyone else over TCP with SCRAM.
 const PG_HBA: &str = "\
 # mmops test harness
@@ -123,16 +141,25 @@ pub struct TestPg {
     run_as: Option<String>,
     port: u16,
     watchdog: Option<Child>,
+    /// `<dir>/ca.pem`, the CA of the server's certificate, when it has `ssl = on`.
+    ca_file: Option<PathBuf>,
     /// Declared last: removed after `Drop::drop` has stopped the server.
     dir: tempfile::TempDir,
 }
 
 static SHARED: OnceLock<Option<TestPg>> = OnceLock::new();
+static SHARED_TLS: OnceLock<Option<TestPg>> = OnceLock::new();
 
 /// One server for the whole test binary (or bench), started on first use. `None` means skip.
 /// Give each test its own database with [`TestPg::create_database`].
 pub fn shared() -> Option<&'static TestPg> {
     SHARED.get_or_init(TestPg::start).as_ref()
+}
+
+/// A second server for the whole test binary, with `ssl = on` (see [`TestPg::start_tls`]).
+/// `None` means skip.
+pub fn shared_tls() -> Option<&'static TestPg> {
+    SHARED_TLS.get_or_init(TestPg::start_tls).as_ref()
 }
 
 /// Whether `MMOPS_REQUIRE_PG` asks for a failure instead of a skip.
@@ -144,6 +171,16 @@ impl TestPg {
     /// Starts a private server. `None` (after a "skipping" line on stderr) when PostgreSQL is
     /// not installed or cannot run here; panics instead when `MMOPS_REQUIRE_PG=1`.
     pub fn start() -> Option<TestPg> {
+        Self::start_found(false)
+    }
+
+    /// [`TestPg::start`] with `ssl = on` and a certificate for [`TLS_NAMES`] signed by a CA
+    /// made for this server ([`TestPg::ca_file`]).
+    pub fn start_tls() -> Option<TestPg> {
+        Self::start_found(true)
+    }
+
+    fn start_found(tls: bool) -> Option<TestPg> {
         let Some(bindir) = find_bindir() else {
             return unavailable(
                 "not installed",
@@ -168,12 +205,17 @@ impl TestPg {
         } else {
             None
         };
-        Some(Self::start_with(bindir, run_as))
+        Some(Self::start_with_options(bindir, run_as, tls))
     }
 
     /// Starts a server from `bindir`, through `runuser -u USER` when `run_as` is set.
     /// Panics (with the server log) when it cannot.
     pub fn start_with(bindir: PathBuf, run_as: Option<String>) -> TestPg {
+        Self::start_with_options(bindir, run_as, false)
+    }
+
+    /// [`TestPg::start_with`], with `ssl = on` when `tls`.
+    pub fn start_with_options(bindir: PathBuf, run_as: Option<String>, tls: bool) -> TestPg {
         let started = Instant::now();
         let dir = tempfile::Builder::new()
             .prefix("mmops-pg-")
@@ -207,10 +249,14 @@ impl TestPg {
             run_as,
             port: 0,
             watchdog: Some(watchdog),
+            ca_file: None,
             dir,
         };
         pg.initdb();
         pg.configure();
+        if tls {
+            pg.install_tls();
+        }
         pg.launch();
         pg.wait_ready();
         pg.bootstrap();
@@ -236,6 +282,19 @@ impl TestPg {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The CA that signed the server's certificate (PEM), when the server has `ssl = on`.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    /// `sslmode=MODE&sslrootcert=<ca.pem>` for [`with_ssl`] (panics on a server without TLS).
+    pub fn ssl_params(&self, mode: &str) -> String {
+        let ca = self
+            .ca_file()
+            .unwrap_or_else(|| panic!("this test server has no TLS (start it with start_tls)"));
+        format!("sslmode={mode}&sslrootcert={}", ca.display())
     }
 
     /// The temp dir: `data/` (the cluster), `server.log`, the unix socket.
@@ -365,6 +424,44 @@ impl TestPg {
             .unwrap_or_else(|e| panic!("writing pg_hba.conf: {e}"));
     }
 
+    /// `ssl = on` with a fresh CA and a server certificate for [`TLS_NAMES`]: the certificate
+    /// and key in the data dir (the key `0600`, both owned by the server's user: PostgreSQL
+    /// refuses a key others can read), the CA in `<dir>/ca.pem`.
+    fn install_tls(&mut self) {
+        let certs = test_certificates(&TLS_NAMES);
+        let data = self.data_dir();
+        let owner = self.run_as.as_ref().map(|user| {
+            nix::unistd::User::from_name(user)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("no system user {user}"))
+        });
+        for (name, text, mode) in [
+            ("server.crt", &certs.server_cert_pem, 0o644),
+            ("server.key", &certs.server_key_pem, 0o600),
+        ] {
+            let path = data.join(name);
+            std::fs::write(&path, text)
+                .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+                .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+            if let Some(owner) = &owner {
+                std::os::unix::fs::chown(&path, Some(owner.uid.as_raw()), Some(owner.gid.as_raw()))
+                    .unwrap_or_else(|e| panic!("chown {}: {e}", path.display()));
+            }
+        }
+        let ca = self.dir.path().join("ca.pem");
+        std::fs::write(&ca, &certs.ca_pem)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", ca.display()));
+        let mut conf = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .unwrap_or_else(|e| panic!("opening postgresql.conf: {e}"));
+        conf.write_all(TLS_SETTINGS.as_bytes())
+            .unwrap_or_else(|e| panic!("writing postgresql.conf: {e}"));
+        self.ca_file = Some(ca);
+    }
+
     /// `pg_ctl start` on a free port; another port when that one was taken meanwhile.
     fn launch(&mut self) {
         for attempt in 1..=PORT_ATTEMPTS {
@@ -475,6 +572,67 @@ impl Drop for TestPg {
             let _ = watchdog.wait();
         }
         // `dir` (a TempDir) is removed after this, if the watchdog has not already.
+    }
+}
+
+/// A test CA and a server certificate it signed, all PEM.
+pub struct TestCerts {
+    pub ca_pem: String,
+    pub server_cert_pem: String,
+    /// PKCS #8.
+    pub server_key_pem: String,
+}
+
+/// A fresh CA ("mmops test CA") and a server certificate for `names` (DNS names or IP
+/// addresses), ECDSA P-256, with rcgen's default validity (1975 to 4096).
+pub fn test_certificates(names: &[&str]) -> TestCerts {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let ca_key = KeyPair::generate().unwrap_or_else(|e| panic!("a CA key: {e}"));
+    let mut ca = CertificateParams::new(Vec::<String>::new())
+        .unwrap_or_else(|e| panic!("CA parameters: {e}"));
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "mmops test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca
+        .self_signed(&ca_key)
+        .unwrap_or_else(|e| panic!("the CA certificate: {e}"));
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap_or_else(|e| panic!("a server key: {e}"));
+    let mut server =
+        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap_or_else(|e| panic!("server certificate parameters: {e}"));
+    server.distinguished_name.push(
+        DnType::CommonName,
+        names.first().copied().unwrap_or("localhost"),
+    );
+    server.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server_cert = server
+        .signed_by(&key, &issuer)
+        .unwrap_or_else(|e| panic!("the server certificate: {e}"));
+    TestCerts {
+        ca_pem: ca_cert.pem(),
+        server_cert_pem: server_cert.pem(),
+        server_key_pem: key.serialize_pem(),
+    }
+}
+
+/// `url` (one of [`TestPg::url_for`]'s) with its `sslmode=disable` replaced by `params`
+/// (`sslmode=require&sslrootcert=...`, or `""` for no sslmode at all).
+pub fn with_ssl(url: &str, params: &str) -> String {
+    assert!(url.contains("sslmode=disable&"), "{url}");
+    if params.is_empty() {
+        url.replace("sslmode=disable&", "")
+    } else {
+        url.replace("sslmode=disable", params)
     }
 }
 
