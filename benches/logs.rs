@@ -260,9 +260,13 @@ fn frame_and_refilter(c: &mut Criterion) {
 
 /// The release binary following `file` on its Logs tab, no server.
 fn follow_console(file: &Path, config: &str) -> Console {
+    follow_console_with(file, config, &[])
+}
+
+fn follow_console_with(file: &Path, config: &str, env: &[(&str, &str)]) -> Console {
     let mut console = Console::start(
         &["--log-file", file.to_str().unwrap()],
-        &[],
+        env,
         config,
         120,
         40,
@@ -373,7 +377,12 @@ fn flood_for_a_minute(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mattermost.log");
     std::fs::write(&file, "").unwrap();
-    let mut console = follow_console(&file, &format!("[logs]\nbuffer_entries = {HELD}\n"));
+    let stats_file = dir.path().join("frame-stats.json");
+    let mut console = follow_console_with(
+        &file,
+        &format!("[logs]\nbuffer_entries = {HELD}\n"),
+        &[("MMOPS_FRAME_STATS", stats_file.to_str().unwrap())],
+    );
     let rss_start = console.rss_bytes();
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -437,6 +446,26 @@ fn flood_for_a_minute(c: &mut Criterion) {
         peak as f64 / 1e6,
         first_half as f64 / 1e6,
         half as f64 / 1e6,
+    );
+    // The console's own timings of every frame it drew and every turn of its event loop
+    // (input and worker results) during the flood.
+    console.quit();
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats_file).unwrap()).unwrap();
+    let us = |series: &str, key: &str| stats[series][key].as_u64().unwrap_or(0);
+    println!(
+        "logs_flood: {} frames, draw p50 {} µs, p99 {} µs, max {} µs; {} loop turns, p99 {} µs, max {} µs",
+        us("frames", "count"),
+        us("frames", "p50_us"),
+        us("frames", "p99_us"),
+        us("frames", "max_us"),
+        us("turns", "count"),
+        us("turns", "p99_us"),
+        us("turns", "max_us"),
+    );
+    assert!(
+        us("frames", "p99_us") + us("turns", "p99_us") < 16_000,
+        "a frame and a turn together take 16 ms or more at p99: {stats}"
     );
 }
 

@@ -121,6 +121,22 @@ impl Console {
         Duration::from_nanos(nanos)
     }
 
+    /// Sends `q` and waits up to 10 s for the program to exit.
+    pub fn quit(&mut self) {
+        self.send("q");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "the console did not quit; the screen shows:\n{}",
+            self.contents()
+        );
+    }
+
     /// Resident memory of the process, in bytes.
     pub fn rss_bytes(&self) -> u64 {
         let pid = self.child.process_id().unwrap();

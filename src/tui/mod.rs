@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod dialogs;
+pub mod frame_stats;
 pub mod keys;
 pub mod runtime;
 pub mod svg;

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::app::{App, Launch};
+use super::frame_stats::FrameStats;
 use super::terminal::Tui;
 
 /// Why the console stopped.
@@ -44,6 +45,7 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
     }
     app.start();
     let mut events = EventStream::new();
+    let mut stats = FrameStats::from_env();
 
     let exit = loop {
         if app.should_quit() {
@@ -59,7 +61,11 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
         };
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => app.on_event(event),
+                Some(Ok(event)) => {
+                    let turn = std::time::Instant::now();
+                    app.on_event(event);
+                    stats.turn(turn.elapsed());
+                }
                 Some(Err(err)) => {
                     tracing::error!("terminal input failed: {err}");
                     break Exit::InputClosed;
@@ -67,12 +73,18 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
                 None => break Exit::InputClosed,
             },
             Some(msg) = rx.recv() => {
+                let turn = std::time::Instant::now();
                 app.on_msg(msg);
                 while let Ok(more) = rx.try_recv() {
                     app.on_msg(more);
                 }
+                stats.turn(turn.elapsed());
             }
-            () = wake => app.on_timer(Instant::now()),
+            () = wake => {
+                let turn = std::time::Instant::now();
+                app.on_timer(Instant::now());
+                stats.turn(turn.elapsed());
+            }
             _ = sigterm.recv() => break Exit::Terminated,
             _ = sigint.recv() => break Exit::Terminated,
             _ = sighup.recv() => break Exit::HangUp,
@@ -84,11 +96,13 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
         }
         let now = Instant::now();
         if app.is_dirty() && now >= last_frame + frame_interval {
+            let drawing = std::time::Instant::now();
             if let Err(err) = tui.draw(&mut app) {
                 // The terminal went away (an SSH drop): nothing left to draw on.
                 tracing::warn!("drawing failed: {err}");
                 break Exit::HangUp;
             }
+            stats.frame(drawing.elapsed());
             app.mark_drawn();
             last_frame = now;
         }
@@ -99,5 +113,6 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
         }
     };
     drop(tui);
+    stats.write();
     Ok(exit)
 }
