@@ -202,7 +202,7 @@ async fn a_huge_body_is_refused_without_reading_it_all() {
     let (_server, h) = faulted(&format!("{PLUGINS}=huge:70")).await;
     // Refused on its Content-Length, not after reading 64 MB of it.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(4),
         "{:?}",
         started.elapsed()
     );

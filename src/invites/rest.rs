@@ -78,9 +78,15 @@ pub struct RestCounts {
     pub users: usize,
     pub members: usize,
     pub posts: usize,
-    /// Teams whose town-square could not be read, with why.
+    /// Teams not read whole, by name, with what was missed and why: `sales (join posts:
+    /// permission denied: …)`.
     pub missed: Vec<String>,
 }
+
+/// How a summary begins the teams it could not read whole; see [`partly_read`].
+const NOT_READ: &str = "; not read for ";
+/// Teams named in a summary at most.
+const NAMED_MISSES: usize = 3;
 
 impl RestCounts {
     pub fn summary(&self) -> String {
@@ -89,26 +95,64 @@ impl RestCounts {
             self.teams, self.users, self.members, self.posts
         );
         if !self.missed.is_empty() {
+            let named: Vec<&str> = self
+                .missed
+                .iter()
+                .take(NAMED_MISSES)
+                .map(String::as_str)
+                .collect();
             text.push_str(&format!(
-                "; join posts not read for {} teams ({})",
+                "{NOT_READ}{} of {} teams: {}",
                 self.missed.len(),
-                self.missed.first().cloned().unwrap_or_default()
+                self.teams,
+                named.join(", ")
             ));
+            if self.missed.len() > NAMED_MISSES {
+                text.push_str(&format!(" and {} more", self.missed.len() - NAMED_MISSES));
+            }
         }
         text
     }
+
+    fn miss(&mut self, team: &Team, what: &str, err: &ApiError) {
+        self.missed
+            .push(format!("{} ({what}: {})", team.name, without_endpoint(err)));
+    }
+}
+
+/// What a read [`summary`](RestCounts::summary) could not read, when it missed some teams:
+/// `1 of 3 teams: engineering (members: permission denied: …)`.
+pub fn partly_read(summary: &str) -> Option<&str> {
+    summary
+        .split_once(NOT_READ)
+        .map(|(_, missed)| missed)
+        .filter(|missed| !missed.is_empty())
+}
+
+/// The error without the endpoint it names first, when the endpoint's path holds nothing but
+/// the team's id: the team is named by its name instead.
+fn without_endpoint(err: &ApiError) -> String {
+    let text = err.to_string();
+    if let ApiError::Forbidden { endpoint, .. } = err
+        && let Some(rest) = text
+            .strip_prefix(endpoint.as_str())
+            .and_then(|rest| rest.strip_prefix(": "))
+    {
+        return rest.to_string();
+    }
+    text
 }
 
 async fn pages<T: serde::de::DeserializeOwned>(
     client: &MmClient,
-    path: &str,
+    endpoint: Endpoint,
     limit: usize,
 ) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
     for page in 0.. {
         let batch: Vec<T> = client
             .get_json(
-                &Endpoint::get(path.to_string()),
+                &endpoint,
                 &[
                     ("page", page.to_string()),
                     ("per_page", PER_PAGE.to_string()),
@@ -132,9 +176,9 @@ pub async fn read(
 ) -> Result<(Observations, RestCounts), ApiError> {
     let mut observed = Observations::default();
     let mut counts = RestCounts::default();
-    let teams: Vec<Team> = pages(client, "/api/v4/teams", usize::MAX).await?;
+    let teams: Vec<Team> = pages(client, Endpoint::get("/api/v4/teams"), usize::MAX).await?;
     counts.teams = teams.len();
-    let users: Vec<User> = pages(client, "/api/v4/users", usize::MAX).await?;
+    let users: Vec<User> = pages(client, Endpoint::get("/api/v4/users"), usize::MAX).await?;
     counts.users = users.len();
     for user in users {
         observed.users.push(UserFact {
@@ -149,12 +193,23 @@ pub async fn read(
         });
     }
     for team in &teams {
-        let members: Vec<Member> = pages(
+        // The server lists open teams the token is no member of; it may not read their
+        // members (nor their channels, which the same team role gives): that team is missed.
+        let members: Vec<Member> = match pages(
             client,
-            &format!("/api/v4/teams/{}/members", path_segment(&team.id)),
+            Endpoint::get(format!("/api/v4/teams/{}/members", path_segment(&team.id)))
+                .needs("view_team"),
             usize::MAX,
         )
-        .await?;
+        .await
+        {
+            Ok(members) => members,
+            Err(err @ ApiError::Forbidden { .. }) => {
+                counts.miss(team, "members", &err);
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
         counts.members += members.len();
         observed
             .members
@@ -169,7 +224,7 @@ pub async fn read(
                 counts.posts += events.len();
                 observed.events.extend(events);
             }
-            Err(err) => counts.missed.push(format!("{}: {err}", team.name)),
+            Err(err) => counts.miss(team, "join posts", &err),
         }
     }
     observed.teams = teams
@@ -193,13 +248,7 @@ async fn team_posts(
     since_ms: i64,
 ) -> Result<Vec<super::facts::TeamEvent>, ApiError> {
     let channel: Channel = client
-        .get_json(
-            &Endpoint::get(format!(
-                "/api/v4/teams/{}/channels/name/town-square",
-                path_segment(team_id)
-            )),
-            &[],
-        )
+        .get_json(&channel_by_name(team_id, "town-square"), &[])
         .await?;
     let path = format!("/api/v4/channels/{}/posts", path_segment(&channel.id));
     let mut lists = Vec::new();
@@ -256,7 +305,7 @@ pub struct TeamChoice {
 
 /// Every team the caller can see, by name.
 pub async fn teams(client: &MmClient) -> Result<Vec<TeamChoice>, ApiError> {
-    let teams: Vec<Team> = pages(client, "/api/v4/teams", usize::MAX).await?;
+    let teams: Vec<Team> = pages(client, Endpoint::get("/api/v4/teams"), usize::MAX).await?;
     let mut choices: Vec<TeamChoice> = teams
         .into_iter()
         .map(|t| TeamChoice {
@@ -286,6 +335,19 @@ pub async fn team_by_name(client: &MmClient, name: &str) -> Result<TeamChoice, A
     })
 }
 
+/// `GET /teams/{team_id}/channels/name/{name}`. For a public channel the server checks
+/// `read_public_channel` on the team (or `read_channel` on the channel) and refuses with the
+/// first; a private channel the token may not read is answered as not found (api4/channel.go
+/// getChannelByName). The demo refuses a public channel of a team the token is no member of.
+fn channel_by_name(team_id: &str, name: &str) -> Endpoint {
+    Endpoint::get(format!(
+        "/api/v4/teams/{}/channels/name/{}",
+        path_segment(team_id),
+        path_segment(name)
+    ))
+    .needs("read_public_channel")
+}
+
 /// The ids of a team's channels, by name (as in their URLs); the first unknown name is an
 /// error that names it.
 pub async fn channel_ids(
@@ -295,16 +357,15 @@ pub async fn channel_ids(
 ) -> Result<Vec<String>, ApiError> {
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
-        let endpoint = Endpoint::get(format!(
-            "/api/v4/teams/{}/channels/name/{}",
-            path_segment(team_id),
-            path_segment(name)
-        ));
-        match client.get_json::<Channel>(&endpoint, &[]).await {
+        match client
+            .get_json::<Channel>(&channel_by_name(team_id, name), &[])
+            .await
+        {
             Ok(channel) => ids.push(channel.id),
             Err(ApiError::Server { status: 404, .. }) => {
                 return Err(ApiError::Other(format!(
-                    "the team has no channel named {name}"
+                    "the team has no channel named {name} (or it is private and the token may \
+                     not read it: the server answers both alike)"
                 )));
             }
             Err(err) => return Err(err),
@@ -320,4 +381,85 @@ pub async fn invalidate_all(client: &MmClient) -> Result<(), ApiError> {
         .execute(&endpoint, &[], None::<&()>, |s| s.is_success())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(path: &str, permission: &'static str) -> ApiError {
+        ApiError::Forbidden {
+            endpoint: format!("GET {path}"),
+            permission: Some(permission.to_string()),
+            message: String::new(),
+        }
+    }
+
+    fn team(name: &str) -> Team {
+        Team {
+            id: "4n1yy6ne3razdsyggsww596cc9".into(),
+            name: name.into(),
+            display_name: String::new(),
+            kind: "O".into(),
+            allow_open_invite: true,
+            group_constrained: None,
+            create_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_refused_team_is_named_with_the_permission_not_its_id() {
+        let mut counts = RestCounts {
+            teams: 3,
+            users: 10,
+            members: 4,
+            posts: 2,
+            missed: Vec::new(),
+        };
+        assert_eq!(partly_read(&counts.summary()), None);
+        counts.miss(
+            &team("engineering"),
+            "members",
+            &refused(
+                "/api/v4/teams/4n1yy6ne3razdsyggsww596cc9/members",
+                "view_team",
+            ),
+        );
+        let summary = counts.summary();
+        assert_eq!(
+            summary,
+            "3 teams, 10 users, 4 members, 2 join/add posts; not read for 1 of 3 teams: \
+             engineering (members: permission denied: the token lacks the 'view_team' permission)"
+        );
+        assert_eq!(
+            partly_read(&summary),
+            Some(
+                "1 of 3 teams: engineering (members: permission denied: the token lacks the \
+                 'view_team' permission)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_summary_names_a_few_teams_and_counts_the_rest() {
+        let mut counts = RestCounts {
+            teams: 5,
+            ..RestCounts::default()
+        };
+        for name in ["a", "b", "c", "d", "e"] {
+            counts.miss(
+                &team(name),
+                "join posts",
+                &ApiError::Other("no answer".into()),
+            );
+        }
+        let summary = counts.summary();
+        assert!(
+            summary.ends_with(
+                "not read for 5 of 5 teams: a (join posts: no answer), b (join posts: no \
+                 answer), c (join posts: no answer) and 2 more"
+            ),
+            "{summary}"
+        );
+    }
 }

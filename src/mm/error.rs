@@ -164,8 +164,19 @@ fn private_tmp_hint(path: &str) -> &'static str {
 
 fn permission_suffix(permission: &Option<String>) -> String {
     match permission {
-        Some(p) => format!(": the token lacks the '{p}' permission"),
+        Some(p) => format!(": {}", lacks_permission(p)),
         None => String::new(),
+    }
+}
+
+/// What a refused token lacks, in words. A name ending in `*` is a family of permissions of
+/// which the server accepts any one (e.g. `sysconsole_read_*` for `GET /config`): no single
+/// permission has that name, so it is not worded as one.
+pub fn lacks_permission(permission: &str) -> String {
+    if permission.ends_with('*') {
+        format!("the token has none of the {permission} permissions (any one would do)")
+    } else {
+        format!("the token lacks the '{permission}' permission")
     }
 }
 

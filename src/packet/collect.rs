@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 use super::contents::SupportPacketYaml;
 use crate::host::MmHome;
 use crate::logs::poll::{SINGLE_NODE, split_nodes};
+use crate::mm::api::permission;
+use crate::mm::error::lacks_permission;
+use crate::mm::models::system::ClientLicense;
 use crate::mm::{ApiError, MmClient};
 use crate::overview::{Overview, Section};
 
@@ -156,7 +159,7 @@ fn section_reason<T>(section: &Section<T>, what: &str) -> Option<String> {
         Section::Loaded(_) => None,
         Section::Loading => Some(format!("{what} did not answer in time")),
         Section::Denied { permission } => Some(match permission {
-            Some(permission) => format!("{what}: the token lacks the '{permission}' permission"),
+            Some(permission) => format!("{what}: {}", lacks_permission(permission)),
             None => format!("{what}: the token may not read it"),
         }),
         Section::Unavailable(why) => Some(format!("{what}: {why}")),
@@ -195,7 +198,14 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
                 };
                 out.config = Some((config, source));
             }
-            Err(err) => out.warnings.push(format!("the config from the API: {err}")),
+            Err(err) => {
+                let reason = format!("the config from the API: {err}");
+                // Kept for the facts only the config gives, in case no other source has it.
+                for key in CONFIG_KEYS {
+                    out.reasons.insert(key, reason.clone());
+                }
+                out.warnings.push(reason);
+            }
         }
         match plugins {
             Ok(plugins) => out.plugins = Some((plugins, "GET /api/v4/plugins".to_string())),
@@ -301,6 +311,9 @@ fn apply_overview(out: &mut Collected, overview: &Overview) {
             facts.license_supported_users = license.users();
             facts.license_is_trial = Some(license.is_trial());
             facts.license_id = license.id().map(str::to_string);
+            if facts.license_id.is_none() {
+                out.reasons.insert("license_id", licence_id_reason(license));
+            }
         }
         Some(_) => {
             for key in [
@@ -332,6 +345,30 @@ fn apply_overview(out: &mut Collected, overview: &Overview) {
         out.requested_by = format!("{} over the local socket", local_account());
     }
 }
+
+/// Why the licence has no id. A token that may not read the licence gets a limited copy,
+/// without `Id`, the customer's name and email, and the dates (reference §2.3): the full one
+/// needs `manage_system`; recent servers check `read_license_information`, which admins with
+/// `manage_system` hold too.
+fn licence_id_reason(license: &ClientLicense) -> String {
+    let limited = license.issued_at_ms().is_none()
+        && license.starts_at_ms().is_none()
+        && license.expires_at_ms().is_none();
+    if limited {
+        format!(
+            "the licence came back without its id (GET /api/v4/license/client gives a limited \
+             copy to a token that may not read the licence): the full licence needs the '{}' \
+             permission (on recent servers 'read_license_information' is enough)",
+            permission::MANAGE_SYSTEM
+        )
+    } else {
+        "the licence the server gave (GET /api/v4/license/client) has no Id".to_string()
+    }
+}
+
+/// The support_packet.yaml keys the config gives: the file driver only there, the database
+/// driver there when the client config (read first) did not give it.
+const CONFIG_KEYS: [&str; 2] = ["file_driver", "database_type"];
 
 /// Facts found in the config (whichever source it came from).
 fn apply_config_facts(out: &mut Collected) {

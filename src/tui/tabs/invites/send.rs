@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 use crate::invites::rest::TeamChoice;
 use crate::invites::{Sent, plausible_email};
-use crate::text::{inert, one_line};
+use crate::text::{inert, one_line, wrap};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::centered;
 use crate::tui::widgets::input::{Edit, Input};
@@ -465,21 +465,35 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
         .render(field_area(row), buf);
     }
     row += 2;
-    let count = form.emails().len();
-    let summary = match &form.problem {
-        Some(problem) => Span::styled(problem.clone(), theme.error),
-        None => Span::styled(
-            format!(
-                "{count} address{}; separate them with commas or spaces",
-                if count == 1 { "" } else { "es" }
-            ),
-            theme.muted,
-        ),
-    };
-    if row < inner.height {
-        Line::from(summary).render(field_area(row), buf);
-    }
     let hint_row = inner.height.saturating_sub(1);
+    if row < inner.height {
+        // The problem (a refusal names the permission at its end) takes every free row down
+        // to the hint.
+        let free = if hint_row > row {
+            hint_row - row
+        } else {
+            inner.height - row
+        };
+        let lines = match &form.problem {
+            Some(problem) => bounded_rows(&inert(problem), usize::from(inner.width), free)
+                .into_iter()
+                .map(|text| Line::styled(text, theme.error))
+                .collect(),
+            None => {
+                let count = form.emails().len();
+                vec![Line::styled(
+                    format!(
+                        "{count} address{}; separate them with commas or spaces",
+                        if count == 1 { "" } else { "es" }
+                    ),
+                    theme.muted,
+                )]
+            }
+        };
+        for (i, line) in lines.into_iter().enumerate() {
+            line.render(field_area(row + i as u16), buf);
+        }
+    }
     if hint_row > row {
         Line::styled(
             "Tab next field · Enter next / review · Esc cancel",
@@ -487,6 +501,21 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
         )
         .render(field_area(hint_row), buf);
     }
+}
+
+/// Inert `text` word-wrapped to `width` on at most `rows` rows; what does not fit ends in an
+/// ellipsis.
+fn bounded_rows(text: &str, width: usize, rows: u16) -> Vec<String> {
+    let width = width.max(1);
+    let rows = usize::from(rows.max(1));
+    let mut out = wrap(&one_line(text, usize::MAX), width);
+    if out.len() > rows {
+        out.truncate(rows);
+        if let Some(last) = out.last_mut() {
+            *last = one_line(&format!("{last}…"), width.saturating_sub(1).max(1));
+        }
+    }
+    out
 }
 
 fn review_lines(form: &SendForm, theme: &Theme) -> Vec<Line<'static>> {

@@ -10,10 +10,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 
 use super::rows::{Row, age, status_label, status_words};
 use super::{Confirm, InvitesTab, LedgerState, PickFor, SourceNote};
-use crate::invites::audit;
 use crate::invites::resolve::Status;
 use crate::invites::sync::{SourceState, missing_means};
-use crate::text::{fit, inert, one_line};
+use crate::invites::{audit, rest};
+use crate::text::{fit, inert, one_line, wrap};
 use crate::timefmt;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{self, centered, frame};
@@ -25,10 +25,21 @@ fn source_name(source: &str) -> &str {
     }
 }
 
+/// What a REST source that was read says it could not read: teams refused or missed.
+fn rest_missed(note: &SourceNote) -> Option<&str> {
+    (note.source == rest::SOURCE && note.state == SourceState::Read)
+        .then(|| rest::partly_read(&note.text))
+        .flatten()
+}
+
+/// Rows a source's problem may take under the sources line.
+const PROBLEM_ROWS: usize = 2;
+
 fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut spans = vec![Span::styled("Sources ", theme.label)];
-    // The first failed source, else the first missing one that matters, gets a line.
-    let mut problem: Option<&SourceNote> = None;
+    // The first failed source, else the first one read in part, else the first missing one
+    // that matters, gets a line.
+    let mut problem: Option<(&SourceNote, u8)> = None;
     let shown: Vec<&SourceNote> = sources
         .iter()
         .filter(|s| s.source != crate::invites::sync::MMOPS)
@@ -37,7 +48,9 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
         if i > 0 {
             spans.push(Span::styled(" · ", theme.muted));
         }
+        let partly = rest_missed(note).is_some();
         let (mark, style) = match note.state {
+            SourceState::Read if partly => ("✓ ", theme.warn),
             SourceState::Read => ("✓ ", theme.ok),
             SourceState::NotRead => ("– ", theme.muted),
             SourceState::Failed => ("✗ ", theme.error),
@@ -46,26 +59,35 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
         spans.push(Span::styled(source_name(&note.source).to_string(), style));
         if note.state == SourceState::NotRead {
             spans.push(Span::styled(" (not read)", style));
+        } else if partly {
+            spans.push(Span::styled(" (in part)", style));
         }
-        let worse = match (note.state, problem.map(|p| p.state)) {
-            (SourceState::Failed, Some(SourceState::Failed)) => false,
-            (SourceState::Failed, _) => true,
-            (SourceState::NotRead, None) => missing_means(&note.source).is_some(),
-            _ => false,
+        let severity = match note.state {
+            SourceState::Failed => 3,
+            SourceState::Read if partly => 2,
+            SourceState::NotRead if missing_means(&note.source).is_some() => 1,
+            _ => 0,
         };
-        if worse {
-            problem = Some(note);
+        if severity > problem.map_or(0, |(_, s)| s) {
+            problem = Some((note, severity));
         }
     }
     if shown.is_empty() {
         spans.push(Span::styled("not known yet", theme.muted));
     }
     let mut lines = vec![Line::from(spans)];
-    if let Some(note) = problem {
-        let (text, style) = match note.state {
-            SourceState::Failed => (
+    if let Some((note, _)) = problem {
+        let (text, style) = match (note.state, rest_missed(note)) {
+            (SourceState::Failed, _) => (
                 format!("{} failed: {}", source_name(&note.source), note.text),
                 theme.error,
+            ),
+            (_, Some(missed)) => (
+                format!(
+                    "{} read in part: not read for {missed}",
+                    source_name(&note.source)
+                ),
+                theme.warn,
             ),
             _ => (
                 format!(
@@ -77,9 +99,24 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
                 theme.warn,
             ),
         };
-        // One row: the whole story is in the sync's notice and `mmops invites sync`.
-        let text = fit(&text, width.saturating_sub(2));
-        lines.push(Line::styled(format!("  {}", text.trim_end()), style));
+        if note.state == SourceState::Failed || rest_missed(note).is_none() {
+            // One row: the whole story is in the sync's notice and `mmops invites sync`.
+            let text = fit(&text, width.saturating_sub(2));
+            lines.push(Line::styled(format!("  {}", text.trim_end()), style));
+        } else {
+            // Which teams and which permission: the sync's notice does not repeat it.
+            let room = width.saturating_sub(2).max(1);
+            let mut rows = wrap(&one_line(&text, usize::MAX), room);
+            if rows.len() > PROBLEM_ROWS {
+                rows.truncate(PROBLEM_ROWS);
+                if let Some(last) = rows.last_mut() {
+                    *last = one_line(&format!("{last}…"), room.saturating_sub(1).max(1));
+                }
+            }
+            for row in rows {
+                lines.push(Line::styled(format!("  {row}"), style));
+            }
+        }
     }
     lines
 }

@@ -10,10 +10,12 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{LogsTab, Mode, PromptKind, detail};
+use crate::logs::feed::FeedKind;
 use crate::logs::output::compact_fields;
 use crate::logs::parse::{Level, parse_line};
+use crate::logs::source::SourceState;
 use crate::logs::store::Entry;
-use crate::text::{one_line, wrap};
+use crate::text::{inert, one_line, wrap};
 use crate::timefmt::count;
 use crate::tui::theme::Theme;
 
@@ -336,9 +338,40 @@ fn status_line(tab: &LogsTab, theme: &Theme) -> Option<Line<'static>> {
     )))
 }
 
+/// Why no line can come, when every source of the active feed has said it cannot give any
+/// (refused, failed, or file logging off on the server): each source with its reason.
+fn unreadable(tab: &LogsTab) -> Option<String> {
+    let states = &tab.states;
+    let cannot =
+        |state: &SourceState| matches!(state, SourceState::Failed(_) | SourceState::FileLoggingOff);
+    if states.is_empty() || !states.iter().all(|(_, state)| cannot(state)) {
+        return None;
+    }
+    // Files report one by one: a file not heard from yet may still give lines.
+    if let Some(FeedKind::Files(files)) = tab.kinds.get(tab.active)
+        && !files
+            .iter()
+            .all(|file| states.iter().any(|(name, _)| *name == file.name))
+    {
+        return None;
+    }
+    let reasons: Vec<String> = states
+        .iter()
+        .map(|(name, state)| match state {
+            SourceState::Failed(err) => format!("{name}: {err}"),
+            other => format!("{name}: {other}"),
+        })
+        .collect();
+    Some(inert(&reasons.join("; ")).into_owned())
+}
+
 fn empty_message(tab: &LogsTab) -> String {
     if !tab.has_source() {
         "No log source. Give --mm-home (the server's install directory) or --log-file PATH, or connect to a server to use its REST log API.".to_string()
+    } else if tab.store.is_empty()
+        && let Some(reason) = unreadable(tab)
+    {
+        format!("No log lines can be read: {reason}")
     } else if tab.store.is_empty() {
         format!("Waiting for log lines ({})…", tab.source_description())
     } else if tab.is_busy() {
@@ -391,7 +424,12 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
 fn render_rows(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
     tab.rows = area.height;
     if tab.index.is_empty() {
-        Paragraph::new(Span::styled(empty_message(tab), theme.muted))
+        let style = if tab.store.is_empty() && unreadable(tab).is_some() {
+            theme.warn
+        } else {
+            theme.muted
+        };
+        Paragraph::new(Span::styled(empty_message(tab), style))
             .wrap(ratatui::widgets::Wrap { trim: true })
             .render(area, buf);
         return;

@@ -9,26 +9,19 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
 use super::{Live, Load, PluginsTab, detail};
 use crate::plugins::{Plugin, State, Statuses};
-use crate::text::{inert, one_line};
+use crate::text::{inert, one_line, wrap};
 use crate::tui::theme::Theme;
 
 pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
     if tab.detail.is_some() {
         // The question or the outcome of E/D shows under the detail.
-        let below = if tab.confirm.is_some() || tab.notice.is_some() {
-            1
-        } else {
-            0
-        };
+        let lines = notice_lines(tab, area.width, theme);
+        let below = lines.len() as u16;
         let [top, bottom] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(below)]).areas(area);
         detail::render(tab, top, buf, theme);
         if below > 0 {
-            let line = footer_lines(tab, bottom.width, theme)
-                .into_iter()
-                .next()
-                .unwrap_or_default();
-            line.render(bottom, buf);
+            Paragraph::new(lines).render(bottom, buf);
         }
         return;
     }
@@ -298,7 +291,12 @@ fn draw_table(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
     }
 }
 
-fn footer_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+/// Rows the notice of E/D may take: enough for a refusal to end with its permission.
+const NOTICE_ROWS: usize = 3;
+
+/// The y/n question, or the outcome of E/D wrapped to `width` (the end of a refusal names the
+/// permission, so it is kept whole up to a few rows).
+fn notice_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let width = usize::from(width.max(20));
     if let Some(confirm) = &tab.confirm {
         let verb = if confirm.enable { "Enable" } else { "Disable" };
@@ -313,13 +311,28 @@ fn footer_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static
             Span::styled(" no", theme.base),
         ])];
     }
-    let mut out = Vec::new();
-    if let Some((text, error)) = &tab.notice {
-        out.push(Line::styled(
-            one_line(&inert(text), width),
-            if *error { theme.error } else { theme.info },
-        ));
+    let Some((text, error)) = &tab.notice else {
+        return Vec::new();
+    };
+    let style = if *error { theme.error } else { theme.info };
+    let mut rows = wrap(&one_line(&inert(text), usize::MAX), width);
+    if rows.len() > NOTICE_ROWS {
+        rows.truncate(NOTICE_ROWS);
+        if let Some(last) = rows.last_mut() {
+            *last = one_line(&format!("{last}…"), width.saturating_sub(1));
+        }
     }
+    rows.into_iter()
+        .map(|row| Line::styled(row, style))
+        .collect()
+}
+
+fn footer_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = notice_lines(tab, width, theme);
+    if tab.confirm.is_some() {
+        return out;
+    }
+    let width = usize::from(width.max(20));
     if let Some(plugin) = tab.selected_plugin() {
         let mut id = format!("{}  ", inert(&plugin.manifest.id));
         if plugin.version_differs() {
