@@ -919,6 +919,17 @@ impl App {
                 PacketKind::Server => (Action::TogglePrivacy, Some("plugin packet")),
             };
             table.bindings.retain(|b| b.action != drop);
+            // Once written (or failed), the options no longer apply.
+            if let Some(enter) = dialog.finished() {
+                table
+                    .bindings
+                    .retain(|b| matches!(b.action, Action::Open | Action::Close));
+                for binding in &mut table.bindings {
+                    if binding.action == Action::Open {
+                        binding.hint = Some(enter);
+                    }
+                }
+            }
             if let Some(hint) = plugins {
                 for binding in &mut table.bindings {
                     match binding.action {

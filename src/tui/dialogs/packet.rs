@@ -181,6 +181,15 @@ impl PacketDialog {
         self.generation
     }
 
+    /// Written, or failed: what is left to do is close (or, after a failure, try again).
+    pub fn finished(&self) -> Option<&'static str> {
+        match self.stage {
+            Stage::Done(_) => Some("close"),
+            Stage::Failed(_) => Some("try again"),
+            _ => None,
+        }
+    }
+
     /// Whether the app should redraw on a timer (a progress bar moves).
     pub fn is_working(&self) -> bool {
         matches!(self.stage, Stage::Working { .. })

@@ -115,7 +115,7 @@ impl<'a> Lines<'a> {
             Section::Denied {
                 permission: Some(p),
             } => {
-                let msg = format!("needs the '{p}' permission");
+                let msg = format!("needs {}", permission_phrase(p));
                 self.wrapped("", "⊘", &msg, self.theme.warn)
             }
             Section::Denied { permission: None } => {
@@ -261,8 +261,8 @@ fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overvi
             let mut value = vec![out.text(&version.to_string())];
             if let Section::Denied { permission } = &overview.schema {
                 value.push(out.muted(&format!(
-                    "  ⊘ names need the '{}' permission",
-                    permission.as_deref().unwrap_or("sysconsole_read_*")
+                    "  ⊘ names need {}",
+                    permission_phrase(permission.as_deref().unwrap_or("sysconsole_read_*"))
                 )));
             }
             out.row("DB schema", value)
@@ -271,8 +271,8 @@ fn server_rows(out: &mut Lines, ctx: &ViewContext, config: &ClientConfig, overvi
             Section::Denied { permission } => out.row(
                 "DB schema",
                 vec![out.muted(&format!(
-                    "⊘ needs the '{}' permission",
-                    permission.as_deref().unwrap_or("sysconsole_read_*")
+                    "⊘ needs {}",
+                    permission_phrase(permission.as_deref().unwrap_or("sysconsole_read_*"))
                 ))],
             ),
             _ => out.row("DB schema", vec![out.muted("unknown")]),
@@ -585,4 +585,14 @@ fn host_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
     };
     out.row("Log dir", vec![out.text(&logs), Span::raw(" "), state]);
     Some(out.into_panel("Host", Placement::Full))
+}
+
+/// `the 'get_analytics' permission`, or for a wildcard `one of the sysconsole_read_*
+/// permissions`: no single permission has a `*` in its name.
+fn permission_phrase(permission: &str) -> String {
+    if permission.ends_with('*') {
+        format!("one of the {permission} permissions")
+    } else {
+        format!("the '{permission}' permission")
+    }
 }
