@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+pub mod demo;
+
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,

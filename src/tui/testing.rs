@@ -91,6 +91,26 @@ impl Harness {
         }
     }
 
+    /// Takes messages and runs timers for `period`, as the event loop would between two
+    /// frames; returns the longest single step (one message or one timer), for load tests.
+    pub async fn pump_for(&mut self, period: Duration) -> Duration {
+        let deadline = tokio::time::Instant::now() + period;
+        let mut longest = Duration::ZERO;
+        loop {
+            let step = std::time::Instant::now();
+            self.app.on_timer(tokio::time::Instant::now());
+            longest = longest.max(step.elapsed());
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => {
+                    let step = std::time::Instant::now();
+                    self.app.on_msg(msg);
+                    longest = longest.max(step.elapsed());
+                }
+                Ok(None) | Err(_) => return longest,
+            }
+        }
+    }
+
     /// Bytes the app asked to write to the terminal (OSC 52 copies).
     pub fn terminal_output(&mut self) -> Vec<String> {
         self.app.take_terminal_output()
