@@ -34,7 +34,10 @@ fn bash_completion_completes_subcommands_and_options() {
             "source {}; COMP_WORDS=({words}); COMP_CWORD={index}; _mmops mmops \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[*]}}\"",
             script.display()
         );
-        let output = Command::new("bash").args(["-c", &program]).output().unwrap();
+        let output = Command::new("bash")
+            .args(["-c", &program])
+            .output()
+            .unwrap();
         let (out, err) = text(&output);
         assert!(output.status.success(), "{err}");
         out
@@ -69,14 +72,21 @@ fn completions_exist_for_every_shell() {
         .args(["completions", "tcsh"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "an unknown shell is a usage error");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
 }
 
 #[test]
 fn the_man_page_has_the_options_keys_environment_and_files() {
     let dir = broken_home();
     let page = run(dir.path(), &["man"]);
-    assert!(page.starts_with(".ie") || page.contains(".TH mmops 1"), "{page}");
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH mmops 1"),
+        "{page}"
+    );
     for section in [
         ".SH NAME",
         ".SH SYNOPSIS",
@@ -91,11 +101,19 @@ fn the_man_page_has_the_options_keys_environment_and_files() {
         assert!(page.contains(section), "{section} missing");
     }
     // Every action of the keymap is in the KEYS section, by its keymap.toml name.
-    for action in ["invalidate_invites", "server_packet", "same_request", "compare"] {
+    for action in [
+        "invalidate_invites",
+        "server_packet",
+        "same_request",
+        "compare",
+    ] {
         assert!(page.contains(&format!("({action})")), "{action} missing");
     }
     assert!(page.contains("MMOPS_DB_URL"));
-    assert!(!page.contains("mmops\\-help(1)"), "the help subcommand is not a page");
+    assert!(
+        !page.contains("mmops\\-help(1)"),
+        "the help subcommand is not a page"
+    );
 }
 
 #[test]
@@ -112,8 +130,8 @@ fn man_dir_writes_a_page_for_every_command() {
         "mmops-invites-list.1",
         "mmops-completions.1",
     ] {
-        let text = std::fs::read_to_string(pages.join(page))
-            .unwrap_or_else(|e| panic!("{page}: {e}"));
+        let text =
+            std::fs::read_to_string(pages.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
         assert!(text.contains(".TH"), "{page} is not a man page");
     }
     let sync = std::fs::read_to_string(pages.join("mmops-invites-sync.1")).unwrap();
@@ -127,7 +145,10 @@ fn man_dir_writes_a_page_for_every_command() {
         .unwrap();
     let (_, err) = text(&output);
     assert_eq!(output.status.code(), Some(1));
-    assert!(err.contains("cannot write man pages into /nonexistent/man1"), "{err}");
+    assert!(
+        err.contains("cannot write man pages into /nonexistent/man1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -139,5 +160,8 @@ fn the_printed_keymap_is_a_keymap_file_that_loads() {
     std::fs::write(dir.path().join("config/keymap.toml"), &keymap).unwrap();
     let info = run(dir.path(), &["info"]);
     assert!(info.contains("keymap"), "{info}");
-    assert!(!info.contains("INVALID"), "the printed keymap does not load:\n{info}");
+    assert!(
+        !info.contains("INVALID"),
+        "the printed keymap does not load:\n{info}"
+    );
 }

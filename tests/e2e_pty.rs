@@ -3,6 +3,8 @@
 //! and checks the terminal was given back: main screen, cursor visible, echo and line editing on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -269,4 +271,61 @@ fn a_panic_report_holds_no_token() {
     assert!(!shown.contains("CANARY"), "{shown}");
     let log = std::fs::read_to_string(session._dirs.path().join("state/mmops.log")).unwrap();
     assert!(!log.contains("CANARY"), "{log}");
+}
+
+/// The console's own log at its most verbose level, after a session through every tab against
+/// a server whose config is full of canaries: no canary, no token, in the log or on the terminal.
+#[test]
+fn the_console_at_trace_level_logs_no_secret() {
+    use common::binary::serve_with;
+    let home = tempfile::tempdir().unwrap();
+    let host = home.path().join("host");
+    drop(serve_with(
+        home.path(),
+        [std::ffi::OsStr::new("--host-dir"), host.as_os_str()],
+    ));
+    let path = host.join("config/config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    config["SqlSettings"]["DataSource"] =
+        "postgres://mmuser:CANARYsqlx7@db.internal/mattermost".into();
+    config["EmailSettings"]["SMTPPassword"] = "CANARYsmtpx7".into();
+    config["FileSettings"]["ExportAmazonS3SecretAccessKey"] = "CANARYs3x7".into();
+    config["PluginSettings"]["Plugins"]["github"]["encryptionkey"] = "CANARYghx7".into();
+    std::fs::write(&path, serde_json::to_vec(&config).unwrap()).unwrap();
+    let served = serve_with(
+        home.path(),
+        [std::ffi::OsStr::new("--host-dir"), host.as_os_str()],
+    );
+
+    let mut session = Session::start_with_env(
+        &["--url", &served.url, "--mm-home", host.to_str().unwrap()],
+        120,
+        40,
+        &[("MMOPS_TOKEN", &served.token), ("MMOPS_LOG", "trace")],
+    );
+    session.wait_for("Example Chat");
+    for (key, shown) in [
+        ("2", "installed"),
+        ("3", "held"),
+        ("4", "ServiceSettings"),
+        ("5", "Sources"),
+    ] {
+        session.send(key);
+        session.wait_for(shown);
+    }
+    session.send("2");
+    session.send("\r");
+    session.wait_for("Where it runs");
+    session.send("\x1b");
+    session.send("q");
+    assert!(session.wait_exit().success());
+    std::thread::sleep(Duration::from_millis(200));
+    let shown = String::from_utf8_lossy(&session.raw.lock().unwrap()).into_owned();
+    let log = std::fs::read_to_string(session._dirs.path().join("state/mmops.log")).unwrap();
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "{log}");
+    for (place, text) in [("the terminal", &shown), ("the log", &log)] {
+        assert!(!text.contains("CANARY"), "a canary in {place}:\n{text}");
+        assert!(!text.contains(&served.token), "the token in {place}");
+    }
 }

@@ -919,6 +919,15 @@ impl App {
                 PacketKind::Server => (Action::TogglePrivacy, Some("plugin packet")),
             };
             table.bindings.retain(|b| b.action != drop);
+            if let Some(hint) = plugins {
+                for binding in &mut table.bindings {
+                    match binding.action {
+                        Action::TogglePlugin => binding.hint = Some(hint),
+                        Action::Open => binding.hint = Some("download"),
+                        _ => {}
+                    }
+                }
+            }
             // Once written (or failed), the options no longer apply.
             if let Some(enter) = dialog.finished() {
                 table
@@ -927,15 +936,6 @@ impl App {
                 for binding in &mut table.bindings {
                     if binding.action == Action::Open {
                         binding.hint = Some(enter);
-                    }
-                }
-            }
-            if let Some(hint) = plugins {
-                for binding in &mut table.bindings {
-                    match binding.action {
-                        Action::TogglePlugin => binding.hint = Some(hint),
-                        Action::Open => binding.hint = Some("download"),
-                        _ => {}
                     }
                 }
             }
