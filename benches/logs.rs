@@ -31,11 +31,8 @@ use mmops::demo::logs::{LogContext, LogGenerator};
 use mmops::demo::rng::Rng;
 use mmops::logs::filter::{Filter, Index};
 use mmops::logs::store::{Entry, LogStore};
-use mmops::tui::keys::Keymap;
 use mmops::tui::tabs::logs::LogsLaunch;
 use mmops::tui::testing::Harness;
-use mmops::tui::theme::Theme;
-use mmops::tui::{Clock, Launch};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -127,23 +124,9 @@ fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> 
         ..LogsLaunch::default()
     };
     logs.feed.follow.initial_lines = held;
-    let launch = Launch {
-        client: None,
-        server_label: "bench".into(),
-        insecure: false,
-        mm_home: None,
-        theme: Theme::builtin("dark"),
-        keymap: Keymap::default(),
-        refresh_every: Duration::from_secs(3600),
-        clock: Clock::Fixed(NOW_MS),
-        logs,
-        token_source: "none".into(),
-        config_file: "config.toml".into(),
-        reconnect: None,
-        packet_dir: std::env::temp_dir(),
-        snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
-        invites: Default::default(),
-    };
+    let mut launch = common::demo::launch(None);
+    launch.server_label = "bench".into();
+    launch.logs = logs;
     let mut harness = {
         let _guard = runtime.enter();
         Harness::start(launch)

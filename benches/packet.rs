@@ -12,36 +12,20 @@
 //! they need the release binary and `/usr/bin/time`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::demo::{NOW_MS, client, demo};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use mmops::config::connection::normalize_url;
-use mmops::config::{ConnectionSpec, Target, TokenSource};
-use mmops::demo::{DemoOptions, DemoServer};
 use mmops::host::{HomeOrigin, MmHome};
-use mmops::mm::{ClientOptions, MmClient};
 use mmops::packet::archive::Control;
 use mmops::packet::collect::{Collected, Sources, collect};
 use mmops::packet::{Options, prepare, write};
-use mmops::secret::Secret;
 
-const NOW_MS: i64 = 1_795_339_800_000;
 /// The log of the throughput benchmark.
 const LOG_BYTES: u64 = 64 << 20;
-
-fn client(server: &DemoServer) -> MmClient {
-    let spec = ConnectionSpec {
-        target: Target::Remote {
-            url: normalize_url(&server.url).unwrap(),
-        },
-        token: Some(Secret::new(server.token.clone())),
-        token_source: TokenSource::Demo,
-        insecure: false,
-        label: Some("DEMO".into()),
-    };
-    MmClient::new(&spec, ClientOptions::default()).unwrap()
-}
 
 /// Prepares and writes one packet into `dir`; returns how long that took, the zip's size and
 /// the log bytes written. The zip is removed afterwards (untimed), so every run writes under
@@ -64,13 +48,7 @@ fn write_once(collected: &Collected, options: Options, dir: &Path) -> (Duration,
 
 fn without_logs(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime
-        .block_on(DemoServer::start(DemoOptions {
-            now_ms: Some(NOW_MS),
-            live_logs: false,
-            ..DemoOptions::default()
-        }))
-        .unwrap();
+    let server = demo(&runtime);
     let client = client(&server);
     let home = MmHome::new(server.host_dir.clone(), HomeOrigin::Demo);
     let sources = Sources {
@@ -112,13 +90,7 @@ fn with_log(c: &mut Criterion) {
     let install = tempfile::tempdir().unwrap();
     {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let server = runtime
-            .block_on(DemoServer::start(DemoOptions {
-                now_ms: Some(NOW_MS),
-                live_logs: false,
-                ..DemoOptions::default()
-            }))
-            .unwrap();
+        let server = demo(&runtime);
         std::fs::create_dir_all(install.path().join("config")).unwrap();
         std::fs::create_dir_all(install.path().join("logs")).unwrap();
         std::fs::copy(

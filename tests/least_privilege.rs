@@ -593,29 +593,6 @@ fn packet_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// metadata.yaml names the mmops build (`-dirty` on a working tree), and the total before
-/// compression follows it: digits that depend on the build are masked, keeping the layout.
-fn mask_build_dependent(text: &str) -> String {
-    let sizes = regex::Regex::new(r"(metadata\.yaml +|^.*?)(\d+(?:\.\d)?)( (?:B|KB) )").unwrap();
-    text.lines()
-        .map(|line| {
-            if line.contains("metadata.yaml")
-                || line.contains("compressed,")
-                || line.contains("before compression")
-            {
-                sizes
-                    .replace(line, |c: &regex::Captures| {
-                        format!("{}{}{}", &c[1], "#".repeat(c[2].len()), &c[3])
-                    })
-                    .into_owned()
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> String {
     let mut text = String::new();
     zip.by_name(name)

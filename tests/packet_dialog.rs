@@ -32,26 +32,6 @@ fn zips_in(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// metadata.yaml names the mmops build (`-dirty` on a working tree), and compressed sizes
-/// follow it: digits that depend on the build are masked, keeping the layout.
-fn mask_build_dependent(text: &str) -> String {
-    let sizes = regex::Regex::new(r"(metadata\.yaml +|^.*?)(\d+(?:\.\d)?)( (?:B|KB) )").unwrap();
-    text.lines()
-        .map(|line| {
-            if line.contains("metadata.yaml") || line.contains("compressed,") {
-                sizes
-                    .replace(line, |c: &regex::Captures| {
-                        format!("{}{}{}", &c[1], "#".repeat(c[2].len()), &c[3])
-                    })
-                    .into_owned()
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 async fn open(launch: Launch, key: &str) -> Harness {
     let mut h = Harness::start(launch);
     h.settle().await;
