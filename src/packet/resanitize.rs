@@ -69,8 +69,9 @@ pub struct Outcome {
     pub dropped: Vec<String>,
 }
 
-/// The manifests in the packet's `plugins.json` (`{"enabled": [...], "disabled": [...]}`), so
-/// plugin settings marked secret are known.
+/// The manifests in the packet's `plugins.json` (`{"active": [...], "inactive": [...]}`, as
+/// `GET /api/v4/plugins` answers), so plugin settings marked secret are known and the others
+/// stay readable.
 fn plugin_manifests(archive: &mut ZipArchive<File>) -> Vec<Value> {
     let Some(index) = (0..archive.len()).find(|i| {
         archive
@@ -96,7 +97,7 @@ fn plugin_manifests(archive: &mut ZipArchive<File>) -> Vec<Value> {
     let Ok(plugins) = serde_json::from_slice::<Value>(&text) else {
         return Vec::new();
     };
-    ["enabled", "disabled"]
+    ["active", "inactive", "enabled", "disabled"]
         .iter()
         .filter_map(|key| plugins.get(*key).and_then(Value::as_array))
         .flatten()
@@ -149,8 +150,8 @@ mod tests {
     #[test]
     fn the_gaps_of_the_server_are_closed_and_the_rest_is_kept() {
         let config = br#"{"FileSettings":{"ExportAmazonS3SecretAccessKey":"LEFT-BY-SERVER","AmazonS3SecretAccessKey":"********************************","MaxFileSize":100},
-            "PluginSettings":{"Plugins":{"github":{"section":{"encryptionkey":"PLUGIN-SECRET"}}}}}"#;
-        let plugins = br#"{"enabled":[{"id":"github","settings_schema":{"sections":[{"key":"section","settings":[{"key":"EncryptionKey","type":"generated","secret":true}]}]}}],"disabled":[]}"#;
+            "PluginSettings":{"Plugins":{"github":{"section":{"encryptionkey":"PLUGIN-SECRET","showsidebar":true}}}}}"#;
+        let plugins = br#"{"active":[{"id":"github","settings_schema":{"sections":[{"key":"section","settings":[{"key":"EncryptionKey","type":"generated","secret":true},{"key":"ShowSidebar","type":"bool"}]}]}}],"inactive":[]}"#;
         let source = zip_of(&[
             ("sanitized_config.json", config),
             ("plugins.json", plugins),
@@ -162,6 +163,8 @@ mod tests {
         assert!(!clean.contains("LEFT-BY-SERVER"), "{clean}");
         assert!(!clean.contains("PLUGIN-SECRET"), "{clean}");
         assert!(clean.contains("\"MaxFileSize\": 100"), "{clean}");
+        // Settings the manifest does not mark secret stay readable.
+        assert!(clean.contains("\"showsidebar\": true"), "{clean}");
         assert_eq!(outcome.hidden, 2, "{outcome:?}");
         assert_eq!(
             read_entry(&into, "node-1/mattermost.log").as_deref(),
