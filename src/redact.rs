@@ -109,6 +109,77 @@ fn mask_options(text: &str, separator: char) -> String {
         .join(&separator.to_string())
 }
 
+/// Whether any URL in `text` carries a password: `scheme://user:password@host`, or a
+/// `password=` option in its query. A value may hold several URLs (a list of origins).
+pub fn has_url_credentials(text: &str) -> bool {
+    urls(text).any(|url| {
+        url.userinfo.is_some_and(|info| text[info].contains(':'))
+            || url.query.is_some_and(|query| {
+                text[query].split('&').any(|pair| {
+                    pair.split_once('=')
+                        .is_some_and(|(key, value)| !value.is_empty() && is_password_key(key))
+                })
+            })
+    })
+}
+
+/// `text` with the user info and the credential query options of every URL in it masked:
+/// `https://a.example https://u:p@b.example` → `https://a.example https://****:****@b.example`.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for url in urls(text) {
+        if let Some(info) = url.userinfo {
+            out.push_str(&text[copied..info.start]);
+            out.push_str("****:****");
+            copied = info.end;
+        }
+        if let Some(query) = url.query {
+            out.push_str(&text[copied..query.start]);
+            out.push_str(&mask_options(&text[query.clone()], '&'));
+            copied = query.end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where the parts of one URL that may hold credentials are, as byte ranges of the text.
+struct UrlParts {
+    /// Between `://` and the authority's last `@`.
+    userinfo: Option<std::ops::Range<usize>>,
+    /// After `?`, up to a `#` or whitespace.
+    query: Option<std::ops::Range<usize>>,
+}
+
+/// Every URL in `text`, found by its `://`, each ending where the next one's `://` is. The
+/// authority runs to the first `/`, `?` or `#` (spaces included, so that a password with a
+/// space in it is still caught); the path and query end at whitespace too.
+fn urls(text: &str) -> impl Iterator<Item = UrlParts> + '_ {
+    text.match_indices("://").map(move |(at, _)| {
+        let start = at + 3;
+        let rest = &text[start..];
+        let rest = &rest[..rest.find("://").unwrap_or(rest.len())];
+        let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let userinfo = rest[..authority_len]
+            .rfind('@')
+            .map(|end| start..start + end);
+        let after_authority = &rest[authority_len..];
+        // The path runs to the query; neither crosses whitespace or the next URL.
+        let path_len = after_authority
+            .find(|c: char| c == '?' || c == '#' || c.is_whitespace())
+            .unwrap_or(after_authority.len());
+        let query = after_authority[path_len..].strip_prefix('?').map(|query| {
+            let query_start = start + authority_len + path_len + 1;
+            let len = query
+                .find(|c: char| c == '#' || c.is_whitespace())
+                .unwrap_or(query.len());
+            query_start..query_start + len
+        });
+        UrlParts { userinfo, query }
+    })
+}
+
 /// Whether a redacted keyword DSN still shows a credential value (a form the parser did not
 /// understand): then it must be masked whole.
 pub fn shows_credentials(redacted: &str) -> bool {
@@ -127,6 +198,13 @@ pub fn shows_credentials(redacted: &str) -> bool {
                         .is_some_and(|v| !v.trim_start().starts_with("****"))
             })
         })
+}
+
+fn is_password_key(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "password" | "pass" | "pwd" | "sslpassword"
+    )
 }
 
 fn is_credential_key(key: &str) -> bool {
@@ -186,5 +264,27 @@ mod tests {
             redact_dsn("host=db\tuser=mm\npassword=CANARY dbname=mm"),
             "host=db\tuser=****\npassword=**** dbname=mm"
         );
+    }
+
+    #[test]
+    fn every_url_in_a_value_loses_its_credentials() {
+        let list = "https://chat.example.com https://admin:hunter2@proxy.example.com";
+        assert!(has_url_credentials(list));
+        assert_eq!(
+            redact_urls(list),
+            "https://chat.example.com https://****:****@proxy.example.com"
+        );
+        assert_eq!(
+            redact_urls("see https://a:b@one/x?pwd=c&sslmode=on, then ftp://d@two#frag"),
+            "see https://****:****@one/x?pwd=****&sslmode=on, then ftp://****:****@two#frag"
+        );
+        // A URL inside another one's query is a URL of its own.
+        assert_eq!(
+            redact_urls("https://h/?next=https://u:p@e/"),
+            "https://h/?next=https://****:****@e/"
+        );
+        assert!(has_url_credentials("https://es:9200/?password=x"));
+        assert!(!has_url_credentials("https://chat.example.com https://u@h"));
+        assert!(!has_url_credentials("mailto:ops@example.com ://"));
     }
 }

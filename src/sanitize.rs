@@ -14,11 +14,11 @@
 //!   `…Key`, `…Salt`, `…Credentials`) that the server's list misses.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value};
 
-use crate::redact::{MASK, redact_dsn};
+use crate::redact::{MASK, has_url_credentials, redact_dsn, redact_urls};
 
 /// Why a value was hidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,16 +152,38 @@ pub fn plugin_secret_keys(manifests: &[Value]) -> HashMap<String, HashSet<String
     out
 }
 
-fn display_path(path: &[String]) -> String {
+/// One step into the config: an object key or an array index. Kept apart so that a key that
+/// happens to look like an index (`[BindPassword]`) is still read as a key.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl Step {
+    fn key(&self) -> Option<&str> {
+        match self {
+            Step::Key(key) => Some(key),
+            Step::Index(_) => None,
+        }
+    }
+}
+
+/// The path as the config tree names it: keys joined with dots, indices in brackets
+/// (`SqlSettings.DataSourceReplicas[0]`).
+fn display_path(path: &[Step]) -> String {
     let mut out = String::new();
-    for part in path {
-        if part.starts_with('[') {
-            out.push_str(part);
-        } else {
-            if !out.is_empty() {
-                out.push('.');
+    for step in path {
+        match step {
+            Step::Index(i) => {
+                let _ = write!(out, "[{i}]");
             }
-            out.push_str(part);
+            Step::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
         }
     }
     out
@@ -169,7 +191,7 @@ fn display_path(path: &[String]) -> String {
 
 fn walk(
     value: &mut Value,
-    path: &mut Vec<String>,
+    path: &mut Vec<Step>,
     plugins: &HashMap<String, HashSet<String>>,
     redactions: &mut Vec<Redaction>,
 ) {
@@ -177,7 +199,7 @@ fn walk(
         Value::Object(map) => walk_object(map, path, plugins, redactions),
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                path.push(format!("[{i}]"));
+                path.push(Step::Index(i));
                 walk(item, path, plugins, redactions);
                 path.pop();
             }
@@ -215,12 +237,12 @@ fn walk(
 
 fn walk_object(
     map: &mut Map<String, Value>,
-    path: &mut Vec<String>,
+    path: &mut Vec<Step>,
     plugins: &HashMap<String, HashSet<String>>,
     redactions: &mut Vec<Redaction>,
 ) {
     for (key, child) in map.iter_mut() {
-        path.push(key.clone());
+        path.push(Step::Key(key.clone()));
         walk(child, path, plugins, redactions);
         path.pop();
     }
@@ -231,38 +253,43 @@ fn apply(value: &mut Value, rule: Rule) {
         return;
     };
     *text = match rule {
-        Rule::DataSourceCredentials | Rule::UrlCredentials => redact_dsn(text),
+        Rule::DataSourceCredentials => redact_dsn(text),
+        Rule::UrlCredentials => redact_urls(text),
         _ => MASK.to_string(),
     };
 }
 
-fn joined(path: &[String]) -> String {
+/// The keys of a path joined with dots, indices left out: `SqlSettings.DataSourceReplicas`.
+fn joined(path: &[Step]) -> String {
     path.iter()
-        .filter(|p| !p.starts_with('['))
-        .cloned()
+        .filter_map(Step::key)
         .collect::<Vec<_>>()
         .join(".")
 }
 
 /// A plugin's setting: `PluginSettings.Plugins.<id>.<key>…`
-fn plugin_setting(path: &[String]) -> Option<(&str, &str)> {
+fn plugin_setting(path: &[Step]) -> Option<(&str, &str)> {
     match path {
-        [settings, plugins, id, key, ..]
-            if settings == "PluginSettings" && plugins == "Plugins" =>
-        {
+        [
+            Step::Key(settings),
+            Step::Key(plugins),
+            Step::Key(id),
+            Step::Key(key),
+            ..,
+        ] if settings == "PluginSettings" && plugins == "Plugins" => {
             Some((id.as_str(), key.as_str()))
         }
         _ => None,
     }
 }
 
-fn is_unknown_plugin_setting(path: &[String], plugins: &HashMap<String, HashSet<String>>) -> bool {
+fn is_unknown_plugin_setting(path: &[Step], plugins: &HashMap<String, HashSet<String>>) -> bool {
     plugin_setting(path).is_some_and(|(id, _)| !plugins.contains_key(id))
 }
 
 /// What hides this string value, if anything.
 fn rule_for(
-    path: &[String],
+    path: &[Step],
     value: &Value,
     plugins: &HashMap<String, HashSet<String>>,
 ) -> Option<Rule> {
@@ -299,7 +326,7 @@ fn rule_for(
     if text.is_empty() {
         return None;
     }
-    let key = path.iter().rev().find(|p| !p.starts_with('['))?;
+    let key = path.iter().rev().find_map(Step::key)?;
     if looks_secret(key) {
         return Some(Rule::LooksSecret);
     }
@@ -330,6 +357,8 @@ fn is_data_source(dotted: &str) -> bool {
 /// A connection string keeps its host and database when its credentials can be found with
 /// certainty; otherwise it is masked whole.
 fn data_source_rule(text: &str) -> Rule {
+    // `redact_dsn` trims; compared untrimmed, a trailing space would pass for a mask.
+    let text = text.trim();
     if text.is_empty() {
         return Rule::DataSource;
     }
@@ -394,17 +423,6 @@ pub fn looks_secret(key: &str) -> bool {
     }) || words
         .iter()
         .any(|w| SECRET_ANYWHERE.iter().any(|s| w.contains(s)))
-}
-
-/// `scheme://user:password@host`: a URL that carries a password.
-fn has_url_credentials(text: &str) -> bool {
-    let Some((_, rest)) = text.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority
-        .rsplit_once('@')
-        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
 
 #[cfg(test)]
@@ -579,6 +597,58 @@ mod tests {
             "ElasticsearchSettings.ConnectionURL".into(),
             Rule::UrlCredentials
         )));
+    }
+
+    #[test]
+    fn a_password_in_any_url_of_a_list_is_masked() {
+        let config = json!({"ServiceSettings": {"AllowCorsFrom": "https://chat.example.com https://admin:hunter2@proxy.example.com"}});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(
+            out.config["ServiceSettings"]["AllowCorsFrom"],
+            "https://chat.example.com https://****:****@proxy.example.com"
+        );
+        assert_eq!(
+            paths(&out),
+            [("ServiceSettings.AllowCorsFrom".into(), Rule::UrlCredentials)]
+        );
+    }
+
+    #[test]
+    fn a_key_that_looks_like_an_index_is_still_a_key() {
+        let config =
+            json!({"LdapSettings": {"[BindPassword]": "hunter2"}, "List": [{"Token": "t"}]});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(out.config["LdapSettings"]["[BindPassword]"], MASK);
+        assert_eq!(
+            paths(&out),
+            [
+                ("LdapSettings.[BindPassword]".into(), Rule::LooksSecret),
+                ("List[0].Token".into(), Rule::LooksSecret)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_data_source_is_judged_without_its_surrounding_spaces() {
+        // Trimmed, `x ` would have looked redacted and been shown as `x`.
+        for (text, rule) in [
+            ("garbage-with-canary ", Rule::DataSource),
+            (
+                "  host=db user=mm password=pw ",
+                Rule::DataSourceCredentials,
+            ),
+        ] {
+            let config = json!({"SqlSettings": {"DataSource": text}});
+            let out = sanitize_config(&config, &[]);
+            assert_eq!(paths(&out), [("SqlSettings.DataSource".into(), rule)]);
+            let shown = out.config["SqlSettings"]["DataSource"]
+                .as_str()
+                .unwrap_or("");
+            assert!(
+                !shown.contains("canary") && !shown.contains("pw"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

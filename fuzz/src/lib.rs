@@ -15,14 +15,13 @@ enum Step<'a> {
     Index(usize),
 }
 
-/// The path as a redaction names it: `SqlSettings.DataSourceReplicas[0]`. A key that starts
-/// with `[` is printed like an index, as the sanitizer prints it.
+/// The path as a redaction names it: `SqlSettings.DataSourceReplicas[0]`, keys always after a
+/// dot (a key may look like an index: `LdapSettings.[BindPassword]`).
 fn display(path: &[Step]) -> String {
     let mut out = String::new();
     for step in path {
         match step {
             Step::Index(i) => out.push_str(&format!("[{i}]")),
-            Step::Key(key) if key.starts_with('[') => out.push_str(key),
             Step::Key(key) => {
                 if !out.is_empty() {
                     out.push('.');

@@ -86,7 +86,10 @@ impl<'a> Entry<'a> {
 
     /// The JSON object of a JSON entry (after any journald or docker prefix).
     pub fn json(&self) -> Option<&'a [u8]> {
-        self.is_json.then(|| &self.first_line()[self.json_at..])
+        // `get`: an offset past the first line would be a parser bug, not a reason to panic.
+        self.is_json
+            .then(|| self.first_line().get(self.json_at..))
+            .flatten()
     }
 }
 
@@ -186,9 +189,22 @@ impl LogStore {
     }
 
     /// Parses and appends one line (without its newline).
+    ///
+    /// A line that holds newlines (a string of the REST log API can) is one entry: its first
+    /// line parsed, the others kept as its continuation lines.
     pub fn push_line(&mut self, line: &[u8], source: u8) -> Appended {
-        let parsed = parse_line(line, self.in_trace);
-        self.push_parsed(line, &parsed, source)
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let Some(newline) = memchr::memchr(b'\n', line) else {
+            let parsed = parse_line(line, self.in_trace);
+            return self.push_parsed(line, &parsed, source);
+        };
+        let first = &line[..newline];
+        let parsed = parse_line(first, self.in_trace);
+        let appended = self.push_parsed(first, &parsed, source);
+        for part in line[newline + 1..].split(|b| *b == b'\n') {
+            self.extend_last(part.strip_suffix(b"\r").unwrap_or(part));
+        }
+        appended
     }
 
     /// Appends a line already parsed (parsing can run on another thread).
@@ -453,6 +469,26 @@ mod tests {
             panic.continuation(),
             b"goroutine 1 [running]:\nmain.main()\n\t/src/main.go:9 +0x1d"
         );
+    }
+
+    #[test]
+    fn a_line_holding_newlines_is_one_entry_with_continuation_lines() {
+        // Found by the fuzzer: a REST string with JSON after a newline made `json()` slice
+        // the first line at the JSON's offset in the whole string, and panic.
+        let mut store = LogStore::new(10);
+        assert_eq!(store.push_line(b"x\n{\"msg\":\"m\"}", 0), Appended::New(0));
+        let e = store.get(0).unwrap();
+        assert_eq!(e.first_line(), b"x");
+        assert_eq!(e.continuation(), br#"{"msg":"m"}"#);
+        assert!(!e.is_json && e.json().is_none() && e.continued);
+
+        let text = format!("{LINE}\r\n  at main.go:1\r\n");
+        assert_eq!(store.push_line(text.as_bytes(), 0), Appended::New(1));
+        let e = store.get(1).unwrap();
+        assert_eq!(e.json(), Some(LINE.as_bytes()));
+        assert_eq!(e.message(), "hello \"there\"");
+        assert_eq!(e.continuation(), b"  at main.go:1");
+        assert_eq!(store.len(), 2);
     }
 
     #[test]
