@@ -180,7 +180,7 @@ async fn slow_servers_time_out_with_a_clear_message() {
         .set_faults("/api/v4/system/ping=latency:3000")
         .unwrap();
     let options = ClientOptions {
-        timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_millis(300),
         retry: RetryPolicy {
             attempts: 1,
             ..RetryPolicy::default()
@@ -191,6 +191,49 @@ async fn slow_servers_time_out_with_a_clear_message() {
     let err = client.ping(false).await.unwrap_err();
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
     assert!(err.is_unreachable());
+}
+
+/// Options whose idle timeout is short and whose whole-request timeout is long.
+fn idle_options(idle: Duration) -> ClientOptions {
+    ClientOptions {
+        idle_timeout: idle,
+        total_timeout: Duration::from_secs(30),
+        retry: RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..ClientOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_body_is_read_whole() {
+    let server = demo().await;
+    server.set_faults("/api/v4/system/ping=drip:4").unwrap();
+    let idle = Duration::from_millis(200);
+    let client = MmClient::new(&spec(&server, Some(&server.token)), idle_options(idle)).unwrap();
+    let started = std::time::Instant::now();
+    let ping = client.ping(false).await.unwrap();
+    assert_eq!(ping.status, "OK");
+    // It took longer than the idle timeout, and was still read: only silence fails a read.
+    assert!(started.elapsed() > idle * 2, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_stalled_body_fails_after_the_idle_timeout() {
+    let server = demo().await;
+    server.set_faults("/api/v4/system/ping=stall").unwrap();
+    let idle = Duration::from_millis(300);
+    let client = MmClient::new(&spec(&server, Some(&server.token)), idle_options(idle)).unwrap();
+    let started = std::time::Instant::now();
+    let err = client.ping(false).await.unwrap_err();
+    assert!(matches!(err, ApiError::StalledBody { .. }), "{err:?}");
+    assert!(err.to_string().contains("/api/v4/system/ping"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -212,7 +212,13 @@ async fn a_huge_body_is_refused_without_reading_it_all() {
 
 #[tokio::test]
 async fn a_body_that_drips_in_byte_by_byte() {
-    plugins_fault("drip:5", &["the answer began but did not finish within 3s"]).await;
+    // Bytes keep coming, so the idle timeout (3 s) never fires; the whole-request one does.
+    plugins_fault("drip:5", &["the answer began but did not finish within 6s"]).await;
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_half_way() {
+    plugins_fault("stall", &["the answer began, then nothing came for 3s"]).await;
 }
 
 #[tokio::test]

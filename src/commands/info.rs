@@ -146,7 +146,8 @@ pub fn run(resolved: Resolved) -> color_eyre::Result<ExitCode> {
     out.clear();
 
     let options = ClientOptions {
-        timeout: Duration::from_secs(8),
+        idle_timeout: Duration::from_secs(8),
+        total_timeout: Duration::from_secs(30),
         connect_timeout: Duration::from_secs(4),
         retry: RetryPolicy {
             attempts: 1,

@@ -1393,6 +1393,19 @@ async fn late_fault(fault: &Fault, response: Response) -> Response {
             }
             response
         }
+        Fault::Stall => {
+            use futures::StreamExt as _;
+            let (mut parts, body) = response.into_parts();
+            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let half = bytes.slice(..bytes.len() / 2);
+            let first = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(half) });
+            let silence = futures::stream::once(async {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                Ok::<Bytes, std::io::Error>(Bytes::new())
+            });
+            Response::from_parts(parts, Body::from_stream(first.chain(silence)))
+        }
         Fault::Drip(interval) => {
             let (mut parts, body) = response.into_parts();
             let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();

@@ -16,6 +16,7 @@
 //! | `content-type:TYPE` | the real body with another Content-Type |
 //! | `huge:MB` | answers 200 with a JSON body of MB megabytes |
 //! | `drip:MS` | sends the real body one byte every MS milliseconds |
+//! | `stall` | sends the first half of the real body, then nothing (for two minutes) |
 //! | `401after:N` | answers normally N times, then 401 (an expired session) |
 //! | `unhealthy` | `/api/v4/system/ping` only: answers 500 with an unhealthy ping body (database down) |
 //! | `filelogoff` | `/api/v4/logs` only: answers `[""]`, as when file logging is off |
@@ -38,6 +39,7 @@ pub enum Fault {
     ContentType(String),
     Huge(usize),
     Drip(Duration),
+    Stall,
     ExpireAfter(u64),
     Unhealthy,
     FileLoggingOff,
@@ -130,6 +132,7 @@ fn parse_fault(text: &str) -> Result<Fault, String> {
         ),
         "huge" => Fault::Huge(number("megabytes")? as usize),
         "drip" => Fault::Drip(Duration::from_millis(number("milliseconds")?)),
+        "stall" => Fault::Stall,
         "401after" => Fault::ExpireAfter(number("a request count")?),
         "unhealthy" => Fault::Unhealthy,
         "filelogoff" => Fault::FileLoggingOff,

@@ -111,7 +111,11 @@ impl Default for RetryPolicy {
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    pub timeout: Duration,
+    /// The longest silence: before an answer begins, and between two pieces of its body. A
+    /// big answer over a slow but steady link is read as long as bytes keep coming.
+    pub idle_timeout: Duration,
+    /// The longest a whole request may take, however steadily its body comes.
+    pub total_timeout: Duration,
     pub connect_timeout: Duration,
     pub retry: RetryPolicy,
 }
@@ -119,7 +123,8 @@ pub struct ClientOptions {
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
-            timeout: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(20),
+            total_timeout: Duration::from_secs(300),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
         }
@@ -205,7 +210,7 @@ impl MmClient {
         let builder = || {
             let mut builder = reqwest::Client::builder()
                 .user_agent(format!("mmops/{}", build_info::VERSION))
-                .timeout(options.timeout)
+                .timeout(options.total_timeout)
                 .connect_timeout(options.connect_timeout)
                 .redirect(reqwest::redirect::Policy::limited(5));
             match &spec.target {
@@ -345,7 +350,7 @@ impl MmClient {
         let request = self
             .build_request(&self.inner.http1, &endpoint, &[], None::<&()>)?
             .timeout(Duration::from_secs(365 * 24 * 3600));
-        let wait = self.inner.options.timeout;
+        let wait = self.inner.options.idle_timeout;
         let response = tokio::time::timeout(wait, request.upgrade().send())
             .await
             .map_err(|_| ApiError::Timeout {
@@ -356,7 +361,7 @@ impl MmClient {
         let status = response.status();
         if status != StatusCode::SWITCHING_PROTOCOLS {
             let headers = response.headers().clone();
-            let body = read_limited(response.into_inner(), MAX_JSON_BODY)
+            let body = read_limited(response.into_inner(), MAX_JSON_BODY, wait)
                 .await
                 .unwrap_or_default();
             return Err(self.refusal(&endpoint, status, &headers, &body));
@@ -449,7 +454,7 @@ impl MmClient {
                 response,
             });
         }
-        let body = read_limited(response, MAX_JSON_BODY)
+        let body = read_limited(response, MAX_JSON_BODY, self.inner.options.idle_timeout)
             .await
             .unwrap_or_default();
         Err(self.refusal(endpoint, status, &headers, &body))
@@ -465,14 +470,18 @@ impl MmClient {
         let request = self.request(endpoint, query, body)?;
 
         let started = Instant::now();
-        let response = request
-            .send()
+        let idle = self.inner.options.idle_timeout;
+        let response = tokio::time::timeout(idle, request.send())
             .await
+            .map_err(|_| ApiError::Timeout {
+                endpoint: endpoint.label(),
+                after: idle,
+            })?
             .map_err(|e| self.transport_error(endpoint, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
         self.observe_version(&headers);
-        let body = read_limited(response, MAX_JSON_BODY)
+        let body = read_limited(response, MAX_JSON_BODY, idle)
             .await
             .map_err(|e| match e {
                 ReadError::TooLarge => ApiError::Decode {
@@ -482,10 +491,14 @@ impl MmClient {
                         MAX_JSON_BODY / (1024 * 1024)
                     ),
                 },
-                // The headers came, so a timeout now is a body that never finished.
+                ReadError::Stalled => ApiError::StalledBody {
+                    endpoint: endpoint.label(),
+                    idle,
+                },
+                // The headers came, so the client's timeout now is a body that never finished.
                 ReadError::Transport(e) if e.is_timeout() => ApiError::SlowBody {
                     endpoint: endpoint.label(),
-                    after: self.inner.options.timeout,
+                    after: self.inner.options.total_timeout,
                 },
                 ReadError::Transport(e) => self.transport_error(endpoint, &e),
             })?;
@@ -583,7 +596,7 @@ impl MmClient {
         if err.is_timeout() {
             return ApiError::Timeout {
                 endpoint: label,
-                after: self.inner.options.timeout,
+                after: self.inner.options.total_timeout,
             };
         }
         let detail = innermost_message(err);
@@ -645,10 +658,17 @@ fn check_socket(socket: &Path) -> Result<(), ApiError> {
 
 enum ReadError {
     TooLarge,
+    /// Nothing came for the idle timeout.
+    Stalled,
     Transport(reqwest::Error),
 }
 
-async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
+/// Reads a body of at most `limit` bytes, failing when the server is silent for `idle`.
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+    idle: Duration,
+) -> Result<Vec<u8>, ReadError> {
     // The header itself: `content_length()` is only a size hint, which the client's timeout
     // wrapper hides, so a huge body would be read up to the limit before being refused.
     let declared = response
@@ -661,7 +681,11 @@ async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<V
         return Err(ReadError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+    while let Some(chunk) = tokio::time::timeout(idle, response.chunk())
+        .await
+        .map_err(|_| ReadError::Stalled)?
+        .map_err(ReadError::Transport)?
+    {
         if body.len() + chunk.len() > limit {
             return Err(ReadError::TooLarge);
         }

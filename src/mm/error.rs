@@ -92,10 +92,16 @@ pub enum ApiError {
     Timeout { endpoint: String, after: Duration },
 
     #[error(
-        "{endpoint}: the answer began but did not finish within {}s (a stalled or very slow link)",
+        "{endpoint}: the answer began but did not finish within {}s (a very slow link)",
         .after.as_secs()
     )]
     SlowBody { endpoint: String, after: Duration },
+
+    #[error(
+        "{endpoint}: the answer began, then nothing came for {}s (a stalled link)",
+        .idle.as_secs()
+    )]
+    StalledBody { endpoint: String, idle: Duration },
 
     #[error("{endpoint}: cannot connect: {detail}")]
     Connect { endpoint: String, detail: String },

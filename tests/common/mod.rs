@@ -48,7 +48,8 @@ pub fn spec(server: &DemoServer, token: Option<&str>) -> ConnectionSpec {
 /// Fast failure settings so fault tests do not wait long.
 pub fn quick_options() -> ClientOptions {
     ClientOptions {
-        timeout: Duration::from_secs(3),
+        idle_timeout: Duration::from_secs(3),
+        total_timeout: Duration::from_secs(6),
         connect_timeout: Duration::from_secs(2),
         retry: RetryPolicy {
             attempts: 3,
