@@ -725,6 +725,8 @@ fn prefer_against_a_server_without_tls_connects_and_says_so() {
         ),
         "{line}"
     );
+    // The Invites tab marks the source with the warning's tag and gives its reason.
+    assert_eq!(line.warning.map(|w| w.tag), Some("no TLS"), "{line}");
     assert_eq!(status(&ledger, "ana@example.com").status, "pending");
 
     // sslmode=disable is the user's own choice, and a unix socket is local: nothing to say.

@@ -13,6 +13,7 @@ use tokio_postgres::{Client, IsolationLevel};
 use super::facts::{EventKind, MemberFact, Observations, TeamEvent, TeamFact, TokenFact, UserFact};
 use super::ledger::NewInvitation;
 use super::pg_tls::{HandshakeError, MakeRustls, Verify};
+use super::sync::SourceWarning;
 use crate::timefmt;
 
 pub const SOURCE: &str = "database";
@@ -57,6 +58,14 @@ impl Transport {
             }
             Transport::Tls | Transport::LocalSocket | Transport::PlainByRequest => None,
         }
+    }
+
+    /// The warning for the Invites tab's sources line.
+    pub fn source_warning(self) -> Option<SourceWarning> {
+        self.warning().map(|_| SourceWarning {
+            tag: "no TLS",
+            text: "connected without TLS (the server offers none): tokens, addresses and names crossed the network unencrypted; sslmode=require refuses that",
+        })
     }
 
     pub fn describe(self) -> &'static str {

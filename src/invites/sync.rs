@@ -122,12 +122,21 @@ pub enum SourceState {
     Failed,
 }
 
+/// Something the admin should know about a source that was read (it is in the line's text
+/// too): a short tag for the sources line and the sentence behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceWarning {
+    pub tag: &'static str,
+    pub text: &'static str,
+}
+
 /// One line of the sync's summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceLine {
     pub source: &'static str,
     pub state: SourceState,
     pub text: String,
+    pub warning: Option<SourceWarning>,
 }
 
 /// What the ledger misses when `source` is not read.
@@ -175,6 +184,7 @@ impl SyncReport {
             source,
             state,
             text: text.into(),
+            warning: None,
         });
     }
 }
@@ -286,10 +296,11 @@ async fn read_database(
         Ok((observed, counts)) => {
             let stored =
                 ledger.store(&observed, Some((db::SOURCE, &now_ms.to_string())), now_ms)?;
-            report.push(
-                db::SOURCE,
-                SourceState::Read,
-                format!(
+            report.lines.push(SourceLine {
+                source: db::SOURCE,
+                state: SourceState::Read,
+                warning: counts.transport.and_then(db::Transport::source_warning),
+                text: format!(
                     "{}{}; {} new invitations",
                     counts.summary(),
                     if stored.tokens_gone > 0 {
@@ -299,7 +310,7 @@ async fn read_database(
                     },
                     stored.new_invitations
                 ),
-            );
+            });
             report.dirty.merge(stored.dirty);
             Ok(true)
         }

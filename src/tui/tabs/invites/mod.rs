@@ -29,7 +29,7 @@ use crate::invites::ledger::Invitation;
 use crate::invites::provenance::MemberWay;
 use crate::invites::resolve::Status;
 use crate::invites::rest::TeamChoice;
-use crate::invites::sync::{SourceState, SyncReport};
+use crate::invites::sync::{SourceState, SourceWarning, SyncReport};
 use crate::secret::Secret;
 use crate::tui::Clock;
 use crate::tui::keys::Action;
@@ -143,6 +143,7 @@ pub struct SourceNote {
     pub source: String,
     pub state: SourceState,
     pub text: String,
+    pub warning: Option<SourceWarning>,
 }
 
 pub struct InvitesTab {
@@ -290,6 +291,7 @@ impl InvitesTab {
                         SourceState::Read
                     },
                     text: p.unavailable.unwrap_or_default(),
+                    warning: None,
                 })
                 .collect();
         }
@@ -357,6 +359,7 @@ impl InvitesTab {
                         source: l.source.to_string(),
                         state: l.state,
                         text: l.text.clone(),
+                        warning: l.warning,
                     })
                     .collect();
                 let failed: Vec<String> = report

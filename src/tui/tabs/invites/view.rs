@@ -49,8 +49,9 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
             spans.push(Span::styled(" · ", theme.muted));
         }
         let partly = rest_missed(note).is_some();
+        let warned = note.state == SourceState::Read && note.warning.is_some();
         let (mark, style) = match note.state {
-            SourceState::Read if partly => ("✓ ", theme.warn),
+            SourceState::Read if partly || warned => ("✓ ", theme.warn),
             SourceState::Read => ("✓ ", theme.ok),
             SourceState::NotRead => ("– ", theme.muted),
             SourceState::Failed => ("✗ ", theme.error),
@@ -61,10 +62,12 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
             spans.push(Span::styled(" (not read)", style));
         } else if partly {
             spans.push(Span::styled(" (in part)", style));
+        } else if let Some(warning) = note.warning.filter(|_| warned) {
+            spans.push(Span::styled(format!(" ({})", warning.tag), style));
         }
         let severity = match note.state {
             SourceState::Failed => 3,
-            SourceState::Read if partly => 2,
+            SourceState::Read if partly || warned => 2,
             SourceState::NotRead if missing_means(&note.source).is_some() => 1,
             _ => 0,
         };
@@ -81,6 +84,14 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
             (SourceState::Failed, _) => (
                 format!("{} failed: {}", source_name(&note.source), note.text),
                 theme.error,
+            ),
+            (SourceState::Read, None) if note.warning.is_some() => (
+                format!(
+                    "{}: {}",
+                    source_name(&note.source),
+                    note.warning.map(|w| w.text).unwrap_or_default()
+                ),
+                theme.warn,
             ),
             (_, Some(missed)) => (
                 format!(
@@ -99,7 +110,9 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
                 theme.warn,
             ),
         };
-        if note.state == SourceState::Failed || rest_missed(note).is_none() {
+        if note.state == SourceState::Failed
+            || (rest_missed(note).is_none() && note.warning.is_none())
+        {
             // One row: the whole story is in the sync's notice and `mmops invites sync`.
             let text = fit(&text, width.saturating_sub(2));
             lines.push(Line::styled(format!("  {}", text.trim_end()), style));
@@ -502,4 +515,50 @@ fn draw_picker(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, theme: &Theme
     block.render(boxed, buf);
     buf.set_style(inner, theme.base);
     picker.render(inner, buf, theme, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::invites::db::{SOURCE, Transport};
+
+    fn text(lines: &[Line]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_database_read_without_tls_is_a_warning_with_its_reason() {
+        let theme = Theme::builtin("dark");
+        let plain = SourceNote {
+            source: SOURCE.to_string(),
+            state: SourceState::Read,
+            text: "connected without TLS (the server offers none); 1 pending invite tokens".into(),
+            warning: Transport::PlainServerOffersNone.source_warning(),
+        };
+        let lines = sources_lines(std::slice::from_ref(&plain), 80, &theme);
+        let shown = text(&lines);
+        assert_eq!(shown[0], "Sources ✓ database (no TLS)");
+        assert_eq!(lines[0].spans[1].style, theme.warn);
+        let reason = shown[1..].join(" ");
+        assert!(
+            reason.starts_with("  database: connected without TLS"),
+            "{shown:?}"
+        );
+        assert!(reason.contains("sslmode=require refuses that"), "{shown:?}");
+        assert!(shown.iter().all(|l| l.chars().count() <= 80), "{shown:?}");
+
+        // TLS, or plain by the DataSource's own sslmode=disable: nothing to warn about.
+        for transport in [Transport::Tls, Transport::PlainByRequest] {
+            let quiet = SourceNote {
+                warning: transport.source_warning(),
+                ..plain.clone()
+            };
+            let lines = sources_lines(&[quiet], 80, &theme);
+            assert_eq!(text(&lines), ["Sources ✓ database"]);
+            assert_eq!(lines[0].spans[1].style, theme.ok);
+        }
+    }
 }
