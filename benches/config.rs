@@ -50,7 +50,7 @@ fn loaded_tab() -> (ConfigTab, usize) {
     let rows = doc.tree.rows.len();
     let mut tab = ConfigTab::new(true);
     let generation = tab.begin_load();
-    tab.loaded(generation, Ok(doc));
+    tab.loaded(generation, Ok(doc), 0);
     (tab, rows)
 }
 

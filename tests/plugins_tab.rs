@@ -271,3 +271,41 @@ async fn a_session_the_websocket_refuses_leaves_polling_and_says_why() {
     // The tab still says what it can (here: that the session is not valid).
     let _ = h.render_text(120, 40);
 }
+
+#[tokio::test]
+async fn the_periodic_refresh_reads_neither_the_config_nor_live_plugins_again() {
+    use mmops::tui::tabs::plugins::Live;
+    let server = demo().await;
+    // Rules that change nothing and count the requests of each route.
+    server
+        .set_faults(
+            "/api/v4/system/ping=latency:0;/api/v4/config=latency:0;/api/v4/plugins=latency:0",
+        )
+        .unwrap();
+    let hits = |rule: usize| server.shared().faults().rules[rule].hits();
+    let mut launch = launch(Some(admin(&server)), "DEMO");
+    launch.refresh_every = std::time::Duration::from_millis(150);
+    let mut h = Harness::start(launch);
+    h.settle().await;
+    assert_eq!(h.app.plugins_tab().live, Live::Live);
+    let (pings, configs, plugins) = (hits(0), hits(1), hits(2));
+    assert!(configs > 0 && plugins > 0, "the first load reads both");
+    for _ in 0..10 {
+        h.pump_for(std::time::Duration::from_millis(120)).await;
+    }
+    assert!(
+        hits(0) >= pings + 3,
+        "the Server tab refreshed: {pings} → {}",
+        hits(0)
+    );
+    assert_eq!(hits(1), configs, "the config was read again by the timer");
+    assert_eq!(hits(2), plugins, "live plugins were polled");
+
+    // `r` in the Config tab reads it again, and the tab says when it was read.
+    h.press(&["4"]).unwrap();
+    h.press(&["r"]).unwrap();
+    h.settle().await;
+    assert!(hits(1) > configs);
+    let text = h.render_text(120, 40);
+    assert!(text.contains("read 09:30:00 UTC · r reads again"), "{text}");
+}

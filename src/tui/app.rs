@@ -23,7 +23,7 @@ use super::tabs::invites::{
     InvitesJob, InvitesLaunch, InvitesMsg, InvitesTab, view as invites_view,
 };
 use super::tabs::logs::{Effect, LogsLaunch, LogsTab, view as logs_view};
-use super::tabs::plugins::{PluginsEffect, PluginsTab, view as plugins_view};
+use super::tabs::plugins::{Live, PluginsEffect, PluginsTab, view as plugins_view};
 use super::tabs::server::ServerTab;
 use super::theme::Theme;
 use super::widgets::status_bar::{Connection, Message, StatusInfo};
@@ -113,6 +113,15 @@ pub enum Job {
     },
     ConfigFile,
     Invites(InvitesJob),
+}
+
+/// What a refresh of the Server tab reloads besides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// At start and on `r` in the Server tab: the plugins and the config too.
+    Everything,
+    /// The periodic refresh: the plugins only while no live events come, never the config.
+    Timer,
 }
 
 /// Results reported by background work.
@@ -278,7 +287,7 @@ impl App {
 
     /// Kicks off the first loads and the log feed. Call once, inside a tokio runtime.
     pub fn start(&mut self) {
-        self.refresh_overview();
+        self.refresh_overview(Refresh::Everything);
         if self.launch.client.is_none() {
             // No server: the Config tab can still show the install's config.json.
             self.load_config();
@@ -403,7 +412,7 @@ impl App {
         }
         if self.next_refresh.is_some_and(|at| at <= now) {
             self.next_refresh = None;
-            self.refresh_overview();
+            self.refresh_overview(Refresh::Timer);
         }
     }
 
@@ -558,7 +567,7 @@ impl App {
                 if self.status.connection == Connection::LoginNeeded {
                     self.reconnect();
                 }
-                self.refresh_overview();
+                self.refresh_overview(Refresh::Everything);
             }
             _ if self.active == TabId::Logs => {
                 if action == Action::SwitchSource {
@@ -627,7 +636,8 @@ impl App {
                 self.dirty = true;
             }
             Msg::ConfigLoaded { generation, result } => {
-                self.config.loaded(generation, *result);
+                let now_ms = self.launch.clock.now_ms();
+                self.config.loaded(generation, *result, now_ms);
                 self.dirty = true;
             }
             Msg::ConfigSnapshotSaved { result } => {
@@ -687,8 +697,9 @@ impl App {
         }
     }
 
-    /// Starts loading the Server tab's data (a newer load supersedes a running one).
-    fn refresh_overview(&mut self) {
+    /// Starts loading the Server tab's data (a newer load supersedes a running one), and with
+    /// it what `scope` says.
+    fn refresh_overview(&mut self, scope: Refresh) {
         let Some(client) = self.launch.client.clone() else {
             return;
         };
@@ -707,8 +718,16 @@ impl App {
         let generation = self.server.begin_load(client.is_local());
         self.status.message = Message::Info("refreshing…".to_string());
         self.dirty = true;
-        self.load_plugins();
-        self.load_config();
+        match scope {
+            Refresh::Everything => {
+                self.load_plugins();
+                self.load_config();
+            }
+            // The plugins are polled only while no live events tell their changes; the config
+            // is read again on `r` only, so it does not change under someone reading it.
+            Refresh::Timer if self.plugins.live != Live::Live => self.load_plugins(),
+            Refresh::Timer => {}
+        }
         for kind in PartKind::ALL {
             let client = client.clone();
             let home = self.launch.mm_home.clone();
@@ -786,9 +805,11 @@ impl App {
         tracing::error!(?job, "background job failed: {reason}");
         match job {
             Job::ConfigLoad { generation } => {
+                let now_ms = self.launch.clock.now_ms();
                 self.config.loaded(
                     generation,
                     Err(format!("loading the config failed: {reason}")),
+                    now_ms,
                 );
             }
             Job::ConfigFile => self.config.notice = Some((format!("failed: {reason}"), true)),

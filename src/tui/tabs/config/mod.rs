@@ -86,6 +86,8 @@ pub struct ConfigTab {
     pub viewport_rows: usize,
     /// Offered in the compare prompt: the newest snapshot.
     pub suggestion: Option<PathBuf>,
+    /// When the config shown was read: it is read at start and on `r`, not on every refresh.
+    pub read_at_ms: Option<i64>,
 }
 
 impl ConfigTab {
@@ -109,6 +111,7 @@ impl ConfigTab {
             notice: None,
             viewport_rows: 10,
             suggestion: None,
+            read_at_ms: None,
         }
     }
 
@@ -118,9 +121,12 @@ impl ConfigTab {
         self.generation
     }
 
-    pub fn loaded(&mut self, generation: u64, result: Result<ConfigDoc, String>) {
+    pub fn loaded(&mut self, generation: u64, result: Result<ConfigDoc, String>, now_ms: i64) {
         if generation != self.generation {
             return;
+        }
+        if result.is_ok() {
+            self.read_at_ms = Some(now_ms);
         }
         self.refreshing = false;
         let selected_path = self.selected_row().map(|r| r.path.clone());

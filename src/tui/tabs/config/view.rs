@@ -6,11 +6,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthStr as _;
 
 use super::{ConfigTab, Load};
 use crate::server_config::diff::Change;
 use crate::server_config::tree::Row;
 use crate::text::{inert, one_line};
+use crate::timefmt;
 use crate::tui::theme::Theme;
 
 pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -324,7 +326,25 @@ fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         if let Some(note) = doc.notes.first() {
             text.push_str(&format!("   ({})", inert(note)));
         }
-        Line::styled(one_line(&text, usize::from(area.width)), theme.muted).render(area, buf);
+        let width = usize::from(area.width);
+        // When it was read, on the right while there is room: it is not read again by itself.
+        let read = tab
+            .read_at_ms
+            .map(|ms| format!("read {} · r reads again", timefmt::utc_clock(ms)))
+            .filter(|read| text.width() + 3 + read.width() <= width);
+        let left = one_line(&text, width);
+        match read {
+            Some(read) => {
+                let gap = width.saturating_sub(left.width() + read.width());
+                Line::from(vec![
+                    Span::styled(left, theme.muted),
+                    Span::raw(" ".repeat(gap)),
+                    Span::styled(read, theme.muted),
+                ])
+                .render(area, buf);
+            }
+            None => Line::styled(left, theme.muted).render(area, buf),
+        }
     }
 }
 
