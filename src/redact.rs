@@ -22,13 +22,19 @@ pub fn redact_dsn(dsn: &str) -> String {
             Some(at) => format!("****:****{}", &authority_end[at..]),
             None => authority_end.to_string(),
         };
-        return format!("{head}{authority}{}", mask_options(tail, '&'));
+        return format!(
+            "{head}{authority}{}",
+            mask_options(tail, '&', is_credential_key)
+        );
     }
     if let Some(at) = dsn.rfind('@')
         && !dsn[..at].contains(char::is_whitespace)
     {
         // The Go MySQL driver's form: user:password@tcp(host:port)/db?options
-        return format!("****:****{}", mask_options(&dsn[at..], '&'));
+        return format!(
+            "****:****{}",
+            mask_options(&dsn[at..], '&', is_credential_key)
+        );
     }
     mask_keyword_options(dsn)
 }
@@ -93,31 +99,42 @@ fn value_length(text: &str) -> usize {
     text.len()
 }
 
-/// Masks the values of credential options in `key=value` pairs split by `separator`.
-fn mask_options(text: &str, separator: char) -> String {
+/// Masks the values of credential options in `key=value` pairs split by `separator`. The key is
+/// what precedes the pair's first `=` (after any `?`, `&`, `;` or space), so a value holding
+/// `?` or `=` is masked whole.
+fn mask_options(text: &str, separator: char, is_secret: fn(&str) -> bool) -> String {
     text.split(separator)
         .map(|pair| {
-            let key_start = pair.rfind(['?', '&', ' ']).map(|i| i + 1).unwrap_or(0);
-            match pair[key_start..].split_once('=') {
-                Some((key, _)) if is_credential_key(key) => {
-                    format!("{}{key}=****", &pair[..key_start])
-                }
-                _ => pair.to_string(),
+            let Some((key_part, _)) = pair.split_once('=') else {
+                return pair.to_string();
+            };
+            let key_start = key_part
+                .rfind(['?', '&', ';', ' '])
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            let key = &key_part[key_start..];
+            if is_secret(key) {
+                format!("{}{key}=****", &pair[..key_start])
+            } else {
+                pair.to_string()
             }
         })
         .collect::<Vec<_>>()
         .join(&separator.to_string())
 }
 
-/// Whether any URL in `text` carries a password: `scheme://user:password@host`, or a
-/// `password=` option in its query. A value may hold several URLs (a list of origins).
+/// Whether any URL in `text` still shows a credential: `scheme://user:password@host` (other
+/// than the masked `****:****`), or a secret query option (`password=`, `token=`, `key=`…)
+/// with a value other than `****`. A value may hold several URLs (a list of origins).
 pub fn has_url_credentials(text: &str) -> bool {
     urls(text).any(|url| {
-        url.userinfo.is_some_and(|info| text[info].contains(':'))
+        url.userinfo
+            .is_some_and(|info| text[info.clone()].contains(':') && &text[info] != "****:****")
             || url.query.is_some_and(|query| {
                 text[query].split('&').any(|pair| {
-                    pair.split_once('=')
-                        .is_some_and(|(key, value)| !value.is_empty() && is_password_key(key))
+                    pair.split_once('=').is_some_and(|(key, value)| {
+                        !value.is_empty() && value != "****" && is_url_secret_key(key)
+                    })
                 })
             })
     })
@@ -136,7 +153,9 @@ pub fn redact_urls(text: &str) -> String {
         }
         if let Some(query) = url.query {
             out.push_str(&text[copied..query.start]);
-            out.push_str(&mask_options(&text[query.clone()], '&'));
+            out.push_str(&mask_options(&text[query.clone()], '&', |key| {
+                is_credential_key(key) || is_url_secret_key(key)
+            }));
             copied = query.end;
         }
     }
@@ -146,37 +165,41 @@ pub fn redact_urls(text: &str) -> String {
 
 /// Where the parts of one URL that may hold credentials are, as byte ranges of the text.
 struct UrlParts {
-    /// Between `://` and the authority's last `@`.
+    /// Between `://` and the `@` before the host.
     userinfo: Option<std::ops::Range<usize>>,
-    /// After `?`, up to a `#` or whitespace.
+    /// After the first `?` past the host, up to whitespace.
     query: Option<std::ops::Range<usize>>,
 }
 
-/// Every URL in `text`, found by its `://`, each ending where the next one's `://` is. The
-/// authority runs to the first `/`, `?` or `#` (spaces included, so that a password with a
-/// space in it is still caught); the path and query end at whitespace too.
+/// Every URL in `text`, found by its `://`, each ending where the next one's `://` is.
+///
+/// The user info ends at the authority's last `@`, the authority running to the first `/`, `?`
+/// or `#` (spaces included, so that a password with a space in it is still caught). A password
+/// with an unencoded `/`, `?` or `#` ends the authority early, so an `@` further on in the same
+/// word, with a `:` before it, ends the user info too: a URL with a port and an `@` in its path
+/// is masked more than it needs, never less.
 fn urls(text: &str) -> impl Iterator<Item = UrlParts> + '_ {
     text.match_indices("://").map(move |(at, _)| {
         let start = at + 3;
         let rest = &text[start..];
         let rest = &rest[..rest.find("://").unwrap_or(rest.len())];
         let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let userinfo = rest[..authority_len]
-            .rfind('@')
-            .map(|end| start..start + end);
-        let after_authority = &rest[authority_len..];
-        // The path runs to the query; neither crosses whitespace or the next URL.
-        let path_len = after_authority
-            .find(|c: char| c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(after_authority.len());
-        let query = after_authority[path_len..].strip_prefix('?').map(|query| {
-            let query_start = start + authority_len + path_len + 1;
-            let len = query
-                .find(|c: char| c == '#' || c.is_whitespace())
-                .unwrap_or(query.len());
-            query_start..query_start + len
+        let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let userinfo_len = rest[..authority_len].rfind('@').or_else(|| {
+            let at = rest[..word_len.max(authority_len)].rfind('@')?;
+            rest[..at].contains(':').then_some(at)
         });
-        UrlParts { userinfo, query }
+        let host_start = userinfo_len.map_or(0, |len| len + 1);
+        let tail = &rest[host_start..];
+        let tail = &tail[..tail.find(char::is_whitespace).unwrap_or(tail.len())];
+        let query = tail.find('?').map(|q| {
+            let query_start = start + host_start + q + 1;
+            query_start..start + host_start + tail.len()
+        });
+        UrlParts {
+            userinfo: userinfo_len.map(|len| start..start + len),
+            query,
+        }
     })
 }
 
@@ -200,10 +223,25 @@ pub fn shows_credentials(redacted: &str) -> bool {
         })
 }
 
-fn is_password_key(key: &str) -> bool {
+/// Query options that carry a secret in a URL (`?password=`, `?token=`, `?key=`…).
+fn is_url_secret_key(key: &str) -> bool {
     matches!(
         key.to_ascii_lowercase().as_str(),
-        "password" | "pass" | "pwd" | "sslpassword"
+        "password"
+            | "pass"
+            | "passwd"
+            | "pwd"
+            | "sslpassword"
+            | "token"
+            | "access_token"
+            | "auth_token"
+            | "secret"
+            | "client_secret"
+            | "api_key"
+            | "apikey"
+            | "key"
+            | "sig"
+            | "signature"
     )
 }
 
@@ -284,6 +322,28 @@ mod tests {
             "https://h/?next=https://****:****@e/"
         );
         assert!(has_url_credentials("https://es:9200/?password=x"));
+        // From review: a `?` or `#` inside a value, a password with an unencoded `#`, other
+        // secret options.
+        for (text, redacted) in [
+            (
+                "https://elastic:9200/?password=Xy?9secret",
+                "https://elastic:9200/?password=****",
+            ),
+            (
+                "https://a.example https://b.example/?user=u&password=Xy?9",
+                "https://a.example https://b.example/?user=****&password=****",
+            ),
+            ("https://es/?password=ab#cd", "https://es/?password=****"),
+            ("https://u:pa#ss@h/x", "https://****:****@h/x"),
+            (
+                "https://hooks.example.com/x?token=abc&channel=ops",
+                "https://hooks.example.com/x?token=****&channel=ops",
+            ),
+        ] {
+            assert!(has_url_credentials(text), "{text}");
+            assert_eq!(redact_urls(text), redacted);
+            assert!(!has_url_credentials(redacted), "{redacted}");
+        }
         assert!(!has_url_credentials("https://chat.example.com https://u@h"));
         assert!(!has_url_credentials("mailto:ops@example.com ://"));
     }

@@ -254,7 +254,15 @@ fn apply(value: &mut Value, rule: Rule) {
     };
     *text = match rule {
         Rule::DataSourceCredentials => redact_dsn(text),
-        Rule::UrlCredentials => redact_urls(text),
+        Rule::UrlCredentials => {
+            let redacted = redact_urls(text);
+            // A form the URL reader did not follow: the whole value, rather than a secret.
+            if has_url_credentials(&redacted) {
+                MASK.to_string()
+            } else {
+                redacted
+            }
+        }
         _ => MASK.to_string(),
     };
 }

@@ -313,9 +313,10 @@ impl LogStore {
         let raw_at = if in_place {
             last.raw_at
         } else {
-            // Move the entry into a fresh block with room for the new line.
+            // Move the entry into a fresh block with room for the new line and as much again
+            // as the entry holds, so that a long trace is copied a few times, not once a line.
             let old = self.raw_bytes(last.raw_at, last.raw_len).to_vec();
-            self.write(&old, line.len() + 1)
+            self.write(&old, (line.len() + 1).max(old.len()))
         };
         let Some(block) = self.blocks.back_mut() else {
             return;
@@ -489,6 +490,29 @@ mod tests {
         assert_eq!(e.message(), "hello \"there\"");
         assert_eq!(e.continuation(), b"  at main.go:1");
         assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn a_trace_longer_than_a_block_is_copied_a_few_times_not_once_a_line() {
+        // Found in review: past a block, every continuation line moved the entry into a block
+        // of exactly its size, and the stale copies stayed: one 4 MiB string took gigabytes.
+        let mut store = LogStore::new(10);
+        store.push_line(b"older entry", 0);
+        let line = [b'x'; 200];
+        let mut text = b"panic: boom".to_vec();
+        for _ in 0..(6 << 20) / 201 {
+            text.push(b'\n');
+            text.extend_from_slice(&line);
+        }
+        store.push_line(&text, 0);
+        let entry = store.get(1).unwrap();
+        assert_eq!(entry.raw.len(), text.len());
+        assert!(
+            store.memory_bytes() < 4 * text.len() + BLOCK_SIZE,
+            "{} bytes held for a {}-byte entry",
+            store.memory_bytes(),
+            text.len()
+        );
     }
 
     #[test]
