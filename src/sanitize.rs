@@ -371,17 +371,19 @@ fn data_source_rule(text: &str) -> Rule {
         return Rule::DataSource;
     }
     let redacted = redact_dsn(text);
-    let understood = if crate::redact::shows_credentials(&redacted) {
-        false
-    } else if redacted != text {
-        true
-    } else if let Some((_, rest)) = text.split_once("://") {
-        // A URL without user info carries no credentials.
-        !rest.contains('@')
-    } else {
-        // `host=db dbname=mm`: key=value pairs, and none of them a credential.
-        text.split_whitespace().all(|pair| pair.contains('='))
-    };
+    // Still showing a credential (a form the parser did not follow, a second URL): unread.
+    let understood =
+        if crate::redact::shows_credentials(&redacted) || has_url_credentials(&redacted) {
+            false
+        } else if redacted != text {
+            true
+        } else if let Some((_, rest)) = text.split_once("://") {
+            // A URL without user info carries no credentials.
+            !rest.contains('@')
+        } else {
+            // `host=db dbname=mm`: key=value pairs, and none of them a credential.
+            text.split_whitespace().all(|pair| pair.contains('='))
+        };
     if understood {
         Rule::DataSourceCredentials
     } else {
@@ -634,6 +636,51 @@ mod tests {
                 ("List[0].Token".into(), Rule::LooksSecret)
             ]
         );
+    }
+
+    #[test]
+    fn a_data_source_holding_two_urls_is_masked_whole() {
+        // Found by the fuzzer: the connection string reader redacts the first URL only.
+        let text = "postgres://mmuser:pw@db:5432/mm?sslmode=require://mmuser:pw@db:5432/mm";
+        let config = json!({"SqlSettings": {"DataSource": text}});
+        let out = sanitize_config(&config, &[]);
+        assert_eq!(out.config["SqlSettings"]["DataSource"], MASK);
+        assert_eq!(
+            paths(&out),
+            [("SqlSettings.DataSource".into(), Rule::DataSource)]
+        );
+    }
+
+    /// The fuzzer's reproducers for this sanitizer (fuzz/regressions) stay fixed in the plain
+    /// test suite too: no string of the output shows a URL credential or the planted canary.
+    #[test]
+    fn the_fuzzers_config_findings_stay_fixed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+        let mut checked = 0;
+        for target in ["sanitize_config"] {
+            for file in std::fs::read_dir(dir.join(target)).unwrap() {
+                let bytes = std::fs::read(file.unwrap().path()).unwrap();
+                let config = bytes.split(|b| *b == 0).next().unwrap();
+                let Ok(config) = serde_json::from_slice::<Value>(config) else {
+                    continue;
+                };
+                let out = sanitize_config(&config, &[]);
+                let mut strings = vec![&out.config];
+                while let Some(value) = strings.pop() {
+                    match value {
+                        Value::String(text) => {
+                            assert!(!has_url_credentials(text), "{text}");
+                            assert!(!text.contains("hunter2"), "{text}");
+                        }
+                        Value::Array(items) => strings.extend(items),
+                        Value::Object(map) => strings.extend(map.values()),
+                        _ => {}
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3, "{checked}");
     }
 
     #[test]

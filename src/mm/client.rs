@@ -161,9 +161,9 @@ impl Download {
         match tokio::time::timeout(idle, self.response.chunk()).await {
             Ok(Ok(chunk)) => Ok(chunk),
             Ok(Err(err)) => Err(self.client.transport_error(&self.endpoint, &err)),
-            Err(_) => Err(ApiError::Timeout {
+            Err(_) => Err(ApiError::StalledBody {
                 endpoint: self.endpoint.label(),
-                after: idle,
+                idle,
             }),
         }
     }
