@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mmops::config::{ConnectionSpec, Target, TokenSource};
-use mmops::demo::DemoOptions;
+use mmops::demo::{DemoOptions, DemoServer};
 use mmops::mm::{ApiError, ClientOptions, MmClient, RetryPolicy};
 use mmops::secret::Secret;
 
@@ -193,9 +193,9 @@ async fn slow_servers_time_out_with_a_clear_message() {
     assert!(err.is_unreachable());
 }
 
-/// Options whose idle timeout is short and whose whole-request timeout is long.
-fn idle_options(idle: Duration) -> ClientOptions {
-    ClientOptions {
+/// A client on `server` whose idle timeout is short and whose whole-request timeout is long.
+fn idle_client(server: &DemoServer, idle: Duration) -> MmClient {
+    let options = ClientOptions {
         idle_timeout: idle,
         total_timeout: Duration::from_secs(30),
         retry: RetryPolicy {
@@ -203,7 +203,8 @@ fn idle_options(idle: Duration) -> ClientOptions {
             ..RetryPolicy::default()
         },
         ..ClientOptions::default()
-    }
+    };
+    MmClient::new(&spec(server, Some(&server.token)), options).unwrap()
 }
 
 #[tokio::test]
@@ -211,8 +212,8 @@ async fn a_slow_but_steady_body_is_read_whole() {
     let server = demo().await;
     server.set_faults("/api/v4/system/ping=drip:4").unwrap();
     let idle = Duration::from_millis(200);
-    let client = MmClient::new(&spec(&server, Some(&server.token)), idle_options(idle)).unwrap();
-    let started = std::time::Instant::now();
+    let client = idle_client(&server, idle);
+    let started = Instant::now();
     let ping = client.ping(false).await.unwrap();
     assert_eq!(ping.status, "OK");
     // It took longer than the idle timeout, and was still read: only silence fails a read.
@@ -224,8 +225,8 @@ async fn a_stalled_body_fails_after_the_idle_timeout() {
     let server = demo().await;
     server.set_faults("/api/v4/system/ping=stall").unwrap();
     let idle = Duration::from_millis(300);
-    let client = MmClient::new(&spec(&server, Some(&server.token)), idle_options(idle)).unwrap();
-    let started = std::time::Instant::now();
+    let client = idle_client(&server, idle);
+    let started = Instant::now();
     let err = client.ping(false).await.unwrap_err();
     assert!(matches!(err, ApiError::StalledBody { .. }), "{err:?}");
     assert!(err.to_string().contains("/api/v4/system/ping"), "{err}");

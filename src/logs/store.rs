@@ -194,14 +194,16 @@ impl LogStore {
     /// line parsed, the others kept as its continuation lines.
     pub fn push_line(&mut self, line: &[u8], source: u8) -> Appended {
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let Some(newline) = memchr::memchr(b'\n', line) else {
-            let parsed = parse_line(line, self.in_trace);
-            return self.push_parsed(line, &parsed, source);
+        let (first, more) = match memchr::memchr(b'\n', line) {
+            Some(at) => (&line[..at], Some(&line[at + 1..])),
+            None => (line, None),
         };
-        let first = &line[..newline];
         let parsed = parse_line(first, self.in_trace);
         let appended = self.push_parsed(first, &parsed, source);
-        for part in line[newline + 1..].split(|b| *b == b'\n') {
+        for part in more
+            .into_iter()
+            .flat_map(|more| more.split(|b| *b == b'\n'))
+        {
             self.extend_last(part.strip_suffix(b"\r").unwrap_or(part));
         }
         appended

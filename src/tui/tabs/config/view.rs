@@ -332,18 +332,12 @@ fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
             .read_at_ms
             .map(|ms| format!("read {} · r reads again", timefmt::utc_clock(ms)))
             .filter(|read| text.width() + 3 + read.width() <= width);
-        let left = one_line(&text, width);
-        match read {
-            Some(read) => {
-                let gap = width.saturating_sub(left.width() + read.width());
-                Line::from(vec![
-                    Span::styled(left, theme.muted),
-                    Span::raw(" ".repeat(gap)),
-                    Span::styled(read, theme.muted),
-                ])
+        // Spans, not line styles: a line's style would paint the whole row under the other.
+        Line::from(Span::styled(one_line(&text, width), theme.muted)).render(area, buf);
+        if let Some(read) = read {
+            Line::from(Span::styled(read, theme.muted))
+                .right_aligned()
                 .render(area, buf);
-            }
-            None => Line::styled(left, theme.muted).render(area, buf),
         }
     }
 }

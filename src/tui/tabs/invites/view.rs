@@ -49,7 +49,8 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
             spans.push(Span::styled(" · ", theme.muted));
         }
         let partly = rest_missed(note).is_some();
-        let warned = note.state == SourceState::Read && note.warning.is_some();
+        let warning = note.warning.filter(|_| note.state == SourceState::Read);
+        let warned = warning.is_some();
         let (mark, style) = match note.state {
             SourceState::Read if partly || warned => ("✓ ", theme.warn),
             SourceState::Read => ("✓ ", theme.ok),
@@ -62,7 +63,7 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
             spans.push(Span::styled(" (not read)", style));
         } else if partly {
             spans.push(Span::styled(" (in part)", style));
-        } else if let Some(warning) = note.warning.filter(|_| warned) {
+        } else if let Some(warning) = warning {
             spans.push(Span::styled(format!(" ({})", warning.tag), style));
         }
         let severity = match note.state {
@@ -80,20 +81,16 @@ fn sources_lines(sources: &[SourceNote], width: usize, theme: &Theme) -> Vec<Lin
     }
     let mut lines = vec![Line::from(spans)];
     if let Some((note, _)) = problem {
-        let (text, style) = match (note.state, rest_missed(note)) {
-            (SourceState::Failed, _) => (
+        let (text, style) = match (note.state, rest_missed(note), note.warning) {
+            (SourceState::Failed, _, _) => (
                 format!("{} failed: {}", source_name(&note.source), note.text),
                 theme.error,
             ),
-            (SourceState::Read, None) if note.warning.is_some() => (
-                format!(
-                    "{}: {}",
-                    source_name(&note.source),
-                    note.warning.map(|w| w.text).unwrap_or_default()
-                ),
+            (SourceState::Read, None, Some(warning)) => (
+                format!("{}: {}", source_name(&note.source), warning.text),
                 theme.warn,
             ),
-            (_, Some(missed)) => (
+            (_, Some(missed), _) => (
                 format!(
                     "{} read in part: not read for {missed}",
                     source_name(&note.source)
