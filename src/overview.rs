@@ -107,6 +107,20 @@ pub enum Part {
 }
 
 impl Part {
+    /// The part of `kind` that failed with `err` (its fetch broke off).
+    pub fn failed(kind: PartKind, err: ApiError) -> Self {
+        match kind {
+            PartKind::Ping => Part::Ping(Section::Failed(err)),
+            PartKind::Config => Part::Config(Section::Failed(err)),
+            PartKind::License => Part::License(Section::Failed(err)),
+            PartKind::Stats => Part::Stats(Section::Failed(err)),
+            PartKind::Cluster => Part::Cluster(Section::Failed(err)),
+            PartKind::Schema => Part::Schema(Section::Failed(err)),
+            PartKind::Me => Part::Me(Section::Failed(err)),
+            PartKind::Host => Part::Host(None),
+        }
+    }
+
     /// Fetches one part.
     pub async fn fetch(kind: PartKind, client: &MmClient, home: Option<&MmHome>) -> Self {
         match kind {
@@ -178,6 +192,21 @@ impl Overview {
         }
         overview.version = client.version();
         overview
+    }
+
+    /// Every section's error.
+    pub fn errors(&self) -> impl Iterator<Item = &ApiError> {
+        [
+            self.ping.error(),
+            self.config.error(),
+            self.license.error(),
+            self.stats.error(),
+            self.cluster.error(),
+            self.schema.error(),
+            self.me.error(),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// The first error that explains why the server could not be used, for the status bar:

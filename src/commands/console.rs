@@ -9,10 +9,11 @@ use color_eyre::eyre::WrapErr;
 use crate::cli::GlobalOpts;
 use crate::config::settings::TimeZoneChoice;
 use crate::config::{ConnectionSpec, Paths, Resolved, Target};
+use crate::error::Error;
 use crate::host::MmHome;
 use crate::logs::feed::FeedOptions;
 use crate::mm::{ClientOptions, MmClient};
-use crate::tui::app::Reconnect;
+use crate::tui::env::Reconnect;
 use crate::tui::keys::Keymap;
 use crate::tui::runtime::{self, Exit};
 use crate::tui::tabs::invites::InvitesLaunch;
@@ -93,11 +94,12 @@ pub fn launch(
 /// client on them.
 fn reconnect(opts: GlobalOpts, paths: Paths) -> Reconnect {
     Arc::new(move || {
-        let resolved = Resolved::resolve(&opts, paths.clone()).map_err(|e| e.to_string())?;
+        let words = |e: &dyn std::fmt::Display| Error::Words(format!("credentials: {e}"));
+        let resolved = Resolved::resolve(&opts, paths.clone()).map_err(|e| words(&e))?;
         let spec = resolved
             .connection
-            .ok_or_else(|| "no server is configured any more".to_string())?;
-        let client = MmClient::new(&spec, ClientOptions::default()).map_err(|e| e.to_string())?;
+            .ok_or_else(|| words(&"no server is configured any more"))?;
+        let client = MmClient::new(&spec, ClientOptions::default()).map_err(|e| words(&e))?;
         Ok((client, spec.token_source.to_string()))
     })
 }

@@ -5,13 +5,63 @@
 
 use std::path::{Path, PathBuf};
 
+use super::db::DbError;
 use super::facts::{EventKind, Observations, SourceRun, TeamEvent, TeamFact};
 use super::ledger::{Invitation, Ledger, LedgerError};
 use super::provenance::{MemberWay, team_members};
 use super::rest::{self, TeamChoice};
 use super::sync::{MMOPS, SyncPlan, SyncReport, run};
 use super::{Sent, ledger_path, send, server_id};
-use crate::mm::MmClient;
+use crate::mm::{ApiError, MmClient};
+
+/// Why an action on the ledger or the server did not happen, or happened but was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("no data directory for the ledger: give --ledger PATH")]
+    NoDataDirectory,
+    #[error("cannot tell which server's ledger to use: {0}")]
+    ServerId(ApiError),
+    #[error("cannot tell which server's ledger to use: {0}")]
+    DatabaseId(DbError),
+    #[error("the database holds no server id (systems.DiagnosticId)")]
+    NoServerId,
+    #[error(
+        "no server to name the ledger: give a server (--url, --local, a profile), a database (--db-url) or --ledger PATH"
+    )]
+    NoServer,
+    /// The server refused before anything changed.
+    #[error("nothing was {done}: {source}")]
+    NotDone {
+        done: &'static str,
+        source: ApiError,
+    },
+    /// The server did it; the ledger could not record it.
+    #[error("{done}, but not recorded: {source}")]
+    NotRecorded {
+        done: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("{} exists: give another name", .0.display())]
+    Exists(PathBuf),
+    #[error("there is no directory {}", .0.display())]
+    NoDirectory(PathBuf),
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+impl ActionError {
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            ActionError::ServerId(err) | ActionError::NotDone { source: err, .. } => Some(err),
+            _ => None,
+        }
+    }
+}
 
 /// Where the ledger is: the one given (`--ledger`, the demo's), or the server's in the data
 /// dir, named by the server's id: its diagnostic id from the API, or from the database's
@@ -20,33 +70,28 @@ pub async fn locate(
     given: Option<&Path>,
     data_dir: Option<&Path>,
     plan: &SyncPlan,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ActionError> {
     if let Some(path) = given {
         return Ok(path.to_path_buf());
     }
     let Some(data_dir) = data_dir else {
-        return Err("no data directory for the ledger: give --ledger PATH".to_string());
+        return Err(ActionError::NoDataDirectory);
     };
     if let Some(client) = &plan.client {
-        let id = server_id(client)
-            .await
-            .map_err(|e| format!("cannot tell which server's ledger to use: {e}"))?;
+        let id = server_id(client).await.map_err(ActionError::ServerId)?;
         return Ok(ledger_path(data_dir, &id));
     }
     if let Ok(url) = &plan.db_url {
         let database = super::db::connect(url.expose())
             .await
-            .map_err(|e| format!("cannot tell which server's ledger to use: {e}"))?;
+            .map_err(ActionError::DatabaseId)?;
         return match super::db::server_id(&database).await {
             Ok(Some(id)) => Ok(ledger_path(data_dir, &id)),
-            Ok(None) => Err("the database holds no server id (systems.DiagnosticId)".to_string()),
-            Err(e) => Err(format!("cannot tell which server's ledger to use: {e}")),
+            Ok(None) => Err(ActionError::NoServerId),
+            Err(e) => Err(ActionError::DatabaseId(e)),
         };
     }
-    Err(
-        "no server to name the ledger: give a server (--url, --local, a profile), a database (--db-url) or --ledger PATH"
-            .to_string(),
-    )
+    Err(ActionError::NoServer)
 }
 
 /// Whether each source can be read, before any sync: the name, and why not when it cannot.
@@ -123,19 +168,34 @@ pub async fn send_and_record(
     emails: &[String],
     channel_names: &[String],
     now_ms: i64,
-) -> Result<Vec<Sent>, String> {
+) -> Result<Vec<Sent>, ActionError> {
+    let not_sent = |source| ActionError::NotDone {
+        done: "sent",
+        source,
+    };
     let channel_ids = rest::channel_ids(client, &team.id, channel_names)
         .await
-        .map_err(|e| format!("nothing was sent: {e}"))?;
+        .map_err(not_sent)?;
     let (sent, rows) = send(client, &team.name, emails, &channel_ids, now_ms)
         .await
-        .map_err(|e| format!("nothing was sent: {e}"))?;
+        .map_err(not_sent)?;
     let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || Ledger::open(&path)?.record(&rows))
-        .await
-        .map_err(|e| format!("sent, but not recorded: {e}"))?
-        .map_err(|e| format!("sent, but not recorded: {e}"))?;
+    record("sent", move || Ledger::open(&path)?.record(&rows)).await?;
     Ok(sent)
+}
+
+/// Runs a ledger write after the server acted: any failure is "done, but not recorded".
+async fn record<T: Send + 'static>(
+    done: &'static str,
+    write: impl FnOnce() -> Result<T, LedgerError> + Send + 'static,
+) -> Result<T, ActionError> {
+    let not_recorded = |source: Box<dyn std::error::Error + Send + Sync>| {
+        ActionError::NotRecorded { done, source }
+    };
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(|e| not_recorded(Box::new(e)))?
+        .map_err(|e| not_recorded(Box::new(e)))
 }
 
 /// Invalidates every pending email invite and records who did it and when, so the next sync
@@ -144,7 +204,7 @@ pub async fn invalidate_and_record(
     client: &MmClient,
     path: &Path,
     now_ms: i64,
-) -> Result<(), String> {
+) -> Result<(), ActionError> {
     let me = if client.is_local() {
         None
     } else {
@@ -152,7 +212,10 @@ pub async fn invalidate_and_record(
     };
     rest::invalidate_all(client)
         .await
-        .map_err(|e| format!("nothing was invalidated: {e}"))?;
+        .map_err(|source| ActionError::NotDone {
+            done: "invalidated",
+            source,
+        })?;
     let detail = match &me {
         Some(user) => format!(
             "every pending email invite invalidated with mmops by {}",
@@ -173,10 +236,10 @@ pub async fn invalidate_and_record(
         ..Default::default()
     };
     let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || Ledger::open(&path)?.store(&observed, None, now_ms))
-        .await
-        .map_err(|e| format!("invalidated, but not recorded: {e}"))?
-        .map_err(|e| format!("invalidated, but not recorded: {e}"))?;
+    record("invalidated", move || {
+        Ledger::open(&path)?.store(&observed, None, now_ms)
+    })
+    .await?;
     Ok(())
 }
 
@@ -199,15 +262,15 @@ pub fn members(path: &Path, team_id: &str) -> Result<Vec<MemberWay>, LedgerError
 
 /// Writes invitations as CSV, or as JSON when the file name ends in `.json`; private and
 /// atomic. Returns how many rows were written.
-pub fn export(path: &Path, invitations: &[Invitation]) -> Result<usize, String> {
+pub fn export(path: &Path, invitations: &[Invitation]) -> Result<usize, ActionError> {
     // An export never replaces a file or makes directories: a typo would do either silently.
     if path.exists() {
-        return Err(format!("{} exists: give another name", path.display()));
+        return Err(ActionError::Exists(path.to_path_buf()));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        return Err(format!("there is no directory {}", dir.display()));
+        return Err(ActionError::NoDirectory(dir.to_path_buf()));
     }
     let json = path
         .extension()
@@ -215,7 +278,8 @@ pub fn export(path: &Path, invitations: &[Invitation]) -> Result<usize, String> 
     let mut out = String::new();
     if json {
         let array: Vec<serde_json::Value> = invitations.iter().map(super::to_json).collect();
-        out = serde_json::to_string_pretty(&array).map_err(|e| e.to_string())?;
+        // JSON values always serialize.
+        out = serde_json::to_string_pretty(&array).unwrap_or_default();
         out.push('\n');
     } else {
         out.push_str(&super::CSV_COLUMNS.join(","));
@@ -227,5 +291,8 @@ pub fn export(path: &Path, invitations: &[Invitation]) -> Result<usize, String> 
     }
     crate::fsutil::write_private_atomic(path, out.as_bytes())
         .map(|()| invitations.len())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|source| ActionError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }

@@ -11,7 +11,7 @@ use super::tail::Position;
 use super::{audit, db, rest, server_log};
 use crate::config::Resolved;
 use crate::host::MmHome;
-use crate::mm::MmClient;
+use crate::mm::{ApiError, MmClient};
 use crate::secret::Secret;
 
 /// How far back an incremental read starts before the last one ended (clock skew between
@@ -131,12 +131,14 @@ pub struct SourceWarning {
 }
 
 /// One line of the sync's summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SourceLine {
     pub source: &'static str,
     pub state: SourceState,
     pub text: String,
     pub warning: Option<SourceWarning>,
+    /// The API's refusal when the source failed on it (a rate limit, an expired session).
+    pub api_error: Option<ApiError>,
 }
 
 /// What the ledger misses when `source` is not read.
@@ -185,6 +187,7 @@ impl SyncReport {
             state,
             text: text.into(),
             warning: None,
+            api_error: None,
         });
     }
 }
@@ -299,6 +302,7 @@ async fn read_database(
             report.lines.push(SourceLine {
                 source: db::SOURCE,
                 state: SourceState::Read,
+                api_error: None,
                 warning: counts.transport.and_then(db::Transport::source_warning),
                 text: format!(
                     "{}{}; {} new invitations",
@@ -468,7 +472,12 @@ async fn read_rest(
             report.dirty.merge(stored.dirty);
             report.push(rest::SOURCE, SourceState::Read, counts.summary());
         }
-        Err(err) => report.push(rest::SOURCE, SourceState::Failed, err.to_string()),
+        Err(err) => {
+            report.push(rest::SOURCE, SourceState::Failed, err.to_string());
+            if let Some(line) = report.lines.last_mut() {
+                line.api_error = Some(err);
+            }
+        }
     }
     Ok(())
 }

@@ -144,6 +144,32 @@ impl Backpressure {
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(std::sync::atomic::Ordering::Acquire)
     }
+
+    /// As [`Backpressure::reserve`], with the bytes given back when the reservation is
+    /// dropped, wherever that happens (taken by the consumer, or dropped on the way).
+    pub fn hold(
+        self: &std::sync::Arc<Self>,
+        bytes: usize,
+        closed: impl Fn() -> bool,
+    ) -> Option<Reservation> {
+        self.reserve(bytes, closed).then(|| Reservation {
+            pressure: std::sync::Arc::clone(self),
+            bytes,
+        })
+    }
+}
+
+/// Bytes held against a [`Backpressure`] limit until this is dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    pressure: std::sync::Arc<Backpressure>,
+    bytes: usize,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.pressure.release(self.bytes);
+    }
 }
 
 /// A sink into a tokio channel with [`Backpressure`]: the consumer releases each batch's

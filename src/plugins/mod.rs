@@ -121,7 +121,7 @@ pub enum Statuses {
     Known,
     /// Local mode: the server does not serve statuses over its socket.
     NotInLocalMode,
-    Failed(String),
+    Failed(ApiError),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +130,7 @@ pub struct Inventory {
     pub plugins: Vec<Plugin>,
     pub statuses: Statuses,
     /// The config sanitized by mmops, for setting values; `Err` says why it is missing.
-    pub config: Result<Value, String>,
+    pub config: Result<Value, ApiError>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,7 +162,7 @@ impl Inventory {
         plugins: &Value,
         statuses: Result<Vec<Value>, ApiError>,
         nodes: &[(String, String)],
-        config: Result<Value, String>,
+        config: Result<Value, ApiError>,
     ) -> Self {
         let mut list = Vec::new();
         for (state, enabled) in [("active", true), ("inactive", false)] {
@@ -216,7 +216,7 @@ impl Inventory {
                 Statuses::Known
             }
             Err(ApiError::NotInLocalMode { .. }) => Statuses::NotInLocalMode,
-            Err(err) => Statuses::Failed(err.to_string()),
+            Err(err) => Statuses::Failed(err),
         };
         for plugin in &mut list {
             plugin.nodes.sort_by(|a, b| a.node.cmp(&b.node));
@@ -260,12 +260,7 @@ impl Inventory {
             .into_iter()
             .map(|n| (n.id, n.hostname))
             .collect();
-        Ok(Self::build(
-            &plugins,
-            statuses,
-            &nodes,
-            config.map_err(|e| e.to_string()),
-        ))
+        Ok(Self::build(&plugins, statuses, &nodes, config))
     }
 }
 
@@ -309,7 +304,12 @@ mod tests {
             ("n1".to_string(), "mm-app-1".to_string()),
             ("n2".to_string(), "mm-app-2".to_string()),
         ];
-        let inv = Inventory::build(&plugins(), Ok(statuses), &nodes, Err("no".into()));
+        let inv = Inventory::build(
+            &plugins(),
+            Ok(statuses),
+            &nodes,
+            Err(ApiError::Other("no".into())),
+        );
         let ids: Vec<&str> = inv.plugins.iter().map(|p| p.manifest.id.as_str()).collect();
         assert_eq!(ids, ["com.mattermost.calls", "alpha", "zeta"]);
         let calls = &inv.plugins[0];
@@ -324,7 +324,7 @@ mod tests {
         let err = ApiError::NotInLocalMode {
             endpoint: "GET /api/v4/plugins/statuses".into(),
         };
-        let inv = Inventory::build(&plugins(), Err(err), &[], Err("x".into()));
+        let inv = Inventory::build(&plugins(), Err(err), &[], Err(ApiError::Other("x".into())));
         assert_eq!(inv.statuses, Statuses::NotInLocalMode);
         assert!(inv.plugins.iter().all(|p| p.nodes.is_empty()));
     }

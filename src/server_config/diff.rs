@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::ConfigError;
 use super::tree::{Marks, Tree};
 use crate::redact::MASK;
 
@@ -74,11 +75,16 @@ pub fn compare(before: &Value, after: &Value) -> Vec<Change> {
 
 /// Reads a config to compare with: a JSON file, or a zip holding `sanitized_config.json`
 /// (a support packet, anywhere in it).
-pub fn read_other(path: &Path) -> Result<Value, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn read_other(path: &Path) -> Result<Value, ConfigError> {
+    let at = || path.to_path_buf();
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: at(), source })?;
     let json = if bytes.starts_with(b"PK") {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|e| format!("{} is not a readable zip: {e}", path.display()))?;
+        let not_a_zip = |e: &dyn std::fmt::Display| ConfigError::NotAZip {
+            path: at(),
+            detail: e.to_string(),
+        };
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| not_a_zip(&e))?;
         let name = (0..zip.len())
             .filter_map(|i| {
                 let entry = zip.by_index_raw(i).ok()?;
@@ -86,24 +92,24 @@ pub fn read_other(path: &Path) -> Result<Value, String> {
                 (name.rsplit('/').next() == Some("sanitized_config.json")).then_some(name)
             })
             .next()
-            .ok_or_else(|| format!("{} holds no sanitized_config.json", path.display()))?;
+            .ok_or_else(|| ConfigError::NoConfigInZip { path: at() })?;
         let mut text = Vec::new();
         zip.by_name(&name)
-            .map_err(|e| format!("cannot read {name} in {}: {e}", path.display()))?
+            .map_err(|e| not_a_zip(&e))?
             .take(64 * 1024 * 1024)
             .read_to_end(&mut text)
-            .map_err(|e| format!("cannot read {name} in {}: {e}", path.display()))?;
+            .map_err(|e| not_a_zip(&e))?;
         text
     } else {
         bytes
     };
     match serde_json::from_slice::<Value>(&json) {
         Ok(value) if value.is_object() => Ok(value),
-        Ok(_) => Err(format!(
-            "{} is not a config (not a JSON object)",
-            path.display()
-        )),
-        Err(e) => Err(format!("{} is not JSON: {e}", path.display())),
+        Ok(_) => Err(ConfigError::NotAnObject { path: at() }),
+        Err(e) => Err(ConfigError::NotJson {
+            path: at(),
+            detail: e.to_string(),
+        }),
     }
 }
 
@@ -163,6 +169,11 @@ mod tests {
         zip.finish().unwrap();
         assert_eq!(read_other(&path).unwrap(), json!({"A": {"x": 2}}));
         std::fs::write(&path, "[1]").unwrap();
-        assert!(read_other(&path).unwrap_err().contains("not a config"));
+        assert!(
+            read_other(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("not a config")
+        );
     }
 }

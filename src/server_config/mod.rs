@@ -219,8 +219,8 @@ impl ConfigDoc {
     }
 
     /// The config on disk in the install dir (no server needed; sanitized here).
-    pub fn from_install(home: &MmHome) -> Result<Self, String> {
-        let raw = home.read_config().map_err(|e| e.to_string())?;
+    pub fn from_install(home: &MmHome) -> Result<Self, ConfigError> {
+        let raw = home.read_config()?;
         let dir = crate::packet::collect::plugins_dir(home, Some(&raw));
         let manifests = crate::packet::collect::plugins_from_disk(&dir, Some(&raw))
             .map(|plugins| all_manifests(&plugins))
@@ -240,19 +240,66 @@ impl ConfigDoc {
     }
 }
 
+/// Why a config could not be read, compared or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Install(#[from] crate::host::HostError),
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a readable zip: {detail}", .path.display())]
+    NotAZip { path: PathBuf, detail: String },
+    #[error("{} holds no sanitized_config.json", .path.display())]
+    NoConfigInZip { path: PathBuf },
+    #[error("{} is not a config (not a JSON object)", .path.display())]
+    NotAnObject { path: PathBuf },
+    #[error("{} is not JSON: {detail}", .path.display())]
+    NotJson { path: PathBuf, detail: String },
+}
+
+impl ConfigError {
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            ConfigError::Api(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
 /// Where snapshots of a server's config are kept.
 pub fn snapshot_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("config-snapshots")
 }
 
 /// Saves the sanitized config as `<dir>/<UTC time>.json` (0600); returns the path.
-pub fn save_snapshot(dir: &Path, config: &Value, now_ms: i64) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+pub fn save_snapshot(dir: &Path, config: &Value, now_ms: i64) -> Result<PathBuf, ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Create {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let time = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
     let path = dir.join(format!("{}.json", time.format("%Y-%m-%dT%H-%M-%SZ")));
-    let text = serde_json::to_vec_pretty(config).map_err(|e| e.to_string())?;
-    crate::fsutil::write_private_atomic(&path, &text)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A `Value` always serializes.
+    let text = serde_json::to_vec_pretty(config).unwrap_or_default();
+    crate::fsutil::write_private_atomic(&path, &text).map_err(|source| ConfigError::Write {
+        path: path.clone(),
+        source,
+    })?;
     Ok(path)
 }
 

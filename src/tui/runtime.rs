@@ -1,7 +1,7 @@
 //! The event loop: one `select!` over terminal events, worker results, timers and signals.
 //!
-//! Rendering is coalesced: events only mark the app dirty, and a frame is drawn at most once
-//! per frame interval. With nothing happening, the loop sleeps until the next timer the app
+//! Rendering is coalesced: every event, message and timer marks the screen dirty here (views
+//! never do), and a frame is drawn at most once per frame interval. With nothing happening, the loop sleeps until the next timer the app
 //! asks for, so an idle console uses no CPU.
 
 use std::time::Duration;
@@ -12,7 +12,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::app::{App, Launch};
+use super::app::App;
+use super::env::Launch;
 use super::frame_stats::FrameStats;
 use super::terminal::Tui;
 
@@ -64,6 +65,7 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
                 Some(Ok(event)) => {
                     let turn = std::time::Instant::now();
                     app.on_event(event);
+                    app.mark_dirty();
                     stats.turn(turn.elapsed());
                 }
                 Some(Err(err)) => {
@@ -78,11 +80,13 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
                 while let Ok(more) = rx.try_recv() {
                     app.on_msg(more);
                 }
+                app.mark_dirty();
                 stats.turn(turn.elapsed());
             }
             () = wake => {
                 let turn = std::time::Instant::now();
                 app.on_timer(Instant::now());
+                app.mark_dirty();
                 stats.turn(turn.elapsed());
             }
             _ = sigterm.recv() => break Exit::Terminated,
@@ -91,7 +95,6 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
         }
         if app.take_suspend_request() {
             tui.suspend()?;
-            app.mark_dirty();
             last_frame = Instant::now() - frame_interval;
         }
         let now = Instant::now();

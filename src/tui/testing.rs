@@ -1,7 +1,8 @@
 //! Driving the real [`App`] without a terminal: key events in, worker results awaited, frames
 //! rendered into ratatui's `TestBackend`. Used by the snapshot tests, the benchmarks and the
-//! screenshot generator.
+//! screenshot generator. [`Probe`] drives one view through the contract, for unit tests.
 
+use std::path::Path;
 use std::time::Duration;
 
 use ratatui::Terminal;
@@ -9,12 +10,16 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
-use super::app::{App, Launch, Msg};
-use super::keys::KeyCombo;
+use super::app::App;
+use super::env::{Clock, Env, Launch};
+use super::jobs::{Envelope, Jobs, ViewId};
+use super::keys::{KeyCombo, KeyMeaning, Keymap};
+use super::status::Status;
+use super::view::{AnyView, Command, Ctx, Parts, Peers, Signal, View};
 
 pub struct Harness {
     pub app: App,
-    rx: UnboundedReceiver<Msg>,
+    rx: UnboundedReceiver<Envelope>,
 }
 
 impl Harness {
@@ -43,6 +48,12 @@ impl Harness {
                 crossterm::event::KeyModifiers::NONE,
             ));
         }
+    }
+
+    /// Pastes text (a bracketed paste).
+    pub fn paste(&mut self, text: &str) {
+        self.app
+            .on_event(crossterm::event::Event::Paste(text.to_string()));
     }
 
     /// Waits until every background job the app started has reported back and sliced work
@@ -155,4 +166,175 @@ pub fn buffer_text(buffer: &Buffer) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Drives one view through the contract without an app: actions and text through the real
+/// keymap, its job results awaited and handed back, what it asked of the app recorded.
+pub struct Probe {
+    pub env: Env,
+    pub status: Status,
+    jobs: Jobs,
+    commands: Vec<Command>,
+    rx: UnboundedReceiver<Envelope>,
+    /// Signals the view sent, oldest first.
+    pub signals: Vec<Signal>,
+    /// Bytes the view asked to write to the terminal.
+    pub terminal: Vec<String>,
+    /// Dialogs the view opened, and whether it closed itself.
+    pub opened: Vec<Box<dyn AnyView>>,
+    pub closed: bool,
+}
+
+impl Probe {
+    /// A probe with no server, no install dir and a fixed clock; files go under `dir`.
+    pub fn offline(dir: &Path, now_ms: i64) -> Self {
+        let env = Env {
+            client: None,
+            keymap: Keymap::default(),
+            mm_home: None,
+            clock: Clock::Fixed(now_ms),
+            refresh_every: Duration::from_secs(3600),
+            token_source: String::new(),
+            config_file: dir.join("config.toml").display().to_string(),
+            packet_dir: dir.to_path_buf(),
+            snapshot_dir: dir.join("snapshots"),
+            logs: Default::default(),
+            invites: Default::default(),
+            reconnect: None,
+        };
+        Self::with_env(env)
+    }
+
+    /// A probe connected to `server` as its system admin (the demo's install dir is not
+    /// used); files go under `dir`.
+    pub fn on_demo(server: &crate::demo::DemoServer, dir: &Path, now_ms: i64) -> Self {
+        use crate::config::{ConnectionSpec, Target, TokenSource, connection::normalize_url};
+        let spec = normalize_url(&server.url).map(|url| ConnectionSpec {
+            target: Target::Remote { url },
+            token: Some(crate::secret::Secret::new(server.token.clone())),
+            token_source: TokenSource::Demo,
+            insecure: false,
+            label: Some("DEMO".to_string()),
+        });
+        let client = spec
+            .ok()
+            .and_then(|spec| crate::mm::MmClient::new(&spec, Default::default()).ok());
+        let Some(client) = client else {
+            panic!("no client for the demo at {}", server.url);
+        };
+        let mut probe = Self::offline(dir, now_ms);
+        probe.env.client = Some(client);
+        probe.status = Status::new("DEMO".into(), false, true);
+        probe
+    }
+
+    pub fn with_env(env: Env) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            status: Status::new("test".into(), false, env.client.is_some()),
+            env,
+            jobs: Jobs::new(tx),
+            commands: Vec::new(),
+            rx,
+            signals: Vec::new(),
+            terminal: Vec::new(),
+            opened: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// Runs `f` with a context for `view`, then records what it asked of the app.
+    pub fn with<V: View, R>(
+        &mut self,
+        view: &mut V,
+        f: impl FnOnce(&mut V, &mut Ctx<'_, V::Msg>) -> R,
+    ) -> R {
+        let parts = Parts {
+            me: ViewId(0),
+            env: &self.env,
+            status: &mut self.status,
+            jobs: &mut self.jobs,
+            commands: &mut self.commands,
+            peers: Peers::NONE,
+        };
+        let result = f(view, &mut Ctx::new(parts));
+        for command in std::mem::take(&mut self.commands) {
+            match command {
+                Command::Signal(signal) => self.signals.push(signal),
+                Command::Terminal(bytes) => self.terminal.push(bytes),
+                Command::Open(dialog) => self.opened.push(dialog),
+                Command::Close(_) => self.closed = true,
+            }
+        }
+        result
+    }
+
+    pub fn start<V: View>(&mut self, view: &mut V) {
+        self.with(view, |v, ctx| v.on_start(ctx));
+    }
+
+    /// Presses keys (as keymap.toml writes them) where the view's focus is, as the app
+    /// would: its tables, typed text; global keys do nothing here.
+    pub fn press<V: View>(&mut self, view: &mut V, keys: &[&str]) {
+        for key in keys {
+            let Ok(combo) = KeyCombo::parse(key) else {
+                panic!("not a key: {key}");
+            };
+            let meaning = self.env.keymap.resolve(view.focus(), &combo.to_event());
+            match meaning {
+                KeyMeaning::Action(action) => self.with(view, |v, ctx| v.on_action(action, ctx)),
+                KeyMeaning::Text(c) => self.with(view, |v, ctx| v.on_text(&c.to_string(), ctx)),
+                KeyMeaning::Global(_) | KeyMeaning::Nothing => {}
+            }
+        }
+    }
+
+    pub fn type_text<V: View>(&mut self, view: &mut V, text: &str) {
+        self.with(view, |v, ctx| v.on_text(text, ctx));
+    }
+
+    async fn next_envelope(&mut self) -> Envelope {
+        match tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await {
+            Ok(Some(envelope)) => envelope,
+            Ok(None) => panic!("the job channel closed"),
+            Err(_) => panic!("no job result within 10 s"),
+        }
+    }
+
+    /// Hands a current envelope to the view, as the app would; a stale one is dropped.
+    fn hand<V: View>(&mut self, view: &mut V, envelope: Envelope) -> bool {
+        if !self.jobs.is_current(&envelope) {
+            return false;
+        }
+        if let Some(err) = &envelope.api_error {
+            self.status.note(err);
+        }
+        let Ok(msg) = envelope.msg.downcast::<V::Msg>() else {
+            panic!("a message of another view");
+        };
+        self.with(view, |v, ctx| v.on_msg(*msg, ctx));
+        true
+    }
+
+    /// Hands the view its next current job result or producer message; panics after 10 s.
+    pub async fn deliver<V: View>(&mut self, view: &mut V) {
+        loop {
+            let envelope = self.next_envelope().await;
+            if self.hand(view, envelope) {
+                return;
+            }
+        }
+    }
+
+    /// Delivers results until no job is pending.
+    pub async fn settle<V: View>(&mut self, view: &mut V) {
+        while self.jobs.pending() > 0 {
+            let envelope = self.next_envelope().await;
+            self.hand(view, envelope);
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        self.jobs.pending()
+    }
 }

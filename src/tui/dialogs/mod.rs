@@ -1,4 +1,22 @@
-//! Dialogs drawn over any tab.
+//! Dialogs drawn over any tab, and the global keys that open them.
 
+pub mod help;
 pub mod packet;
 pub mod packet_view;
+
+use super::env::Env;
+use super::keys::Action;
+use super::status::{Message, Status};
+use super::view::AnyView;
+
+/// The dialog a global action opens, if it opens one; when it cannot open, the status bar
+/// says why.
+pub fn for_action(action: Action, env: &Env, status: &mut Status) -> Option<Box<dyn AnyView>> {
+    match packet::PacketDialog::for_action(action, env) {
+        Ok(dialog) => dialog.map(|d| Box::new(d) as Box<dyn AnyView>),
+        Err(why) => {
+            status.message = Message::Problem(why.to_string());
+            None
+        }
+    }
+}

@@ -2,34 +2,27 @@
 //! the server makes. Each goes through the same stages: finding out what can go in, a plan
 //! the user can adjust, a progress bar that Esc cancels, and the result.
 //!
-//! The dialog never does I/O. It asks the app for work with a [`Request`] and is told the
-//! outcome through its `on_*` methods; a generation number drops answers meant for a dialog
-//! that has since been closed.
+//! The work (collecting, writing, downloading) runs as the dialog's jobs; closing the dialog
+//! makes their results stale and stops a writer, so nothing is left behind.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::error::Error;
 use crate::packet::archive::{ArchiveError, Control};
-use crate::packet::collect::Collected;
+use crate::packet::collect::{Collected, Sources, collect};
 use crate::packet::server::{
-    DownloadError, Downloaded, Request as ServerRequest, ServerPacketInfo,
+    self as server_packet, DownloadError, Downloaded, Request as ServerRequest, ServerPacketInfo,
 };
-use crate::packet::{Options, Prepared, Summary, prepare};
-use crate::tui::keys::Action;
-
-/// An error and its causes on one line: `cannot write x: No space left on device`.
-fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
-}
+use crate::packet::{Options, Prepared, Summary, prepare, write as write_packet};
+use crate::tui::env::Env;
+use crate::tui::keys::{Action, Binding, Focus, Scope};
+use crate::tui::view::{Ctx, Ui, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -37,25 +30,6 @@ pub enum Kind {
     Built,
     /// The server's own packet (`P`): needs a licence and `manage_system`.
     Server,
-}
-
-/// Work the dialog asks the app to start.
-pub enum Request {
-    None,
-    Close,
-    /// Gather what goes in (built) or check the licence and plugins (server).
-    Collect,
-    Write {
-        prepared: Box<Prepared>,
-        dir: PathBuf,
-        control: Control,
-    },
-    Download {
-        request: ServerRequest,
-        dir: PathBuf,
-        control: Control,
-        total: Arc<AtomicU64>,
-    },
 }
 
 /// How far a write or download has got, shared with the worker.
@@ -142,7 +116,25 @@ pub enum Stage {
         name: String,
     },
     Done(Finished),
-    Failed(String),
+    Failed(Failure),
+}
+
+/// Why no packet was made; the words are made when drawn.
+pub enum Failure {
+    /// mmops' packet could not be written into this directory.
+    NotWritten { dir: PathBuf, error: Error },
+    /// The server would not build or send its packet (no licence, no permission...).
+    Refused(Error),
+    /// Anything else on the way (a job that failed, a broken download).
+    Other(Error),
+}
+
+/// The results of the dialog's jobs.
+pub enum Msg {
+    Collected(Result<Box<Collected>, Error>),
+    Checked(Result<ServerPacketInfo, Error>),
+    Written(Result<Summary, Error>),
+    Downloaded(Result<Downloaded, Error>),
 }
 
 pub struct PacketDialog {
@@ -151,7 +143,6 @@ pub struct PacketDialog {
     pub options: Options,
     pub dir: PathBuf,
     pub scroll: u16,
-    generation: u64,
     now_ms: i64,
 }
 
@@ -165,20 +156,30 @@ impl Drop for PacketDialog {
 }
 
 impl PacketDialog {
-    pub fn new(kind: Kind, dir: &Path, generation: u64, now_ms: i64) -> Self {
+    pub fn new(kind: Kind, dir: &Path, now_ms: i64) -> Self {
         Self {
             kind,
             stage: Stage::Collecting,
             options: Options::default(),
             dir: dir.to_path_buf(),
             scroll: 0,
-            generation,
             now_ms,
         }
     }
 
-    pub fn generation(&self) -> u64 {
-        self.generation
+    /// The dialog `p` or `P` opens; `P` without a server says why instead.
+    pub fn for_action(action: Action, env: &Env) -> Result<Option<Self>, &'static str> {
+        let kind = match action {
+            Action::Packet => Kind::Built,
+            Action::ServerPacket if env.client.is_none() => {
+                return Err(
+                    "the server's own packet needs a server connection; p builds one from the install directory",
+                );
+            }
+            Action::ServerPacket => Kind::Server,
+            _ => return Ok(None),
+        };
+        Ok(Some(Self::new(kind, &env.packet_dir, env.now_ms())))
     }
 
     /// Written, or failed: what is left to do is close (or, after a failure, try again).
@@ -195,27 +196,32 @@ impl PacketDialog {
         matches!(self.stage, Stage::Working { .. })
     }
 
-    pub fn perform(&mut self, action: Action) -> Request {
+    fn act(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         match action {
-            Action::Close => self.close_or_cancel(),
-            Action::Open => self.confirm(),
-            Action::ToggleLogs => {
-                match &mut self.stage {
-                    Stage::ReadyBuilt { .. } => {
-                        self.options.include_logs = !self.options.include_logs;
-                        self.prepare_again();
-                    }
-                    Stage::ReadyServer(choices) => choices.include_logs = !choices.include_logs,
-                    _ => {}
-                }
-                Request::None
+            Action::Close => self.close_or_cancel(ctx),
+            Action::Open => self.confirm(ctx),
+            // From the server packet's "no licence" advice straight to mmops' own packet.
+            Action::Packet if self.kind == Kind::Server && !self.is_working() => {
+                ctx.close();
+                ctx.open_dialog(Box::new(PacketDialog::new(
+                    Kind::Built,
+                    &self.dir,
+                    ctx.now_ms(),
+                )));
             }
+            Action::ToggleLogs => match &mut self.stage {
+                Stage::ReadyBuilt { .. } => {
+                    self.options.include_logs = !self.options.include_logs;
+                    self.prepare_again();
+                }
+                Stage::ReadyServer(choices) => choices.include_logs = !choices.include_logs,
+                _ => {}
+            },
             Action::TogglePrivacy => {
                 if matches!(self.stage, Stage::ReadyBuilt { .. }) {
                     self.options.privacy = !self.options.privacy;
                     self.prepare_again();
                 }
-                Request::None
             }
             Action::TogglePlugin => {
                 if let Stage::ReadyServer(choices) = &mut self.stage
@@ -223,7 +229,6 @@ impl PacketDialog {
                 {
                     *flag = !*flag;
                 }
-                Request::None
             }
             Action::Down | Action::Up => {
                 let down = action == Action::Down;
@@ -236,90 +241,107 @@ impl PacketDialog {
                             choices.cursor.saturating_sub(1)
                         };
                     }
-                    _ if down => self.scroll = self.scroll.saturating_add(1),
-                    _ => self.scroll = self.scroll.saturating_sub(1),
+                    _ => self.scroll = action.scroll(self.scroll),
                 }
-                Request::None
             }
-            Action::PageDown => {
-                self.scroll = self.scroll.saturating_add(10);
-                Request::None
-            }
-            Action::PageUp => {
-                self.scroll = self.scroll.saturating_sub(10);
-                Request::None
-            }
-            Action::Top => {
-                self.scroll = 0;
-                Request::None
-            }
-            Action::Bottom => {
-                self.scroll = u16::MAX;
-                Request::None
-            }
-            _ => Request::None,
+            other => self.scroll = other.scroll(self.scroll),
         }
     }
 
-    fn close_or_cancel(&mut self) -> Request {
+    fn close_or_cancel(&mut self, ctx: &mut Ctx<'_, Msg>) {
         match &mut self.stage {
             Stage::Working { progress, .. } => {
                 progress.cancel.store(true, Ordering::Relaxed);
                 progress.cancelling = true;
-                Request::None
             }
-            _ => Request::Close,
+            _ => ctx.close(),
         }
     }
 
-    fn confirm(&mut self) -> Request {
+    /// Finds out what can go in: everything mmops reaches, or what the server offers.
+    fn collect(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.stage = Stage::Collecting;
+        self.scroll = 0;
+        let client = ctx.env.client.clone();
+        match self.kind {
+            Kind::Built => {
+                let home = ctx.env.mm_home.clone();
+                ctx.spawn(Msg::Collected, async move {
+                    let sources = Sources {
+                        client: client.as_ref(),
+                        mm_home: home.as_ref(),
+                    };
+                    Ok::<_, Error>(Box::new(collect(sources).await))
+                });
+            }
+            Kind::Server => {
+                let Some(client) = client else {
+                    return;
+                };
+                ctx.spawn(
+                    Msg::Checked,
+                    async move { server_packet::check(&client).await },
+                );
+            }
+        }
+    }
+
+    fn confirm(&mut self, ctx: &mut Ctx<'_, Msg>) {
         match &self.stage {
             Stage::ReadyBuilt { prepared, .. } => {
                 let progress = Progress::new(prepared.total_bytes());
-                let request = Request::Write {
-                    prepared: prepared.clone(),
-                    dir: self.dir.clone(),
-                    control: progress.control(),
-                };
+                let (prepared, dir, control) =
+                    (prepared.clone(), self.dir.clone(), progress.control());
+                ctx.spawn_blocking(Msg::Written, move || write_packet(&prepared, &dir, control));
                 self.stage = Stage::Working {
-                    name: prepared.file_name.clone(),
+                    name: self.file_name(),
                     progress,
                 };
                 self.scroll = 0;
-                request
             }
             Stage::ReadyServer(choices) if choices.info.licensed != Some(false) => {
-                let progress = Progress::new(0);
-                let request = Request::Download {
-                    request: ServerRequest {
-                        include_logs: choices.include_logs,
-                        plugin_packets: choices
-                            .info
-                            .plugin_packets
-                            .iter()
-                            .zip(&choices.plugins)
-                            .filter(|(_, on)| **on)
-                            .map(|((id, _), _)| id.clone())
-                            .collect(),
-                    },
-                    dir: self.dir.clone(),
-                    control: progress.control(),
-                    total: Arc::clone(&progress.total),
+                let Some(client) = ctx.env.client.clone() else {
+                    return;
                 };
+                let progress = Progress::new(0);
+                let request = ServerRequest {
+                    include_logs: choices.include_logs,
+                    plugin_packets: choices
+                        .info
+                        .plugin_packets
+                        .iter()
+                        .zip(&choices.plugins)
+                        .filter(|(_, on)| **on)
+                        .map(|((id, _), _)| id.clone())
+                        .collect(),
+                };
+                let (dir, control, total) = (
+                    self.dir.clone(),
+                    progress.control(),
+                    Arc::clone(&progress.total),
+                );
+                ctx.spawn(Msg::Downloaded, async move {
+                    server_packet::download(&client, &request, &dir, &control, |len| {
+                        total.store(len.unwrap_or(0), Ordering::Relaxed);
+                    })
+                    .await
+                });
                 self.stage = Stage::Working {
                     name: "the server's support packet".to_string(),
                     progress,
                 };
                 self.scroll = 0;
-                request
             }
-            Stage::Done(_) => Request::Close,
-            Stage::Failed(_) => {
-                self.stage = Stage::Collecting;
-                self.scroll = 0;
-                Request::Collect
-            }
-            _ => Request::None,
+            Stage::Done(_) => ctx.close(),
+            Stage::Failed(_) => self.collect(ctx),
+            _ => {}
+        }
+    }
+
+    fn file_name(&self) -> String {
+        match &self.stage {
+            Stage::ReadyBuilt { prepared, .. } => prepared.file_name.clone(),
+            _ => String::new(),
         }
     }
 
@@ -333,7 +355,7 @@ impl PacketDialog {
         }
     }
 
-    pub fn on_collected(&mut self, collected: Collected) {
+    fn collected(&mut self, collected: Collected) {
         let prepared = Box::new(prepare(&collected, self.options, self.now_ms));
         self.stage = Stage::ReadyBuilt {
             collected: Arc::new(collected),
@@ -341,96 +363,135 @@ impl PacketDialog {
         };
     }
 
-    pub fn on_checked(&mut self, result: Result<ServerPacketInfo, String>) {
-        self.stage = match result {
-            Ok(info) => Stage::ReadyServer(ServerChoices {
-                plugins: vec![false; info.plugin_packets.len()],
-                info,
-                include_logs: true,
-                cursor: 0,
-            }),
-            Err(err) => Stage::Failed(err),
-        };
+    fn checked(&mut self, info: ServerPacketInfo) {
+        self.stage = Stage::ReadyServer(ServerChoices {
+            plugins: vec![false; info.plugin_packets.len()],
+            info,
+            include_logs: true,
+            cursor: 0,
+        });
     }
 
-    /// The built packet's writer finished; after a cancel the dialog asks to be closed.
-    pub fn on_written(&mut self, result: Result<Summary, ArchiveError>) -> Request {
-        match result {
-            Ok(summary) => {
-                let mut notes = Vec::new();
-                let replaced = summary.log_counts.total();
-                if replaced > 0 {
-                    notes.push(format!(
-                        "{} values in the logs replaced (see redactions.txt)",
-                        crate::timefmt::count(replaced as i64)
-                    ));
-                }
-                if !summary.warnings.is_empty() {
-                    notes.push(format!(
-                        "{} things could not be collected (see warning.txt)",
-                        summary.warnings.len()
-                    ));
-                }
-                self.stage = Stage::Done(Finished {
-                    path: summary.written.path,
-                    size: summary.written.size,
-                    entries: summary.written.entries,
-                    notes,
-                });
-                Request::None
-            }
-            Err(ArchiveError::Cancelled) => Request::Close,
-            Err(err) => {
-                self.stage = Stage::Failed(format!(
-                    "the support packet was not written in {}: {}",
-                    self.dir.display(),
-                    with_causes(&err)
-                ));
-                Request::None
-            }
+    /// The built packet's writer finished; after a cancel the dialog closes.
+    fn written(&mut self, summary: Summary) {
+        let mut notes = Vec::new();
+        let replaced = summary.log_counts.total();
+        if replaced > 0 {
+            notes.push(format!(
+                "{} values in the logs replaced (see redactions.txt)",
+                crate::timefmt::count(replaced as i64)
+            ));
         }
-    }
-
-    pub fn on_downloaded(&mut self, result: Result<Downloaded, DownloadError>) -> Request {
-        match result {
-            Ok(done) => {
-                self.stage = Stage::Done(Finished {
-                    path: done.path,
-                    size: done.size,
-                    entries: done.entries,
-                    notes: vec![match done.hidden {
-                        0 => "built by the server; its config checked again by mmops' sanitizer, which found nothing more to hide".to_string(),
-                        n => format!(
-                            "built by the server; mmops' sanitizer hid {n} values in its config that the server's had left"
-                        ),
-                    }],
-                });
-                Request::None
-            }
-            Err(DownloadError::Cancelled) => Request::Close,
-            Err(DownloadError::Api(err)) => {
-                let advice = match err {
-                    crate::mm::ApiError::NoLicense { .. } => {
-                        "\n\nPress p for the packet mmops builds itself: it needs no licence."
-                    }
-                    crate::mm::ApiError::Forbidden { .. } => {
-                        "\n\nPress p for the packet mmops builds itself from what this account \
-                         can read."
-                    }
-                    _ => "",
-                };
-                self.stage = Stage::Failed(format!("{err}{advice}"));
-                Request::None
-            }
-            Err(err) => {
-                self.stage = Stage::Failed(with_causes(&err));
-                Request::None
-            }
+        if !summary.warnings.is_empty() {
+            notes.push(format!(
+                "{} things could not be collected (see warning.txt)",
+                summary.warnings.len()
+            ));
         }
+        self.stage = Stage::Done(Finished {
+            path: summary.written.path,
+            size: summary.written.size,
+            entries: summary.written.entries,
+            notes,
+        });
     }
 
-    /// A job of this dialog ended without its result.
-    pub fn on_failed(&mut self, reason: &str) {
-        self.stage = Stage::Failed(format!("the support packet could not be made: {reason}"));
+    fn downloaded(&mut self, done: Downloaded) {
+        self.stage = Stage::Done(Finished {
+            path: done.path,
+            size: done.size,
+            entries: done.entries,
+            notes: vec![match done.hidden {
+                0 => "built by the server; its config checked again by mmops' sanitizer, which found nothing more to hide".to_string(),
+                n => format!(
+                    "built by the server; mmops' sanitizer hid {n} values in its config that the server's had left"
+                ),
+            }],
+        });
+    }
+
+    fn failed(&mut self, error: Error, ctx: &mut Ctx<'_, Msg>) {
+        let cancelled = matches!(
+            error,
+            Error::Archive(ArchiveError::Cancelled) | Error::Download(DownloadError::Cancelled)
+        );
+        if cancelled {
+            ctx.status.message = crate::tui::status::Message::Info(
+                "support packet cancelled; nothing was written".into(),
+            );
+            ctx.close();
+            return;
+        }
+        self.stage = Stage::Failed(match (&self.stage, error) {
+            (Stage::Working { .. }, error) if self.kind == Kind::Built => Failure::NotWritten {
+                dir: self.dir.clone(),
+                error,
+            },
+            (_, error) if error.api().is_some() => Failure::Refused(error),
+            (_, error) => Failure::Other(error),
+        });
     }
 }
+
+impl View for PacketDialog {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Support packet"
+    }
+
+    fn focus(&self) -> Focus {
+        Focus::on(Scope::Packet)
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.collect(ctx);
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        self.act(action, ctx);
+    }
+
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Collected(Ok(collected)) => self.collected(*collected),
+            Msg::Checked(Ok(info)) => self.checked(info),
+            Msg::Written(Ok(summary)) => self.written(summary),
+            Msg::Downloaded(Ok(done)) => self.downloaded(done),
+            Msg::Collected(Err(err))
+            | Msg::Checked(Err(err))
+            | Msg::Written(Err(err))
+            | Msg::Downloaded(Err(err)) => self.failed(err, ctx),
+        }
+    }
+
+    /// A progress bar moves five times a second.
+    fn next_deadline(&self) -> Option<tokio::time::Instant> {
+        self.is_working()
+            .then(|| tokio::time::Instant::now() + Duration::from_millis(200))
+    }
+
+    /// Only the keys that mean something now.
+    fn hint<'b>(&'b self, binding: &'b Binding) -> Option<&'b str> {
+        if let Some(label) = self.finished() {
+            return match binding.action {
+                Action::Open => Some(label),
+                Action::Close => binding.hint.as_deref(),
+                _ => None,
+            };
+        }
+        match (self.kind, binding.action) {
+            (Kind::Built, Action::TogglePlugin) | (Kind::Server, Action::TogglePrivacy) => None,
+            (Kind::Server, Action::TogglePlugin) => Some("plugin packet"),
+            (Kind::Server, Action::Open) => Some("download"),
+            _ => binding.hint.as_deref(),
+        }
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        super::packet_view::render(self, area, buf, ui);
+    }
+}
+
+#[cfg(test)]
+mod tests;

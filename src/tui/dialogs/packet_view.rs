@@ -7,11 +7,24 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 
-use super::packet::{Finished, Kind, PacketDialog, Progress, ServerChoices, Stage};
+use super::packet::{Failure, Finished, Kind, PacketDialog, Progress, ServerChoices, Stage};
+use crate::error::with_causes;
+use crate::mm::ApiError;
 use crate::packet::Prepared;
 use crate::text::{inert, one_line, wrap};
 use crate::timefmt::bytes;
+use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
+use crate::tui::view::Ui;
+
+/// How the dialog's text names its keys: from the keymap, so a moved key is named right.
+struct Keys<'a>(&'a Keymap);
+
+impl Keys<'_> {
+    fn name(&self, action: Action) -> String {
+        self.0.key_name(Scope::Packet, action)
+    }
+}
 
 /// The dialog's box inside the console body.
 pub fn area_for(area: Rect) -> Rect {
@@ -20,7 +33,8 @@ pub fn area_for(area: Rect) -> Rect {
     crate::tui::widgets::centered(area, width, height)
 }
 
-pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let (theme, keys) = (ui.theme, Keys(ui.keymap));
     let rect = area_for(area);
     Clear.render(rect, buf);
     let title = match dialog.kind {
@@ -34,12 +48,17 @@ pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, theme: &T
         .title(Span::styled(title, theme.title));
     let inner = block.inner(rect);
     let width = usize::from(inner.width.max(10));
-    let lines = lines(dialog, width, theme);
+    let lines = lines(dialog, width, theme, &keys);
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let max_scroll = total.saturating_sub(inner.height);
     dialog.scroll = dialog.scroll.min(max_scroll);
     let block = if dialog.scroll < max_scroll {
-        block.title_bottom(Span::styled(" ↓ more: j/k scroll ", theme.muted))
+        let scroll = format!(
+            " ↓ more: {}/{} scroll ",
+            keys.name(Action::Down),
+            keys.name(Action::Up)
+        );
+        block.title_bottom(Span::styled(scroll, theme.muted))
     } else {
         block
     };
@@ -50,7 +69,39 @@ pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, theme: &T
         .render(rect, buf);
 }
 
-fn lines(dialog: &PacketDialog, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// Why no packet was made, in words.
+fn failure_text(failure: &Failure, keys: &Keys<'_>) -> String {
+    match failure {
+        Failure::NotWritten { dir, error } => format!(
+            "the support packet was not written in {}: {}",
+            dir.display(),
+            with_causes(error)
+        ),
+        Failure::Refused(error) => {
+            let advice = match error.api() {
+                Some(ApiError::NoLicense { .. }) => format!(
+                    "\n\nPress {} for the packet mmops builds itself: it needs no licence.",
+                    keys.name(Action::Packet)
+                ),
+                Some(ApiError::Forbidden { .. }) => format!(
+                    "\n\nPress {} for the packet mmops builds itself from what this account \
+                     can read.",
+                    keys.name(Action::Packet)
+                ),
+                _ => String::new(),
+            };
+            format!("{error}{advice}")
+        }
+        Failure::Other(error) => with_causes(error),
+    }
+}
+
+fn lines(
+    dialog: &PacketDialog,
+    width: usize,
+    theme: &Theme,
+    keys: &Keys<'_>,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match &dialog.stage {
         Stage::Collecting => {
@@ -64,19 +115,24 @@ fn lines(dialog: &PacketDialog, width: usize, theme: &Theme) -> Vec<Line<'static
             };
             push_wrapped(&mut out, what, width, theme.muted);
         }
-        Stage::ReadyBuilt { prepared, .. } => built_plan(&mut out, dialog, prepared, width, theme),
-        Stage::ReadyServer(choices) => server_plan(&mut out, dialog, choices, width, theme),
-        Stage::Working { progress, name } => working(&mut out, name, progress, width, theme),
-        Stage::Done(finished) => done(&mut out, finished, width, theme),
-        Stage::Failed(message) => {
+        Stage::ReadyBuilt { prepared, .. } => {
+            built_plan(&mut out, dialog, prepared, width, theme, keys)
+        }
+        Stage::ReadyServer(choices) => server_plan(&mut out, dialog, choices, width, theme, keys),
+        Stage::Working { progress, name } => working(&mut out, name, progress, width, theme, keys),
+        Stage::Done(finished) => done(&mut out, finished, width, theme, keys),
+        Stage::Failed(failure) => {
             out.push(Line::styled("Not written", theme.error));
             out.push(Line::raw(""));
-            for paragraph in message.split('\n') {
+            for paragraph in failure_text(failure, keys).split('\n') {
                 push_wrapped(&mut out, &inert(paragraph), width, theme.base);
             }
             out.push(Line::raw(""));
             out.push(keys_line(
-                &[("Enter", "try again"), ("Esc", "close")],
+                &[
+                    (keys.name(Action::Open), "try again"),
+                    (keys.name(Action::Close), "close"),
+                ],
                 theme,
             ));
         }
@@ -94,13 +150,13 @@ fn push_wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: S
     }
 }
 
-fn keys_line(keys: &[(&str, &str)], theme: &Theme) -> Line<'static> {
+fn keys_line(keys: &[(String, &str)], theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
     for (i, (key, what)) in keys.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled("  ·  ", theme.muted));
         }
-        spans.push(Span::styled((*key).to_string(), theme.key));
+        spans.push(Span::styled(key.clone(), theme.key));
         spans.push(Span::styled(format!(" {what}"), theme.base));
     }
     Line::from(spans)
@@ -153,6 +209,7 @@ fn built_plan(
     prepared: &Prepared,
     width: usize,
     theme: &Theme,
+    keys: &Keys<'_>,
 ) {
     where_line(out, "File  ", &prepared.file_name, width, theme);
     where_line(
@@ -207,7 +264,7 @@ fn built_plan(
     option_line(
         out,
         dialog.options.include_logs,
-        "l",
+        &keys.name(Action::ToggleLogs),
         "include the logs",
         width,
         theme,
@@ -215,7 +272,7 @@ fn built_plan(
     option_line(
         out,
         dialog.options.privacy,
-        "v",
+        &keys.name(Action::TogglePrivacy),
         "privacy mode: stable pseudonyms for emails, IP addresses, usernames and user ids in the logs",
         width,
         theme,
@@ -245,6 +302,7 @@ fn server_plan(
     choices: &ServerChoices,
     width: usize,
     theme: &Theme,
+    keys: &Keys<'_>,
 ) {
     push_wrapped(
         out,
@@ -266,14 +324,20 @@ fn server_plan(
     if choices.info.licensed == Some(false) {
         push_wrapped(
             out,
-            "This server has no licence, so it will not build its packet. Press p for the packet \
-             mmops builds itself: it needs no licence.",
+            &format!(
+                "This server has no licence, so it will not build its packet. Press {} for the \
+                 packet mmops builds itself: it needs no licence.",
+                keys.name(Action::Packet)
+            ),
             width,
             theme.warn,
         );
         out.push(Line::raw(""));
         out.push(keys_line(
-            &[("p", "mmops' packet"), ("Esc", "close")],
+            &[
+                (keys.name(Action::Packet), "mmops' packet"),
+                (keys.name(Action::Close), "close"),
+            ],
             theme,
         ));
         return;
@@ -281,7 +345,7 @@ fn server_plan(
     option_line(
         out,
         choices.include_logs,
-        "l",
+        &keys.name(Action::ToggleLogs),
         "include the server's logs",
         width,
         theme,
@@ -294,7 +358,12 @@ fn server_plan(
         ));
     } else {
         out.push(Line::styled(
-            "Plugin packets (j/k select, Space toggles):",
+            format!(
+                "Plugin packets ({}/{} select, {} toggles):",
+                keys.name(Action::Down),
+                keys.name(Action::Up),
+                keys.name(Action::TogglePlugin)
+            ),
             theme.label,
         ));
         for (i, ((id, what), on)) in choices
@@ -321,6 +390,7 @@ fn working(
     progress: &Progress,
     width: usize,
     theme: &Theme,
+    keys: &Keys<'_>,
 ) {
     let verb = if progress.cancelling {
         "Cancelling"
@@ -359,10 +429,19 @@ fn working(
         )),
     }
     out.push(Line::raw(""));
-    out.push(keys_line(&[("Esc", "cancel: nothing is kept")], theme));
+    out.push(keys_line(
+        &[(keys.name(Action::Close), "cancel: nothing is kept")],
+        theme,
+    ));
 }
 
-fn done(out: &mut Vec<Line<'static>>, finished: &Finished, width: usize, theme: &Theme) {
+fn done(
+    out: &mut Vec<Line<'static>>,
+    finished: &Finished,
+    width: usize,
+    theme: &Theme,
+    keys: &Keys<'_>,
+) {
     out.push(Line::styled("Written", theme.ok));
     push_wrapped(
         out,
@@ -388,5 +467,10 @@ fn done(out: &mut Vec<Line<'static>>, finished: &Finished, width: usize, theme: 
         push_wrapped(out, note, width, theme.muted);
     }
     out.push(Line::raw(""));
-    out.push(keys_line(&[("Enter or Esc", "close")], theme));
+    let close = format!(
+        "{} or {}",
+        keys.name(Action::Open),
+        keys.name(Action::Close)
+    );
+    out.push(keys_line(&[(close, "close")], theme));
 }

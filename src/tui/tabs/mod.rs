@@ -1,4 +1,5 @@
-//! The tabs of the console.
+//! The tabs of the console, and the registry that lists them. Adding a tab is a module here
+//! and one line in [`registry`] (ARCHITECTURE.md, "Adding a tab").
 
 pub mod config;
 pub mod invites;
@@ -6,65 +7,17 @@ pub mod logs;
 pub mod plugins;
 pub mod server;
 
-use super::keys::{Action, Scope};
+use super::env::Env;
+use super::keys::Action;
+use super::view::AnyView;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TabId {
-    Server,
-    Plugins,
-    Logs,
-    Config,
-    Invites,
-}
-
-impl TabId {
-    pub const ALL: [TabId; 5] = [
-        TabId::Server,
-        TabId::Plugins,
-        TabId::Logs,
-        TabId::Config,
-        TabId::Invites,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            TabId::Server => "Server",
-            TabId::Plugins => "Plugins",
-            TabId::Logs => "Logs",
-            TabId::Config => "Config",
-            TabId::Invites => "Invites",
-        }
-    }
-
-    pub fn scope(self) -> Scope {
-        match self {
-            TabId::Server => Scope::Server,
-            TabId::Plugins => Scope::Plugins,
-            TabId::Logs => Scope::Logs,
-            TabId::Config => Scope::Config,
-            TabId::Invites => Scope::Invites,
-        }
-    }
-
-    /// The tab a "show" action selects.
-    pub fn for_action(action: Action) -> Option<Self> {
-        Some(match action {
-            Action::ShowServer => TabId::Server,
-            Action::ShowPlugins => TabId::Plugins,
-            Action::ShowLogs => TabId::Logs,
-            Action::ShowConfig => TabId::Config,
-            Action::ShowInvites => TabId::Invites,
-            _ => return None,
-        })
-    }
-
-    pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|t| *t == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
-
-    pub fn prev(self) -> Self {
-        let i = Self::ALL.iter().position(|t| *t == self).unwrap_or(0);
-        Self::ALL[(i + Self::ALL.len() - 1) % Self::ALL.len()]
-    }
+/// Every tab in the order of the tab bar, with the global action that shows it.
+pub fn registry(env: &Env) -> Vec<(Action, Box<dyn AnyView>)> {
+    vec![
+        (Action::TabServer, Box::new(server::ServerTab::new(env))),
+        (Action::TabPlugins, Box::new(plugins::PluginsTab::new(env))),
+        (Action::TabLogs, Box::new(logs::LogsTab::new(env))),
+        (Action::TabConfig, Box::new(config::ConfigTab::new(env))),
+        (Action::TabInvites, Box::new(invites::InvitesTab::new(env))),
+    ]
 }

@@ -1,47 +1,57 @@
-//! The footer: the keys of the current view, read from the same key tables that dispatch them.
+//! The footer: the keys of the view in focus, read from the same key tables that dispatch them.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::tui::keys::{Action, KeyTable};
+use crate::tui::keys::{Binding, Focus, KeyCombo, Keymap, Scope};
 use crate::tui::theme::Theme;
 
-/// Hints from `tables` in order (the view's own keys first, then the global ones). Adjacent
-/// bindings with the same hint share it (`e/w/i/d level`). When the last table is the global
-/// one, the tab keys are summed up as `1-5 tabs`.
-pub fn render(tables: &[&KeyTable], area: Rect, buf: &mut Buffer, theme: &Theme) {
+/// Hints of the focus' tables, then (past a plain view) the global ones and `1-5 tabs` from
+/// `tab_keys`. `hint` is the view's label for a binding now (`None` leaves it out). Adjacent
+/// bindings with the same hint share it (`e/w/i/d level`); a key is shown once.
+pub fn render<'a>(
+    keymap: &'a Keymap,
+    focus: Focus,
+    hint: impl Fn(&'a Binding) -> Option<&'a str>,
+    tab_keys: Option<(String, String)>,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
     let mut spans = vec![Span::raw(" ")];
-    for table in tables {
+    let mut shown: Vec<&KeyCombo> = Vec::new();
+    let global = (!focus.is_modal()).then_some(Scope::Global);
+    for scope in focus.scopes().chain(global) {
+        let visible: Vec<(&str, &KeyCombo)> = keymap
+            .table(scope)
+            .bindings
+            .iter()
+            .filter_map(|b| Some((hint(b)?, b.keys.first()?)))
+            .collect();
         let mut i = 0;
-        while i < table.bindings.len() {
-            let binding = &table.bindings[i];
+        while i < visible.len() {
+            let (label, key) = visible[i];
             i += 1;
-            let (Some(hint), Some(key)) = (binding.hint, binding.keys.first()) else {
+            if shown.contains(&key) {
                 continue;
-            };
+            }
+            shown.push(key);
             let mut keys = key.to_string();
-            while let Some(next) = table.bindings.get(i).filter(|b| b.hint == Some(hint)) {
-                if let Some(key) = next.keys.first() {
-                    keys.push('/');
-                    keys.push_str(&key.to_string());
-                }
+            while let Some((_, next)) = visible.get(i).filter(|(l, _)| *l == label) {
+                shown.push(next);
+                keys.push('/');
+                keys.push_str(&next.to_string());
                 i += 1;
             }
             spans.push(Span::styled(keys, theme.key));
-            spans.push(Span::styled(format!(" {hint}  "), theme.muted));
+            spans.push(Span::styled(format!(" {label}  "), theme.muted));
         }
     }
-    if let Some(global) = tables.last() {
-        let first = |a: Action| global.keys_for(a).first().map(ToString::to_string);
-        if let (Some(first_tab), Some(last_tab)) =
-            (first(Action::ShowServer), first(Action::ShowInvites))
-            && tables.len() > 1
-        {
-            spans.push(Span::styled(format!("{first_tab}-{last_tab}"), theme.key));
-            spans.push(Span::styled(" tabs  ", theme.muted));
-        }
+    if let Some((first, last)) = tab_keys {
+        spans.push(Span::styled(format!("{first}-{last}"), theme.key));
+        spans.push(Span::styled(" tabs  ", theme.muted));
     }
     buf.set_style(area, theme.base);
     Line::from(spans).render(area, buf);

@@ -5,18 +5,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 
-use crate::tui::keys::{Keymap, Scope};
+use crate::tui::keys::{Focus, Keymap, Scope};
 use crate::tui::theme::Theme;
 
-/// The help text, one line per binding, grouped by where the keys apply.
-pub fn lines(keymap: &Keymap, first: Scope, theme: &Theme) -> Vec<Line<'static>> {
-    let mut order = vec![first, Scope::Global];
-    order.extend(
-        Scope::ALL
-            .iter()
-            .copied()
-            .filter(|s| *s != first && *s != Scope::Global && *s != Scope::Help),
-    );
+/// The help text, one line per binding, grouped by where the keys apply: the focus' tables
+/// first, then the global one, then every other.
+pub fn lines(keymap: &Keymap, focus: Focus, theme: &Theme) -> Vec<Line<'static>> {
+    let mut first: Vec<Scope> = focus.scopes().collect();
+    first.push(Scope::Global);
+    let rest = Scope::all()
+        .iter()
+        .copied()
+        .filter(|s| !first.contains(s) && *s != Scope::Help);
+    let order: Vec<Scope> = first.iter().copied().chain(rest).collect();
     let mut out = Vec::new();
     for scope in order {
         let table = keymap.table(scope);

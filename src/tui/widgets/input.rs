@@ -1,8 +1,8 @@
 //! A one-line text input with a cursor, for prompts (filter, search, `:goto`, file names).
-//! Keys: characters insert; Backspace/Delete; ←/→, Home/End (Ctrl-A/Ctrl-E); Ctrl-U clears to
-//! the start, Ctrl-K to the end, Ctrl-W deletes a word. Pasted text is taken as typed.
+//! Typed and pasted characters insert; the editing keys are the keymap's `[prompt]` actions
+//! (by default Backspace/Delete, ←/→, Home/End or Ctrl-A/Ctrl-E, Ctrl-U to the start, Ctrl-K
+//! to the end, Ctrl-W a word).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -11,6 +11,7 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use crate::text::inert;
+use crate::tui::keys::Action;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
@@ -64,22 +65,27 @@ impl Input {
             .unwrap_or(self.cursor)
     }
 
-    pub fn handle(&mut self, key: KeyEvent) -> Edit {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Enter => Edit::Submit,
-            KeyCode::Esc => Edit::Cancel,
-            KeyCode::Char('c') if ctrl => Edit::Cancel,
-            KeyCode::Char('u') if ctrl => {
+    /// Typed or pasted text.
+    pub fn type_text(&mut self, text: &str) -> Edit {
+        self.insert_str(text);
+        Edit::Changed
+    }
+
+    /// An action of the `[prompt]` keys.
+    pub fn apply(&mut self, action: Action) -> Edit {
+        match action {
+            Action::Submit => Edit::Submit,
+            Action::Close => Edit::Cancel,
+            Action::ClearBefore => {
                 self.text.drain(..self.cursor);
                 self.cursor = 0;
                 Edit::Changed
             }
-            KeyCode::Char('k') if ctrl => {
+            Action::ClearAfter => {
                 self.text.truncate(self.cursor);
                 Edit::Changed
             }
-            KeyCode::Char('w') if ctrl => {
+            Action::DeleteWord => {
                 let before = &self.text[..self.cursor];
                 let trimmed = before.trim_end();
                 let start = trimmed.rfind(' ').map(|i| i + 1).unwrap_or(0);
@@ -87,43 +93,30 @@ impl Input {
                 self.cursor = start;
                 Edit::Changed
             }
-            KeyCode::Char('a') if ctrl => {
-                self.cursor = 0;
-                Edit::Moved
-            }
-            KeyCode::Char('e') if ctrl => {
-                self.cursor = self.text.len();
-                Edit::Moved
-            }
-            KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-                let mut buf = [0u8; 4];
-                self.insert_str(c.encode_utf8(&mut buf));
-                Edit::Changed
-            }
-            KeyCode::Backspace if self.cursor > 0 => {
+            Action::DeleteBack if self.cursor > 0 => {
                 let start = self.prev_boundary();
                 self.text.drain(start..self.cursor);
                 self.cursor = start;
                 Edit::Changed
             }
-            KeyCode::Delete if self.cursor < self.text.len() => {
+            Action::DeleteForward if self.cursor < self.text.len() => {
                 let end = self.next_boundary();
                 self.text.drain(self.cursor..end);
                 Edit::Changed
             }
-            KeyCode::Left => {
+            Action::CursorLeft => {
                 self.cursor = self.prev_boundary();
                 Edit::Moved
             }
-            KeyCode::Right => {
+            Action::CursorRight => {
                 self.cursor = self.next_boundary();
                 Edit::Moved
             }
-            KeyCode::Home => {
+            Action::LineStart => {
                 self.cursor = 0;
                 Edit::Moved
             }
-            KeyCode::End => {
+            Action::LineEnd => {
                 self.cursor = self.text.len();
                 Edit::Moved
             }
@@ -171,35 +164,26 @@ impl Input {
 mod tests {
     use super::*;
 
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    fn ctrl(c: char) -> KeyEvent {
-        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-    }
-
     #[test]
     fn editing() {
         let mut input = Input::default();
-        for c in "héllo wörld".chars() {
-            input.handle(key(KeyCode::Char(c)));
-        }
+        input.type_text("héllo wörld");
         assert_eq!(input.text(), "héllo wörld");
-        input.handle(key(KeyCode::Backspace));
-        input.handle(key(KeyCode::Left));
-        input.handle(key(KeyCode::Left));
-        input.handle(key(KeyCode::Char('X')));
+        input.apply(Action::DeleteBack);
+        input.apply(Action::CursorLeft);
+        input.apply(Action::CursorLeft);
+        input.type_text("X");
         assert_eq!(input.text(), "héllo wöXrl");
-        input.handle(ctrl('w'));
+        input.apply(Action::DeleteWord);
         assert_eq!(input.text(), "héllo rl");
-        input.handle(key(KeyCode::Home));
-        input.handle(key(KeyCode::Delete));
+        input.apply(Action::LineStart);
+        input.apply(Action::DeleteForward);
         assert_eq!(input.text(), "éllo rl");
-        input.handle(ctrl('k'));
+        input.apply(Action::ClearAfter);
         assert_eq!(input.text(), "");
-        assert_eq!(input.handle(key(KeyCode::Enter)), Edit::Submit);
-        assert_eq!(input.handle(key(KeyCode::Esc)), Edit::Cancel);
+        assert_eq!(input.apply(Action::Submit), Edit::Submit);
+        assert_eq!(input.apply(Action::Close), Edit::Cancel);
+        assert_eq!(input.apply(Action::Down), Edit::Ignored);
     }
 
     #[test]

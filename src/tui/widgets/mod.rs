@@ -1,13 +1,20 @@
-//! Widgets shared by the tabs: the tab bar, the footer of key hints, the status bar, the help
-//! overlay, the scrollable panel page, text inputs and pickers.
+//! Widgets and building blocks shared by the views: the tab bar, the footer of key hints, the
+//! status bar, the help text, the scrollable panel page, text inputs and pickers, loadable
+//! data, a selectable list, a notice, and a table's column widths.
 
 pub mod footer;
 pub mod help;
 pub mod input;
+pub mod list;
+pub mod loadable;
+pub mod notice;
 pub mod panels;
 pub mod picker;
 pub mod status_bar;
 pub mod tab_bar;
+pub mod table;
+
+use std::ops::Range;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,6 +22,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
+use super::keys::{Action, Keymap, Scope};
 use super::theme::Theme;
 
 /// A tab's rounded frame with its title; returns the area inside it.
@@ -50,4 +58,53 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width,
         height,
     )
+}
+
+/// One row of `area`.
+pub fn line_at(area: Rect, row: u16) -> Rect {
+    Rect {
+        y: area.y + row,
+        height: 1,
+        ..area
+    }
+}
+
+/// `text` in spans, the byte ranges of `matches` (in order, not overlapping) in `highlight`.
+/// A range that does not fall on character boundaries, or is empty, is passed over.
+pub fn highlighted(
+    text: &str,
+    matches: impl IntoIterator<Item = Range<usize>>,
+    style: Style,
+    highlight: Style,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut last = 0;
+    for Range { start, end } in matches {
+        if start >= end
+            || start < last
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        if start > last {
+            spans.push(Span::styled(text[last..start].to_string(), style));
+        }
+        spans.push(Span::styled(text[start..end].to_string(), highlight));
+        last = end;
+    }
+    if last < text.len() || spans.is_empty() {
+        spans.push(Span::styled(text[last..].to_string(), style));
+    }
+    spans
+}
+
+/// `y yes · n no`, with the keys the keymap gives a question.
+pub fn yes_no(keymap: &Keymap, theme: &Theme) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(keymap.key_name(Scope::Question, Action::Confirm), theme.key),
+        Span::styled(" yes · ", theme.base),
+        Span::styled(keymap.key_name(Scope::Question, Action::Close), theme.key),
+        Span::styled(" no", theme.base),
+    ]
 }

@@ -1,8 +1,7 @@
 //! A list to choose one item from, narrowed by typing (the Invites tab's team pickers).
-//! Typed text keeps the items whose label or detail contains it, case-insensitively;
-//! ↑/↓ and PgUp/PgDn move, Enter chooses, Esc cancels.
+//! Typed text keeps the items whose label or detail contains it, case-insensitively; the
+//! `[prompt]` keys move (↑/↓, PgUp/PgDn), choose (Enter) and cancel (Esc).
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,6 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::input::{Edit, Input};
 use crate::text::fit;
+use crate::tui::keys::Action;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,19 +89,20 @@ impl Picker {
         self.offset = 0;
     }
 
-    pub fn paste(&mut self, text: &str) {
+    /// Typed or pasted text narrows the list.
+    pub fn type_text(&mut self, text: &str) {
         self.input.insert_str(text);
         self.narrow();
     }
 
-    pub fn handle(&mut self, key: KeyEvent) -> Pick {
+    pub fn apply(&mut self, action: Action) -> Pick {
         let last = self.shown.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Down => self.selected = (self.selected + 1).min(last),
-            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::PageDown => self.selected = (self.selected + 8).min(last),
-            KeyCode::PageUp => self.selected = self.selected.saturating_sub(8),
-            _ => match self.input.handle(key) {
+        match action {
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => self.selected = (self.selected + 8).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(8),
+            _ => match self.input.apply(action) {
                 Edit::Submit => {
                     return match self.selected() {
                         Some(item) => Pick::Chosen(item.key.clone()),
@@ -185,11 +186,6 @@ impl Picker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
 
     fn item(key: &str, label: &str) -> PickItem {
         PickItem {
@@ -207,14 +203,14 @@ mod tests {
             item("3", "support"),
         ]);
         assert_eq!(picker.shown_len(), 3);
-        picker.handle(key(KeyCode::Char('S')));
+        picker.type_text("S");
         assert_eq!(picker.shown_len(), 2);
-        picker.handle(key(KeyCode::Down));
-        assert_eq!(picker.handle(key(KeyCode::Enter)), Pick::Chosen("3".into()));
-        picker.handle(key(KeyCode::Char('z')));
+        picker.apply(Action::Down);
+        assert_eq!(picker.apply(Action::Submit), Pick::Chosen("3".into()));
+        picker.type_text("z");
         assert_eq!(picker.shown_len(), 0);
-        assert_eq!(picker.handle(key(KeyCode::Enter)), Pick::Open);
-        assert_eq!(picker.handle(key(KeyCode::Esc)), Pick::Cancelled);
+        assert_eq!(picker.apply(Action::Submit), Pick::Open);
+        assert_eq!(picker.apply(Action::Close), Pick::Cancelled);
     }
 
     #[test]

@@ -9,53 +9,34 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use crate::text::one_line;
+use crate::timefmt;
+use crate::tui::status::{Connection, Message, Status};
 use crate::tui::theme::Theme;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Connection {
-    NotConfigured,
-    Connecting,
-    Connected,
-    /// Answers, but something the console needs failed.
-    Degraded,
-    LoginNeeded,
-    Unreachable,
-    /// Answers, but its ping says it is not healthy (database or file store down).
-    Unhealthy,
-}
-
-impl Connection {
-    fn label(self) -> &'static str {
-        match self {
-            Connection::NotConfigured => "○ no server configured",
-            Connection::Connecting => "◌ connecting",
-            Connection::Connected => "● connected",
-            Connection::Degraded => "◐ degraded",
-            Connection::LoginNeeded => "✗ login needed",
-            Connection::Unreachable => "✗ unreachable",
-            Connection::Unhealthy => "✗ unhealthy",
+/// The message's words, made now; a running rate-limit countdown comes first.
+fn message(status: &Status) -> Option<(String, bool)> {
+    if let Some(left) = status.rate_limit_left() {
+        return Some((
+            format!(
+                "rate limited by the server: retrying in {}s",
+                left.as_secs() + 1
+            ),
+            true,
+        ));
+    }
+    match &status.message {
+        Message::None => None,
+        Message::Refreshing => Some(("refreshing…".to_string(), false)),
+        Message::Refreshed { at_ms } => {
+            Some((format!("refreshed {}", timefmt::utc_clock(*at_ms)), false))
         }
+        Message::Info(text) => Some((text.clone(), false)),
+        Message::Problem(text) => Some((text.clone(), true)),
+        Message::Failed(err) => Some((err.to_string(), true)),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
-    None,
-    Info(String),
-    Error(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct StatusInfo {
-    pub server: String,
-    pub insecure: bool,
-    pub connection: Connection,
-    pub user: Option<String>,
-    pub version: Option<String>,
-    pub message: Message,
-}
-
-pub fn render(info: &StatusInfo, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let bar = theme.status_bar;
     let connection_style = match info.connection {
         Connection::Connected => bar.patch(theme.ok),
@@ -82,15 +63,15 @@ pub fn render(info: &StatusInfo, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
     let used: usize = left.iter().map(|s| s.content.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 3);
-    let (text, style): (String, Style) = match &info.message {
-        Message::None => (String::new(), bar),
+    let (text, style): (String, Style) = match message(info) {
+        None => (String::new(), bar),
         // "refreshed 09:30:00 UTC" loses its first word before being cut.
-        Message::Info(text) if text.width() > room => {
-            let short = text.split_once(' ').map(|(_, rest)| rest).unwrap_or(text);
+        Some((text, false)) if text.width() > room => {
+            let short = text.split_once(' ').map(|(_, rest)| rest).unwrap_or(&text);
             (one_line(short, room), bar.patch(theme.muted))
         }
-        Message::Info(text) => (one_line(text, room), bar.patch(theme.muted)),
-        Message::Error(text) => (one_line(text, room), bar.patch(theme.error)),
+        Some((text, false)) => (one_line(&text, room), bar.patch(theme.muted)),
+        Some((text, true)) => (one_line(&text, room), bar.patch(theme.error)),
     };
     if !text.is_empty() && room > 4 {
         let pad = room.saturating_sub(text.width());

@@ -6,17 +6,16 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::tui::tabs::TabId;
 use crate::tui::theme::Theme;
 
-pub fn render(active: TabId, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(titles: &[&str], active: usize, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let mut spans = vec![
         Span::styled(" mmops ", theme.title),
         Span::styled("│", theme.border),
     ];
-    for (index, tab) in TabId::ALL.iter().enumerate() {
-        let label = format!("{} {}", index + 1, tab.title());
-        if *tab == active {
+    for (index, title) in titles.iter().enumerate() {
+        let label = format!("{} {title}", index + 1);
+        if index == active {
             spans.push(Span::styled(format!("[{label}]"), theme.tab_active));
         } else {
             spans.push(Span::styled(format!(" {label} "), theme.tab_inactive));

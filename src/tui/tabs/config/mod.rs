@@ -9,20 +9,20 @@ pub mod view;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
-use crate::server_config::diff::Change;
+use crate::error::Error;
+use crate::server_config::diff::{Change, compare, read_other};
 use crate::server_config::tree::Row;
-use crate::server_config::{ConfigDoc, support_looks_at};
-use crate::tui::keys::Action;
+use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot, support_looks_at};
+use crate::tui::env::Env;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::view::{Ctx, Refresh, Signal, Ui, View as ViewContract};
 use crate::tui::widgets::input::{Edit, Input};
-
-pub enum Load {
-    NotConfigured,
-    Loading,
-    Loaded(Box<ConfigDoc>),
-    Failed(String),
-}
+use crate::tui::widgets::list::ListState;
+use crate::tui::widgets::loadable::Loadable;
+use crate::tui::widgets::notice::Notice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -41,125 +41,114 @@ impl View {
     }
 }
 
-pub struct Search {
-    pub input: Input,
-    pub editing: bool,
+struct Search {
+    input: Input,
+    editing: bool,
     /// The folds before the search: each match opens only its own sections.
-    pub folded_before: HashSet<usize>,
+    folded_before: HashSet<usize>,
     /// Row indexes of the tree, in order.
-    pub matches: Vec<usize>,
-    pub current: usize,
+    matches: Vec<usize>,
+    current: usize,
 }
 
-pub struct Compared {
-    pub other: String,
-    pub changes: Vec<Change>,
-    pub scroll: u16,
+struct Compared {
+    other: String,
+    changes: Vec<Change>,
+    scroll: u16,
 }
 
-/// What the tab asks the app to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigEffect {
-    None,
-    Refresh,
-    /// Bytes for the terminal (an OSC 52 copy).
-    Terminal(String),
-    Snapshot,
-    Compare(PathBuf),
+pub enum Msg {
+    Loaded(Result<ConfigDoc, Error>),
+    SnapshotSaved(Result<PathBuf, Error>),
+    Compared {
+        other: String,
+        result: Result<Vec<Change>, Error>,
+    },
 }
 
 pub struct ConfigTab {
-    pub load: Load,
-    pub refreshing: bool,
-    generation: u64,
-    pub folded: HashSet<usize>,
-    pub view: View,
+    load: Loadable<ConfigDoc>,
+    folded: HashSet<usize>,
+    view: View,
     /// Row indexes shown, in order.
-    pub visible: Vec<usize>,
-    pub selected: usize,
-    pub offset: usize,
-    pub search: Option<Search>,
-    pub compare: Option<Compared>,
+    visible: Vec<usize>,
+    list: ListState,
+    search: Option<Search>,
+    compare: Option<Compared>,
     /// The compare prompt: a path to a config.json, a packet zip or a snapshot.
-    pub prompt: Option<Input>,
-    pub notice: Option<(String, bool)>,
-    pub viewport_rows: usize,
+    prompt: Option<Input>,
+    notice: Option<Notice>,
     /// Offered in the compare prompt: the newest snapshot.
-    pub suggestion: Option<PathBuf>,
+    suggestion: Option<PathBuf>,
+    snapshot_dir: PathBuf,
     /// When the config shown was read: it is read at start and on `r`, not on every refresh.
-    pub read_at_ms: Option<i64>,
+    read_at_ms: Option<i64>,
 }
 
 impl ConfigTab {
-    pub fn new(configured: bool) -> Self {
+    pub fn new(env: &Env) -> Self {
         Self {
-            load: if configured {
-                Load::Loading
-            } else {
-                Load::NotConfigured
-            },
-            refreshing: false,
-            generation: 0,
+            load: Loadable::new(env.client.is_some() || env.mm_home.is_some()),
             folded: HashSet::new(),
             view: View::All,
             visible: Vec::new(),
-            selected: 0,
-            offset: 0,
+            list: ListState::default(),
             search: None,
             compare: None,
             prompt: None,
             notice: None,
-            viewport_rows: 10,
-            suggestion: None,
+            suggestion: latest_snapshot(&env.snapshot_dir),
+            snapshot_dir: env.snapshot_dir.clone(),
             read_at_ms: None,
         }
     }
 
-    pub fn begin_load(&mut self) -> u64 {
-        self.generation += 1;
-        self.refreshing = true;
-        self.generation
+    /// Loads the config: from the server, or from the install dir without one.
+    fn load(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        match (ctx.env.client.clone(), ctx.env.mm_home.clone()) {
+            (Some(client), _) => {
+                self.load.begin();
+                ctx.spawn(Msg::Loaded, async move { ConfigDoc::load(&client).await });
+            }
+            (None, Some(home)) => {
+                self.load.begin();
+                ctx.spawn_blocking(Msg::Loaded, move || ConfigDoc::from_install(&home));
+            }
+            (None, None) => {}
+        }
     }
 
-    pub fn loaded(&mut self, generation: u64, result: Result<ConfigDoc, String>, now_ms: i64) {
-        if generation != self.generation {
-            return;
-        }
+    fn loaded(&mut self, result: Result<ConfigDoc, Error>, now_ms: i64) {
+        let selected_path = self.selected_row().map(|r| r.path.clone());
+        let first_load = !self.load.is_loaded();
         if result.is_ok() {
             self.read_at_ms = Some(now_ms);
         }
-        self.refreshing = false;
-        let selected_path = self.selected_row().map(|r| r.path.clone());
-        let first_load = !matches!(self.load, Load::Loaded(_));
-        match result {
-            Ok(doc) => {
-                if first_load {
-                    // Start with every top-level section folded: an overview of the sections.
-                    self.folded = doc
-                        .tree
-                        .rows
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.depth == 0 && r.is_section())
-                        .map(|(i, _)| i)
-                        .collect();
-                }
-                self.load = Load::Loaded(Box::new(doc));
-            }
-            Err(err) if !first_load => {
-                self.notice = Some((format!("refresh failed: {err}"), true));
-                return;
-            }
-            Err(err) => self.load = Load::Failed(err),
+        if let Ok(doc) = &result
+            && first_load
+        {
+            // Start with every top-level section folded: an overview of the sections.
+            self.folded = doc
+                .tree
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.depth == 0 && r.is_section())
+                .map(|(i, _)| i)
+                .collect();
+        }
+        if let Some(err) = self.load.finish(result) {
+            self.notice = Some(Notice::failed("refresh failed", err));
+            return;
         }
         self.refilter();
         if let Some(path) = selected_path
             && let Some(pos) = self.position_of_path(&path)
         {
-            self.selected = pos;
+            self.list.selected = pos;
         }
         if let Some(search) = self.search.as_mut()
-            && let Load::Loaded(doc) = &self.load
+            && let Some(doc) = self.load.get()
         {
             search.matches = doc.tree.search(search.input.text());
             search.current = 0;
@@ -167,15 +156,17 @@ impl ConfigTab {
     }
 
     pub fn doc(&self) -> Option<&ConfigDoc> {
-        match &self.load {
-            Load::Loaded(doc) => Some(doc),
-            _ => None,
-        }
+        self.load.get()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
         let doc = self.doc()?;
-        doc.tree.rows.get(*self.visible.get(self.selected)?)
+        doc.tree.rows.get(*self.visible.get(self.list.selected)?)
+    }
+
+    /// The matches of the search, while there is one.
+    pub fn search_matches(&self) -> Option<usize> {
+        self.search.as_ref().map(|s| s.matches.len())
     }
 
     fn position_of_path(&self, path: &str) -> Option<usize> {
@@ -186,7 +177,7 @@ impl ConfigTab {
     }
 
     /// Recomputes the rows shown after a fold, a view change or a load.
-    pub fn refilter(&mut self) {
+    fn refilter(&mut self) {
         let Some(doc) = self.doc() else {
             self.visible.clear();
             return;
@@ -200,54 +191,43 @@ impl ConfigTab {
             View::Support => doc.tree.visible(&HashSet::new(), Some(&support)),
         };
         self.visible = visible;
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        self.list.clamp(self.visible.len());
     }
 
-    /// A prompt is open: the tab takes every key.
-    pub fn captures_keys(&self) -> bool {
-        self.prompt.is_some() || self.search.as_ref().is_some_and(|s| s.editing)
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        if let Some(input) = self.prompt.as_mut() {
-            input.insert_str(text);
-        } else if let Some(search) = self.search.as_mut().filter(|s| s.editing) {
-            search.input.insert_str(text);
-            self.update_search();
-        }
-    }
-
-    /// Keys while a prompt is open.
-    pub fn handle_key(&mut self, key: KeyEvent) -> ConfigEffect {
-        if let Some(input) = self.prompt.as_mut() {
-            match input.handle(key) {
-                Edit::Submit => {
-                    let path = input.text().trim().to_string();
-                    self.prompt = None;
-                    if path.is_empty() {
-                        return ConfigEffect::None;
-                    }
-                    return ConfigEffect::Compare(expand_home(&path));
+    /// An edit of the compare prompt.
+    fn edit_prompt(&mut self, edit: Edit, ctx: &mut Ctx<'_, Msg>) {
+        let Some(input) = self.prompt.as_ref() else {
+            return;
+        };
+        match edit {
+            Edit::Submit => {
+                let path = input.text().trim().to_string();
+                self.prompt = None;
+                if !path.is_empty() {
+                    self.compare_with(expand_home(&path), ctx);
                 }
-                Edit::Cancel => self.prompt = None,
-                _ => {}
             }
-            return ConfigEffect::None;
+            Edit::Cancel => self.prompt = None,
+            _ => {}
         }
-        if let Some(search) = self.search.as_mut() {
-            match search.input.handle(key) {
-                Edit::Submit => {
-                    search.editing = false;
-                    if search.matches.is_empty() {
-                        self.search = None;
-                    }
+    }
+
+    /// An edit of the search while it is typed.
+    fn edit_search(&mut self, edit: Edit) {
+        let Some(search) = self.search.as_mut() else {
+            return;
+        };
+        match edit {
+            Edit::Submit => {
+                search.editing = false;
+                if search.matches.is_empty() {
+                    self.search = None;
                 }
-                Edit::Cancel => self.search = None,
-                Edit::Changed => self.update_search(),
-                _ => {}
             }
+            Edit::Cancel => self.search = None,
+            Edit::Changed => self.update_search(),
+            Edit::Moved | Edit::Ignored => {}
         }
-        ConfigEffect::None
     }
 
     fn update_search(&mut self) {
@@ -288,33 +268,22 @@ impl ConfigTab {
             self.refilter();
         }
         if let Some(pos) = self.visible.iter().position(|&i| i == target) {
-            self.selected = pos;
+            self.list.selected = pos;
         }
     }
 
-    pub fn perform(&mut self, action: Action) -> ConfigEffect {
+    fn act(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         if let Some(compare) = self.compare.as_mut() {
             match action {
-                Action::Close | Action::Compare => self.compare = None,
-                Action::Down => compare.scroll = compare.scroll.saturating_add(1),
-                Action::Up => compare.scroll = compare.scroll.saturating_sub(1),
-                Action::PageDown => compare.scroll = compare.scroll.saturating_add(10),
-                Action::PageUp => compare.scroll = compare.scroll.saturating_sub(10),
-                Action::Top => compare.scroll = 0,
-                Action::Bottom => compare.scroll = u16::MAX,
-                _ => {}
+                Action::Close => self.compare = None,
+                other => compare.scroll = other.scroll(compare.scroll),
             }
-            return ConfigEffect::None;
+            return;
         }
-        let last = self.visible.len().saturating_sub(1);
-        let page = self.viewport_rows.max(1);
+        if self.list.apply(action, self.visible.len()) {
+            return;
+        }
         match action {
-            Action::Down => self.selected = (self.selected + 1).min(last),
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::PageDown => self.selected = (self.selected + page).min(last),
-            Action::PageUp => self.selected = self.selected.saturating_sub(page),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = last,
             Action::Open | Action::Right | Action::Left => self.fold(action),
             Action::CycleView => {
                 self.view = match self.view {
@@ -322,7 +291,7 @@ impl ConfigTab {
                     View::Changed => View::Support,
                     View::Support => View::All,
                 };
-                self.selected = 0;
+                self.list.selected = 0;
                 self.refilter();
             }
             Action::Filter => {
@@ -351,9 +320,9 @@ impl ConfigTab {
                 self.search = None;
                 self.notice = None;
             }
-            Action::Yank => return self.yank(),
-            Action::Refresh => return ConfigEffect::Refresh,
-            Action::Snapshot if self.doc().is_some() => return ConfigEffect::Snapshot,
+            Action::Yank => self.yank(ctx),
+            Action::Refresh => self.load(ctx),
+            Action::Snapshot => self.snapshot(ctx),
             Action::Compare if self.doc().is_some() => {
                 let text = self
                     .suggestion
@@ -364,11 +333,10 @@ impl ConfigTab {
             }
             _ => {}
         }
-        ConfigEffect::None
     }
 
     fn fold(&mut self, action: Action) {
-        let Some(index) = self.visible.get(self.selected).copied() else {
+        let Some(index) = self.visible.get(self.list.selected).copied() else {
             return;
         };
         let Some(row) = self.doc().and_then(|d| d.tree.rows.get(index)) else {
@@ -391,38 +359,69 @@ impl ConfigTab {
         self.refilter();
     }
 
-    fn yank(&mut self) -> ConfigEffect {
+    fn yank(&mut self, ctx: &mut Ctx<'_, Msg>) {
         let Some(row) = self.selected_row() else {
-            return ConfigEffect::None;
+            return;
         };
         let Some(value) = &row.value else {
-            self.notice = Some(("a section: select a setting to copy it".into(), false));
-            return ConfigEffect::None;
+            self.notice = Some(Notice::info("a section: select a setting to copy it"));
+            return;
         };
         let text = format!("{} = {value}", row.path);
-        let bytes = format!(
-            "\x1b]52;c;{}\x07",
-            crate::tui::tabs::logs::base64(text.as_bytes())
-        );
-        self.notice = Some((
-            format!("copied {}", crate::text::one_line(&text, 80)),
-            false,
-        ));
-        ConfigEffect::Terminal(bytes)
+        ctx.write_terminal(crate::tui::osc52::copy(text.as_bytes()));
+        self.notice = Some(Notice::info(format!(
+            "copied {}",
+            crate::text::one_line(&text, 80)
+        )));
     }
 
-    pub fn snapshot_saved(&mut self, result: Result<PathBuf, String>) {
-        self.notice = Some(match result {
-            Ok(path) => {
-                let text = format!("snapshot saved: {} (c compares with it)", path.display());
-                self.suggestion = Some(path);
-                (text, false)
-            }
-            Err(err) => (format!("no snapshot saved: {err}"), true),
+    fn snapshot(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let Some(config) = self.doc().map(|d| d.config.clone()) else {
+            return;
+        };
+        let dir = self.snapshot_dir.clone();
+        let now_ms = ctx.now_ms();
+        ctx.spawn_blocking(Msg::SnapshotSaved, move || {
+            save_snapshot(&dir, &config, now_ms)
         });
     }
 
-    pub fn compared(&mut self, other: String, result: Result<Vec<Change>, String>) {
+    fn compare_with(&mut self, path: PathBuf, ctx: &mut Ctx<'_, Msg>) {
+        let Some((current, manifests)) =
+            self.doc().map(|d| (d.config.clone(), d.manifests.clone()))
+        else {
+            return;
+        };
+        let other = path.display().to_string();
+        ctx.spawn_blocking(
+            move |result| Msg::Compared { other, result },
+            move || {
+                // The other side goes through the same sanitizer: a raw config.json holds
+                // secrets.
+                read_other(&path).map(|raw| {
+                    let clean = crate::sanitize::sanitize_config(&raw, &manifests).config;
+                    compare(&clean, &current)
+                })
+            },
+        );
+    }
+
+    fn snapshot_saved(&mut self, result: Result<PathBuf, Error>, ctx: &Ctx<'_, Msg>) {
+        self.notice = Some(match result {
+            Ok(path) => {
+                let text = format!(
+                    "snapshot saved: {} ({} compares with it)",
+                    path.display(),
+                    ctx.env.keymap.key_name(Scope::Config, Action::Compare)
+                );
+                self.suggestion = Some(path);
+                Notice::info(text)
+            }
+            Err(err) => Notice::failed("no snapshot saved", err),
+        });
+    }
+
+    fn compared(&mut self, other: String, result: Result<Vec<Change>, Error>) {
         match result {
             Ok(changes) => {
                 self.compare = Some(Compared {
@@ -431,8 +430,74 @@ impl ConfigTab {
                     scroll: 0,
                 })
             }
-            Err(err) => self.notice = Some((err, true)),
+            Err(err) => self.notice = Some(Notice::failed("no comparison", err)),
         }
+    }
+}
+
+impl ViewContract for ConfigTab {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Config"
+    }
+
+    fn focus(&self) -> Focus {
+        if self.prompt.is_some() || self.search.as_ref().is_some_and(|s| s.editing) {
+            Focus::on(Scope::Prompt)
+        } else if self.compare.is_some() {
+            Focus::on(Scope::ConfigCompare)
+        } else {
+            Focus::on(Scope::Config)
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        // With a server the Server tab's first refresh loads it; without, the install's file.
+        if ctx.env.client.is_none() {
+            self.load(ctx);
+        }
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        if let Some(input) = self.prompt.as_mut() {
+            let edit = input.apply(action);
+            return self.edit_prompt(edit, ctx);
+        }
+        if let Some(search) = self.search.as_mut().filter(|s| s.editing) {
+            let edit = search.input.apply(action);
+            return self.edit_search(edit);
+        }
+        self.act(action, ctx);
+    }
+
+    fn on_text(&mut self, text: &str, _ctx: &mut Ctx<'_, Msg>) {
+        if let Some(input) = self.prompt.as_mut() {
+            input.type_text(text);
+        } else if let Some(search) = self.search.as_mut().filter(|s| s.editing) {
+            let edit = search.input.type_text(text);
+            self.edit_search(edit);
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Loaded(result) => self.loaded(result, ctx.now_ms()),
+            Msg::SnapshotSaved(result) => self.snapshot_saved(result, ctx),
+            Msg::Compared { other, result } => self.compared(other, result),
+        }
+    }
+
+    /// The config is read again on `r` only (and on the Server tab's `r`), so it does not
+    /// change under someone reading it.
+    fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
+        if signal == Signal::Refresh(Refresh::Everything) {
+            self.load(ctx);
+        }
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        view::render(self, area, buf, ui);
     }
 }
 
@@ -442,3 +507,6 @@ fn expand_home(path: &str) -> PathBuf {
         _ => PathBuf::from(path),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,19 +8,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr as _;
 
-use super::{ConfigTab, Load};
+use super::{ConfigTab, View};
 use crate::server_config::diff::Change;
 use crate::server_config::tree::Row;
 use crate::text::{inert, one_line};
 use crate::timefmt;
+use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
+use crate::tui::view::Ui;
+use crate::tui::widgets::loadable::Load;
 
-pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let (theme, keymap) = (ui.theme, ui.keymap);
     let inner = crate::tui::widgets::frame(area, buf, " Config (sanitized) ", false, theme);
     let message = |text: String, style: Style, buf: &mut Buffer| {
         crate::tui::widgets::message(inner, buf, &text, style)
     };
-    match &tab.load {
+    match &tab.load.state {
         Load::NotConfigured => {
             return message(
                 "No server and no install directory: no config to show.".into(),
@@ -31,7 +35,7 @@ pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) 
         Load::Loading => return message("Loading the config…".into(), theme.muted, buf),
         Load::Failed(err) => {
             return message(
-                format!("The config could not be read: {}", inert(err)),
+                format!("The config could not be read: {}", inert(&err.to_string())),
                 theme.error,
                 buf,
             );
@@ -46,11 +50,11 @@ pub fn render(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) 
     .areas(inner);
     header_line(tab, theme).render(header, buf);
     if tab.compare.is_some() {
-        draw_compare(tab, body, buf, theme);
+        draw_compare(tab, body, buf, theme, keymap);
     } else {
-        draw_tree(tab, body, buf, theme);
+        draw_tree(tab, body, buf, theme, keymap);
     }
-    draw_bottom(tab, bottom, buf, theme);
+    draw_bottom(tab, bottom, buf, theme, keymap);
 }
 
 fn header_line(tab: &ConfigTab, theme: &Theme) -> Line<'static> {
@@ -67,7 +71,7 @@ fn header_line(tab: &ConfigTab, theme: &Theme) -> Line<'static> {
         Span::styled("***", theme.muted.add_modifier(Modifier::BOLD)),
         Span::styled(" masked", theme.muted),
     ];
-    if tab.refreshing {
+    if tab.load.refreshing {
         spans.push(Span::styled(" · refreshing…", theme.muted));
     }
     Line::from(spans)
@@ -75,29 +79,18 @@ fn header_line(tab: &ConfigTab, theme: &Theme) -> Line<'static> {
 
 /// `text` with every case-insensitive occurrence of `needle` highlighted.
 fn highlighted(text: &str, needle: &str, style: Style, theme: &Theme) -> Vec<Span<'static>> {
-    if needle.is_empty() {
-        return vec![Span::styled(text.to_string(), style)];
-    }
     let lower = text.to_lowercase();
     let needle = needle.to_lowercase();
     // Lower-casing can change byte lengths; highlight only when it did not.
-    if lower.len() != text.len() {
-        return vec![Span::styled(text.to_string(), style)];
-    }
-    let mut spans = Vec::new();
-    let mut at = 0;
-    while let Some(found) = lower[at..].find(&needle) {
-        let start = at + found;
-        let end = start + needle.len();
-        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            break;
-        }
-        spans.push(Span::styled(text[at..start].to_string(), style));
-        spans.push(Span::styled(text[start..end].to_string(), theme.highlight));
-        at = end;
-    }
-    spans.push(Span::styled(text[at..].to_string(), style));
-    spans
+    let matches: Vec<std::ops::Range<usize>> = if needle.is_empty() || lower.len() != text.len() {
+        Vec::new()
+    } else {
+        lower
+            .match_indices(&needle)
+            .map(|(at, found)| at..at + found.len())
+            .collect()
+    };
+    crate::tui::widgets::highlighted(text, matches, style, theme.highlight)
 }
 
 /// ` ≠ env ***`
@@ -162,14 +155,9 @@ fn row_line(row: &Row, folded: bool, needle: &str, width: usize, theme: &Theme) 
     Line::from(spans)
 }
 
-fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, keymap: &Keymap) {
     let rows = usize::from(area.height);
-    tab.viewport_rows = rows.max(1);
-    if tab.selected < tab.offset {
-        tab.offset = tab.selected;
-    } else if rows > 0 && tab.selected >= tab.offset + rows {
-        tab.offset = tab.selected + 1 - rows;
-    }
+    tab.list.fit(rows);
     let needle = tab
         .search
         .as_ref()
@@ -179,12 +167,13 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         return;
     };
     if tab.visible.is_empty() {
+        let cycle = keymap.key_name(Scope::Config, Action::CycleView);
         Line::styled(
             match tab.view {
-                super::View::Changed if doc.tree.rows.iter().all(|r| r.changed.is_none()) => {
-                    "Which settings differ from the default is unknown for this server (see the notes: v cycles the views)."
-                }
-                _ => "Nothing to show in this view (v cycles the views).",
+                View::Changed if doc.tree.rows.iter().all(|r| r.changed.is_none()) => format!(
+                    "Which settings differ from the default is unknown for this server (see the notes: {cycle} cycles the views)."
+                ),
+                _ => format!("Nothing to show in this view ({cycle} cycles the views)."),
             },
             theme.muted,
         )
@@ -196,7 +185,7 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         .visible
         .iter()
         .enumerate()
-        .skip(tab.offset)
+        .skip(tab.list.offset)
         .take(rows)
         .enumerate()
     {
@@ -205,9 +194,9 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         };
         let rect = Rect::new(area.x, area.y + line_no as u16, area.width, 1);
         // The filtered views show every section open.
-        let folded = tab.view == super::View::All && tab.folded.contains(&index);
+        let folded = tab.view == View::All && tab.folded.contains(&index);
         let mut line = row_line(row, folded, &needle, width, theme);
-        if pos == tab.selected {
+        if pos == tab.list.selected {
             buf.set_style(rect, theme.selection);
             line = line.patch_style(theme.selection);
         }
@@ -215,7 +204,7 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
 }
 
-fn draw_compare(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn draw_compare(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, keymap: &Keymap) {
     let Some(compare) = tab.compare.as_mut() else {
         return;
     };
@@ -259,8 +248,9 @@ fn draw_compare(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme
         Line::styled(
             one_line(
                 &format!(
-                    "Compared with {}: {added} only here, {removed} only there, {changed} different · Esc closes",
-                    inert(&compare.other)
+                    "Compared with {}: {added} only here, {removed} only there, {changed} different · {} closes",
+                    inert(&compare.other),
+                    keymap.key_name(Scope::ConfigCompare, Action::Close)
                 ),
                 width,
             ),
@@ -284,7 +274,7 @@ fn draw_compare(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme
         .render(area, buf);
 }
 
-fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, keymap: &Keymap) {
     if let Some(input) = &tab.prompt {
         input.render(
             "compare with (config.json, packet .zip or snapshot): ",
@@ -304,19 +294,26 @@ fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
             format!("no match for \"{}\"", inert(search.input.text()))
         } else {
             format!(
-                "\"{}\": {} of {} · n/N next/previous · Esc clears",
+                "\"{}\": {} of {} · {}/{} next/previous · {} clears",
                 inert(search.input.text()),
                 search.current + 1,
-                search.matches.len()
+                search.matches.len(),
+                keymap.key_name(Scope::Config, Action::NextMatch),
+                keymap.key_name(Scope::Config, Action::PrevMatch),
+                keymap.key_name(Scope::Config, Action::Close)
             )
         };
         Line::styled(text, theme.info).render(area, buf);
         return;
     }
-    if let Some((text, error)) = &tab.notice {
+    if let Some(notice) = &tab.notice {
         Line::styled(
-            one_line(&inert(text), usize::from(area.width)),
-            if *error { theme.error } else { theme.info },
+            one_line(&notice.text(), usize::from(area.width)),
+            if notice.is_error() {
+                theme.error
+            } else {
+                theme.info
+            },
         )
         .render(area, buf);
         return;
@@ -330,7 +327,13 @@ fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         // When it was read, on the right while there is room: it is not read again by itself.
         let read = tab
             .read_at_ms
-            .map(|ms| format!("read {} · r reads again", timefmt::utc_clock(ms)))
+            .map(|ms| {
+                format!(
+                    "read {} · {} reads again",
+                    timefmt::utc_clock(ms),
+                    keymap.key_name(Scope::Config, Action::Refresh)
+                )
+            })
             .filter(|read| text.width() + 3 + read.width() <= width);
         // Spans, not line styles: a line's style would paint the whole row under the other.
         Line::from(Span::styled(one_line(&text, width), theme.muted)).render(area, buf);

@@ -16,7 +16,7 @@ use crate::tui::theme::Theme;
 pub enum Evidence {
     Loading,
     Loaded(Vec<(String, i64, String)>),
-    Failed(String),
+    Failed(crate::error::Error),
 }
 
 pub struct Detail {
@@ -186,7 +186,10 @@ pub fn lines(
     match &detail.evidence {
         Evidence::Loading => lines.push(Line::styled("reading…", theme.muted)),
         Evidence::Failed(err) => lines.push(Line::styled(
-            format!("the evidence could not be read: {}", inert(err)),
+            format!(
+                "the evidence could not be read: {}",
+                inert(&err.to_string())
+            ),
             theme.error,
         )),
         Evidence::Loaded(items) if items.is_empty() => {

@@ -6,67 +6,58 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::error::Error;
 use crate::invites::facts::TeamFact;
 use crate::invites::provenance::MemberWay;
 use crate::text::{fit, inert};
 use crate::timefmt;
+use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
-
-pub enum Load {
-    Loading,
-    Loaded(Vec<MemberWay>),
-    Failed(String),
-}
+use crate::tui::widgets::list::ListState;
+use crate::tui::widgets::loadable::{Load, Loadable};
 
 pub struct MembersView {
     /// Index into the tab's teams.
     pub team: usize,
-    pub load: Load,
-    pub selected: usize,
-    pub offset: usize,
-    pub viewport_rows: usize,
+    load: Loadable<Vec<MemberWay>>,
+    list: ListState,
 }
 
 impl MembersView {
     pub fn new(team: usize) -> Self {
         Self {
             team,
-            load: Load::Loading,
-            selected: 0,
-            offset: 0,
-            viewport_rows: 10,
+            load: Loadable::new(true),
+            list: ListState::default(),
         }
     }
 
     pub fn rows(&self) -> &[MemberWay] {
-        match &self.load {
-            Load::Loaded(rows) => rows,
-            _ => &[],
-        }
+        self.load.get().map_or(&[], Vec::as_slice)
     }
 
     /// Flagged members first, then by join time (unknown last), then by name.
-    pub fn loaded(&mut self, result: Result<Vec<MemberWay>, String>) {
-        self.load = match result {
-            Ok(mut rows) => {
-                rows.sort_by(|a, b| {
-                    b.flag
-                        .is_some()
-                        .cmp(&a.flag.is_some())
-                        .then(a.joined_at.is_none().cmp(&b.joined_at.is_none()))
-                        .then(a.joined_at.cmp(&b.joined_at))
-                        .then(a.username.cmp(&b.username))
-                });
-                Load::Loaded(rows)
-            }
-            Err(err) => Load::Failed(err),
-        };
-        self.selected = 0;
-        self.offset = 0;
+    pub fn loaded(&mut self, result: Result<Vec<MemberWay>, Error>) {
+        let sorted = result.map(|mut rows| {
+            rows.sort_by(|a, b| {
+                b.flag
+                    .is_some()
+                    .cmp(&a.flag.is_some())
+                    .then(a.joined_at.is_none().cmp(&b.joined_at.is_none()))
+                    .then(a.joined_at.cmp(&b.joined_at))
+                    .then(a.username.cmp(&b.username))
+            });
+            rows
+        });
+        // A team's members are read whole each time: a failure replaces what was shown.
+        self.load = Loadable::new(true);
+        self.load.finish(sorted);
+        self.list.reset();
     }
 
-    pub fn scroll(&mut self, action: crate::tui::keys::Action) {
-        self.selected = action.select(self.selected, self.rows().len(), self.viewport_rows);
+    pub fn scroll(&mut self, action: Action) {
+        let len = self.rows().len();
+        self.list.apply(action, len);
     }
 }
 
@@ -76,6 +67,7 @@ pub fn render(
     area: Rect,
     buf: &mut Buffer,
     theme: &Theme,
+    keymap: &Keymap,
 ) {
     let team = teams.get(view.team);
     let title = match team {
@@ -99,18 +91,22 @@ pub fn render(
     };
     if team.is_none() {
         message(
-            "No teams are recorded: they come from the database or the REST API. Press s to sync."
-                .to_string(),
+            format!(
+                "No teams are recorded: they come from the database or the REST API. Press {} to sync.",
+                keymap.key_name(Scope::InviteMembers, Action::Sync)
+            ),
             theme.muted,
             buf,
         );
         return;
     }
-    let rows = match &view.load {
-        Load::Loading => return message("Reading the members…".to_string(), theme.muted, buf),
+    let rows = match &view.load.state {
+        Load::Loading | Load::NotConfigured => {
+            return message("Reading the members…".to_string(), theme.muted, buf);
+        }
         Load::Failed(err) => {
             return message(
-                format!("The members could not be read: {}", inert(err)),
+                format!("The members could not be read: {}", inert(&err.to_string())),
                 theme.error,
                 buf,
             );
@@ -162,7 +158,7 @@ pub fn render(
         buf,
     );
     // The selected member's way in, whole, under the table.
-    let full = rows.get(view.selected).map(|m| {
+    let full = rows.get(view.list.selected).map(|m| {
         let mut text = format!("{}: {}", m.username.as_deref().unwrap_or(&m.user_id), m.how);
         if let Some(flag) = &m.flag {
             text.push_str(&format!(" · ⚑ {flag}"));
@@ -174,7 +170,7 @@ pub fn render(
     });
     let full_height: u16 = if inner.height >= 8 { 2 } else { 0 };
     let visible = usize::from(inner.height.saturating_sub(2 + full_height));
-    view.viewport_rows = visible.max(1);
+    view.list.fit(visible);
     if let (Some(text), true) = (full, full_height > 0) {
         Paragraph::new(Line::styled(text, theme.muted))
             .wrap(Wrap { trim: false })
@@ -187,13 +183,9 @@ pub fn render(
                 buf,
             );
     }
-    if view.selected < view.offset {
-        view.offset = view.selected;
-    } else if view.selected >= view.offset + visible {
-        view.offset = view.selected + 1 - visible;
-    }
-    for (i, member) in rows.iter().enumerate().skip(view.offset).take(visible) {
-        let selected = i == view.selected;
+    let (first, selected_row) = (view.list.offset, view.list.selected);
+    for (i, member) in rows.iter().enumerate().skip(first).take(visible) {
+        let selected = i == selected_row;
         let who = member.username.as_deref().unwrap_or(&member.user_id);
         let joined = member
             .joined_at
@@ -217,7 +209,7 @@ pub fn render(
         ])
         .render(
             Rect {
-                y: inner.y + 2 + (i - view.offset) as u16,
+                y: inner.y + 2 + (i - first) as u16,
                 height: 1,
                 ..inner
             },

@@ -4,37 +4,43 @@
 //! pending invite (`X`); a sync (`s`); an export (`e`); and how each member of a team got in
 //! (`m`). A header line says which sources are live and what a missing one would add.
 //!
-//! The tab holds state only: the app runs the jobs (reading the ledger, syncing, sending) and
-//! hands their results back.
+//! The work (reading and syncing the ledger, sending, exporting) runs as the tab's jobs
+//! (`jobs.rs`); their results come back as [`Msg`].
 
 pub mod detail;
+mod jobs;
 pub mod members;
+mod modes;
 pub mod rows;
 pub mod send;
 pub mod view;
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
 use self::detail::{Detail, Evidence};
 use self::members::MembersView;
 use self::rows::{Filters, Row};
-use self::send::{FormRequest, SendForm};
+use self::send::SendForm;
+use crate::error::Error;
 use crate::fuzzy::Finder;
 use crate::invites::Sent;
 use crate::invites::actions::{LedgerView, PlannedSource};
 use crate::invites::facts::{SourceRun, TeamFact};
-use crate::invites::ledger::Invitation;
 use crate::invites::provenance::MemberWay;
 use crate::invites::resolve::Status;
 use crate::invites::rest::TeamChoice;
 use crate::invites::sync::{SourceState, SourceWarning, SyncReport};
 use crate::secret::Secret;
-use crate::tui::Clock;
-use crate::tui::keys::Action;
-use crate::tui::widgets::input::{Edit, Input};
-use crate::tui::widgets::picker::{Pick, PickItem, Picker};
+use crate::tui::env::Env;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::view::{Ctx, Ui, View};
+use crate::tui::widgets::input::Input;
+use crate::tui::widgets::list::ListState;
+use crate::tui::widgets::notice::Notice;
+use crate::tui::widgets::picker::Picker;
 
 /// What the console starts the tab with.
 #[derive(Debug, Clone, Default)]
@@ -49,69 +55,25 @@ pub struct InvitesLaunch {
     pub no_database: Option<String>,
 }
 
-/// The tab's background work, for the app's job bookkeeping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitesJob {
-    Open { generation: u64 },
-    Sync,
-    Evidence,
-    Members,
-    Teams,
-    Channels,
-    Send,
-    Invalidate,
-    Export,
-}
-
-/// What a job reports.
-#[derive(Debug)]
-pub enum InvitesMsg {
-    Opened {
-        generation: u64,
-        result: Result<(LedgerView, Vec<PlannedSource>), String>,
-    },
-    Synced(Result<SyncReport, String>),
+/// What the tab's jobs report.
+pub enum Msg {
+    Opened(Result<(LedgerView, Vec<PlannedSource>), Error>),
+    Synced(Result<SyncReport, Error>),
     Evidence {
         invitation_id: i64,
-        result: Result<Vec<(String, i64, String)>, String>,
+        result: Result<Vec<(String, i64, String)>, Error>,
     },
     Members {
         team_id: String,
-        result: Result<Vec<MemberWay>, String>,
+        result: Result<Vec<MemberWay>, Error>,
     },
-    Teams(Result<Vec<TeamChoice>, String>),
-    ChannelsChecked(Result<(), String>),
-    Sent(Result<Vec<Sent>, String>),
-    Invalidated(Result<(), String>),
+    Teams(Result<Vec<TeamChoice>, Error>),
+    ChannelsChecked(Result<(), Error>),
+    Sent(Result<Vec<Sent>, Error>),
+    Invalidated(Result<(), Error>),
     Exported {
         path: PathBuf,
-        result: Result<usize, String>,
-    },
-}
-
-/// What the tab asks the app to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum InvitesEffect {
-    None,
-    /// Read the ledger again.
-    Reload,
-    Sync,
-    Evidence(i64),
-    Members(String),
-    LoadTeams,
-    CheckChannels {
-        team_id: String,
-        channels: Vec<String>,
-    },
-    Send {
-        team: TeamChoice,
-        emails: Vec<String>,
-        channels: Vec<String>,
-    },
-    Invalidate,
-    Export {
-        path: PathBuf,
-        rows: Vec<Invitation>,
+        result: Result<usize, Error>,
     },
 }
 
@@ -120,25 +82,25 @@ pub enum LedgerState {
     Unavailable(String),
     Opening,
     Open(PathBuf),
-    Failed(String),
+    Failed(Error),
 }
 
 /// A question waiting for y.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confirm {
+enum Confirm {
     /// Invalidate every pending invite; how many the ledger knows of.
     Invalidate { pending: usize },
 }
 
 /// What a team picker is choosing for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickFor {
+enum PickFor {
     TeamFilter,
     MembersTeam,
 }
 
 /// What each source said in the last sync (or, before one, whether it can be read).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SourceNote {
     pub source: String,
     pub state: SourceState,
@@ -147,16 +109,15 @@ pub struct SourceNote {
 }
 
 pub struct InvitesTab {
-    pub ledger: LedgerState,
-    generation: u64,
+    ledger: LedgerState,
     rows: Vec<Row>,
     haystacks: Vec<crate::fuzzy::Haystack>,
     /// Invitations per status, in `Status::ALL` order.
-    pub counts: [usize; 7],
-    pub teams: Vec<TeamFact>,
-    pub runs: Vec<SourceRun>,
-    pub sources: Vec<SourceNote>,
-    pub syncing: bool,
+    counts: [usize; 7],
+    teams: Vec<TeamFact>,
+    runs: Vec<SourceRun>,
+    sources: Vec<SourceNote>,
+    syncing: bool,
     /// The tab has been shown once: the first showing syncs.
     shown_once: bool,
     sync_when_open: bool,
@@ -169,32 +130,30 @@ pub struct InvitesTab {
     query: String,
     /// The finder's prompt, while open, and the query it replaced.
     finding: Option<(Input, String)>,
-    pub selected: usize,
-    pub offset: usize,
-    pub viewport_rows: usize,
-    pub detail: Option<Detail>,
-    pub members: Option<MembersView>,
-    pub send: Option<SendForm>,
-    pub picker: Option<(PickFor, Picker)>,
-    pub confirm: Option<Confirm>,
+    list: ListState,
+    detail: Option<Detail>,
+    members: Option<MembersView>,
+    send: Option<SendForm>,
+    picker: Option<(PickFor, Picker)>,
+    confirm: Option<Confirm>,
     /// The export prompt, while open.
-    pub export: Option<Input>,
+    export: Option<Input>,
     export_dir: PathBuf,
-    /// A line under the table: the outcome of an action, and whether it is an error.
-    pub notice: Option<(String, bool)>,
+    /// A line under the table: the outcome of an action.
+    notice: Option<Notice>,
     can_send: bool,
-    clock: Clock,
     /// An invalidation just succeeded: the sync after it says so too.
     invalidated_just_now: bool,
+    /// The widest email, team, sender and user of the rows, for the table's columns.
+    widths: view::ContentWidths,
 }
 
 impl InvitesTab {
-    /// `can_send`: a server is connected (sending and invalidating need one). Exports go to
-    /// `export_dir` unless given a full path.
-    pub fn new(can_send: bool, export_dir: PathBuf, clock: Clock) -> Self {
+    /// Sending and invalidating need a server. Exports go to the directory mmops was started
+    /// in unless given a full path.
+    pub fn new(env: &Env) -> Self {
         Self {
             ledger: LedgerState::Opening,
-            generation: 0,
             rows: Vec::new(),
             haystacks: Vec::new(),
             counts: [0; 7],
@@ -210,183 +169,25 @@ impl InvitesTab {
             finder: Finder::default(),
             query: String::new(),
             finding: None,
-            selected: 0,
-            offset: 0,
-            viewport_rows: 10,
+            list: ListState::default(),
             detail: None,
             members: None,
             send: None,
             picker: None,
             confirm: None,
             export: None,
-            export_dir,
+            export_dir: env.packet_dir.clone(),
             notice: None,
-            can_send,
-            clock,
+            can_send: env.client.is_some(),
             invalidated_just_now: false,
+            widths: view::ContentWidths::default(),
         }
-    }
-
-    pub fn begin_open(&mut self) -> u64 {
-        self.generation += 1;
-        if !matches!(self.ledger, LedgerState::Open(_)) {
-            self.ledger = LedgerState::Opening;
-        }
-        self.generation
-    }
-
-    pub fn unavailable(&mut self, why: String) {
-        self.ledger = LedgerState::Unavailable(why);
     }
 
     pub fn ledger_path(&self) -> Option<&PathBuf> {
         match &self.ledger {
             LedgerState::Open(path) => Some(path),
             _ => None,
-        }
-    }
-
-    /// The ledger was read: rows replace the old ones, the selection stays on the same
-    /// invitation. Returns whether a sync is now due (the tab was shown before it opened).
-    pub fn opened(
-        &mut self,
-        generation: u64,
-        result: Result<(LedgerView, Vec<PlannedSource>), String>,
-    ) -> bool {
-        if generation != self.generation {
-            return false;
-        }
-        let (view, planned) = match result {
-            Ok(loaded) => loaded,
-            Err(err) if matches!(self.ledger, LedgerState::Open(_)) => {
-                self.notice = Some((format!("reading the ledger failed: {err}"), true));
-                return false;
-            }
-            Err(err) => {
-                self.ledger = LedgerState::Failed(err);
-                return false;
-            }
-        };
-        let keep = self.selected_row().map(|r| r.invite.id);
-        self.ledger = LedgerState::Open(view.path.clone());
-        self.counts = [0; 7];
-        self.rows = view.invitations.into_iter().map(Row::new).collect();
-        for row in &self.rows {
-            let status = row.status.unwrap_or(Status::Unknown);
-            if let Some(i) = Status::ALL.iter().position(|s| *s == status) {
-                self.counts[i] += 1;
-            }
-        }
-        self.haystacks = self.rows.iter().map(Row::haystack).collect();
-        self.teams = view.teams;
-        self.runs = view.runs;
-        if self.sources.is_empty() || !self.sources_from_sync() {
-            self.sources = planned
-                .into_iter()
-                .map(|p| SourceNote {
-                    source: p.source.to_string(),
-                    state: if p.unavailable.is_some() {
-                        SourceState::NotRead
-                    } else {
-                        SourceState::Read
-                    },
-                    text: p.unavailable.unwrap_or_default(),
-                    warning: None,
-                })
-                .collect();
-        }
-        if self
-            .notice
-            .as_ref()
-            .is_some_and(|(text, _)| text == "reading the ledger again")
-        {
-            self.notice = Some((
-                format!("read {} invitations from the ledger", self.rows.len()),
-                false,
-            ));
-        }
-        self.refilter();
-        if let Some(id) = keep
-            && let Some(i) = self
-                .shown
-                .iter()
-                .position(|r| self.rows[*r as usize].invite.id == id)
-        {
-            self.selected = i;
-        }
-        std::mem::take(&mut self.sync_when_open)
-    }
-
-    fn sources_from_sync(&self) -> bool {
-        self.sources
-            .iter()
-            .any(|s| s.source == crate::invites::sync::MMOPS)
-    }
-
-    /// The tab is being shown; the first time, a sync is due once the ledger is open.
-    pub fn on_show(&mut self) -> bool {
-        if self.shown_once {
-            return false;
-        }
-        self.shown_once = true;
-        match self.ledger {
-            LedgerState::Open(_) => true,
-            LedgerState::Opening => {
-                self.sync_when_open = true;
-                false
-            }
-            _ => false,
-        }
-    }
-
-    pub fn begin_sync(&mut self) -> bool {
-        if self.syncing || self.ledger_path().is_none() {
-            return false;
-        }
-        self.syncing = true;
-        true
-    }
-
-    pub fn synced(&mut self, result: Result<SyncReport, String>) {
-        self.syncing = false;
-        let before = std::mem::take(&mut self.invalidated_just_now);
-        match result {
-            Ok(report) => {
-                self.sources = report
-                    .lines
-                    .iter()
-                    .map(|l| SourceNote {
-                        source: l.source.to_string(),
-                        state: l.state,
-                        text: l.text.clone(),
-                        warning: l.warning,
-                    })
-                    .collect();
-                let failed: Vec<String> = report
-                    .lines
-                    .iter()
-                    .filter(|l| l.state == SourceState::Failed)
-                    .map(|l| l.to_string())
-                    .collect();
-                self.notice = Some(if failed.is_empty() {
-                    (
-                        format!(
-                            "{}synced: {} invitations, {} changed status",
-                            if before {
-                                "every pending email invite was invalidated; "
-                            } else {
-                                ""
-                            },
-                            report.invitations,
-                            report.changed
-                        ),
-                        false,
-                    )
-                } else {
-                    (format!("sync: {}", failed.join("; ")), true)
-                });
-            }
-            Err(err) => self.notice = Some((format!("the sync failed: {err}"), true)),
         }
     }
 
@@ -407,18 +208,17 @@ impl InvitesTab {
         &self.query
     }
 
-    pub fn finder_input(&self) -> Option<&Input> {
-        self.finding.as_ref().map(|(input, _)| input)
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn is_form_open(&self) -> bool {
+        self.send.is_some()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        let index = *self.shown.get(self.selected)?;
+        let index = *self.shown.get(self.list.selected)?;
         self.rows.get(index as usize)
-    }
-
-    pub fn detail_row(&self) -> Option<&Row> {
-        let id = self.detail.as_ref()?.invitation_id;
-        self.rows.iter().find(|r| r.invite.id == id)
     }
 
     pub fn pending(&self) -> usize {
@@ -431,6 +231,139 @@ impl InvitesTab {
             .position(|s| *s == status)
             .map(|i| self.counts[i])
             .unwrap_or(0)
+    }
+
+    /// The ledger was read: rows replace the old ones, the selection stays on the same
+    /// invitation. A sync follows when the tab was shown before the ledger opened.
+    fn opened(
+        &mut self,
+        result: Result<(LedgerView, Vec<PlannedSource>), Error>,
+        ctx: &mut Ctx<'_, Msg>,
+    ) {
+        let (view, planned) = match result {
+            Ok(loaded) => loaded,
+            Err(err) if matches!(self.ledger, LedgerState::Open(_)) => {
+                self.notice = Some(Notice::failed("reading the ledger failed", err));
+                return;
+            }
+            Err(err) => {
+                self.ledger = LedgerState::Failed(err);
+                return;
+            }
+        };
+        let keep = self.selected_row().map(|r| r.invite.id);
+        self.ledger = LedgerState::Open(view.path.clone());
+        self.counts = [0; 7];
+        self.rows = view.invitations.into_iter().map(Row::new).collect();
+        for row in &self.rows {
+            let status = row.status.unwrap_or(Status::Unknown);
+            if let Some(i) = Status::ALL.iter().position(|s| *s == status) {
+                self.counts[i] += 1;
+            }
+        }
+        self.haystacks = self.rows.iter().map(Row::haystack).collect();
+        self.widths = view::ContentWidths::of(&self.rows);
+        self.teams = view.teams;
+        self.runs = view.runs;
+        if self.sources.is_empty() || !self.sources_from_sync() {
+            self.sources = planned
+                .into_iter()
+                .map(|p| SourceNote {
+                    source: p.source.to_string(),
+                    state: if p.unavailable.is_some() {
+                        SourceState::NotRead
+                    } else {
+                        SourceState::Read
+                    },
+                    text: p.unavailable.unwrap_or_default(),
+                    warning: None,
+                })
+                .collect();
+        }
+        if matches!(&self.notice, Some(Notice::Info(text)) if text == READING_AGAIN) {
+            self.notice = Some(Notice::info(format!(
+                "read {} invitations from the ledger",
+                self.rows.len()
+            )));
+        }
+        self.refilter();
+        if let Some(id) = keep
+            && let Some(i) = self
+                .shown
+                .iter()
+                .position(|r| self.rows[*r as usize].invite.id == id)
+        {
+            self.list.selected = i;
+        }
+        if std::mem::take(&mut self.sync_when_open) {
+            self.sync(ctx);
+        }
+    }
+
+    fn sources_from_sync(&self) -> bool {
+        self.sources
+            .iter()
+            .any(|s| s.source == crate::invites::sync::MMOPS)
+    }
+
+    /// Starts a sync unless one runs or there is no ledger.
+    fn sync(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        if self.syncing {
+            self.notice = Some(Notice::info("a sync is already running"));
+            return;
+        }
+        let Some(path) = self.ledger_path().cloned() else {
+            self.notice = Some(Notice::problem("no ledger to sync"));
+            return;
+        };
+        self.syncing = true;
+        jobs::sync(&path, ctx);
+    }
+
+    fn synced(&mut self, result: Result<SyncReport, Error>, ctx: &mut Ctx<'_, Msg>) {
+        self.syncing = false;
+        let before = std::mem::take(&mut self.invalidated_just_now);
+        let report = match result {
+            Ok(report) => report,
+            Err(err) => {
+                self.notice = Some(Notice::failed("the sync failed", err));
+                return;
+            }
+        };
+        for line in &report.lines {
+            if let Some(err) = &line.api_error {
+                ctx.status.note(err);
+            }
+        }
+        self.sources = report
+            .lines
+            .iter()
+            .map(|l| SourceNote {
+                source: l.source.to_string(),
+                state: l.state,
+                text: l.text.clone(),
+                warning: l.warning,
+            })
+            .collect();
+        let failed: Vec<String> = report
+            .lines
+            .iter()
+            .filter(|l| l.state == SourceState::Failed)
+            .map(|l| l.to_string())
+            .collect();
+        self.notice = Some(if failed.is_empty() {
+            let invalidated = if before {
+                "every pending email invite was invalidated; "
+            } else {
+                ""
+            };
+            Notice::info(format!(
+                "{invalidated}synced: {} invitations, {} changed status",
+                report.invitations, report.changed
+            ))
+        } else {
+            Notice::problem(format!("sync: {}", failed.join("; ")))
+        });
     }
 
     /// The filters changed: the base rows are chosen again and the finder starts over.
@@ -450,466 +383,161 @@ impl InvitesTab {
         };
         let hits = self.finder.search(&self.haystacks, &self.base, &query);
         self.shown = hits.iter().map(|p| self.base[*p as usize]).collect();
-        self.selected = self.selected.min(self.shown.len().saturating_sub(1));
+        self.list.clamp(self.shown.len());
         if self.finding.is_some() {
-            self.selected = 0;
-            self.offset = 0;
+            self.list.reset();
         }
     }
 
-    pub fn evidence_loaded(
-        &mut self,
-        invitation_id: i64,
-        result: Result<Vec<(String, i64, String)>, String>,
-    ) {
-        if let Some(detail) = self.detail.as_mut()
-            && detail.invitation_id == invitation_id
-        {
-            detail.evidence = match result {
-                Ok(items) => Evidence::Loaded(items),
-                Err(err) => Evidence::Failed(err),
-            };
-        }
-    }
-
-    pub fn members_loaded(&mut self, team_id: &str, result: Result<Vec<MemberWay>, String>) {
-        let current = self
-            .members
-            .as_ref()
-            .and_then(|m| self.teams.get(m.team))
-            .map(|t| t.id.as_str());
-        if current == Some(team_id)
-            && let Some(view) = self.members.as_mut()
-        {
-            view.loaded(result);
-        }
-    }
-
-    pub fn teams_loaded(&mut self, result: Result<Vec<TeamChoice>, String>) {
-        if let Some(form) = self.send.as_mut() {
-            form.teams_loaded(result);
-        }
-    }
-
-    pub fn channels_checked(&mut self, result: Result<(), String>) {
-        if let Some(form) = self.send.as_mut() {
-            form.channels_checked(result);
-        }
-    }
-
-    pub fn sent(&mut self, result: Result<Vec<Sent>, String>) {
+    fn sent(&mut self, result: Result<Vec<Sent>, Error>) {
         if let Ok(sent) = &result {
             let refused = sent.iter().filter(|s| s.error.is_some()).count();
-            self.notice = Some((
-                format!(
-                    "{} invitations sent, {refused} refused; recorded in the ledger",
-                    sent.len() - refused
-                ),
-                refused > 0,
-            ));
+            let text = format!(
+                "{} invitations sent, {refused} refused; recorded in the ledger",
+                sent.len() - refused
+            );
+            self.notice = Some(if refused > 0 {
+                Notice::problem(text)
+            } else {
+                Notice::info(text)
+            });
         }
         match self.send.as_mut() {
             Some(form) => form.sent(result),
             None => {
                 if let Err(err) = result {
-                    self.notice = Some((err, true));
+                    self.notice = Some(Notice::failed("sending failed", err));
                 }
             }
         }
     }
 
-    pub fn invalidated(&mut self, result: Result<(), String>) {
-        self.notice = Some(match result {
+    fn invalidated(&mut self, result: Result<(), Error>, ctx: &mut Ctx<'_, Msg>) {
+        match result {
             Ok(()) => {
                 self.invalidated_just_now = true;
-                (
-                    "every pending email invite was invalidated; recorded, syncing".to_string(),
-                    false,
-                )
+                self.notice = Some(Notice::info(
+                    "every pending email invite was invalidated; recorded, syncing",
+                ));
+                self.sync(ctx);
             }
-            Err(err) => (err, true),
-        });
+            Err(err) => self.notice = Some(Notice::failed("invalidating failed", err)),
+        }
+    }
+}
+
+/// The notice while `r` reads the ledger again; the answer replaces it.
+const READING_AGAIN: &str = "reading the ledger again";
+
+impl View for InvitesTab {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Invites"
     }
 
-    pub fn exported(&mut self, path: &std::path::Path, result: Result<usize, String>) {
-        self.notice = Some(match result {
-            Ok(n) => (
-                format!("exported {n} invitations to {}", path.display()),
-                false,
-            ),
-            Err(err) => (format!("nothing exported: {err}"), true),
-        });
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        if let Some((input, _)) = self.finding.as_mut() {
-            input.insert_str(text);
-            self.research();
-        } else if let Some(form) = self.send.as_mut() {
-            form.paste(text);
-        } else if let Some((_, picker)) = self.picker.as_mut() {
-            picker.paste(text);
-        } else if let Some(input) = self.export.as_mut() {
-            input.insert_str(text);
+    fn focus(&self) -> Focus {
+        if self.confirm.is_some() {
+            Focus::on(Scope::Question)
+        } else if let Some(form) = &self.send {
+            form.focus()
+        } else if self.picker.is_some() || self.export.is_some() || self.finding.is_some() {
+            Focus::on(Scope::Prompt)
+        } else if self.members.is_some() {
+            Focus::on(Scope::InviteMembers)
+        } else if self.detail.is_some() {
+            Focus::on(Scope::InviteDetail)
+        } else {
+            Focus::on(Scope::Invites)
         }
     }
 
-    /// A prompt, a form, a picker or a question has the keyboard.
-    pub fn captures_keys(&self) -> bool {
-        self.finding.is_some()
-            || self.send.is_some()
-            || self.picker.is_some()
-            || self.confirm.is_some()
-            || self.export.is_some()
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.open(ctx);
     }
 
-    /// Keys while something has the keyboard.
-    pub fn handle_key(&mut self, key: KeyEvent) -> InvitesEffect {
-        if let Some(confirm) = self.confirm.take() {
-            // Only y: Enter must not say yes by accident.
-            let yes = key.code == KeyCode::Char('y') && key.modifiers == KeyModifiers::NONE;
-            return match (confirm, yes) {
-                (Confirm::Invalidate { .. }, true) => {
-                    self.notice = Some(("invalidating…".to_string(), false));
-                    InvitesEffect::Invalidate
-                }
-                (_, false) => {
-                    self.notice = Some(("nothing was invalidated".to_string(), false));
-                    InvitesEffect::None
-                }
-            };
+    /// The first time the tab is shown, the ledger is synced.
+    fn on_show(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        if std::mem::replace(&mut self.shown_once, true) {
+            return;
         }
-        if let Some(form) = self.send.as_mut() {
-            return match form.handle(key) {
-                FormRequest::None => InvitesEffect::None,
-                FormRequest::Close => {
-                    self.send = None;
-                    InvitesEffect::Reload
-                }
-                FormRequest::CheckChannels { team_id, channels } => {
-                    InvitesEffect::CheckChannels { team_id, channels }
-                }
-                FormRequest::Send {
-                    team,
-                    emails,
-                    channels,
-                } => InvitesEffect::Send {
-                    team,
-                    emails,
-                    channels,
-                },
-            };
+        match self.ledger {
+            LedgerState::Open(_) => self.sync(ctx),
+            LedgerState::Opening => self.sync_when_open = true,
+            _ => {}
         }
-        if let Some((purpose, picker)) = self.picker.as_mut() {
-            let purpose = *purpose;
-            return match picker.handle(key) {
-                Pick::Open => InvitesEffect::None,
-                Pick::Cancelled => {
-                    self.picker = None;
-                    InvitesEffect::None
-                }
-                Pick::Chosen(key) => {
-                    self.picker = None;
-                    self.picked(purpose, &key)
-                }
-            };
-        }
-        if let Some(input) = self.export.as_mut() {
-            return match input.handle(key) {
-                Edit::Submit => {
-                    let text = input.text().trim().to_string();
-                    self.export = None;
-                    if text.is_empty() {
-                        return InvitesEffect::None;
-                    }
-                    let path = crate::config::connection::expand_tilde(std::path::Path::new(&text));
-                    let path = if path.is_relative() {
-                        self.export_dir.join(path)
-                    } else {
-                        path
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        self.act(action, ctx);
+    }
+
+    fn on_text(&mut self, text: &str, _ctx: &mut Ctx<'_, Msg>) {
+        self.type_text(text);
+    }
+
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Opened(result) => self.opened(result, ctx),
+            Msg::Synced(result) => {
+                self.synced(result, ctx);
+                self.open(ctx);
+            }
+            Msg::Evidence {
+                invitation_id,
+                result,
+            } => {
+                if let Some(detail) = self.detail.as_mut()
+                    && detail.invitation_id == invitation_id
+                {
+                    detail.evidence = match result {
+                        Ok(items) => Evidence::Loaded(items),
+                        Err(err) => Evidence::Failed(err),
                     };
-                    let rows = self
-                        .shown
-                        .iter()
-                        .map(|i| self.rows[*i as usize].invite.clone())
-                        .collect();
-                    InvitesEffect::Export { path, rows }
                 }
-                Edit::Cancel => {
-                    self.export = None;
-                    InvitesEffect::None
-                }
-                _ => InvitesEffect::None,
-            };
-        }
-        if let Some((input, before)) = self.finding.as_mut() {
-            match input.handle(key) {
-                Edit::Submit => {
-                    self.query = input.text().trim().to_string();
-                    self.finding = None;
-                }
-                Edit::Cancel => {
-                    self.query = std::mem::take(before);
-                    self.finding = None;
-                    self.research();
-                }
-                Edit::Changed => self.research(),
-                Edit::Moved => {}
-                // ↑/↓ and paging move in the answer while typing.
-                Edit::Ignored => match key.code {
-                    KeyCode::Down => self.move_selection(Action::Down),
-                    KeyCode::Up => self.move_selection(Action::Up),
-                    KeyCode::PageDown => self.move_selection(Action::PageDown),
-                    KeyCode::PageUp => self.move_selection(Action::PageUp),
-                    _ => {}
-                },
             }
-        }
-        InvitesEffect::None
-    }
-
-    fn picked(&mut self, purpose: PickFor, key: &str) -> InvitesEffect {
-        match purpose {
-            PickFor::TeamFilter if key.is_empty() => {
-                self.filters.team = None;
-                self.selected = 0;
-                self.refilter();
-                InvitesEffect::None
+            Msg::Members { team_id, result } => {
+                let current = self
+                    .members
+                    .as_ref()
+                    .and_then(|m| self.teams.get(m.team))
+                    .map(|t| t.id.as_str());
+                if current == Some(team_id.as_str())
+                    && let Some(view) = self.members.as_mut()
+                {
+                    view.loaded(result);
+                }
             }
-            PickFor::TeamFilter => {
-                self.filters.team = self
-                    .teams
-                    .iter()
-                    .find(|t| t.id == key)
-                    .map(|t| (t.id.clone(), t.name.clone()))
-                    .or_else(|| {
-                        // A team known only from its invitations.
-                        self.rows
-                            .iter()
-                            .find(|r| r.invite.team_id.as_deref() == Some(key))
-                            .map(|r| (key.to_string(), r.team().to_string()))
-                    });
-                self.selected = 0;
-                self.refilter();
-                InvitesEffect::None
+            Msg::Teams(result) => {
+                if let Some(form) = self.send.as_mut() {
+                    form.teams_loaded(result);
+                }
             }
-            PickFor::MembersTeam => match self.teams.iter().position(|t| t.id == key) {
-                Some(i) => self.show_members(i),
-                None => InvitesEffect::None,
-            },
-        }
-    }
-
-    fn show_members(&mut self, team: usize) -> InvitesEffect {
-        let Some(id) = self.teams.get(team).map(|t| t.id.clone()) else {
-            self.members = Some(MembersView::new(0));
-            return InvitesEffect::None;
-        };
-        self.members = Some(MembersView::new(team));
-        InvitesEffect::Members(id)
-    }
-
-    /// Every team the ledger knows, and those known only from invitations.
-    fn team_items(&self) -> Vec<PickItem> {
-        let mut items: Vec<PickItem> = self
-            .teams
-            .iter()
-            .map(|t| PickItem {
-                key: t.id.clone(),
-                label: t.name.clone(),
-                detail: t.display_name.clone(),
-            })
-            .collect();
-        for row in &self.rows {
-            if let Some(id) = &row.invite.team_id
-                && !items.iter().any(|i| &i.key == id)
-            {
-                items.push(PickItem {
-                    key: id.clone(),
-                    label: row.team().to_string(),
-                    detail: String::new(),
+            Msg::ChannelsChecked(result) => {
+                if let Some(form) = self.send.as_mut() {
+                    form.channels_checked(result);
+                }
+            }
+            Msg::Sent(result) => {
+                self.sent(result);
+                self.open(ctx);
+            }
+            Msg::Invalidated(result) => self.invalidated(result, ctx),
+            Msg::Exported { path, result } => {
+                self.notice = Some(match result {
+                    Ok(n) => {
+                        Notice::info(format!("exported {n} invitations to {}", path.display()))
+                    }
+                    Err(err) => Notice::failed("nothing exported", err),
                 });
             }
         }
-        items
     }
 
-    fn move_selection(&mut self, action: Action) {
-        self.selected = action.select(self.selected, self.shown.len(), self.viewport_rows);
-    }
-
-    /// An action from the tab's key table.
-    pub fn perform(&mut self, action: Action) -> InvitesEffect {
-        if let Some(current) = self.members.as_ref().map(|v| v.team) {
-            match action {
-                Action::Close | Action::Members => self.members = None,
-                Action::Left | Action::Right if !self.teams.is_empty() => {
-                    let n = self.teams.len();
-                    let team = if action == Action::Right {
-                        (current + 1) % n
-                    } else {
-                        (current + n - 1) % n
-                    };
-                    return self.show_members(team);
-                }
-                Action::TeamFilter if !self.teams.is_empty() => {
-                    let mut picker = Picker::new(self.team_items());
-                    if let Some(team) = self.teams.get(current) {
-                        picker.select_key(&team.id);
-                    }
-                    self.picker = Some((PickFor::MembersTeam, picker));
-                }
-                Action::Refresh => {
-                    if let Some(team) = self.teams.get(current) {
-                        return InvitesEffect::Members(team.id.clone());
-                    }
-                }
-                Action::Sync => return self.sync_effect(),
-                other => {
-                    if let Some(view) = self.members.as_mut() {
-                        view.scroll(other);
-                    }
-                }
-            }
-            return InvitesEffect::None;
-        }
-        if let Some(detail) = self.detail.as_mut() {
-            match action {
-                Action::Close | Action::Open => self.detail = None,
-                other => detail.scroll = other.scroll(detail.scroll),
-            }
-            return InvitesEffect::None;
-        }
-        match action {
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Bottom => self.move_selection(action),
-            Action::Open => {
-                if let Some(id) = self.selected_row().map(|r| r.invite.id) {
-                    self.detail = Some(Detail {
-                        invitation_id: id,
-                        evidence: Evidence::Loading,
-                        scroll: 0,
-                    });
-                    return InvitesEffect::Evidence(id);
-                }
-            }
-            Action::Filter if self.ledger_path().is_some() => {
-                self.finding = Some((Input::with_text(&self.query), self.query.clone()));
-            }
-            Action::StatusFilter => {
-                self.filters.next_status();
-                self.selected = 0;
-                self.refilter();
-            }
-            Action::TeamFilter => {
-                let items = self.team_items();
-                if items.is_empty() {
-                    self.notice = Some(("no teams recorded yet".to_string(), false));
-                } else {
-                    let mut all = vec![PickItem {
-                        key: String::new(),
-                        label: "all teams".to_string(),
-                        detail: String::new(),
-                    }];
-                    all.extend(items);
-                    let mut picker = Picker::new(all);
-                    if let Some((id, _)) = &self.filters.team {
-                        picker.select_key(id);
-                    }
-                    self.picker = Some((PickFor::TeamFilter, picker));
-                }
-            }
-            Action::ClearFilter => {
-                self.filters = Filters::default();
-                self.query.clear();
-                self.selected = 0;
-                self.refilter();
-            }
-            Action::Invite => {
-                if !self.can_send {
-                    self.notice = Some((
-                        "sending invitations needs a server connection".to_string(),
-                        true,
-                    ));
-                } else if self.ledger_path().is_none() {
-                    self.notice =
-                        Some(("no ledger to record the invitations in".to_string(), true));
-                } else {
-                    let history = self
-                        .rows
-                        .iter()
-                        .filter_map(|r| {
-                            let i = &r.invite;
-                            Some((
-                                i.email.clone(),
-                                i.team_id.clone()?,
-                                i.status.clone(),
-                                i.sent_at,
-                            ))
-                        })
-                        .collect();
-                    self.send = Some(SendForm::with_history(history));
-                    return InvitesEffect::LoadTeams;
-                }
-            }
-            Action::InvalidateInvites => {
-                if !self.can_send {
-                    self.notice = Some((
-                        "invalidating invites needs a server connection".to_string(),
-                        true,
-                    ));
-                } else if self.ledger_path().is_none() {
-                    self.notice =
-                        Some(("no ledger to record the invalidation in".to_string(), true));
-                } else {
-                    self.confirm = Some(Confirm::Invalidate {
-                        pending: self.pending(),
-                    });
-                }
-            }
-            Action::Sync => return self.sync_effect(),
-            Action::Export if self.ledger_path().is_some() => {
-                let now = chrono::DateTime::from_timestamp_millis(self.clock.now_ms())
-                    .unwrap_or_default();
-                let name = format!("mmops-invites-{}.csv", now.format("%Y%m%d-%H%M%S"));
-                self.export = Some(Input::with_text(&name));
-            }
-            Action::Members if self.ledger_path().is_some() => {
-                let team = self
-                    .filters
-                    .team
-                    .as_ref()
-                    .and_then(|(id, _)| self.teams.iter().position(|t| &t.id == id))
-                    .unwrap_or(0);
-                return self.show_members(team);
-            }
-            Action::Refresh => {
-                self.notice = Some(("reading the ledger again".to_string(), false));
-                return InvitesEffect::Reload;
-            }
-            Action::Close => self.notice = None,
-            _ => {}
-        }
-        InvitesEffect::None
-    }
-
-    fn sync_effect(&mut self) -> InvitesEffect {
-        if self.syncing {
-            self.notice = Some(("a sync is already running".to_string(), false));
-            InvitesEffect::None
-        } else if self.ledger_path().is_none() {
-            self.notice = Some(("no ledger to sync".to_string(), true));
-            InvitesEffect::None
-        } else {
-            InvitesEffect::Sync
-        }
-    }
-
-    pub fn export_dir(&self) -> &std::path::Path {
-        &self.export_dir
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        view::render(self, area, buf, ui);
     }
 }
+
+#[cfg(test)]
+mod tests;

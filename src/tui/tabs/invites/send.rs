@@ -1,19 +1,26 @@
 //! The send form (`i`): pick a team, type addresses and optional channels, review, send.
 //! Nothing is sent before the review's `y`.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::Path;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
-use crate::invites::rest::TeamChoice;
+use super::Msg;
+use crate::error::Error;
+use crate::invites::actions::{ActionError, send_and_record};
+use crate::invites::rest::{self, TeamChoice};
 use crate::invites::{Sent, plausible_email};
 use crate::text::{inert, one_line, wrap};
+use crate::tui::keys::{Action, Focus, Keymap, Scope};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::centered;
+use crate::tui::view::{Ctx, Ui};
 use crate::tui::widgets::input::{Edit, Input};
+use crate::tui::widgets::notice::Notice;
 use crate::tui::widgets::picker::{Pick, PickItem, Picker};
+use crate::tui::widgets::{centered, line_at};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -25,7 +32,7 @@ pub enum Field {
 pub enum Teams {
     Loading,
     Loaded(Vec<TeamChoice>),
-    Failed(String),
+    Failed(Error),
 }
 
 pub enum Stage {
@@ -35,24 +42,7 @@ pub enum Stage {
     /// Waiting for y.
     Review,
     Sending,
-    Done(Result<Vec<Sent>, String>),
-}
-
-/// What the form asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormRequest {
-    None,
-    Close,
-    /// Look the channel names up in the team before the review.
-    CheckChannels {
-        team_id: String,
-        channels: Vec<String>,
-    },
-    Send {
-        team: TeamChoice,
-        emails: Vec<String>,
-        channels: Vec<String>,
-    },
+    Done(Result<Vec<Sent>, Error>),
 }
 
 pub struct SendForm {
@@ -63,7 +53,7 @@ pub struct SendForm {
     pub field: Field,
     pub stage: Stage,
     /// Why the review cannot open yet.
-    pub problem: Option<String>,
+    pub problem: Option<Notice>,
     /// What the ledger already holds: (address, team id, status, sent at), for the review.
     history: Vec<(String, String, String, i64)>,
 }
@@ -102,7 +92,7 @@ impl SendForm {
         }
     }
 
-    pub fn teams_loaded(&mut self, result: Result<Vec<TeamChoice>, String>) {
+    pub fn teams_loaded(&mut self, result: Result<Vec<TeamChoice>, Error>) {
         self.teams = match result {
             Ok(teams) => {
                 self.picker = Picker::new(
@@ -146,18 +136,21 @@ impl SendForm {
 
     /// The send's outcome. When nothing was sent, the form comes back with the reason and
     /// everything typed.
-    pub fn sent(&mut self, result: Result<Vec<Sent>, String>) {
+    pub fn sent(&mut self, result: Result<Vec<Sent>, Error>) {
         match result {
-            Err(err) if err.starts_with("nothing was sent") => {
+            Err(err @ Error::Invites(ActionError::NotDone { .. })) => {
                 self.stage = Stage::Editing;
-                self.problem = Some(err);
+                self.problem = Some(Notice::Failed {
+                    what: "not sent".into(),
+                    error: err,
+                });
             }
             other => self.stage = Stage::Done(other),
         }
     }
 
     /// The channel names were looked up: on to the review, or back to the channels.
-    pub fn channels_checked(&mut self, result: Result<(), String>) {
+    pub fn channels_checked(&mut self, result: Result<(), Error>) {
         if !matches!(self.stage, Stage::Checking) {
             return;
         }
@@ -166,8 +159,18 @@ impl SendForm {
             Err(err) => {
                 self.stage = Stage::Editing;
                 self.field = Field::Channels;
-                self.problem = Some(err);
+                self.problem = Some(Notice::failed("the channels", err));
             }
+        }
+    }
+
+    /// Where the keyboard goes: the fields (a form over a prompt), the review's question, or
+    /// only closing while the server works and after.
+    pub fn focus(&self) -> Focus {
+        match self.stage {
+            Stage::Editing => Focus::over(Scope::InviteForm, Scope::Prompt),
+            Stage::Review => Focus::on(Scope::Question),
+            Stage::Checking | Stage::Sending | Stage::Done(_) => Focus::on(Scope::InviteForm),
         }
     }
 
@@ -204,9 +207,15 @@ impl SendForm {
         typed.saturating_sub(self.emails().len())
     }
 
-    pub fn paste(&mut self, text: &str) {
+    /// Typed or pasted text goes into the field being edited; a pasted list's line breaks
+    /// separate addresses.
+    pub fn type_text(&mut self, text: &str) {
+        if !matches!(self.stage, Stage::Editing) {
+            return;
+        }
+        self.problem = None;
         match self.field {
-            Field::Team => self.picker.paste(text),
+            Field::Team => self.picker.type_text(text),
             Field::Addresses => self.addresses.insert_str(&text.replace(['\n', '\r'], " ")),
             Field::Channels => self.channels.insert_str(&text.replace(['\n', '\r'], " ")),
         }
@@ -224,111 +233,99 @@ impl SendForm {
 
     /// Opens the review when everything needed is there (the channels looked up first); says
     /// what is missing otherwise.
-    fn review(&mut self) -> FormRequest {
+    fn review(&mut self, ctx: &mut Ctx<'_, Msg>) {
         let emails = self.emails();
         let bad: Vec<&String> = emails.iter().filter(|e| !plausible_email(e)).collect();
         self.problem = if self.chosen_team().is_none() {
             self.field = Field::Team;
-            Some("pick a team first".to_string())
+            Some(Notice::problem("pick a team first"))
         } else if emails.is_empty() {
             self.field = Field::Addresses;
-            Some("type at least one address".to_string())
+            Some(Notice::problem("type at least one address"))
         } else if let Some(first) = bad.first() {
             self.field = Field::Addresses;
-            Some(format!("{} is not an email address", one_line(first, 40)))
+            Some(Notice::problem(format!(
+                "{} is not an email address",
+                one_line(first, 40)
+            )))
         } else {
             None
         };
         if self.problem.is_some() {
-            return FormRequest::None;
+            return;
         }
         let channels = self.channel_names();
-        match self.chosen_team() {
-            Some(team) if !channels.is_empty() => {
+        match (self.chosen_team(), ctx.env.client.clone()) {
+            (Some(team), Some(client)) if !channels.is_empty() => {
                 let team_id = team.id.clone();
                 self.stage = Stage::Checking;
-                FormRequest::CheckChannels { team_id, channels }
+                ctx.spawn(Msg::ChannelsChecked, async move {
+                    rest::channel_ids(&client, &team_id, &channels)
+                        .await
+                        .map(|_| ())
+                });
             }
-            _ => {
-                self.stage = Stage::Review;
-                FormRequest::None
-            }
+            _ => self.stage = Stage::Review,
         }
     }
 
-    pub fn handle(&mut self, key: KeyEvent) -> FormRequest {
+    /// Sends to the chosen team and records the result in the ledger at `ledger`.
+    fn send(&mut self, ledger: &Path, ctx: &mut Ctx<'_, Msg>) {
+        let (Some(team), Some(client)) = (self.chosen_team().cloned(), ctx.env.client.clone())
+        else {
+            return;
+        };
+        let (emails, channels) = (self.emails(), self.channel_names());
+        let (ledger, now_ms) = (ledger.to_path_buf(), ctx.now_ms());
+        self.stage = Stage::Sending;
+        ctx.spawn(Msg::Sent, async move {
+            send_and_record(&client, &ledger, &team, &emails, &channels, now_ms).await
+        });
+    }
+
+    /// An action of the form's keys; false once the form closes.
+    pub fn apply(&mut self, action: Action, ledger: Option<&Path>, ctx: &mut Ctx<'_, Msg>) -> bool {
         match &self.stage {
-            Stage::Done(_) => {
-                return match key.code {
-                    KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') => FormRequest::Close,
-                    _ => FormRequest::None,
-                };
-            }
-            // Sending cannot be taken back; Esc only hides the form.
-            Stage::Sending | Stage::Checking => {
-                return match key.code {
-                    KeyCode::Esc => FormRequest::Close,
-                    _ => FormRequest::None,
-                };
-            }
+            Stage::Done(_) => return !matches!(action, Action::Close | Action::Submit),
+            // Sending cannot be taken back; closing only hides the form.
+            Stage::Sending | Stage::Checking => return action != Action::Close,
             Stage::Review => {
-                if key.code == KeyCode::Char('y')
-                    && key.modifiers == KeyModifiers::NONE
-                    && let Some(team) = self.chosen_team().cloned()
-                {
-                    self.stage = Stage::Sending;
-                    return FormRequest::Send {
-                        team,
-                        emails: self.emails(),
-                        channels: self.channel_names(),
-                    };
+                match (action, ledger) {
+                    (Action::Confirm, Some(ledger)) => self.send(ledger, ctx),
+                    // Anything else goes back to the form, nothing sent.
+                    _ => self.stage = Stage::Editing,
                 }
-                // Anything else goes back to the form, nothing sent.
-                self.stage = Stage::Editing;
-                return FormRequest::None;
+                return true;
             }
             Stage::Editing => {}
         }
         self.problem = None;
-        match key.code {
-            KeyCode::Tab => {
-                self.move_field(true);
-                return FormRequest::None;
+        match action {
+            Action::Close => return false,
+            Action::NextField => self.move_field(true),
+            Action::PrevField => self.move_field(false),
+            _ if self.field == Field::Team => {
+                if let Pick::Chosen(_) = self.picker.apply(action) {
+                    self.field = Field::Addresses;
+                }
             }
-            KeyCode::BackTab => {
-                self.move_field(false);
-                return FormRequest::None;
-            }
-            KeyCode::Esc => return FormRequest::Close,
-            _ => {}
-        }
-        match self.field {
-            Field::Team => match self.picker.handle(key) {
-                Pick::Chosen(_) => self.field = Field::Addresses,
-                Pick::Cancelled => return FormRequest::Close,
-                Pick::Open => {}
-            },
-            Field::Addresses | Field::Channels => {
+            // Up and Down move between the fields too.
+            Action::Up => self.move_field(false),
+            Action::Down => self.move_field(true),
+            _ => {
                 let input = if self.field == Field::Addresses {
                     &mut self.addresses
                 } else {
                     &mut self.channels
                 };
-                match input.handle(key) {
+                match input.apply(action) {
                     Edit::Submit if self.field == Field::Addresses => self.field = Field::Channels,
-                    Edit::Submit => return self.review(),
-                    Edit::Cancel => return FormRequest::Close,
-                    Edit::Changed | Edit::Moved | Edit::Ignored => {}
-                }
-                // Up and Down move between the fields too.
-                match key.code {
-                    KeyCode::Up => self.move_field(false),
-                    KeyCode::Down => self.move_field(true),
-                    _ => {}
+                    Edit::Submit => self.review(ctx),
+                    Edit::Changed | Edit::Moved | Edit::Ignored | Edit::Cancel => {}
                 }
             }
         }
-        FormRequest::None
+        true
     }
 }
 
@@ -339,7 +336,8 @@ impl Default for SendForm {
 }
 
 /// The form as a box over the tab.
-pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let (theme, keymap) = (ui.theme, ui.keymap);
     let boxed = centered(area, 76, 18);
     Clear.render(boxed, buf);
     let block = Block::default()
@@ -351,9 +349,9 @@ pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) 
     block.render(boxed, buf);
     buf.set_style(inner, theme.base);
     match &form.stage {
-        Stage::Editing => editing(form, inner, buf, theme),
+        Stage::Editing => editing(form, inner, buf, theme, keymap),
         Stage::Review => {
-            let lines = review_lines(form, theme);
+            let lines = review_lines(form, theme, keymap);
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
@@ -365,7 +363,7 @@ pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) 
             Line::styled("Looking up the channels…", theme.muted).render(inner, buf);
         }
         Stage::Done(result) => {
-            let lines = done_lines(result, theme);
+            let lines = done_lines(result, theme, keymap);
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
@@ -373,15 +371,7 @@ pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, theme: &Theme) 
     }
 }
 
-fn line_at(area: Rect, row: u16) -> Rect {
-    Rect {
-        y: area.y + row,
-        height: 1,
-        ..area
-    }
-}
-
-fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
+fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme, keymap: &Keymap) {
     if inner.height < 6 {
         Line::styled("The terminal is too small for the form.", theme.warn).render(inner, buf);
         return;
@@ -396,7 +386,7 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
     // Team: the chosen one, and the list under it while the field has the keyboard.
     let team_text = match (&form.teams, form.chosen_team()) {
         (Teams::Loading, _) => "loading the teams…".to_string(),
-        (Teams::Failed(err), _) => format!("the teams could not be read: {}", inert(err)),
+        (Teams::Failed(err), _) => format!("the teams could not be read: {err}"),
         (Teams::Loaded(teams), _) if teams.is_empty() => "no teams to invite to".to_string(),
         (_, Some(team)) => format!("{} ({})", team.name, team.display_name),
         (_, None) => "no team matches".to_string(),
@@ -475,7 +465,7 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
             inner.height - row
         };
         let lines = match &form.problem {
-            Some(problem) => bounded_rows(&inert(problem), usize::from(inner.width), free)
+            Some(problem) => bounded_rows(&problem.text(), usize::from(inner.width), free)
                 .into_iter()
                 .map(|text| Line::styled(text, theme.error))
                 .collect(),
@@ -495,8 +485,14 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme) {
         }
     }
     if hint_row > row {
+        let key = |action| keymap.key_name(Scope::InviteForm, action);
         Line::styled(
-            "Tab next field · Enter next / review · Esc cancel",
+            format!(
+                "{} next field · {} next / review · {} cancel",
+                key(Action::NextField),
+                key(Action::Submit),
+                key(Action::Close)
+            ),
             theme.muted,
         )
         .render(field_area(hint_row), buf);
@@ -518,7 +514,7 @@ fn bounded_rows(text: &str, width: usize, rows: u16) -> Vec<String> {
     out
 }
 
-fn review_lines(form: &SendForm, theme: &Theme) -> Vec<Line<'static>> {
+fn review_lines(form: &SendForm, theme: &Theme, keymap: &Keymap) -> Vec<Line<'static>> {
     let emails = form.emails();
     let channels = form.channel_names();
     let team = form
@@ -573,16 +569,30 @@ fn review_lines(form: &SendForm, theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
-        Span::styled("y", theme.key),
+        Span::styled(keymap.key_name(Scope::Question, Action::Confirm), theme.key),
         Span::styled(" send  ·  any other key: back to the form", theme.muted),
     ]));
     lines
 }
 
-fn done_lines(result: &Result<Vec<Sent>, String>, theme: &Theme) -> Vec<Line<'static>> {
+fn done_lines(
+    result: &Result<Vec<Sent>, Error>,
+    theme: &Theme,
+    keymap: &Keymap,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match result {
-        Err(err) => lines.push(Line::styled(inert(err).into_owned(), theme.error)),
+        Err(err) => {
+            lines.push(Line::styled(
+                format!("sending failed: {}", inert(&err.to_string())),
+                theme.error,
+            ));
+            // Not a refusal: some invitations may have gone out.
+            lines.push(Line::styled(
+                "check the ledger before sending again",
+                theme.warn,
+            ));
+        }
         Ok(sent) => {
             let refused = sent.iter().filter(|s| s.error.is_some()).count();
             lines.push(Line::styled(
@@ -609,32 +619,20 @@ fn done_lines(result: &Result<Vec<Sent>, String>, theme: &Theme) -> Vec<Line<'st
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Enter or Esc closes", theme.muted));
+    lines.push(Line::styled(
+        format!(
+            "{} or {} closes",
+            keymap.key_name(Scope::InviteForm, Action::Submit),
+            keymap.key_name(Scope::InviteForm, Action::Close)
+        ),
+        theme.muted,
+    ));
     lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    fn type_text(form: &mut SendForm, text: &str) {
-        for c in text.chars() {
-            form.handle(key(KeyCode::Char(c)));
-        }
-    }
-
-    fn team(id: &str, name: &str) -> TeamChoice {
-        TeamChoice {
-            id: id.into(),
-            name: name.into(),
-            display_name: name.to_uppercase(),
-            invite_only: true,
-        }
-    }
 
     #[test]
     fn lists_split_on_commas_and_spaces_once_each() {
@@ -646,56 +644,5 @@ mod tests {
         assert!(
             !plausible_email("a@x") && !plausible_email("@x.org") && !plausible_email("ax.org")
         );
-    }
-
-    #[test]
-    fn the_review_needs_a_team_and_good_addresses_and_only_y_sends() {
-        let mut form = SendForm::new();
-        form.teams_loaded(Ok(vec![team("t1", "engineering"), team("t2", "sales")]));
-        type_text(&mut form, "sal");
-        assert_eq!(form.chosen_team().map(|t| t.id.as_str()), Some("t2"));
-        form.handle(key(KeyCode::Enter));
-        assert_eq!(form.field, Field::Addresses);
-        type_text(&mut form, "ana@x.org, nope");
-        form.handle(key(KeyCode::Enter));
-        form.handle(key(KeyCode::Enter));
-        assert!(matches!(form.stage, Stage::Editing));
-        assert_eq!(
-            form.problem.as_deref(),
-            Some("nope is not an email address")
-        );
-        for _ in 0..6 {
-            form.handle(key(KeyCode::Backspace));
-        }
-        form.handle(key(KeyCode::Tab));
-        type_text(&mut form, "~town-square");
-        // The channels are looked up first; an unknown one sends the user back to them.
-        assert_eq!(
-            form.handle(key(KeyCode::Enter)),
-            FormRequest::CheckChannels {
-                team_id: "t2".into(),
-                channels: vec!["town-square".into()]
-            }
-        );
-        form.channels_checked(Err("the team has no channel named town-square".into()));
-        assert!(matches!(form.stage, Stage::Editing));
-        assert_eq!(form.field, Field::Channels);
-        form.handle(key(KeyCode::Enter));
-        form.channels_checked(Ok(()));
-        assert!(matches!(form.stage, Stage::Review));
-        // Enter is not a yes.
-        assert_eq!(form.handle(key(KeyCode::Enter)), FormRequest::None);
-        assert!(matches!(form.stage, Stage::Editing));
-        form.handle(key(KeyCode::Enter));
-        form.channels_checked(Ok(()));
-        assert_eq!(
-            form.handle(key(KeyCode::Char('y'))),
-            FormRequest::Send {
-                team: team("t2", "sales"),
-                emails: vec!["ana@x.org".into()],
-                channels: vec!["town-square".into()],
-            }
-        );
-        assert!(matches!(form.stage, Stage::Sending));
     }
 }

@@ -15,8 +15,11 @@ use crate::invites::sync::{SourceState, missing_means};
 use crate::invites::{audit, rest};
 use crate::text::{fit, inert, one_line, wrap};
 use crate::timefmt;
+use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{self, centered, frame};
+use crate::tui::view::Ui;
+use crate::tui::widgets::table::{self, Column};
+use crate::tui::widgets::{self, centered, frame, line_at};
 
 fn source_name(source: &str) -> &str {
     match source {
@@ -165,9 +168,9 @@ fn counts_line(tab: &InvitesTab, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn filter_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
+fn filter_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<'static>> {
     let filters = tab.filters();
-    if filters.is_empty() && tab.query().is_empty() && tab.finder_input().is_none() {
+    if filters.is_empty() && tab.query().is_empty() && tab.finding.is_none() {
         return None;
     }
     let mut spans = vec![Span::styled("Showing ", theme.label)];
@@ -183,7 +186,11 @@ fn filter_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
             theme.accent,
         ));
     }
-    let typed = tab.finder_input().map(|i| i.text()).unwrap_or(tab.query());
+    let typed = tab
+        .finding
+        .as_ref()
+        .map(|(input, _)| input.text())
+        .unwrap_or(tab.query());
     if !typed.trim().is_empty() {
         spans.push(Span::styled(
             format!("matching \"{}\" ", one_line(typed.trim(), 30)),
@@ -192,9 +199,10 @@ fn filter_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
     }
     spans.push(Span::styled(
         format!(
-            "· {} of {}  (x clears)",
+            "· {} of {}  ({} clears)",
             timefmt::count(tab.shown().len() as i64),
-            timefmt::count(tab.rows().len() as i64)
+            timefmt::count(tab.rows().len() as i64),
+            keymap.key_name(Scope::Invites, Action::ClearFilter)
         ),
         theme.muted,
     ));
@@ -211,57 +219,110 @@ pub fn status_style(status: Option<Status>, theme: &Theme) -> Style {
     }
 }
 
-/// Column widths for a table `width` columns wide.
-struct Columns {
-    sent: usize,
+/// The widest value of each column in the rows, for the table's column widths (measured once
+/// when the rows are read, not when drawing).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ContentWidths {
     email: usize,
     team: usize,
     sender: usize,
-    status: usize,
     used: usize,
-    age: usize,
-    wide_dates: bool,
 }
 
-impl Columns {
-    fn new(width: usize) -> Self {
-        let wide_dates = width >= 110;
-        let sent = if wide_dates { 16 } else { 11 };
-        let status = 10;
-        let age = 4;
-        let rest = width.saturating_sub(sent + status + age + 6);
-        let email = rest * 36 / 100;
-        let team = rest * 19 / 100;
-        let sender = rest * 18 / 100;
-        let used = rest.saturating_sub(email + team + sender);
+impl ContentWidths {
+    pub fn of(rows: &[Row]) -> Self {
+        let widest = |f: &dyn Fn(&Row) -> usize| rows.iter().map(f).max().unwrap_or(0);
         Self {
-            sent,
-            email,
-            team,
-            sender,
-            status,
-            used,
-            age,
-            wide_dates,
+            email: widest(&|r| r.invite.email.chars().count()),
+            team: widest(&|r| r.team().chars().count()),
+            sender: widest(&|r| {
+                r.invite
+                    .sender_username
+                    .as_deref()
+                    .map_or(1, |s| s.chars().count())
+            }),
+            used: widest(&|r| r.used_by().chars().count()),
         }
     }
 }
 
+/// Column widths for a table `width` columns wide; `None` for a column left out. At 80
+/// columns the age goes first (the sent time says it too), never the email.
+struct Columns {
+    sent: Option<usize>,
+    email: Option<usize>,
+    team: Option<usize>,
+    sender: Option<usize>,
+    status: Option<usize>,
+    used: Option<usize>,
+    age: Option<usize>,
+    wide_dates: bool,
+}
+
+impl Columns {
+    fn new(width: usize, content: ContentWidths) -> Self {
+        let wide_dates = width >= 110;
+        let columns = [
+            Column::new("SENT (UTC)", if wide_dates { 16 } else { 11 }, 1),
+            Column::new("EMAIL", 24, 0).ideal(content.email.min(40)),
+            Column::new("TEAM", 9, 3).ideal(content.team.min(24)),
+            Column::new("SENDER", 9, 4).ideal(content.sender.min(20)),
+            Column::new("STATUS", 10, 0),
+            Column::new("USED BY", 10, 2)
+                .ideal(content.used.min(32))
+                .fill(),
+            Column::new("AGE", 4, 5),
+        ];
+        let w = table::widths(&columns, width);
+        Self {
+            sent: w[0],
+            email: w[1],
+            team: w[2],
+            sender: w[3],
+            status: w[4],
+            used: w[5],
+            age: w[6],
+            wide_dates,
+        }
+    }
+
+    /// The cells of one row, each fitted to its column, one `gap` space between them.
+    fn cells(&self, cells: [(String, Style); 7], gap: Style) -> Vec<Span<'static>> {
+        let widths = [
+            self.sent,
+            self.email,
+            self.team,
+            self.sender,
+            self.status,
+            self.used,
+            self.age,
+        ];
+        let mut spans = Vec::new();
+        for (width, (text, style)) in widths.into_iter().zip(cells) {
+            let Some(width) = width else {
+                continue;
+            };
+            if !spans.is_empty() {
+                spans.push(Span::styled(" ", gap));
+            }
+            spans.push(Span::styled(fit(&text, width), style));
+        }
+        spans
+    }
+}
+
 fn header(columns: &Columns, theme: &Theme) -> Line<'static> {
-    let c = columns;
-    Line::styled(
-        format!(
-            "{} {} {} {} {} {} {}",
-            fit("SENT (UTC)", c.sent),
-            fit("EMAIL", c.email),
-            fit("TEAM", c.team),
-            fit("SENDER", c.sender),
-            fit("STATUS", c.status),
-            fit("USED BY", c.used),
-            fit("AGE", c.age)
-        ),
-        theme.label,
-    )
+    let titles = [
+        "SENT (UTC)",
+        "EMAIL",
+        "TEAM",
+        "SENDER",
+        "STATUS",
+        "USED BY",
+        "AGE",
+    ]
+    .map(|t| (t.to_string(), theme.label));
+    Line::from(columns.cells(titles, theme.label))
 }
 
 fn row_line(
@@ -271,7 +332,6 @@ fn row_line(
     now_ms: i64,
     theme: &Theme,
 ) -> Line<'static> {
-    let c = columns;
     let i = &row.invite;
     let base = if selected {
         theme.selection
@@ -280,7 +340,7 @@ fn row_line(
     } else {
         theme.base
     };
-    let sent = if c.wide_dates {
+    let sent = if columns.wide_dates {
         timefmt::utc_minute_bare(i.sent_at)
     } else {
         timefmt::utc_minute_compact(i.sent_at)
@@ -299,30 +359,18 @@ fn row_line(
     } else {
         status
     };
-    let gap = Span::styled(" ", base);
-    Line::from(vec![
-        Span::styled(fit(&sent, c.sent), base),
-        gap.clone(),
-        Span::styled(fit(&i.email, c.email), base),
-        gap.clone(),
-        Span::styled(fit(row.team(), c.team), base),
-        gap.clone(),
-        Span::styled(fit(&sender, c.sender), sender_style),
-        gap.clone(),
-        Span::styled(fit(status_label(row.status), c.status), status),
-        gap.clone(),
-        Span::styled(fit(&row.used_by(), c.used), base),
-        gap,
-        Span::styled(fit(&age(now_ms, i.sent_at), c.age), base),
-    ])
-}
-
-fn line_at(area: Rect, row: u16) -> Rect {
-    Rect {
-        y: area.y + row,
-        height: 1,
-        ..area
-    }
+    Line::from(columns.cells(
+        [
+            (sent, base),
+            (i.email.clone(), base),
+            (row.team().to_string(), base),
+            (sender, sender_style),
+            (status_label(row.status).to_string(), status),
+            (row.used_by(), base),
+            (age(now_ms, i.sent_at), base),
+        ],
+        base,
+    ))
 }
 
 /// The rows one wrapped line list takes.
@@ -334,9 +382,10 @@ fn height_of(lines: &[Line<'_>], width: u16) -> u16 {
         .sum()
 }
 
-pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let (theme, keymap, now_ms) = (ui.theme, ui.keymap, ui.now_ms);
     if let Some(view) = tab.members.as_mut() {
-        super::members::render(view, &tab.teams, area, buf, theme);
+        super::members::render(view, &tab.teams, area, buf, theme, keymap);
         draw_picker(tab, area, buf, theme);
         return;
     }
@@ -366,7 +415,10 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         }
         LedgerState::Failed(err) => {
             return message(
-                format!("The invitation ledger could not be read: {}", inert(err)),
+                format!(
+                    "The invitation ledger could not be read: {}",
+                    inert(&err.to_string())
+                ),
                 theme.error,
                 buf,
             );
@@ -375,7 +427,7 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
     }
     let mut top = sources_lines(&tab.sources, usize::from(inner.width), theme);
     top.push(counts_line(tab, theme));
-    if let Some(line) = filter_line(tab, theme) {
+    if let Some(line) = filter_line(tab, theme, keymap) {
         top.push(line);
     }
     let top_height = height_of(&top, inner.width).min(inner.height / 2);
@@ -386,7 +438,7 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         },
         buf,
     );
-    let bottom = bottom_line(tab, theme);
+    let bottom = bottom_line(tab, theme, keymap);
     let bottom_height = bottom
         .as_ref()
         .map(|l| height_of(std::slice::from_ref(l), inner.width).min(3))
@@ -396,15 +448,16 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         height: inner.height.saturating_sub(top_height + bottom_height),
         ..inner
     };
-    draw_table(tab, now_ms, table, buf, theme);
+    draw_table(tab, now_ms, table, buf, theme, keymap);
     if let Some(line) = bottom {
         let area = Rect {
             y: table.y + table.height,
             height: bottom_height,
             ..inner
         };
-        if let Some(input) = tab.finder_input() {
-            input.render("/", area, buf, theme.accent, theme.base);
+        if let Some((input, _)) = &tab.finding {
+            let label = keymap.key_name(Scope::Invites, Action::Filter);
+            input.render(&label, area, buf, theme.accent, theme.base);
         } else if let Some(input) = &tab.export {
             input.render(
                 "Export the rows shown to (.csv or .json): ",
@@ -421,12 +474,12 @@ pub fn render(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
     }
     draw_picker(tab, area, buf, theme);
     if let Some(form) = tab.send.as_mut() {
-        super::send::render(form, area, buf, theme);
+        super::send::render(form, area, buf, ui);
     }
 }
 
-fn bottom_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
-    if tab.finder_input().is_some() || tab.export.is_some() {
+fn bottom_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<'static>> {
+    if tab.finding.is_some() || tab.export.is_some() {
         return Some(Line::raw(""));
     }
     if let Some(Confirm::Invalidate { pending }) = tab.confirm {
@@ -438,19 +491,30 @@ fn bottom_line(tab: &InvitesTab, theme: &Theme) -> Option<Line<'static>> {
                 ),
                 theme.warn,
             ),
-            Span::styled("y", theme.key),
+            Span::styled(keymap.key_name(Scope::Question, Action::Confirm), theme.key),
             Span::styled(": yes · other keys: no", theme.muted),
         ]));
     }
-    tab.notice.as_ref().map(|(text, error)| {
+    tab.notice.as_ref().map(|notice| {
         Line::styled(
-            inert(text).into_owned(),
-            if *error { theme.error } else { theme.muted },
+            inert(&notice.text()).into_owned(),
+            if notice.is_error() {
+                theme.error
+            } else {
+                theme.muted
+            },
         )
     })
 }
 
-fn draw_table(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn draw_table(
+    tab: &mut InvitesTab,
+    now_ms: i64,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     if area.height == 0 {
         return;
     }
@@ -458,7 +522,11 @@ fn draw_table(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         Paragraph::new(vec![
             Line::styled("No invitations recorded yet.", theme.muted),
             Line::styled(
-                "Press s to sync from every source, i to send invitations; `mmops invites sync` on a timer keeps the ledger current.",
+                format!(
+                    "Press {} to sync from every source, {} to send invitations; `mmops invites sync` on a timer keeps the ledger current.",
+                    keymap.key_name(Scope::Invites, Action::Sync),
+                    keymap.key_name(Scope::Invites, Action::Invite)
+                ),
                 theme.muted,
             ),
         ])
@@ -466,30 +534,19 @@ fn draw_table(tab: &mut InvitesTab, now_ms: i64, area: Rect, buf: &mut Buffer, t
         .render(area, buf);
         return;
     }
-    let columns = Columns::new(usize::from(area.width));
+    let columns = Columns::new(usize::from(area.width), tab.widths);
     header(&columns, theme).render(line_at(area, 0), buf);
     let visible = usize::from(area.height.saturating_sub(1));
-    tab.viewport_rows = visible.max(1);
+    tab.list.fit(visible);
     if tab.shown().is_empty() {
         Line::styled("  nothing matches", theme.muted).render(line_at(area, 1), buf);
         return;
     }
-    if tab.selected < tab.offset {
-        tab.offset = tab.selected;
-    } else if tab.selected >= tab.offset + visible {
-        tab.offset = tab.selected + 1 - visible;
-    }
-    let selected = tab.selected;
-    for (i, index) in tab
-        .shown()
-        .iter()
-        .enumerate()
-        .skip(tab.offset)
-        .take(visible)
-    {
+    let (first, selected) = (tab.list.offset, tab.list.selected);
+    for (i, index) in tab.shown().iter().enumerate().skip(first).take(visible) {
         let row = &tab.rows()[*index as usize];
         row_line(row, &columns, i == selected, now_ms, theme)
-            .render(line_at(area, 1 + (i - tab.offset) as u16), buf);
+            .render(line_at(area, 1 + (i - first) as u16), buf);
     }
 }
 

@@ -9,26 +9,32 @@ mod command;
 mod detail;
 pub mod view;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
+use crate::error::Error;
 use crate::logs::feed::{self, Feed, FeedKind, FeedOptions};
 use crate::logs::filter::{Filter, Index, Query};
 use crate::logs::matcher::Matcher;
 use crate::logs::parse::Level;
-use crate::logs::source::{Sink, SourceEvent, SourceState};
+use crate::logs::source::{
+    Backpressure, IN_FLIGHT_LIMIT, Reservation, Sink, SourceEvent, SourceState,
+};
 use crate::logs::store::{Appended, Entry, LogStore};
-use crate::mm::MmClient;
-use crate::tui::keys::Action;
+use crate::tui::env::Env;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::osc52;
+use crate::tui::view::{Answer, Ctx, Question, Signal, Ui, View};
 use crate::tui::widgets::input::{Edit, Input};
+use crate::tui::widgets::notice::Notice;
 
 pub use command::{Command, parse_command};
 
 /// Entries checked per slice when a filter is rebuilt (a few milliseconds of work).
 const REBUILD_SLICE: usize = 50_000;
-/// The most bytes one OSC 52 copy carries (terminals refuse larger ones).
-const YANK_LIMIT: usize = 64 * 1024;
 
 /// How the Logs tab starts.
 #[derive(Debug, Clone)]
@@ -90,17 +96,18 @@ enum Mode {
     Picker { cursor: usize, levels: [bool; 7] },
 }
 
-/// What the app must do for the tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    None,
-    /// Write these bytes to the terminal (an OSC 52 copy).
-    Terminal(String),
-    /// Save these raw lines (each ending in a newline) to this file, in the background.
-    Save {
+/// Lines or a state change from the feed, holding their bytes against the in-flight limit
+/// until they are taken.
+pub struct Fed {
+    event: SourceEvent,
+    _held: Option<Reservation>,
+}
+
+pub enum Msg {
+    Fed(Fed),
+    Saved {
         path: PathBuf,
-        bytes: Vec<u8>,
-        lines: usize,
+        result: Result<usize, Error>,
     },
 }
 
@@ -123,14 +130,17 @@ pub struct LogsTab {
     kinds: Vec<FeedKind>,
     active: usize,
     feed: Option<Feed>,
-    generation: u64,
     states: Vec<(String, SourceState)>,
-    notice: Option<(String, bool)>,
+    notice: Option<Notice>,
     options: FeedOptions,
+    /// Lines sent by the feed and not yet taken: a feed that runs ahead waits.
+    pressure: Arc<Backpressure>,
 }
 
 impl LogsTab {
-    pub fn new(launch: &LogsLaunch, kinds: Vec<FeedKind>) -> Self {
+    pub fn new(env: &Env) -> Self {
+        let launch = &env.logs;
+        let kinds = feed::available(&launch.files, env.mm_home.as_ref(), env.client.as_ref());
         let store = LogStore::new(launch.buffer_entries);
         Self {
             index: Index::new(store.first_seq()),
@@ -148,27 +158,35 @@ impl LogsTab {
             kinds,
             active: 0,
             feed: None,
-            generation: 0,
             states: Vec::new(),
             notice: None,
             options: launch.feed.clone(),
+            pressure: Backpressure::new(IN_FLIGHT_LIMIT),
         }
     }
 
-    /// Starts (or restarts) the active source. `sink` receives its events tagged with the
-    /// returned generation; events of older generations must be ignored.
-    pub fn start_feed(&mut self, client: Option<&MmClient>, sink: impl Fn(u64) -> Sink) -> u64 {
+    /// Starts (or restarts) the active source; lines of an older feed are stale.
+    fn start_feed(&mut self, ctx: &mut Ctx<'_, Msg>) {
         self.feed = None;
-        self.generation += 1;
         self.states.clear();
-        if let Some(kind) = self.kinds.get(self.active) {
-            self.feed = feed::start(kind, client, &self.options, sink(self.generation));
-        }
-        self.generation
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation
+        let Some(kind) = self.kinds.get(self.active) else {
+            return;
+        };
+        let mailbox = ctx.mailbox(Msg::Fed, false);
+        let pressure = Arc::clone(&self.pressure);
+        let sink: Sink = Arc::new(move |event| {
+            let held = match &event {
+                SourceEvent::Lines { batch, .. } => {
+                    match pressure.hold(batch.byte_len(), || mailbox.is_closed()) {
+                        Some(held) => Some(held),
+                        None => return false,
+                    }
+                }
+                SourceEvent::State { .. } => None,
+            };
+            mailbox.send(Fed { event, _held: held })
+        });
+        self.feed = feed::start(kind, ctx.env.client.as_ref(), &self.options, sink);
     }
 
     /// The active source is the REST log API (which depends on the client).
@@ -186,7 +204,7 @@ impl LogsTab {
 
     /// The newest `limit` entries whose line contains `needle` (among the last 100,000 held),
     /// oldest first, as inert one-line summaries: time, level, message.
-    pub fn recent_mentions(&self, needle: &str, limit: usize) -> Vec<String> {
+    fn recent_mentions(&self, needle: &str, limit: usize) -> Vec<String> {
         let needle = needle.as_bytes();
         if needle.is_empty() {
             return Vec::new();
@@ -238,16 +256,11 @@ impl LogsTab {
                 .is_some_and(|f| !f.hits.is_complete(&self.store))
     }
 
-    /// Keys go straight to the tab (a prompt, the detail view or the level picker is open).
-    pub fn captures_keys(&self) -> bool {
-        !matches!(self.mode, Mode::Normal)
+    fn set_notice(&mut self, notice: Notice) {
+        self.notice = Some(notice);
     }
 
-    pub fn set_notice(&mut self, text: impl Into<String>, error: bool) {
-        self.notice = Some((text.into(), error));
-    }
-
-    /// Takes a source event of the current generation.
+    /// Takes a source event of the current feed.
     pub fn ingest(&mut self, event: SourceEvent) {
         match event {
             SourceEvent::Lines { source, batch } => {
@@ -307,11 +320,6 @@ impl LogsTab {
                 },
             );
         }
-    }
-
-    /// One slice of background work (rebuilding the index after a filter change).
-    pub fn step(&mut self) {
-        self.advance(REBUILD_SLICE);
     }
 
     fn rebuild(&mut self) {
@@ -380,7 +388,8 @@ impl LogsTab {
         self.rebuild();
     }
 
-    pub fn perform(&mut self, action: Action) -> Effect {
+    /// An action of the plain view.
+    fn perform(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         self.notice = None;
         let page = self.rows.max(2) as isize - 1;
         match action {
@@ -429,13 +438,17 @@ impl LogsTab {
                 );
                 self.mode = Mode::Prompt(PromptKind::Save, Input::with_text(&name));
             }
+            Action::NextMatch | Action::PrevMatch if self.find.is_none() => {
+                let find = ctx.env.keymap.key_name(Scope::Logs, Action::Find);
+                self.set_notice(Notice::problem(format!("no find: press {find} first")));
+            }
             Action::NextMatch => self.jump_to_hit(true),
             Action::PrevMatch => self.jump_to_hit(false),
             Action::ToggleCase => {
                 self.filter.case_insensitive = !self.filter.case_insensitive;
                 let query = self.filter.query.clone();
                 if let Err(err) = self.filter.set_query(query) {
-                    self.set_notice(format!("filter: {err}"), true);
+                    self.set_notice(Notice::problem(format!("filter: {err}")));
                 }
                 self.filter.tune(&tuning_sample(&self.store));
                 if let Some(text) = self.find.as_ref().map(|f| f.text.clone()) {
@@ -456,7 +469,10 @@ impl LogsTab {
                 self.find = None;
                 self.rebuild();
             }
-            Action::SameRequest => self.same_request(),
+            Action::SameRequest => {
+                let clear = ctx.env.keymap.key_name(Scope::Logs, Action::ClearFilter);
+                self.same_request(&clear);
+            }
             Action::Open => {
                 if let Some(seq) = self.selected_seq() {
                     self.mode = Mode::Detail { seq, scroll: 0 };
@@ -467,21 +483,22 @@ impl LogsTab {
                 self.wrap = !self.wrap;
                 self.hscroll = 0;
             }
-            Action::Yank => return self.yank(),
+            Action::Yank => self.yank(ctx),
             Action::Close => self.find = None,
+            Action::SwitchSource if self.switch_source() => self.start_feed(ctx),
             _ => {}
         }
-        Effect::None
     }
 
-    fn same_request(&mut self) {
+    /// Only the selected entry's request; `clear` names the key that clears it.
+    fn same_request(&mut self, clear: &str) {
         let id = self
             .selected_seq()
             .and_then(|seq| self.store.get(seq))
             .and_then(|e| crate::logs::filter::field_value(&e, "request_id"))
             .filter(|id| !id.is_empty());
         let Some(id) = id else {
-            self.set_notice("the selected entry has no request_id", true);
+            self.set_notice(Notice::problem("the selected entry has no request_id"));
             return;
         };
         let query = Query::parse(&format!("request_id={id}"));
@@ -489,7 +506,9 @@ impl LogsTab {
             self.filter.threshold = Level::Trace;
             self.filter.levels = None;
             self.rebuild();
-            self.set_notice(format!("showing request {id}; x clears"), false);
+            self.set_notice(Notice::info(format!(
+                "showing request {id}; {clear} clears"
+            )));
         }
     }
 
@@ -508,13 +527,13 @@ impl LogsTab {
                 });
                 self.advance(REBUILD_SLICE);
             }
-            Err(err) => self.set_notice(format!("find: {err}"), true),
+            Err(err) => self.set_notice(Notice::problem(format!("find: {err}"))),
         }
     }
 
     fn jump_to_hit(&mut self, forward: bool) {
         let Some(find) = &self.find else {
-            self.set_notice("no find: press f first", true);
+            self.set_notice(Notice::problem("no find yet"));
             return;
         };
         let current = self.selected_seq().unwrap_or(0);
@@ -536,7 +555,7 @@ impl LogsTab {
                 let pos = self.index.position_at_or_after(seq);
                 self.select_pos(pos);
             }
-            None => self.set_notice(format!("no match for /{}/", find.text), true),
+            None => self.set_notice(Notice::problem(format!("no match for /{}/", find.text))),
         }
     }
 
@@ -553,92 +572,72 @@ impl LogsTab {
         Some((at, find.hits.len()))
     }
 
-    fn yank(&mut self) -> Effect {
+    fn yank(&mut self, ctx: &mut Ctx<'_, Msg>) {
         let Some(entry) = self.selected_seq().and_then(|seq| self.store.get(seq)) else {
-            return Effect::None;
+            return;
         };
-        let raw = &entry.raw[..entry.raw.len().min(YANK_LIMIT)];
-        let note = if entry.raw.len() > YANK_LIMIT {
+        let raw = &entry.raw[..entry.raw.len().min(osc52::LIMIT)];
+        let note = if entry.raw.len() > osc52::LIMIT {
             " (cut to 64 KiB)"
         } else {
             ""
         };
         let message = format!("copied {} bytes to the clipboard (OSC 52){note}", raw.len());
-        let effect = Effect::Terminal(format!("\x1b]52;c;{}\x07", base64(raw)));
-        self.set_notice(message, false);
-        effect
+        ctx.write_terminal(osc52::copy(raw));
+        self.set_notice(Notice::info(message));
     }
 
-    /// Keys while a prompt, the detail view or the level picker is open.
-    pub fn handle_key(&mut self, key: KeyEvent) -> Effect {
-        use crossterm::event::KeyCode;
-        match &mut self.mode {
-            Mode::Normal => Effect::None,
-            Mode::Detail { scroll, .. } => {
-                match key.code {
-                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => self.mode = Mode::Normal,
-                    KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
-                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-                    KeyCode::PageDown | KeyCode::Char(' ') => *scroll = scroll.saturating_add(10),
-                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                    KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-                    KeyCode::Char('y') => return self.yank(),
-                    _ => {}
-                }
-                Effect::None
-            }
-            Mode::Picker { cursor, levels } => {
-                match key.code {
-                    KeyCode::Esc => self.mode = Mode::Normal,
-                    KeyCode::Char('j') | KeyCode::Down => {
-                        *cursor = (*cursor + 1).min(Level::ALL.len() - 1)
-                    }
-                    KeyCode::Char('k') | KeyCode::Up => *cursor = cursor.saturating_sub(1),
-                    KeyCode::Char(' ') | KeyCode::Char('x') => levels[*cursor] = !levels[*cursor],
-                    KeyCode::Enter => {
-                        let chosen = *levels;
-                        self.mode = Mode::Normal;
-                        self.filter.levels = Some(chosen);
-                        self.rebuild();
-                    }
-                    _ => {}
-                }
-                Effect::None
-            }
-            Mode::Prompt(kind, input) => {
-                let kind = *kind;
-                match input.handle(key) {
-                    Edit::Submit => {
-                        let text = input.text().to_string();
-                        self.mode = Mode::Normal;
-                        self.submit(kind, &text)
-                    }
-                    Edit::Cancel => {
-                        self.mode = Mode::Normal;
-                        Effect::None
-                    }
-                    _ => Effect::None,
-                }
-            }
+    /// An action while the entry's detail is open.
+    fn act_in_detail(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        let Mode::Detail { scroll, .. } = &mut self.mode else {
+            return;
+        };
+        match action {
+            Action::Close => self.mode = Mode::Normal,
+            Action::Yank => self.yank(ctx),
+            other => *scroll = other.scroll(*scroll),
         }
     }
 
-    /// Pasted text goes into an open prompt.
-    pub fn paste(&mut self, text: &str) {
-        if let Mode::Prompt(_, input) = &mut self.mode {
-            input.insert_str(text);
+    /// An action while the level picker is open.
+    fn act_in_picker(&mut self, action: Action) {
+        let Mode::Picker { cursor, levels } = &mut self.mode else {
+            return;
+        };
+        match action {
+            Action::Close => self.mode = Mode::Normal,
+            Action::Down => *cursor = (*cursor + 1).min(Level::ALL.len() - 1),
+            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Toggle => levels[*cursor] = !levels[*cursor],
+            Action::Submit => {
+                let chosen = *levels;
+                self.mode = Mode::Normal;
+                self.filter.levels = Some(chosen);
+                self.rebuild();
+            }
+            _ => {}
         }
     }
 
-    fn submit(&mut self, kind: PromptKind, text: &str) -> Effect {
+    /// An edit of the open prompt.
+    fn edit_prompt(&mut self, edit: Edit, ctx: &mut Ctx<'_, Msg>) {
+        let Mode::Prompt(kind, input) = &self.mode else {
+            return;
+        };
+        match edit {
+            Edit::Submit => {
+                let (kind, text) = (*kind, input.text().to_string());
+                self.mode = Mode::Normal;
+                self.submit(kind, &text, ctx);
+            }
+            Edit::Cancel => self.mode = Mode::Normal,
+            Edit::Changed | Edit::Moved | Edit::Ignored => {}
+        }
+    }
+
+    fn submit(&mut self, kind: PromptKind, text: &str, ctx: &mut Ctx<'_, Msg>) {
         match kind {
-            PromptKind::Filter => match self.filter.set_query(Query::parse(text)) {
-                Ok(()) => {
-                    self.filter.tune(&tuning_sample(&self.store));
-                    self.rebuild();
-                }
-                Err(err) => self.set_notice(format!("filter not applied: {err}"), true),
-            },
+            PromptKind::Filter => self.apply_filter(text),
             PromptKind::Find => {
                 self.set_find(text);
                 if self.find.is_some() {
@@ -646,32 +645,40 @@ impl LogsTab {
                 }
             }
             PromptKind::Command => self.run_command(text),
-            PromptKind::Save => {
-                let path = PathBuf::from(text.trim());
-                if path.as_os_str().is_empty() {
-                    self.set_notice("no file name given; nothing saved", true);
-                    return Effect::None;
-                }
-                // One buffer, not a line each: a million lines are copied in one pass.
-                let entries = || {
-                    (0..self.index.len())
-                        .filter_map(|i| self.index.get(i))
-                        .filter_map(|seq| self.store.get(seq))
-                };
-                let mut bytes = Vec::with_capacity(entries().map(|e| e.raw.len() + 1).sum());
-                for entry in entries() {
-                    bytes.extend_from_slice(entry.raw);
-                    bytes.push(b'\n');
-                }
-                self.set_notice(format!("saving to {}…", path.display()), false);
-                return Effect::Save {
-                    path,
-                    bytes,
-                    lines: self.index.len(),
-                };
-            }
+            PromptKind::Save => self.save(text, ctx),
         }
-        Effect::None
+    }
+
+    fn apply_filter(&mut self, text: &str) {
+        match self.filter.set_query(Query::parse(text)) {
+            Ok(()) => {
+                self.filter.tune(&tuning_sample(&self.store));
+                self.rebuild();
+            }
+            Err(err) => self.set_notice(Notice::problem(format!("filter not applied: {err}"))),
+        }
+    }
+
+    /// Saves the filtered raw lines to `name`, in the background.
+    fn save(&mut self, name: &str, ctx: &mut Ctx<'_, Msg>) {
+        let path = PathBuf::from(name.trim());
+        if path.as_os_str().is_empty() {
+            self.set_notice(Notice::problem("no file name given; nothing saved"));
+            return;
+        }
+        // One buffer, not a line each: a million lines are copied in one pass.
+        let mut bytes = Vec::with_capacity(self.shown().map(|e| e.raw.len() + 1).sum());
+        for entry in self.shown() {
+            bytes.extend_from_slice(entry.raw);
+            bytes.push(b'\n');
+        }
+        let lines = self.index.len();
+        self.set_notice(Notice::info(format!("saving to {}…", path.display())));
+        let target = path.clone();
+        ctx.spawn_blocking(
+            move |result| Msg::Saved { path, result },
+            move || save_lines(&target, &bytes, lines),
+        );
     }
 
     fn run_command(&mut self, text: &str) {
@@ -687,23 +694,20 @@ impl LogsTab {
                     let pos = self.index.position_at_or_after(seq);
                     self.select_pos(pos);
                 }
-                None => self.set_notice("no entry that late; press G for the newest", true),
+                None => self.set_notice(Notice::problem("no entry that late")),
             },
             Ok(Command::Level(level)) => self.set_levels(level),
-            Ok(Command::Filter(query)) => {
-                let _ = self.submit(PromptKind::Filter, &query);
-            }
-            Err(err) => self.set_notice(err, true),
+            Ok(Command::Filter(query)) => self.apply_filter(&query),
+            Err(err) => self.set_notice(Notice::problem(err)),
         }
     }
 
     /// Switches to the next available source; the buffer starts empty.
-    pub fn switch_source(&mut self) -> bool {
+    fn switch_source(&mut self) -> bool {
         if self.kinds.len() < 2 {
-            self.set_notice(
+            self.set_notice(Notice::problem(
                 "no other log source: give --mm-home or --log-file, or a server",
-                true,
-            );
+            ));
             return false;
         }
         self.active = (self.active + 1) % self.kinds.len();
@@ -751,38 +755,94 @@ impl LogsTab {
     }
 }
 
-/// Standard base64, for OSC 52.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
+impl View for LogsTab {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Logs"
+    }
+
+    fn focus(&self) -> Focus {
+        Focus::on(match self.mode {
+            Mode::Normal => Scope::Logs,
+            Mode::Prompt(..) => Scope::Prompt,
+            Mode::Detail { .. } => Scope::LogsDetail,
+            Mode::Picker { .. } => Scope::LogsLevels,
+        })
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.start_feed(ctx);
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        match &mut self.mode {
+            Mode::Normal => self.perform(action, ctx),
+            Mode::Prompt(_, input) => {
+                let edit = input.apply(action);
+                self.edit_prompt(edit, ctx);
             }
+            Mode::Detail { .. } => self.act_in_detail(action, ctx),
+            Mode::Picker { .. } => self.act_in_picker(action),
         }
     }
-    out
+
+    fn on_text(&mut self, text: &str, _ctx: &mut Ctx<'_, Msg>) {
+        if let Mode::Prompt(_, input) = &mut self.mode {
+            input.type_text(text);
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg, _ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Fed(fed) => self.ingest(fed.event),
+            Msg::Saved { path, result } => self.set_notice(match result {
+                Ok(lines) => Notice::info(format!(
+                    "saved {} lines to {}",
+                    crate::timefmt::count(lines as i64),
+                    path.display()
+                )),
+                Err(err) => Notice::failed("nothing saved", err),
+            }),
+        }
+    }
+
+    /// New credentials: the REST feed starts again with them.
+    fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
+        if signal == Signal::Reconnected && self.uses_rest() {
+            self.start_feed(ctx);
+        }
+    }
+
+    fn answer(&self, question: Question<'_>) -> Option<Answer> {
+        match question {
+            Question::LogMentions { needle, limit } => Some(Answer::LogMentions {
+                lines: self.recent_mentions(needle, limit),
+                held: !self.store.is_empty(),
+            }),
+        }
+    }
+
+    fn is_busy(&self) -> bool {
+        LogsTab::is_busy(self)
+    }
+
+    /// One slice of the rebuild after a filter change.
+    fn step(&mut self) {
+        self.advance(REBUILD_SLICE);
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        view::render(self, area, buf, ui);
+    }
+}
+
+/// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.
+fn save_lines(path: &Path, bytes: &[u8], lines: usize) -> Result<usize, Error> {
+    crate::fsutil::write_private_atomic(path, bytes)
+        .map(|()| lines)
+        .map_err(Error::io(format!("cannot write {}", path.display())))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_vectors() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-}
+mod tests;

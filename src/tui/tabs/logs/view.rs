@@ -17,7 +17,9 @@ use crate::logs::source::SourceState;
 use crate::logs::store::Entry;
 use crate::text::{inert, one_line, wrap};
 use crate::timefmt::count;
+use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
+use crate::tui::view::Ui;
 
 const TIME_WIDTH: usize = 12;
 const LEVEL_WIDTH: usize = 5;
@@ -98,26 +100,11 @@ fn highlighted(
     style: Style,
     highlight: Style,
 ) -> Vec<Span<'static>> {
-    let Some(regex) = find else {
-        return vec![Span::styled(text.to_string(), style)];
-    };
-    let mut spans = Vec::new();
-    let mut last = 0;
-    for m in regex.find_iter(text.as_bytes()) {
-        let (start, end) = (m.start(), m.end());
-        if start == end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            continue;
-        }
-        if start > last {
-            spans.push(Span::styled(text[last..start].to_string(), style));
-        }
-        spans.push(Span::styled(text[start..end].to_string(), highlight));
-        last = end;
-    }
-    if last < text.len() {
-        spans.push(Span::styled(text[last..].to_string(), style));
-    }
-    spans
+    let matches = find
+        .into_iter()
+        .flat_map(|regex| regex.find_iter(text.as_bytes()))
+        .map(|m| m.range());
+    crate::tui::widgets::highlighted(text, matches, style, highlight)
 }
 
 struct Columns {
@@ -321,9 +308,16 @@ fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
 }
 
 fn status_line(tab: &LogsTab, theme: &Theme) -> Option<Line<'static>> {
-    if let Some((text, error)) = &tab.notice {
-        let style = if *error { theme.error } else { theme.info };
-        return Some(Line::from(Span::styled(one_line(text, 400), style)));
+    if let Some(notice) = &tab.notice {
+        let style = if notice.is_error() {
+            theme.error
+        } else {
+            theme.info
+        };
+        return Some(Line::from(Span::styled(
+            one_line(&notice.text(), 400),
+            style,
+        )));
     }
     let problems = tab.source_problems();
     let (name, state) = problems.first()?;
@@ -365,7 +359,7 @@ fn unreadable(tab: &LogsTab) -> Option<String> {
     Some(inert(&reasons.join("; ")).into_owned())
 }
 
-fn empty_message(tab: &LogsTab) -> String {
+fn empty_message(tab: &LogsTab, keymap: &Keymap) -> String {
     if !tab.has_source() {
         "No log source. Give --mm-home (the server's install directory) or --log-file PATH, or connect to a server to use its REST log API.".to_string()
     } else if tab.store.is_empty()
@@ -378,13 +372,16 @@ fn empty_message(tab: &LogsTab) -> String {
         "Filtering…".to_string()
     } else {
         format!(
-            "No entry matches ({} held). x clears the filter, a shows every level.",
-            count(tab.store.len() as i64)
+            "No entry matches ({} held). {} clears the filter, {} shows every level.",
+            count(tab.store.len() as i64),
+            keymap.key_name(Scope::Logs, Action::ClearFilter),
+            keymap.key_name(Scope::Logs, Action::LevelAll)
         )
     }
 }
 
-pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let (theme, keymap) = (ui.theme, ui.keymap);
     let status = status_line(tab, theme);
     let prompt_height = u16::from(matches!(tab.mode, Mode::Prompt(..)));
     let [head, second, body, prompt] = Layout::vertical([
@@ -401,27 +398,31 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
     match &tab.mode {
         Mode::Detail { seq, scroll } => {
             let (seq, scroll) = (*seq, *scroll);
-            render_detail(tab, seq, scroll, body, buf, theme);
+            render_detail(tab, seq, scroll, body, buf, theme, keymap);
             return;
         }
         Mode::Prompt(kind, input) => {
+            let key = |action| keymap.key_name(Scope::Logs, action);
             let label = match kind {
-                PromptKind::Filter => "/ filter (regex, field=value, field~text): ",
-                PromptKind::Find => "f find: ",
-                PromptKind::Command => ":",
-                PromptKind::Save => "save filtered lines to: ",
+                PromptKind::Filter => format!(
+                    "{} filter (regex, field=value, field~text): ",
+                    key(Action::Filter)
+                ),
+                PromptKind::Find => format!("{} find: ", key(Action::Find)),
+                PromptKind::Command => key(Action::Command),
+                PromptKind::Save => "save filtered lines to: ".to_string(),
             };
-            input.render(label, prompt, buf, theme.key, theme.base);
+            input.render(&label, prompt, buf, theme.key, theme.base);
         }
         _ => {}
     }
-    render_rows(tab, body, buf, theme);
+    render_rows(tab, body, buf, theme, keymap);
     if let Mode::Picker { cursor, levels } = &tab.mode {
-        render_picker(*cursor, levels, body, buf, theme);
+        render_picker(*cursor, levels, body, buf, theme, keymap);
     }
 }
 
-fn render_rows(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn render_rows(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme, keymap: &Keymap) {
     tab.rows = area.height;
     if tab.index.is_empty() {
         let style = if tab.store.is_empty() && unreadable(tab).is_some() {
@@ -429,7 +430,7 @@ fn render_rows(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
         } else {
             theme.muted
         };
-        Paragraph::new(Span::styled(empty_message(tab), style))
+        Paragraph::new(Span::styled(empty_message(tab, keymap), style))
             .wrap(ratatui::widgets::Wrap { trim: true })
             .render(area, buf);
         return;
@@ -501,15 +502,21 @@ fn render_detail(
     area: Rect,
     buf: &mut Buffer,
     theme: &Theme,
+    keymap: &Keymap,
 ) {
+    let key = |action| keymap.key_name(Scope::LogsDetail, action);
+    let title = format!(
+        " Entry  ({} closes · {}/{} scroll · {} copies the raw line) ",
+        key(Action::Close),
+        key(Action::Down),
+        key(Action::Up),
+        key(Action::Yank)
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focus)
-        .title(Span::styled(
-            " Entry  (Esc closes · j/k scroll · y copies the raw line) ",
-            theme.title,
-        ));
+        .title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     block.render(area, buf);
     let lines = match tab.store.get(seq) {
@@ -527,7 +534,14 @@ fn render_detail(
     Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
 }
 
-fn render_picker(cursor: usize, levels: &[bool; 7], area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn render_picker(
+    cursor: usize,
+    levels: &[bool; 7],
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     let width = 44.min(area.width);
     let height = (Level::ALL.len() as u16 + 4).min(area.height);
     let rect = Rect::new(
@@ -560,8 +574,14 @@ fn render_picker(cursor: usize, levels: &[bool; 7], area: Rect, buf: &mut Buffer
             }
         })
         .collect();
+    let key = |action| keymap.key_name(Scope::LogsLevels, action);
     lines.push(Line::from(Span::styled(
-        "Space toggles · Enter applies · Esc",
+        format!(
+            "{} toggles · {} applies · {}",
+            key(Action::Toggle),
+            key(Action::Submit),
+            key(Action::Close)
+        ),
         theme.muted,
     )));
     Paragraph::new(lines)

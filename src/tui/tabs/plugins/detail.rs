@@ -8,21 +8,29 @@ use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget};
 use serde_json::Value;
 
 use super::PluginsTab;
+use crate::mm::ApiError;
 use crate::plugins::Plugin;
 use crate::plugins::manifest::Setting;
 use crate::text::{inert, one_line, wrap};
+use crate::tui::keys::{Action, Scope};
 use crate::tui::theme::Theme;
+use crate::tui::view::Ui;
 
 const LABEL: usize = 14;
 
-pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let theme = ui.theme;
     let Some(plugin) = tab.detail_plugin() else {
         tab.detail = None;
         return;
     };
+    let key = |action| ui.keymap.key_name(Scope::PluginDetail, action);
     let title = format!(
-        " {} · Esc closes · E/D enable/disable ",
-        one_line(&inert(&plugin.manifest.name), 40)
+        " {} · {} closes · {}/{} enable/disable ",
+        one_line(&inert(&plugin.manifest.name), 40),
+        key(Action::Close),
+        key(Action::EnablePlugin),
+        key(Action::DisablePlugin)
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -81,7 +89,7 @@ fn show_value(value: &Value) -> String {
 
 pub fn lines(
     plugin: &Plugin,
-    config: Option<&Result<Value, String>>,
+    config: Option<&Result<Value, ApiError>>,
     mentions: &[String],
     logs_loaded: bool,
     width: usize,
@@ -190,7 +198,7 @@ pub fn lines(
         Some(Ok(config)) => Some(config),
         Some(Err(why)) => {
             out.push(Line::styled(
-                one_line(&format!("Values unknown: {}", inert(why)), width),
+                one_line(&format!("Values unknown: {why}"), width),
                 theme.warn,
             ));
             None

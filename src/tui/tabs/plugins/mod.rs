@@ -1,153 +1,87 @@
 //! The Plugins tab: every installed plugin with its state on every node, failed ones first;
-//! Enter shows one in full; `E`/`D` enable or disable it after a confirmation.
-//!
-//! The tab holds state only. The app loads the inventory, runs enable/disable and passes in
-//! the recent log entries that mention a plugin when its detail opens.
+//! Enter shows one in full; `E`/`D` enable or disable it after a confirmation. The server's
+//! WebSocket tells of changes as they happen; without it the tab reloads with the Server tab.
 
 pub mod detail;
+mod live;
 pub mod view;
 
-use crate::mm::ApiError;
-use crate::plugins::{Inventory, Plugin};
-use crate::tui::keys::Action;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 
-pub enum Load {
-    /// No server is configured.
-    NotConfigured,
-    Loading,
-    Loaded(Inventory),
-    Failed(ApiError),
-}
+use crate::error::Error;
+use crate::plugins::{Inventory, Plugin, set_enabled};
+use crate::tui::env::Env;
+use crate::tui::jobs::Producer;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::view::{Answer, Ctx, Question, Refresh, Signal, Ui, View};
+use crate::tui::widgets::list::ListState;
+use crate::tui::widgets::loadable::Loadable;
+use crate::tui::widgets::notice::Notice;
 
-/// What the tab asks the app to do.
+pub use live::{Live, LiveNews};
+
+/// A question waiting for y.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PluginsEffect {
-    None,
-    Refresh,
-    /// Open the detail of this plugin: the app supplies the log lines that mention it.
-    OpenDetail {
-        id: String,
-    },
-    SetEnabled {
-        id: String,
-        enable: bool,
-    },
+struct Confirm {
+    id: String,
+    name: String,
+    enable: bool,
 }
 
-/// Whether the tab hears of plugin changes as they happen (the server's WebSocket).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Live {
-    Connecting,
-    Live,
-    /// Lost; being opened again.
-    Down(String),
-    /// Not available here, for good.
-    Off(String),
-}
-
-/// A question waiting for y or n.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    pub id: String,
-    pub name: String,
-    pub enable: bool,
-}
-
-pub struct Detail {
-    pub id: String,
-    pub scroll: u16,
+struct Detail {
+    id: String,
+    scroll: u16,
     /// Recent log lines mentioning the plugin, newest last (already inert).
-    pub mentions: Vec<String>,
+    mentions: Vec<String>,
     /// Whether the Logs tab held any entries to search.
-    pub logs_loaded: bool,
+    logs_loaded: bool,
+}
+
+pub enum Msg {
+    Loaded(Result<Inventory, Error>),
+    Toggled {
+        name: String,
+        enable: bool,
+        result: Result<(), Error>,
+    },
+    Live(LiveNews),
 }
 
 pub struct PluginsTab {
-    pub load: Load,
-    /// A newer load is on its way (the last one stays shown).
-    pub refreshing: bool,
-    generation: u64,
-    pub selected: usize,
-    pub offset: usize,
-    pub detail: Option<Detail>,
-    pub confirm: Option<Confirm>,
+    load: Loadable<Inventory>,
+    list: ListState,
+    detail: Option<Detail>,
+    confirm: Option<Confirm>,
     /// A line under the table: the outcome of an action.
-    pub notice: Option<(String, bool)>,
-    /// Rows of the table at the last draw, for paging.
-    pub viewport_rows: usize,
-    pub live: Live,
+    notice: Option<Notice>,
+    live: Live,
+    listener: Option<Producer>,
 }
 
 impl PluginsTab {
-    pub fn new(configured: bool) -> Self {
+    pub fn new(env: &Env) -> Self {
         Self {
-            load: if configured {
-                Load::Loading
-            } else {
-                Load::NotConfigured
-            },
-            refreshing: false,
-            generation: 0,
-            selected: 0,
-            offset: 0,
+            load: Loadable::new(env.client.is_some()),
+            list: ListState::default(),
             detail: None,
             confirm: None,
             notice: None,
-            viewport_rows: 10,
             live: Live::Off("no server".into()),
+            listener: None,
         }
-    }
-
-    pub fn begin_load(&mut self) -> u64 {
-        self.generation += 1;
-        self.refreshing = true;
-        self.generation
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
-    pub fn loaded(&mut self, generation: u64, result: Result<Inventory, ApiError>) {
-        if generation != self.generation {
-            return;
-        }
-        self.refreshing = false;
-        let selected_id = self.selected_plugin().map(|p| p.manifest.id.clone());
-        self.load = match result {
-            Ok(inventory) => Load::Loaded(inventory),
-            // A failed refresh keeps what was shown and says why.
-            Err(err) if matches!(self.load, Load::Loaded(_)) => {
-                self.notice = Some((format!("refresh failed: {err}"), true));
-                return;
-            }
-            Err(err) => Load::Failed(err),
-        };
-        // Keep the same plugin selected when the order changes.
-        if let (Some(id), Load::Loaded(inv)) = (selected_id, &self.load)
-            && let Some(i) = inv.plugins.iter().position(|p| p.manifest.id == id)
-        {
-            self.selected = i;
-        }
-        self.selected = self.selected.min(self.plugins().len().saturating_sub(1));
     }
 
     pub fn plugins(&self) -> &[Plugin] {
-        match &self.load {
-            Load::Loaded(inv) => &inv.plugins,
-            _ => &[],
-        }
+        self.load.get().map_or(&[], |inv| &inv.plugins)
     }
 
     pub fn inventory(&self) -> Option<&Inventory> {
-        match &self.load {
-            Load::Loaded(inv) => Some(inv),
-            _ => None,
-        }
+        self.load.get()
     }
 
     pub fn selected_plugin(&self) -> Option<&Plugin> {
-        self.plugins().get(self.selected)
+        self.plugins().get(self.list.selected)
     }
 
     /// The plugin whose detail is open.
@@ -156,82 +90,58 @@ impl PluginsTab {
         self.plugins().iter().find(|p| &p.manifest.id == id)
     }
 
-    pub fn show_detail(&mut self, id: String, mentions: Vec<String>, logs_loaded: bool) {
+    pub fn is_detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn live(&self) -> &Live {
+        &self.live
+    }
+
+    fn load(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let Some(client) = ctx.env.client.clone() else {
+            return;
+        };
+        self.load.begin();
+        ctx.spawn(Msg::Loaded, async move { Inventory::load(&client).await });
+    }
+
+    fn loaded(&mut self, result: Result<Inventory, Error>) {
+        let selected_id = self.selected_plugin().map(|p| p.manifest.id.clone());
+        if let Some(err) = self.load.finish(result) {
+            self.notice = Some(Notice::failed("refresh failed", err));
+        }
+        // Keep the same plugin selected when the order changes.
+        if let Some(id) = selected_id
+            && let Some(i) = self.plugins().iter().position(|p| p.manifest.id == id)
+        {
+            self.list.selected = i;
+        }
+        self.list.clamp(self.plugins().len());
+    }
+
+    fn open_detail(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let Some(id) = self.selected_plugin().map(|p| p.manifest.id.clone()) else {
+            return;
+        };
+        let question = Question::LogMentions {
+            needle: &id,
+            limit: 12,
+        };
+        let (mentions, logs_loaded) = match ctx.ask(question) {
+            Some(Answer::LogMentions { lines, held }) => (lines, held),
+            None => (Vec::new(), false),
+        };
         self.detail = Some(Detail {
             id,
             scroll: 0,
             mentions,
             logs_loaded,
         });
-    }
-
-    pub fn toggled(&mut self, name: &str, enable: bool, result: Result<(), ApiError>) {
-        self.notice = Some(match result {
-            Ok(()) => (
-                format!(
-                    "{name} {}; refreshing",
-                    if enable { "enabled" } else { "disabled" }
-                ),
-                false,
-            ),
-            Err(err) => (
-                format!(
-                    "{} {name} failed: {err}",
-                    if enable { "enabling" } else { "disabling" }
-                ),
-                true,
-            ),
-        });
-    }
-
-    pub fn perform(&mut self, action: Action) -> PluginsEffect {
-        if let Some(confirm) = self.confirm.take() {
-            return match action {
-                // Only y: Enter (which opens elsewhere) must not say yes by accident.
-                Action::Confirm => PluginsEffect::SetEnabled {
-                    id: confirm.id,
-                    enable: confirm.enable,
-                },
-                // Anything else is a no.
-                _ => PluginsEffect::None,
-            };
-        }
-        if let Some(detail) = self.detail.as_mut() {
-            match action {
-                Action::Close | Action::Open => self.detail = None,
-                Action::EnablePlugin | Action::DisablePlugin => {
-                    self.ask(action == Action::EnablePlugin)
-                }
-                Action::Refresh => return PluginsEffect::Refresh,
-                other => detail.scroll = other.scroll(detail.scroll),
-            }
-            return PluginsEffect::None;
-        }
-        match action {
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Bottom => {
-                self.selected =
-                    action.select(self.selected, self.plugins().len(), self.viewport_rows)
-            }
-            Action::Open => {
-                if let Some(plugin) = self.selected_plugin() {
-                    return PluginsEffect::OpenDetail {
-                        id: plugin.manifest.id.clone(),
-                    };
-                }
-            }
-            Action::EnablePlugin | Action::DisablePlugin => {
-                self.ask(action == Action::EnablePlugin)
-            }
-            Action::Refresh => return PluginsEffect::Refresh,
-            Action::Close => self.notice = None,
-            _ => {}
-        }
-        PluginsEffect::None
     }
 
     /// Asks before enabling or disabling the selected (or open) plugin; says so when there is
@@ -246,13 +156,8 @@ impl PluginsTab {
         };
         let name = plugin.manifest.name.clone();
         if plugin.enabled == enable {
-            self.notice = Some((
-                format!(
-                    "{name} is already {}",
-                    if enable { "enabled" } else { "disabled" }
-                ),
-                false,
-            ));
+            let state = if enable { "enabled" } else { "disabled" };
+            self.notice = Some(Notice::info(format!("{name} is already {state}")));
             return;
         }
         self.confirm = Some(Confirm {
@@ -262,8 +167,123 @@ impl PluginsTab {
         });
     }
 
-    /// A question is open: the tab takes every key.
-    pub fn captures_keys(&self) -> bool {
-        self.confirm.is_some()
+    fn answer_question(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        let Some(confirm) = self.confirm.take() else {
+            return;
+        };
+        // Only confirm says yes: Enter (which opens elsewhere) must not by accident.
+        if action != Action::Confirm {
+            return;
+        }
+        let Some(client) = ctx.env.client.clone() else {
+            return;
+        };
+        let Confirm { id, name, enable } = confirm;
+        let verb = if enable { "enabling" } else { "disabling" };
+        self.notice = Some(Notice::info(format!("{verb} {name}…")));
+        ctx.spawn(
+            move |result| Msg::Toggled {
+                name,
+                enable,
+                result,
+            },
+            async move { set_enabled(&client, &id, enable).await },
+        );
+    }
+
+    fn toggled(&mut self, name: &str, enable: bool, result: Result<(), Error>) {
+        self.notice = Some(match result {
+            Ok(()) => {
+                let done = if enable { "enabled" } else { "disabled" };
+                Notice::info(format!("{name} {done}; refreshing"))
+            }
+            Err(err) => {
+                let verb = if enable { "enabling" } else { "disabling" };
+                Notice::failed(format!("{verb} {name} failed"), err)
+            }
+        });
     }
 }
+
+impl View for PluginsTab {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Plugins"
+    }
+
+    fn focus(&self) -> Focus {
+        if self.confirm.is_some() {
+            Focus::on(Scope::Question)
+        } else if self.detail.is_some() {
+            Focus::on(Scope::PluginDetail)
+        } else {
+            Focus::on(Scope::Plugins)
+        }
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.listener = live::listen(&mut self.live, ctx);
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        if self.confirm.is_some() {
+            return self.answer_question(action, ctx);
+        }
+        match action {
+            Action::EnablePlugin | Action::DisablePlugin => {
+                self.ask(action == Action::EnablePlugin)
+            }
+            Action::Refresh => self.load(ctx),
+            Action::Close if self.detail.is_some() => self.detail = None,
+            Action::Close => self.notice = None,
+            Action::Open => self.open_detail(ctx),
+            other => match self.detail.as_mut() {
+                Some(detail) => detail.scroll = other.scroll(detail.scroll),
+                None => {
+                    let len = self.plugins().len();
+                    self.list.apply(other, len);
+                }
+            },
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Loaded(result) => self.loaded(result),
+            Msg::Toggled {
+                name,
+                enable,
+                result,
+            } => {
+                let ok = result.is_ok();
+                self.toggled(&name, enable, result);
+                if ok {
+                    self.load(ctx);
+                }
+            }
+            Msg::Live(news) => {
+                if live::heard(&mut self.live, news) {
+                    self.load(ctx);
+                }
+            }
+        }
+    }
+
+    fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
+        match signal {
+            Signal::Refresh(Refresh::Everything) => self.load(ctx),
+            // Polled only while no live events tell of changes.
+            Signal::Refresh(Refresh::Timer) if self.live != Live::Live => self.load(ctx),
+            Signal::Refresh(Refresh::Timer) => {}
+            Signal::Reconnected => self.listener = live::listen(&mut self.live, ctx),
+        }
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        view::render(self, area, buf, ui);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,19 +7,23 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
-use super::{Live, Load, PluginsTab, detail};
+use super::{Live, PluginsTab, detail};
 use crate::plugins::{Plugin, State, Statuses};
 use crate::text::{inert, one_line, wrap};
+use crate::tui::keys::Keymap;
 use crate::tui::theme::Theme;
+use crate::tui::view::Ui;
+use crate::tui::widgets::loadable::Load;
 
-pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+    let theme = ui.theme;
     if tab.detail.is_some() {
         // The question or the outcome of E/D shows under the detail.
-        let lines = notice_lines(tab, area.width, theme);
+        let lines = notice_lines(tab, area.width, theme, ui.keymap);
         let below = lines.len() as u16;
         let [top, bottom] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(below)]).areas(area);
-        detail::render(tab, top, buf, theme);
+        detail::render(tab, top, buf, ui);
         if below > 0 {
             Paragraph::new(lines).render(bottom, buf);
         }
@@ -32,7 +36,7 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         .title(Span::styled(" Plugins ", theme.title));
     let inner = block.inner(area);
     block.render(area, buf);
-    match &tab.load {
+    match &tab.load.state {
         Load::NotConfigured => {
             message(
                 inner,
@@ -57,7 +61,7 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         }
         Load::Loaded(_) => {}
     }
-    let footer_text = footer_lines(tab, inner.width, theme);
+    let footer_text = footer_lines(tab, inner.width, theme, ui.keymap);
     // Lines as drawn: long errors wrap.
     let footer_height = footer_text
         .iter()
@@ -105,7 +109,10 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
             theme.warn,
         )),
         Statuses::Failed(err) => spans.push(Span::styled(
-            format!(" · states per node unknown: {}", one_line(&inert(err), 80)),
+            format!(
+                " · states per node unknown: {}",
+                one_line(&err.to_string(), 80)
+            ),
             theme.warn,
         )),
     }
@@ -121,7 +128,7 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
             theme.muted,
         )),
     }
-    if tab.refreshing {
+    if tab.load.refreshing {
         spans.push(Span::styled(" · refreshing…", theme.muted));
     }
     Line::from(spans)
@@ -211,12 +218,7 @@ fn full_node_spans(plugin: &Plugin, theme: &Theme) -> Vec<Span<'static>> {
 
 fn draw_table(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let rows = usize::from(area.height.saturating_sub(1));
-    tab.viewport_rows = rows.max(1);
-    if tab.selected < tab.offset {
-        tab.offset = tab.selected;
-    } else if rows > 0 && tab.selected >= tab.offset + rows {
-        tab.offset = tab.selected + 1 - rows;
-    }
+    tab.list.fit(rows);
     let width = usize::from(area.width);
     let name_width = if width < 100 {
         (width / 4).clamp(12, 20)
@@ -236,7 +238,7 @@ fn draw_table(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         .plugins()
         .iter()
         .enumerate()
-        .skip(tab.offset)
+        .skip(tab.list.offset)
         .take(rows)
         .enumerate()
     {
@@ -276,12 +278,13 @@ fn draw_table(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, theme: &Theme)
         let room = width.saturating_sub(2 + name_width + 1 + version_width + 1);
         spans.extend(nodes_spans(plugin, theme, room));
         let mut line = Line::from(spans);
-        if i == tab.selected {
+        let selected = i == tab.list.selected;
+        if selected {
             line = line.patch_style(theme.selection.add_modifier(Modifier::BOLD));
         }
         buf.set_style(
             rect,
-            if i == tab.selected {
+            if selected {
                 theme.selection
             } else {
                 theme.base
@@ -296,26 +299,31 @@ const NOTICE_ROWS: usize = 3;
 
 /// The y/n question, or the outcome of E/D wrapped to `width` (the end of a refusal names the
 /// permission, so it is kept whole up to a few rows).
-fn notice_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn notice_lines(
+    tab: &PluginsTab,
+    width: u16,
+    theme: &Theme,
+    keymap: &Keymap,
+) -> Vec<Line<'static>> {
     let width = usize::from(width.max(20));
     if let Some(confirm) = &tab.confirm {
         let verb = if confirm.enable { "Enable" } else { "Disable" };
-        return vec![Line::from(vec![
-            Span::styled(
-                format!("{verb} {} on every node? ", inert(&confirm.name)),
-                theme.warn,
-            ),
-            Span::styled("y", theme.key),
-            Span::styled(" yes · ", theme.base),
-            Span::styled("n", theme.key),
-            Span::styled(" no", theme.base),
-        ])];
+        let mut spans = vec![Span::styled(
+            format!("{verb} {} on every node? ", inert(&confirm.name)),
+            theme.warn,
+        )];
+        spans.extend(crate::tui::widgets::yes_no(keymap, theme));
+        return vec![Line::from(spans)];
     }
-    let Some((text, error)) = &tab.notice else {
+    let Some(notice) = &tab.notice else {
         return Vec::new();
     };
-    let style = if *error { theme.error } else { theme.info };
-    let mut rows = wrap(&one_line(&inert(text), usize::MAX), width);
+    let style = if notice.is_error() {
+        theme.error
+    } else {
+        theme.info
+    };
+    let mut rows = wrap(&one_line(&notice.text(), usize::MAX), width);
     if rows.len() > NOTICE_ROWS {
         rows.truncate(NOTICE_ROWS);
         if let Some(last) = rows.last_mut() {
@@ -327,8 +335,13 @@ fn notice_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static
         .collect()
 }
 
-fn footer_lines(tab: &PluginsTab, width: u16, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = notice_lines(tab, width, theme);
+fn footer_lines(
+    tab: &PluginsTab,
+    width: u16,
+    theme: &Theme,
+    keymap: &Keymap,
+) -> Vec<Line<'static>> {
+    let mut out = notice_lines(tab, width, theme, keymap);
     if tab.confirm.is_some() {
         return out;
     }

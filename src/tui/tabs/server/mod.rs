@@ -8,11 +8,17 @@ pub mod view;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use tokio::time::Instant;
 
+use crate::error::Error;
 use crate::host::MmHome;
-use crate::overview::{Overview, Part, PartKind};
-use crate::tui::keys::Action;
+use crate::mm::ApiError;
+use crate::overview::{Blocker, Overview, Part, PartKind};
+use crate::tui::env::Env;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::status::{Connection, Message};
 use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, Refresh, Signal, Ui, View};
 use crate::tui::widgets::panels::{self, Panel};
 
 use self::view::ViewContext;
@@ -23,13 +29,16 @@ struct Page {
     buffer: Buffer,
 }
 
-#[derive(Default)]
+/// A part of the page, fetched.
+pub enum Msg {
+    Part(PartKind, Result<Part, Error>),
+}
+
 pub struct ServerTab {
     overview: Option<Overview>,
     /// When the last complete load finished, and "now" for relative dates in the panels.
     fetched_at_ms: Option<i64>,
     now_ms: i64,
-    generation: u64,
     /// Parts of the current load not yet arrived.
     outstanding: usize,
     configured: bool,
@@ -39,28 +48,26 @@ pub struct ServerTab {
     page: Option<Page>,
     scroll: u16,
     viewport_height: u16,
+    /// When the next periodic refresh is due; none while a login is needed.
+    next_refresh: Option<Instant>,
 }
 
 impl ServerTab {
-    pub fn new(
-        configured: bool,
-        mm_home: Option<MmHome>,
-        config_file: String,
-        token_source: String,
-    ) -> Self {
+    pub fn new(env: &Env) -> Self {
         Self {
-            configured,
-            mm_home,
-            config_file,
-            token_source,
-            ..Self::default()
+            overview: None,
+            fetched_at_ms: None,
+            now_ms: 0,
+            outstanding: 0,
+            configured: env.client.is_some(),
+            mm_home: env.mm_home.clone(),
+            config_file: env.config_file.clone(),
+            token_source: env.token_source.clone(),
+            page: None,
+            scroll: 0,
+            viewport_height: 0,
+            next_refresh: None,
         }
-    }
-
-    /// After a reconnect the token may come from somewhere else.
-    pub fn set_token_source(&mut self, source: String) {
-        self.token_source = source;
-        self.page = None;
     }
 
     pub fn overview(&self) -> Option<&Overview> {
@@ -75,45 +82,102 @@ impl ServerTab {
         self.outstanding > 0
     }
 
-    /// Starts a load and returns its generation; parts of older loads are dropped. The data
-    /// shown so far stays until the new parts replace it.
-    pub fn begin_load(&mut self, local_mode: bool) -> u64 {
-        self.generation += 1;
+    /// Loads every part at once (a newer load makes an older one's parts stale), and tells the
+    /// other tabs to reload what `scope` covers.
+    fn refresh(&mut self, scope: Refresh, ctx: &mut Ctx<'_, Msg>) {
+        let Some(client) = ctx.env.client.clone() else {
+            return;
+        };
+        if let Some(left) = ctx.rate_limit_left() {
+            // The status bar counts down; the refresh comes when it ends.
+            self.next_refresh = Some(Instant::now() + left);
+            return;
+        }
         self.outstanding = PartKind::ALL.len();
         if self.overview.is_none() {
-            self.overview = Some(Overview::loading(local_mode));
+            self.overview = Some(Overview::loading(client.is_local()));
             self.page = None;
         }
-        self.generation
+        ctx.status.message = Message::Refreshing;
+        ctx.signal(Signal::Refresh(scope));
+        for kind in PartKind::ALL {
+            let (client, home) = (client.clone(), ctx.env.mm_home.clone());
+            ctx.spawn_keyed(
+                kind as u64,
+                move |result| Msg::Part(kind, result),
+                async move { Ok::<_, Error>(Part::fetch(kind, &client, home.as_ref()).await) },
+            );
+        }
     }
 
-    /// Takes one part. Returns true when it completed the current load; stale parts change
-    /// nothing.
-    pub fn apply_part(&mut self, generation: u64, part: Part, now_ms: i64) -> bool {
-        if generation != self.generation || self.outstanding == 0 {
-            return false;
+    fn take_part(&mut self, kind: PartKind, result: Result<Part, Error>, ctx: &mut Ctx<'_, Msg>) {
+        if self.outstanding == 0 {
+            return;
         }
+        let part = result.unwrap_or_else(|err| {
+            Part::failed(kind, ApiError::Other(format!("loading this failed: {err}")))
+        });
         if let Some(overview) = self.overview.as_mut() {
             overview.apply(part);
         }
-        self.now_ms = now_ms;
+        self.now_ms = ctx.now_ms();
         self.page = None;
         self.outstanding -= 1;
         if self.outstanding == 0 {
-            self.fetched_at_ms = Some(now_ms);
-            return true;
-        }
-        false
-    }
-
-    /// Records the server version learned during the load.
-    pub fn set_version(&mut self, version: Option<crate::mm::ServerVersion>) {
-        if let Some(overview) = self.overview.as_mut() {
-            overview.version = version;
+            self.finish_load(ctx);
         }
     }
 
-    pub fn scroll(&mut self, action: Action) {
+    /// Every part of a load has arrived: update the status bar and plan the next refresh.
+    fn finish_load(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let now_ms = ctx.now_ms();
+        self.fetched_at_ms = Some(now_ms);
+        let version = ctx.env.client.as_ref().and_then(|c| c.version());
+        let Some(overview) = self.overview.as_mut() else {
+            return;
+        };
+        overview.version = version;
+        for err in overview.errors() {
+            ctx.status.note(err);
+        }
+        let headline = overview.headline_error().cloned();
+        let unhealthy = overview.ping.loaded().is_some_and(|p| !p.is_healthy());
+        let status = &mut *ctx.status;
+        status.connection = match overview.blocker() {
+            Some(Blocker::LoginNeeded(_)) => Connection::LoginNeeded,
+            Some(Blocker::Unreachable(_)) => Connection::Unreachable,
+            None if unhealthy => Connection::Unhealthy,
+            None if headline.is_some() => Connection::Degraded,
+            None => Connection::Connected,
+        };
+        let user = overview.me.loaded().map(|u| u.username.clone());
+        status.user = user.or_else(|| overview.local_mode.then(|| "local mode".to_string()));
+        status.version = overview
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| {
+                overview
+                    .config
+                    .loaded()
+                    .and_then(|c| c.version())
+                    .map(str::to_string)
+            });
+        let retry_after = overview.errors().filter_map(ApiError::retry_after).max();
+        // An expired session will not heal by retrying: wait for the user.
+        let wait = match &headline {
+            Some(err) if err.needs_login() => None,
+            Some(_) => Some(retry_after.unwrap_or(ctx.env.refresh_every)),
+            None => Some(ctx.env.refresh_every),
+        };
+        status.message = match headline {
+            Some(err) => Message::Failed(Error::Api(err)),
+            None => Message::Refreshed { at_ms: now_ms },
+        };
+        self.next_refresh = wait.map(|w| Instant::now() + w);
+    }
+
+    fn scroll(&mut self, action: Action) {
         let page = self.viewport_height.saturating_sub(1).max(1);
         let height = self
             .page
@@ -149,7 +213,7 @@ impl ServerTab {
         }
     }
 
-    pub fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         if area.width == 0 || area.height == 0 {
             return;
         }
@@ -169,3 +233,58 @@ impl ServerTab {
         panels::blit(&page.buffer, area, buf, self.scroll);
     }
 }
+
+impl View for ServerTab {
+    type Msg = Msg;
+
+    fn title(&self) -> &str {
+        "Server"
+    }
+
+    fn focus(&self) -> Focus {
+        Focus::on(Scope::Server)
+    }
+
+    fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        self.refresh(Refresh::Everything, ctx);
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        match action {
+            Action::Refresh => self.refresh(Refresh::Everything, ctx),
+            other => self.scroll(other),
+        }
+    }
+
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
+        match msg {
+            Msg::Part(kind, result) => self.take_part(kind, result, ctx),
+        }
+    }
+
+    fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
+        if signal == Signal::Reconnected {
+            self.token_source = ctx.env.token_source.clone();
+            self.page = None;
+            self.refresh(Refresh::Everything, ctx);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.next_refresh
+    }
+
+    fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_, Msg>) {
+        if self.next_refresh.is_some_and(|at| at <= now) {
+            self.next_refresh = None;
+            self.refresh(Refresh::Timer, ctx);
+        }
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        self.render(area, buf, ui.theme);
+    }
+}
+
+#[cfg(test)]
+mod tests;

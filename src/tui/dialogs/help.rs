@@ -1,0 +1,69 @@
+//! The `?` overlay as a dialog: every key of every view from the live key tables, the keys of
+//! the view it was opened over first.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::view::{Ctx, Placement, Ui, View};
+use crate::tui::widgets::help;
+
+pub struct HelpDialog {
+    /// Where the keyboard was when the help opened.
+    under: Focus,
+    scroll: u16,
+    /// The furthest the text scrolls, from the last draw.
+    max_scroll: u16,
+}
+
+impl HelpDialog {
+    pub fn new(under: Focus) -> Self {
+        Self {
+            under,
+            scroll: 0,
+            max_scroll: 0,
+        }
+    }
+
+    pub fn scroll(&self) -> u16 {
+        self.scroll
+    }
+}
+
+impl View for HelpDialog {
+    type Msg = ();
+
+    fn title(&self) -> &str {
+        "Help"
+    }
+
+    fn focus(&self) -> Focus {
+        Focus::on(Scope::Help)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, ()>) {
+        match action {
+            Action::Close => ctx.close(),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = self.max_scroll,
+            _ => {}
+        }
+    }
+
+    fn on_msg(&mut self, (): (), _ctx: &mut Ctx<'_, ()>) {}
+
+    fn placement(&self) -> Placement {
+        Placement::Screen
+    }
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        let lines = help::lines(ui.keymap, self.under, ui.theme);
+        let total = help::render(lines, area, buf, self.scroll, ui.theme);
+        self.max_scroll = total.saturating_sub(help::area_for(area).height.saturating_sub(2));
+        self.scroll = self.scroll.min(self.max_scroll);
+    }
+}

@@ -1,0 +1,106 @@
+//! What the console starts with ([`Launch`]) and what every view can read while it runs
+//! ([`Env`]): the server client, the install dir, the clock, where files go.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::keys::Keymap;
+use super::tabs::invites::InvitesLaunch;
+use super::tabs::logs::LogsLaunch;
+use super::theme::Theme;
+use crate::error::Error;
+use crate::host::MmHome;
+use crate::mm::MmClient;
+
+/// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(i64),
+}
+
+impl Clock {
+    pub fn now_ms(self) -> i64 {
+        match self {
+            Clock::System => chrono::Utc::now().timestamp_millis(),
+            Clock::Fixed(ms) => ms,
+        }
+    }
+}
+
+/// Re-reads credentials and returns a new client and where its token came from.
+pub type Reconnect = Arc<dyn Fn() -> Result<(MmClient, String), Error> + Send + Sync>;
+
+/// Everything the console starts with.
+pub struct Launch {
+    pub client: Option<MmClient>,
+    /// How the status bar names the server (URL, `local <socket>`, `DEMO`).
+    pub server_label: String,
+    pub insecure: bool,
+    pub mm_home: Option<MmHome>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub refresh_every: Duration,
+    pub clock: Clock,
+    pub logs: LogsLaunch,
+    /// Where the token came from, named when the server refuses it.
+    pub token_source: String,
+    /// The config file, for the "no server" advice.
+    pub config_file: String,
+    /// Builds a new client from the credentials on disk (after `mmops login` in another
+    /// shell); `None` where credentials cannot change (the demo).
+    pub reconnect: Option<Reconnect>,
+    /// Where support packets are written (the directory mmops was started in).
+    pub packet_dir: PathBuf,
+    /// Where the Config tab keeps snapshots of this server's config.
+    pub snapshot_dir: PathBuf,
+    /// The Invites tab's ledger and database.
+    pub invites: InvitesLaunch,
+}
+
+/// What every view can read. Only the app changes it (a reconnect replaces the client).
+pub struct Env {
+    pub client: Option<MmClient>,
+    /// The keys, for words that name them.
+    pub keymap: Keymap,
+    pub mm_home: Option<MmHome>,
+    pub clock: Clock,
+    pub refresh_every: Duration,
+    pub token_source: String,
+    pub config_file: String,
+    pub packet_dir: PathBuf,
+    pub snapshot_dir: PathBuf,
+    pub logs: LogsLaunch,
+    pub invites: InvitesLaunch,
+    pub(crate) reconnect: Option<Reconnect>,
+}
+
+impl Env {
+    /// Splits a launch into the environment and what drawing needs.
+    pub fn from_launch(launch: Launch) -> (Env, Theme, String, bool) {
+        let env = Env {
+            client: launch.client,
+            keymap: launch.keymap,
+            mm_home: launch.mm_home,
+            clock: launch.clock,
+            refresh_every: launch.refresh_every,
+            token_source: launch.token_source,
+            config_file: launch.config_file,
+            packet_dir: launch.packet_dir,
+            snapshot_dir: launch.snapshot_dir,
+            logs: launch.logs,
+            invites: launch.invites,
+            reconnect: launch.reconnect,
+        };
+        (env, launch.theme, launch.server_label, launch.insecure)
+    }
+
+    pub fn client(&self) -> Option<&MmClient> {
+        self.client.as_ref()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,124 @@
+//! The Invites tab's background work: finding and reading the ledger, syncing it, one
+//! invitation's evidence, a team's members, the teams to invite to, invalidating, exporting.
+//! Each reports back as the tab's [`Msg`]. The send form starts its own two (`send.rs`).
+
+use std::path::{Path, PathBuf};
+
+use super::{InvitesTab, LedgerState, Msg};
+use crate::cli::SyncSource;
+use crate::error::Error;
+use crate::invites::actions;
+use crate::invites::ledger::Invitation;
+use crate::invites::rest;
+use crate::invites::sync::SyncPlan;
+use crate::tui::env::Env;
+use crate::tui::view::Ctx;
+
+/// The sources of a sync, as `mmops invites sync` would read them. Reads the install's
+/// config: call it inside a job.
+fn plan_inputs(env: &Env) -> impl FnOnce() -> SyncPlan + Send + 'static {
+    let db_url = env.invites.db_url.clone();
+    let no_database = env.invites.no_database.clone();
+    let home = env.mm_home.clone();
+    let client = env.client.clone();
+    move || {
+        let mut plan = SyncPlan::for_install(db_url.as_ref(), home.as_ref(), client);
+        if let Some(why) = no_database {
+            plan.skip(SyncSource::Database, &why);
+        }
+        plan
+    }
+}
+
+impl InvitesTab {
+    /// Finds and reads the ledger (again).
+    pub(super) fn open(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let env = ctx.env;
+        let given = env.invites.ledger.clone();
+        if given.is_none()
+            && env.client.is_none()
+            && env.invites.db_url.is_none()
+            && env.mm_home.is_none()
+        {
+            self.ledger = LedgerState::Unavailable(
+                "give a server (--url, --local, a profile), a database (--db-url) or --ledger PATH"
+                    .to_string(),
+            );
+            return;
+        }
+        if !matches!(self.ledger, LedgerState::Open(_)) {
+            self.ledger = LedgerState::Opening;
+        }
+        let plan = plan_inputs(env);
+        let data_dir = env.invites.data_dir.clone();
+        let known = self.ledger_path().cloned();
+        ctx.spawn(Msg::Opened, async move {
+            let plan = tokio::task::spawn_blocking(plan).await?;
+            let path = match known.or(given) {
+                Some(path) => path,
+                None => actions::locate(None, data_dir.as_deref(), &plan).await?,
+            };
+            let planned = actions::planned_sources(&plan);
+            let view = tokio::task::spawn_blocking(move || actions::load(&path)).await??;
+            Ok::<_, Error>((view, planned))
+        });
+    }
+}
+
+pub fn sync(path: &Path, ctx: &mut Ctx<'_, Msg>) {
+    let plan = plan_inputs(ctx.env);
+    let now_ms = ctx.now_ms();
+    let path = path.to_path_buf();
+    ctx.spawn(Msg::Synced, async move {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || actions::sync_blocking(&handle, &path, &plan(), now_ms))
+            .await?
+            .map_err(Error::from)
+    });
+}
+
+pub fn evidence(path: &Path, invitation_id: i64, ctx: &mut Ctx<'_, Msg>) {
+    let path = path.to_path_buf();
+    ctx.spawn_blocking(
+        move |result| Msg::Evidence {
+            invitation_id,
+            result,
+        },
+        move || actions::evidence(&path, invitation_id),
+    );
+}
+
+pub fn members(path: &Path, team_id: String, ctx: &mut Ctx<'_, Msg>) {
+    let path = path.to_path_buf();
+    let id = team_id.clone();
+    ctx.spawn_blocking(
+        move |result| Msg::Members { team_id, result },
+        move || actions::members(&path, &id),
+    );
+}
+
+/// The teams the send form offers.
+pub fn teams(ctx: &mut Ctx<'_, Msg>) {
+    let Some(client) = ctx.env.client.clone() else {
+        return;
+    };
+    ctx.spawn(Msg::Teams, async move { rest::teams(&client).await });
+}
+
+pub fn invalidate(path: &Path, ctx: &mut Ctx<'_, Msg>) {
+    let Some(client) = ctx.env.client.clone() else {
+        return;
+    };
+    let (path, now_ms) = (path.to_path_buf(), ctx.now_ms());
+    ctx.spawn(Msg::Invalidated, async move {
+        actions::invalidate_and_record(&client, &path, now_ms).await
+    });
+}
+
+pub fn export(path: PathBuf, rows: Vec<Invitation>, ctx: &mut Ctx<'_, Msg>) {
+    let file = path.clone();
+    ctx.spawn_blocking(
+        move |result| Msg::Exported { path, result },
+        move || actions::export(&file, &rows),
+    );
+}

@@ -1,0 +1,56 @@
+//! A line under a tab's content: the outcome of the last action, and whether it went wrong.
+//! An error stays typed until the line is drawn.
+
+use ratatui::text::Line;
+
+use crate::error::Error;
+use crate::text::inert;
+use crate::tui::theme::Theme;
+
+#[derive(Debug)]
+pub enum Notice {
+    /// mmops' own words about what happened.
+    Info(String),
+    /// mmops' own words about something that went wrong.
+    Problem(String),
+    /// What failed (mmops' words) and why.
+    Failed { what: String, error: Error },
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice::Info(text.into())
+    }
+
+    pub fn problem(text: impl Into<String>) -> Self {
+        Notice::Problem(text.into())
+    }
+
+    pub fn failed(what: impl Into<String>, error: impl Into<Error>) -> Self {
+        Notice::Failed {
+            what: what.into(),
+            error: error.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        !matches!(self, Notice::Info(_))
+    }
+
+    /// The words, made now. Server text inside an error is made inert.
+    pub fn text(&self) -> String {
+        match self {
+            Notice::Info(text) | Notice::Problem(text) => text.clone(),
+            Notice::Failed { what, error } => format!("{what}: {}", inert(&error.to_string())),
+        }
+    }
+
+    pub fn line(&self, theme: &Theme) -> Line<'static> {
+        let style = if self.is_error() {
+            theme.error
+        } else {
+            theme.muted
+        };
+        Line::styled(self.text(), style)
+    }
+}
