@@ -22,8 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use self::ledger::{Invitation, NewInvitation};
-use crate::mm::client::path_segment;
-use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::mm::{ApiError, MmClient, routes};
 
 /// The ledger of one server: `<data dir>/ledgers/<server id>.sqlite`.
 pub fn ledger_path(data_dir: &Path, server_id: &str) -> PathBuf {
@@ -92,21 +91,14 @@ pub async fn send(
     now_ms: i64,
 ) -> Result<(Vec<Sent>, Vec<NewInvitation>), ApiError> {
     let team: Team = client
-        .get_json(
-            &Endpoint::get(format!("/api/v4/teams/name/{}", path_segment(team_name))),
-            &[],
-        )
+        .get_json(&routes::team_by_name(team_name), &[])
         .await?;
     let sender = if client.is_local() {
         None
     } else {
         Some(client.me().await?)
     };
-    let endpoint = Endpoint::post(format!(
-        "/api/v4/teams/{}/invite/email",
-        path_segment(&team.id)
-    ))
-    .needs("invite_user");
+    let endpoint = routes::invite_by_email(&team.id);
     // A plain list of addresses, or a MemberInvite when channels are chosen.
     let body = if channel_ids.is_empty() {
         json!(emails)

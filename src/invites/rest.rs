@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::db::post_event;
 use super::facts::{MemberFact, Observations, TeamFact, UserFact};
-use crate::mm::client::path_segment;
-use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::mm::{ApiError, Endpoint, MmClient, routes};
 
 pub const SOURCE: &str = "REST";
 
@@ -176,9 +175,9 @@ pub async fn read(
 ) -> Result<(Observations, RestCounts), ApiError> {
     let mut observed = Observations::default();
     let mut counts = RestCounts::default();
-    let teams: Vec<Team> = pages(client, Endpoint::get("/api/v4/teams"), usize::MAX).await?;
+    let teams: Vec<Team> = pages(client, routes::teams(), usize::MAX).await?;
     counts.teams = teams.len();
-    let users: Vec<User> = pages(client, Endpoint::get("/api/v4/users"), usize::MAX).await?;
+    let users: Vec<User> = pages(client, routes::users(), usize::MAX).await?;
     counts.users = users.len();
     for user in users {
         observed.users.push(UserFact {
@@ -195,21 +194,15 @@ pub async fn read(
     for team in &teams {
         // The server lists open teams the token is no member of; it may not read their
         // members (nor their channels, which the same team role gives): that team is missed.
-        let members: Vec<Member> = match pages(
-            client,
-            Endpoint::get(format!("/api/v4/teams/{}/members", path_segment(&team.id)))
-                .needs("view_team"),
-            usize::MAX,
-        )
-        .await
-        {
-            Ok(members) => members,
-            Err(err @ ApiError::Forbidden { .. }) => {
-                counts.miss(team, "members", &err);
-                continue;
-            }
-            Err(err) => return Err(err),
-        };
+        let members: Vec<Member> =
+            match pages(client, routes::team_members(&team.id), usize::MAX).await {
+                Ok(members) => members,
+                Err(err @ ApiError::Forbidden { .. }) => {
+                    counts.miss(team, "members", &err);
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
         counts.members += members.len();
         observed
             .members
@@ -248,13 +241,13 @@ async fn team_posts(
     since_ms: i64,
 ) -> Result<Vec<super::facts::TeamEvent>, ApiError> {
     let channel: Channel = client
-        .get_json(&channel_by_name(team_id, "town-square"), &[])
+        .get_json(&routes::channel_by_name(team_id, "town-square"), &[])
         .await?;
-    let path = format!("/api/v4/channels/{}/posts", path_segment(&channel.id));
+    let posts = routes::channel_posts(&channel.id);
     let mut lists = Vec::new();
     if since_ms > 0 {
         let list: PostList = client
-            .get_json(&Endpoint::get(path), &[("since", since_ms.to_string())])
+            .get_json(&posts, &[("since", since_ms.to_string())])
             .await?;
         lists.push(list);
     } else {
@@ -262,7 +255,7 @@ async fn team_posts(
         for page in 0.. {
             let list: PostList = client
                 .get_json(
-                    &Endpoint::get(path.clone()),
+                    &posts,
                     &[
                         ("page", page.to_string()),
                         ("per_page", PER_PAGE.to_string()),
@@ -305,7 +298,7 @@ pub struct TeamChoice {
 
 /// Every team the caller can see, by name.
 pub async fn teams(client: &MmClient) -> Result<Vec<TeamChoice>, ApiError> {
-    let teams: Vec<Team> = pages(client, Endpoint::get("/api/v4/teams"), usize::MAX).await?;
+    let teams: Vec<Team> = pages(client, routes::teams(), usize::MAX).await?;
     let mut choices: Vec<TeamChoice> = teams
         .into_iter()
         .map(|t| TeamChoice {
@@ -321,31 +314,13 @@ pub async fn teams(client: &MmClient) -> Result<Vec<TeamChoice>, ApiError> {
 
 /// One team, by name (as in its URL).
 pub async fn team_by_name(client: &MmClient, name: &str) -> Result<TeamChoice, ApiError> {
-    let team: Team = client
-        .get_json(
-            &Endpoint::get(format!("/api/v4/teams/name/{}", path_segment(name))),
-            &[],
-        )
-        .await?;
+    let team: Team = client.get_json(&routes::team_by_name(name), &[]).await?;
     Ok(TeamChoice {
         invite_only: team.kind == "I" || !team.allow_open_invite,
         id: team.id,
         name: team.name,
         display_name: team.display_name,
     })
-}
-
-/// `GET /teams/{team_id}/channels/name/{name}`. For a public channel the server checks
-/// `read_public_channel` on the team (or `read_channel` on the channel) and refuses with the
-/// first; a private channel the token may not read is answered as not found (api4/channel.go
-/// getChannelByName). The demo refuses a public channel of a team the token is no member of.
-fn channel_by_name(team_id: &str, name: &str) -> Endpoint {
-    Endpoint::get(format!(
-        "/api/v4/teams/{}/channels/name/{}",
-        path_segment(team_id),
-        path_segment(name)
-    ))
-    .needs("read_public_channel")
 }
 
 /// The ids of a team's channels, by name (as in their URLs); the first unknown name is an
@@ -358,7 +333,7 @@ pub async fn channel_ids(
     let mut ids = Vec::with_capacity(names.len());
     for name in names {
         match client
-            .get_json::<Channel>(&channel_by_name(team_id, name), &[])
+            .get_json::<Channel>(&routes::channel_by_name(team_id, name), &[])
             .await
         {
             Ok(channel) => ids.push(channel.id),
@@ -376,7 +351,7 @@ pub async fn channel_ids(
 
 /// Invalidates every pending email invite on the server (`DELETE /teams/invites/email`).
 pub async fn invalidate_all(client: &MmClient) -> Result<(), ApiError> {
-    let endpoint = Endpoint::delete("/api/v4/teams/invites/email").needs("invalidate_email_invite");
+    let endpoint = routes::invalidate_email_invites();
     client
         .execute(&endpoint, &[], None::<&()>, |s| s.is_success())
         .await?;

@@ -45,7 +45,7 @@ impl FeedKind {
                 let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
                 format!("files: {}", names.join(", "))
             }
-            FeedKind::Rest => "REST: GET /api/v4/logs".to_string(),
+            FeedKind::Rest => format!("REST: {}", crate::mm::routes::logs().label()),
         }
     }
 }

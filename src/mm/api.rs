@@ -8,6 +8,7 @@ use super::models::system::{
     AnalyticsRow, AppliedMigration, ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats,
 };
 use super::models::users::{LoginRequest, User};
+use super::routes;
 use super::version::ServerVersion;
 use crate::secret::Secret;
 
@@ -22,7 +23,7 @@ pub mod permission {
 }
 
 pub fn ping_endpoint() -> Endpoint {
-    Endpoint::get("/api/v4/system/ping")
+    routes::ping()
 }
 
 impl MmClient {
@@ -65,10 +66,7 @@ impl MmClient {
     /// The client config (build, site, feature flags). Also records the server version.
     pub async fn client_config(&self) -> Result<ClientConfig, ApiError> {
         let config: ClientConfig = self
-            .get_json(
-                &Endpoint::get("/api/v4/config/client"),
-                &[("format", "old".to_string())],
-            )
+            .get_json(&routes::client_config(), &[("format", "old".to_string())])
             .await?;
         if let Some(version) = config.version().and_then(ServerVersion::parse) {
             self.note_version(version);
@@ -77,48 +75,30 @@ impl MmClient {
     }
 
     pub async fn client_license(&self) -> Result<ClientLicense, ApiError> {
-        self.get_json(
-            &Endpoint::get("/api/v4/license/client"),
-            &[("format", "old".to_string())],
-        )
-        .await
+        self.get_json(&routes::client_license(), &[("format", "old".to_string())])
+            .await
     }
 
     pub async fn site_stats(&self) -> Result<SiteStats, ApiError> {
         let rows: Vec<AnalyticsRow> = self
-            .get_json(
-                &Endpoint::get("/api/v4/analytics/old")
-                    .needs(permission::GET_ANALYTICS)
-                    .not_local(),
-                &[("name", "standard".to_string())],
-            )
+            .get_json(&routes::analytics(), &[("name", "standard".to_string())])
             .await?;
         Ok(SiteStats::from_rows(&rows))
     }
 
     /// Cluster nodes; empty when clustering is off or unlicensed.
     pub async fn cluster_status(&self) -> Result<Vec<ClusterNode>, ApiError> {
-        self.get_json(
-            &Endpoint::get("/api/v4/cluster/status")
-                .needs(permission::READ_HIGH_AVAILABILITY)
-                .not_local(),
-            &[],
-        )
-        .await
+        self.get_json(&routes::cluster_status(), &[]).await
     }
 
     pub async fn schema_migrations(&self) -> Result<Vec<AppliedMigration>, ApiError> {
-        self.get_json(
-            &Endpoint::get("/api/v4/system/schema/version").needs(permission::ANY_SYSCONSOLE_READ),
-            &[],
-        )
-        .await
+        self.get_json(&routes::schema_version(), &[]).await
     }
 
     /// One page of `mattermost.log` as the server sends it (`page` 0 is the newest lines, oldest
     /// first within the page). An answer of `[""]` means file logging is off.
     pub async fn log_page(&self, page: u32, per_page: u32) -> Result<Vec<String>, ApiError> {
-        let endpoint = Endpoint::get("/api/v4/logs").needs(permission::GET_LOGS);
+        let endpoint = routes::logs();
         let lines: Vec<String> = self
             .get_json(
                 &endpoint,
@@ -140,27 +120,18 @@ impl MmClient {
     /// what the token may not read); over the local socket newer servers send it unmasked.
     /// Either way it must go through [`crate::sanitize`] before it is shown or written.
     pub async fn full_config(&self) -> Result<serde_json::Value, ApiError> {
-        self.get_json(
-            &Endpoint::get("/api/v4/config").needs(permission::ANY_SYSCONSOLE_READ),
-            &[],
-        )
-        .await
+        self.get_json(&routes::config(), &[]).await
     }
 
     /// The installed plugins' manifests as the server sends them: `{"active": [...],
     /// "inactive": [...]}`.
     pub async fn plugins(&self) -> Result<serde_json::Value, ApiError> {
-        self.get_json(
-            &Endpoint::get("/api/v4/plugins").needs(permission::READ_PLUGINS),
-            &[],
-        )
-        .await
+        self.get_json(&routes::plugins(), &[]).await
     }
 
     /// The user the token belongs to. There is no such user in local mode.
     pub async fn me(&self) -> Result<User, ApiError> {
-        self.get_json(&Endpoint::get("/api/v4/users/me").not_local(), &[])
-            .await
+        self.get_json(&routes::me(), &[]).await
     }
 
     /// Logs in with a username (or email) and password, and the MFA code when the account
@@ -171,7 +142,7 @@ impl MmClient {
         password: &Secret,
         mfa_code: Option<&str>,
     ) -> Result<(User, Secret), ApiError> {
-        let endpoint = Endpoint::post("/api/v4/users/login").not_local();
+        let endpoint = routes::login();
         let body = LoginRequest {
             login_id,
             password: password.expose(),

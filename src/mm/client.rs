@@ -345,7 +345,7 @@ impl MmClient {
     /// is the same error as on any route.
     pub async fn open_websocket(&self) -> Result<reqwest_websocket::WebSocket, ApiError> {
         use reqwest_websocket::Upgrade;
-        let endpoint = Endpoint::get("/api/v4/websocket").not_local();
+        let endpoint = super::routes::websocket();
         self.check_local(&endpoint)?;
         let request = self
             .build_request(&self.inner.http1, &endpoint, &[], None::<&()>)?

@@ -4,6 +4,7 @@ pub mod api;
 pub mod client;
 pub mod error;
 pub mod models;
+pub mod routes;
 pub mod version;
 pub mod websocket;
 

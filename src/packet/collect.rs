@@ -73,7 +73,11 @@ impl LogInput {
         match self {
             LogInput::File { path, .. } => path.display().to_string(),
             LogInput::Lines { lines, .. } => {
-                format!("GET /api/v4/logs, the newest {} lines", lines.len())
+                format!(
+                    "{}, the newest {} lines",
+                    crate::mm::routes::logs().label(),
+                    lines.len()
+                )
             }
         }
     }
@@ -208,7 +212,7 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
             }
         }
         match plugins {
-            Ok(plugins) => out.plugins = Some((plugins, "GET /api/v4/plugins".to_string())),
+            Ok(plugins) => out.plugins = Some((plugins, crate::mm::routes::plugins().label())),
             Err(err) => out
                 .warnings
                 .push(format!("the plugins from the API: {err}")),

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::archive::{ArchiveError, ArchiveFile, Control};
 use super::resanitize;
-use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::mm::{ApiError, Endpoint, MmClient, routes};
 
 /// The server builds the whole zip before it answers: at least the 5 s CPU profile, plus
 /// LDAP, Elasticsearch and SMTP checks.
@@ -20,7 +20,7 @@ const WAIT_FOR_ANSWER: Duration = Duration::from_secs(300);
 const IDLE_LIMIT: Duration = Duration::from_secs(120);
 
 pub fn endpoint() -> Endpoint {
-    Endpoint::get("/api/v4/system/support_packet").needs("manage_system")
+    routes::support_packet()
 }
 
 /// What the server can do before we ask it: whether it has a licence, and which plugins can

@@ -9,9 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use self::manifest::Manifest;
-use crate::mm::api::permission;
-use crate::mm::client::path_segment;
-use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::mm::{ApiError, MmClient, routes};
 use crate::sanitize::sanitize_config;
 
 /// Every manifest of a `GET /plugins` answer (`{"active": [...], "inactive": [...]}`).
@@ -242,12 +240,8 @@ impl Inventory {
 
     /// Loads everything at once. Only the plugin list is required.
     pub async fn load(client: &MmClient) -> Result<Self, ApiError> {
-        let statuses_endpoint = Endpoint::get("/api/v4/plugins/statuses")
-            .needs(permission::READ_PLUGINS)
-            .not_local();
-        let cluster_endpoint = Endpoint::get("/api/v4/cluster/status")
-            .needs(permission::READ_HIGH_AVAILABILITY)
-            .not_local();
+        let statuses_endpoint = routes::plugin_statuses();
+        let cluster_endpoint = routes::cluster_status();
         let (plugins, statuses, nodes, config) = tokio::join!(
             client.plugins(),
             client.get_json::<Vec<Value>>(&statuses_endpoint, &[]),
@@ -266,9 +260,7 @@ impl Inventory {
 
 /// Enables or disables a plugin (`sysconsole_write_plugins`).
 pub async fn set_enabled(client: &MmClient, id: &str, enable: bool) -> Result<(), ApiError> {
-    let verb = if enable { "enable" } else { "disable" };
-    let endpoint = Endpoint::post(format!("/api/v4/plugins/{}/{verb}", path_segment(id)))
-        .needs("sysconsole_write_plugins");
+    let endpoint = routes::plugin_toggle(id, enable);
     client
         .send_json::<(), Value>(&endpoint, &[], &())
         .await

@@ -12,8 +12,7 @@ use serde_json::Value;
 
 use self::tree::{Marks, Tree, leaf_paths, true_paths};
 use crate::host::MmHome;
-use crate::mm::api::permission;
-use crate::mm::{ApiError, Endpoint, MmClient};
+use crate::mm::{ApiError, MmClient, routes};
 use crate::plugins::all_manifests;
 use crate::sanitize::sanitize_config;
 
@@ -165,10 +164,8 @@ impl ConfigDoc {
     /// The config from the server, with environment overrides and defaults when the server
     /// gives them.
     pub async fn load(client: &MmClient) -> Result<Self, ApiError> {
-        let env_endpoint =
-            Endpoint::get("/api/v4/config/environment").needs(permission::MANAGE_SYSTEM);
-        let defaults_endpoint =
-            Endpoint::get("/api/v4/config").needs(permission::ANY_SYSCONSOLE_READ);
+        let env_endpoint = routes::config_environment();
+        let defaults_endpoint = routes::config();
         let trim_query = [("remove_defaults", "true".to_string())];
         let (config, plugins, env, trimmed) = tokio::join!(
             client.full_config(),
@@ -211,7 +208,7 @@ impl ConfigDoc {
         let source = if client.is_local() {
             "the local socket (not sanitized by the server; sanitized by mmops)".to_string()
         } else {
-            "GET /api/v4/config".to_string()
+            routes::config().label()
         };
         Ok(Self::with_defaults(
             &config, &manifests, env, defaults, source, notes,
