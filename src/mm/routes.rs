@@ -128,3 +128,24 @@ pub fn invite_by_email(team_id: &str) -> Endpoint {
 pub fn invalidate_email_invites() -> Endpoint {
     Endpoint::delete("/api/v4/teams/invites/email").needs("invalidate_email_invite")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_escaped_in_paths() {
+        assert_eq!(
+            plugin_toggle("com.mattermost.calls", true).path,
+            "/api/v4/plugins/com.mattermost.calls/enable"
+        );
+        assert_eq!(
+            plugin_toggle("../x y", false).path,
+            "/api/v4/plugins/..%2Fx%20y/disable"
+        );
+        assert_eq!(
+            channel_by_name("t/1", "town square").path,
+            "/api/v4/teams/t%2F1/channels/name/town%20square"
+        );
+    }
+}

@@ -337,10 +337,4 @@ mod tests {
         );
         assert!(!config.to_string().contains("CANARY"));
     }
-
-    #[test]
-    fn ids_are_escaped_in_paths() {
-        assert_eq!(path_segment("com.mattermost.calls"), "com.mattermost.calls");
-        assert_eq!(path_segment("../x y"), "..%2Fx%20y");
-    }
 }
