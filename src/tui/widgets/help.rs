@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 
-use crate::tui::keys::{Focus, Keymap, Scope};
+use crate::tui::keys::{Action, Focus, Keymap, Scope};
 use crate::tui::theme::Theme;
 
 /// The help text, one line per binding, grouped by where the keys apply: the focus' tables
@@ -62,6 +62,7 @@ pub fn render(
     buf: &mut Buffer,
     scroll: u16,
     theme: &Theme,
+    keymap: &Keymap,
 ) -> u16 {
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let rect = area_for(area);
@@ -71,7 +72,12 @@ pub fn render(
         .border_type(BorderType::Double)
         .border_style(theme.border_focus)
         .title(Span::styled(
-            " Keys · Esc closes · j/k scroll ",
+            format!(
+                " Keys · {} closes · {}/{} scroll ",
+                keymap.key_name(Scope::Help, Action::Close),
+                keymap.key_name(Scope::Help, Action::Down),
+                keymap.key_name(Scope::Help, Action::Up)
+            ),
             theme.title,
         ));
     Paragraph::new(lines)

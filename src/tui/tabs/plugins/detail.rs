@@ -42,11 +42,11 @@ pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     let detail = tab.detail.as_ref();
     let mentions = detail.map(|d| d.mentions.as_slice()).unwrap_or_default();
     let logs_loaded = detail.is_some_and(|d| d.logs_loaded);
+    let logs_key = ui.keymap.key_name(Scope::Global, Action::TabLogs);
     let lines = lines(
         plugin,
         config,
-        mentions,
-        logs_loaded,
+        (mentions, logs_loaded, &logs_key),
         usize::from(inner.width),
         theme,
     );
@@ -87,14 +87,16 @@ fn show_value(value: &Value) -> String {
     }
 }
 
+/// The plugin's lines. `logs`: the log lines that mention it, whether the Logs tab held any,
+/// and the key that shows the Logs tab.
 pub fn lines(
     plugin: &Plugin,
     config: Option<&Result<Value, ApiError>>,
-    mentions: &[String],
-    logs_loaded: bool,
+    logs: (&[String], bool, &str),
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
+    let (mentions, logs_loaded, logs_key) = logs;
     let m = &plugin.manifest;
     let width = width.max(30);
     let text_width = width.saturating_sub(LABEL);
@@ -229,7 +231,7 @@ pub fn lines(
     heading(&mut out, "Recent log entries that mention it", theme);
     if !logs_loaded {
         out.push(Line::styled(
-            "The Logs tab has not loaded any entries yet (press 3 to start it).",
+            format!("The Logs tab has not loaded any entries yet (press {logs_key} to start it)."),
             theme.muted,
         ));
     } else if mentions.is_empty() {

@@ -197,7 +197,7 @@ impl ServerTab {
         .min(max);
     }
 
-    fn panels(&self, width: u16, theme: &Theme) -> Vec<Panel> {
+    fn panels(&self, width: u16, theme: &Theme, refresh_key: &str) -> Vec<Panel> {
         let ctx = ViewContext {
             theme,
             now_ms: self.now_ms,
@@ -205,6 +205,7 @@ impl ServerTab {
             width,
             config_file: &self.config_file,
             token_source: &self.token_source,
+            refresh_key,
         };
         match &self.overview {
             _ if !self.configured => view::unconfigured_panels(&ctx),
@@ -213,12 +214,14 @@ impl ServerTab {
         }
     }
 
-    fn render(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        let theme = ui.theme;
         if area.width == 0 || area.height == 0 {
             return;
         }
         if self.page.as_ref().is_none_or(|p| p.width != area.width) {
-            let panels = self.panels(area.width, theme);
+            let refresh = ui.keymap.key_name(Scope::Server, Action::Refresh);
+            let panels = self.panels(area.width, theme, &refresh);
             self.page = Some(Page {
                 width: area.width,
                 buffer: panels::paint(&panels, area.width, theme),
@@ -282,7 +285,7 @@ impl View for ServerTab {
     }
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
-        self.render(area, buf, ui.theme);
+        self.render(area, buf, ui);
     }
 }
 

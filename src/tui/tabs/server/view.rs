@@ -25,6 +25,8 @@ pub struct ViewContext<'a> {
     pub config_file: &'a str,
     /// Where the token came from, for the "login needed" panel.
     pub token_source: &'a str,
+    /// The key that refreshes (and reads the credentials again), for the advice.
+    pub refresh_key: &'a str,
 }
 
 struct Lines<'a> {
@@ -179,15 +181,18 @@ pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
 /// When the server cannot be reached or will not talk to us, one panel says so instead of every
 /// panel repeating the same error.
 fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
+    let key = ctx.refresh_key;
     let (title, advice, err) = match overview.blocker()? {
         Blocker::LoginNeeded(err) => (
             "Login needed",
-            "Run `mmops login` in another shell, or fix the token; then press r to use it.",
+            format!(
+                "Run `mmops login` in another shell, or fix the token; then press {key} to use it."
+            ),
             err,
         ),
         Blocker::Unreachable(err) => (
             "Server unreachable",
-            "mmops retries in the background; r retries now.",
+            format!("mmops retries in the background; {key} retries now."),
             err,
         ),
     };
@@ -197,7 +202,7 @@ fn blocked_panel(ctx: &ViewContext, overview: &Overview) -> Option<Panel> {
         out.row("Token from", vec![out.text(ctx.token_source)]);
     }
     out.lines.push(Line::raw(""));
-    out.lines.push(Line::from(out.muted(advice)));
+    out.lines.push(Line::from(out.muted(&advice)));
     Some(out.into_panel(title, Placement::Full))
 }
 
