@@ -5,11 +5,13 @@
 //! when the filter changes it is rebuilt in slices between key presses. Drawing looks only at
 //! the entries on screen.
 
+mod actions;
 mod command;
 mod detail;
+mod filtering;
 pub mod view;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use ratatui::buffer::Buffer;
@@ -17,20 +19,18 @@ use ratatui::layout::Rect;
 
 use crate::error::Error;
 use crate::logs::feed::{self, Feed, FeedKind, FeedOptions};
-use crate::logs::filter::{Filter, Index, Query};
-use crate::logs::matcher::Matcher;
-use crate::logs::parse::Level;
+use crate::logs::filter::{Filter, Index};
 use crate::logs::source::{
     Backpressure, IN_FLIGHT_LIMIT, Reservation, Sink, SourceEvent, SourceState,
 };
-use crate::logs::store::{Appended, Entry, LogStore};
+use crate::logs::store::LogStore;
 use crate::tui::env::Env;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::osc52;
 use crate::tui::view::{Answer, Ctx, Question, Signal, Ui, View};
-use crate::tui::widgets::input::{Edit, Input};
+use crate::tui::widgets::input::Input;
 use crate::tui::widgets::notice::Notice;
 
+use self::filtering::Find;
 pub use command::{Command, parse_command};
 
 /// Entries checked per slice when a filter is rebuilt (a few milliseconds of work).
@@ -55,30 +55,6 @@ impl Default for LogsLaunch {
             utc: true,
         }
     }
-}
-
-/// The active find: a highlight over the filtered entries.
-struct Find {
-    text: String,
-    regex: Matcher,
-    hits: Index,
-}
-
-/// With fewer entries than this, any regex is fast enough: no tuning.
-const TUNE_MIN_ENTRIES: usize = 20_000;
-/// The newest entries a regex is tuned on.
-const TUNE_SAMPLE: usize = 4_000;
-
-/// The newest entries' raw lines, for tuning a regex; empty while the buffer is small.
-fn tuning_sample(store: &LogStore) -> Vec<&[u8]> {
-    if store.len() < TUNE_MIN_ENTRIES {
-        return Vec::new();
-    }
-    let start = store.end_seq().saturating_sub(TUNE_SAMPLE as u64);
-    (start..store.end_seq())
-        .filter_map(|seq| store.get(seq))
-        .map(|e| e.raw)
-        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,42 +178,6 @@ impl LogsTab {
         &self.store
     }
 
-    /// The newest `limit` entries whose line contains `needle` (among the last 100,000 held),
-    /// oldest first, as inert one-line summaries: time, level, message.
-    fn recent_mentions(&self, needle: &str, limit: usize) -> Vec<String> {
-        let needle = needle.as_bytes();
-        if needle.is_empty() {
-            return Vec::new();
-        }
-        let first = self
-            .store
-            .first_seq()
-            .max(self.store.end_seq().saturating_sub(100_000));
-        let mut found = Vec::new();
-        for seq in (first..self.store.end_seq()).rev() {
-            if found.len() >= limit {
-                break;
-            }
-            let Some(entry) = self.store.get(seq) else {
-                continue;
-            };
-            if entry.raw.windows(needle.len()).any(|w| w == needle) {
-                let time = entry
-                    .ts_ms
-                    .and_then(chrono::DateTime::from_timestamp_millis)
-                    .map(|t| t.format("%m-%d %H:%M:%SZ").to_string())
-                    .unwrap_or_else(|| "--".into());
-                found.push(format!(
-                    "{time}  {:<5} {}",
-                    entry.level.label(),
-                    crate::text::inert(&entry.message())
-                ));
-            }
-        }
-        found.reverse();
-        found
-    }
-
     /// Entries shown under the current filter (complete or not yet).
     pub fn matching(&self) -> usize {
         self.index.len()
@@ -258,467 +198,6 @@ impl LogsTab {
 
     fn set_notice(&mut self, notice: Notice) {
         self.notice = Some(notice);
-    }
-
-    /// Takes a source event of the current feed.
-    pub fn ingest(&mut self, event: SourceEvent) {
-        match event {
-            SourceEvent::Lines { source, batch } => {
-                // With the index caught up, new entries are checked now; during a rebuild
-                // the remaining slices reach them.
-                let caught_up = !self.is_busy();
-                let id = self.store.source_id(&source);
-                for line in batch.iter() {
-                    if let Appended::Continued(seq) = self.store.push_line(line, id) {
-                        let (filter, name) = (&self.filter, self.store.source_name(id));
-                        self.index
-                            .recheck(&self.store, seq, |e| filter.matches(e, name));
-                        if let Some(find) = &mut self.find {
-                            let regex = &find.regex;
-                            find.hits.recheck(&self.store, seq, |e| {
-                                filter.matches(e, name) && regex.is_match(e.raw)
-                            });
-                        }
-                    }
-                }
-                if caught_up {
-                    self.advance(usize::MAX);
-                }
-            }
-            SourceEvent::State { source, state } => {
-                match self.states.iter_mut().find(|(s, _)| *s == source) {
-                    Some(slot) => slot.1 = state,
-                    None => self.states.push((source, state)),
-                }
-            }
-        }
-    }
-
-    /// Applies the filter (and find) to up to `budget` more entries.
-    fn advance(&mut self, budget: usize) {
-        let (filter, store) = (&self.filter, &self.store);
-        self.index.advance(
-            store,
-            budget,
-            |e| filter.matches(e, store.source_name(e.source)),
-            || {
-                let filter = filter.clone();
-                move |e: &Entry| filter.matches(e, store.source_name(e.source))
-            },
-        );
-        if let Some(find) = &mut self.find {
-            let regex = &find.regex;
-            find.hits.advance(
-                store,
-                budget,
-                |e| filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw),
-                || {
-                    let (filter, regex) = (filter.clone(), regex.clone());
-                    move |e: &Entry| {
-                        filter.matches(e, store.source_name(e.source)) && regex.is_match(e.raw)
-                    }
-                },
-            );
-        }
-    }
-
-    fn rebuild(&mut self) {
-        self.index = Index::new(self.store.first_seq());
-        if let Some(find) = &mut self.find {
-            find.hits = Index::new(self.store.first_seq());
-        }
-        self.advance(REBUILD_SLICE);
-        self.clamp_cursor();
-    }
-
-    /// After a rebuild the selected entry may no longer be shown: select the nearest one.
-    fn clamp_cursor(&mut self) {
-        if let Some(seq) = self.cursor {
-            let pos = self
-                .index
-                .position_at_or_after(seq)
-                .min(self.index.len().saturating_sub(1));
-            self.cursor = self.index.get(pos);
-        }
-    }
-
-    /// The position of the selected entry in the index.
-    fn cursor_pos(&self) -> Option<usize> {
-        match self.cursor {
-            _ if self.following => self.index.len().checked_sub(1),
-            Some(seq) => Some(
-                self.index
-                    .position_at_or_after(seq)
-                    .min(self.index.len().saturating_sub(1)),
-            ),
-            None => self.index.len().checked_sub(1),
-        }
-    }
-
-    fn select_pos(&mut self, pos: usize) {
-        let last = self.index.len().saturating_sub(1);
-        let pos = pos.min(last);
-        self.following = false;
-        self.cursor = self.index.get(pos);
-    }
-
-    fn selected_seq(&self) -> Option<u64> {
-        self.cursor_pos().and_then(|p| self.index.get(p))
-    }
-
-    fn move_by(&mut self, delta: isize) {
-        let Some(pos) = self.cursor_pos() else {
-            return;
-        };
-        let target = pos.saturating_add_signed(delta);
-        if delta > 0
-            && target >= self.index.len().saturating_sub(1)
-            && self.index.is_complete(&self.store)
-        {
-            self.following = true;
-            self.cursor = None;
-        } else {
-            self.select_pos(target);
-        }
-    }
-
-    fn set_levels(&mut self, threshold: Level) {
-        self.filter.threshold = threshold;
-        self.filter.levels = None;
-        self.rebuild();
-    }
-
-    /// An action of the plain view.
-    fn perform(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
-        self.notice = None;
-        let page = self.rows.max(2) as isize - 1;
-        match action {
-            Action::Down => self.move_by(1),
-            Action::Up => self.move_by(-1),
-            Action::PageDown => self.move_by(page),
-            Action::PageUp => self.move_by(-page),
-            Action::Top => self.select_pos(0),
-            Action::Bottom => {
-                self.following = true;
-                self.cursor = None;
-            }
-            Action::Left => self.hscroll = self.hscroll.saturating_sub(8),
-            Action::Right if !self.wrap => self.hscroll = self.hscroll.saturating_add(8),
-            Action::LevelError => self.set_levels(Level::Error),
-            Action::LevelWarn => self.set_levels(Level::Warn),
-            Action::LevelInfo => self.set_levels(Level::Info),
-            Action::LevelDebug => self.set_levels(Level::Debug),
-            Action::LevelAll => self.set_levels(Level::Trace),
-            Action::LevelPicker => {
-                let levels = self
-                    .filter
-                    .levels
-                    .unwrap_or_else(|| Level::ALL.map(|l| self.filter.level_shown(l)));
-                self.mode = Mode::Picker { cursor: 0, levels };
-            }
-            Action::Filter => {
-                self.mode = Mode::Prompt(
-                    PromptKind::Filter,
-                    Input::with_text(&self.filter.query.to_text()),
-                )
-            }
-            Action::Find => {
-                let text = self
-                    .find
-                    .as_ref()
-                    .map(|f| f.text.clone())
-                    .unwrap_or_default();
-                self.mode = Mode::Prompt(PromptKind::Find, Input::with_text(&text));
-            }
-            Action::Command => self.mode = Mode::Prompt(PromptKind::Command, Input::default()),
-            Action::Save => {
-                let name = format!(
-                    "mattermost-filtered-{}.log",
-                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
-                );
-                self.mode = Mode::Prompt(PromptKind::Save, Input::with_text(&name));
-            }
-            Action::NextMatch | Action::PrevMatch if self.find.is_none() => {
-                let find = ctx.env.keymap.key_name(Scope::Logs, Action::Find);
-                self.set_notice(Notice::problem(format!("no find: press {find} first")));
-            }
-            Action::NextMatch => self.jump_to_hit(true),
-            Action::PrevMatch => self.jump_to_hit(false),
-            Action::ToggleCase => {
-                self.filter.case_insensitive = !self.filter.case_insensitive;
-                let query = self.filter.query.clone();
-                if let Err(err) = self.filter.set_query(query) {
-                    self.set_notice(Notice::problem(format!("filter: {err}")));
-                }
-                self.filter.tune(&tuning_sample(&self.store));
-                if let Some(text) = self.find.as_ref().map(|f| f.text.clone()) {
-                    self.set_find(&text);
-                }
-                self.rebuild();
-            }
-            Action::ToggleInvert => {
-                self.filter.invert = !self.filter.invert;
-                self.rebuild();
-            }
-            Action::ClearFilter => {
-                let case_insensitive = self.filter.case_insensitive;
-                self.filter = Filter {
-                    case_insensitive,
-                    ..Filter::default()
-                };
-                self.find = None;
-                self.rebuild();
-            }
-            Action::SameRequest => {
-                let clear = ctx.env.keymap.key_name(Scope::Logs, Action::ClearFilter);
-                self.same_request(&clear);
-            }
-            Action::Open => {
-                if let Some(seq) = self.selected_seq() {
-                    self.mode = Mode::Detail { seq, scroll: 0 };
-                }
-            }
-            Action::ToggleUtc => self.utc = !self.utc,
-            Action::ToggleWrap => {
-                self.wrap = !self.wrap;
-                self.hscroll = 0;
-            }
-            Action::Yank => self.yank(ctx),
-            Action::Close => self.find = None,
-            Action::SwitchSource if self.switch_source() => self.start_feed(ctx),
-            _ => {}
-        }
-    }
-
-    /// Only the selected entry's request; `clear` names the key that clears it.
-    fn same_request(&mut self, clear: &str) {
-        let id = self
-            .selected_seq()
-            .and_then(|seq| self.store.get(seq))
-            .and_then(|e| crate::logs::filter::field_value(&e, "request_id"))
-            .filter(|id| !id.is_empty());
-        let Some(id) = id else {
-            self.set_notice(Notice::problem("the selected entry has no request_id"));
-            return;
-        };
-        let query = Query::parse(&format!("request_id={id}"));
-        if self.filter.set_query(query).is_ok() {
-            self.filter.threshold = Level::Trace;
-            self.filter.levels = None;
-            self.rebuild();
-            self.set_notice(Notice::info(format!(
-                "showing request {id}; {clear} clears"
-            )));
-        }
-    }
-
-    fn set_find(&mut self, text: &str) {
-        if text.trim().is_empty() {
-            self.find = None;
-            return;
-        }
-        match Matcher::new(text, self.filter.case_insensitive) {
-            Ok(mut regex) => {
-                regex.tune(&tuning_sample(&self.store));
-                self.find = Some(Find {
-                    text: text.to_string(),
-                    regex,
-                    hits: Index::new(self.store.first_seq()),
-                });
-                self.advance(REBUILD_SLICE);
-            }
-            Err(err) => self.set_notice(Notice::problem(format!("find: {err}"))),
-        }
-    }
-
-    fn jump_to_hit(&mut self, forward: bool) {
-        let Some(find) = &self.find else {
-            self.set_notice(Notice::problem("no find yet"));
-            return;
-        };
-        let current = self.selected_seq().unwrap_or(0);
-        let pos = find.hits.position_at_or_after(current);
-        let target = if forward {
-            let next = if find.hits.get(pos) == Some(current) {
-                pos + 1
-            } else {
-                pos
-            };
-            find.hits.get(next).or_else(|| find.hits.get(0))
-        } else {
-            pos.checked_sub(1)
-                .and_then(|p| find.hits.get(p))
-                .or_else(|| find.hits.last())
-        };
-        match target {
-            Some(seq) => {
-                let pos = self.index.position_at_or_after(seq);
-                self.select_pos(pos);
-            }
-            None => self.set_notice(Notice::problem(format!("no match for /{}/", find.text))),
-        }
-    }
-
-    /// "3 of 41": the selected entry's place among the find's hits.
-    pub fn find_position(&self) -> Option<(usize, usize)> {
-        let find = self.find.as_ref()?;
-        let seq = self.selected_seq()?;
-        let pos = find.hits.position_at_or_after(seq);
-        let at = if find.hits.get(pos) == Some(seq) {
-            pos + 1
-        } else {
-            0
-        };
-        Some((at, find.hits.len()))
-    }
-
-    fn yank(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        let Some(entry) = self.selected_seq().and_then(|seq| self.store.get(seq)) else {
-            return;
-        };
-        let raw = &entry.raw[..entry.raw.len().min(osc52::LIMIT)];
-        let note = if entry.raw.len() > osc52::LIMIT {
-            " (cut to 64 KiB)"
-        } else {
-            ""
-        };
-        let message = format!("copied {} bytes to the clipboard (OSC 52){note}", raw.len());
-        ctx.write_terminal(osc52::copy(raw));
-        self.set_notice(Notice::info(message));
-    }
-
-    /// An action while the entry's detail is open.
-    fn act_in_detail(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
-        let Mode::Detail { scroll, .. } = &mut self.mode else {
-            return;
-        };
-        match action {
-            Action::Close => self.mode = Mode::Normal,
-            Action::Yank => self.yank(ctx),
-            other => *scroll = other.scroll(*scroll),
-        }
-    }
-
-    /// An action while the level picker is open.
-    fn act_in_picker(&mut self, action: Action) {
-        let Mode::Picker { cursor, levels } = &mut self.mode else {
-            return;
-        };
-        match action {
-            Action::Close => self.mode = Mode::Normal,
-            Action::Down => *cursor = (*cursor + 1).min(Level::ALL.len() - 1),
-            Action::Up => *cursor = cursor.saturating_sub(1),
-            Action::Toggle => levels[*cursor] = !levels[*cursor],
-            Action::Submit => {
-                let chosen = *levels;
-                self.mode = Mode::Normal;
-                self.filter.levels = Some(chosen);
-                self.rebuild();
-            }
-            _ => {}
-        }
-    }
-
-    /// An edit of the open prompt.
-    fn edit_prompt(&mut self, edit: Edit, ctx: &mut Ctx<'_, Msg>) {
-        let Mode::Prompt(kind, input) = &self.mode else {
-            return;
-        };
-        match edit {
-            Edit::Submit => {
-                let (kind, text) = (*kind, input.text().to_string());
-                self.mode = Mode::Normal;
-                self.submit(kind, &text, ctx);
-            }
-            Edit::Cancel => self.mode = Mode::Normal,
-            Edit::Changed | Edit::Moved | Edit::Ignored => {}
-        }
-    }
-
-    fn submit(&mut self, kind: PromptKind, text: &str, ctx: &mut Ctx<'_, Msg>) {
-        match kind {
-            PromptKind::Filter => self.apply_filter(text),
-            PromptKind::Find => {
-                self.set_find(text);
-                if self.find.is_some() {
-                    self.jump_to_hit(true);
-                }
-            }
-            PromptKind::Command => self.run_command(text),
-            PromptKind::Save => self.save(text, ctx),
-        }
-    }
-
-    fn apply_filter(&mut self, text: &str) {
-        match self.filter.set_query(Query::parse(text)) {
-            Ok(()) => {
-                self.filter.tune(&tuning_sample(&self.store));
-                self.rebuild();
-            }
-            Err(err) => self.set_notice(Notice::problem(format!("filter not applied: {err}"))),
-        }
-    }
-
-    /// Saves the filtered raw lines to `name`, in the background.
-    fn save(&mut self, name: &str, ctx: &mut Ctx<'_, Msg>) {
-        let path = PathBuf::from(name.trim());
-        if path.as_os_str().is_empty() {
-            self.set_notice(Notice::problem("no file name given; nothing saved"));
-            return;
-        }
-        // One buffer, not a line each: a million lines are copied in one pass.
-        let mut bytes = Vec::with_capacity(self.shown().map(|e| e.raw.len() + 1).sum());
-        for entry in self.shown() {
-            bytes.extend_from_slice(entry.raw);
-            bytes.push(b'\n');
-        }
-        let lines = self.index.len();
-        self.set_notice(Notice::info(format!("saving to {}…", path.display())));
-        let target = path.clone();
-        ctx.spawn_blocking(
-            move |result| Msg::Saved { path, result },
-            move || save_lines(&target, &bytes, lines),
-        );
-    }
-
-    fn run_command(&mut self, text: &str) {
-        let newest = self
-            .store
-            .end_seq()
-            .checked_sub(1)
-            .and_then(|seq| self.store.get(seq))
-            .and_then(|e| e.ts_ms);
-        match parse_command(text, newest, self.utc) {
-            Ok(Command::Goto(ts)) => match self.store.seq_at_time(ts) {
-                Some(seq) => {
-                    let pos = self.index.position_at_or_after(seq);
-                    self.select_pos(pos);
-                }
-                None => self.set_notice(Notice::problem("no entry that late")),
-            },
-            Ok(Command::Level(level)) => self.set_levels(level),
-            Ok(Command::Filter(query)) => self.apply_filter(&query),
-            Err(err) => self.set_notice(Notice::problem(err)),
-        }
-    }
-
-    /// Switches to the next available source; the buffer starts empty.
-    fn switch_source(&mut self) -> bool {
-        if self.kinds.len() < 2 {
-            self.set_notice(Notice::problem(
-                "no other log source: give --mm-home or --log-file, or a server",
-            ));
-            return false;
-        }
-        self.active = (self.active + 1) % self.kinds.len();
-        self.store.clear();
-        self.index = Index::new(self.store.first_seq());
-        if let Some(find) = &mut self.find {
-            find.hits = Index::new(self.store.first_seq());
-        }
-        self.following = true;
-        self.cursor = None;
-        true
     }
 
     pub fn source_description(&self) -> String {
@@ -835,13 +314,6 @@ impl View for LogsTab {
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         view::render(self, area, buf, ui);
     }
-}
-
-/// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.
-fn save_lines(path: &Path, bytes: &[u8], lines: usize) -> Result<usize, Error> {
-    crate::fsutil::write_private_atomic(path, bytes)
-        .map(|()| lines)
-        .map_err(Error::io(format!("cannot write {}", path.display())))
 }
 
 #[cfg(test)]

@@ -1,0 +1,265 @@
+//! What the Logs tab's keys do: in the plain view, in the entry's detail, in the level
+//! picker, and on a prompt's Enter (filter, find, `:` command, save).
+
+use std::path::{Path, PathBuf};
+
+use super::filtering::tuning_sample;
+use super::{Command, LogsTab, Mode, Msg, PromptKind, parse_command};
+use crate::error::Error;
+use crate::logs::filter::{Filter, Index};
+use crate::logs::parse::Level;
+use crate::tui::keys::{Action, Scope};
+use crate::tui::osc52;
+use crate::tui::view::Ctx;
+use crate::tui::widgets::input::{Edit, Input};
+use crate::tui::widgets::notice::Notice;
+
+impl LogsTab {
+    /// An action of the plain view.
+    pub(super) fn perform(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        self.notice = None;
+        let page = self.rows.max(2) as isize - 1;
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Top => self.select_pos(0),
+            Action::Bottom => {
+                self.following = true;
+                self.cursor = None;
+            }
+            Action::Left => self.hscroll = self.hscroll.saturating_sub(8),
+            Action::Right if !self.wrap => self.hscroll = self.hscroll.saturating_add(8),
+            Action::LevelError => self.set_levels(Level::Error),
+            Action::LevelWarn => self.set_levels(Level::Warn),
+            Action::LevelInfo => self.set_levels(Level::Info),
+            Action::LevelDebug => self.set_levels(Level::Debug),
+            Action::LevelAll => self.set_levels(Level::Trace),
+            Action::LevelPicker => {
+                let levels = self
+                    .filter
+                    .levels
+                    .unwrap_or_else(|| Level::ALL.map(|l| self.filter.level_shown(l)));
+                self.mode = Mode::Picker { cursor: 0, levels };
+            }
+            Action::Filter => {
+                self.mode = Mode::Prompt(
+                    PromptKind::Filter,
+                    Input::with_text(&self.filter.query.to_text()),
+                )
+            }
+            Action::Find => {
+                let text = self
+                    .find
+                    .as_ref()
+                    .map(|f| f.text.clone())
+                    .unwrap_or_default();
+                self.mode = Mode::Prompt(PromptKind::Find, Input::with_text(&text));
+            }
+            Action::Command => self.mode = Mode::Prompt(PromptKind::Command, Input::default()),
+            Action::Save => {
+                let name = format!(
+                    "mattermost-filtered-{}.log",
+                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
+                );
+                self.mode = Mode::Prompt(PromptKind::Save, Input::with_text(&name));
+            }
+            Action::NextMatch | Action::PrevMatch if self.find.is_none() => {
+                let find = ctx.env.keymap.key_name(Scope::Logs, Action::Find);
+                self.set_notice(Notice::problem(format!("no find: press {find} first")));
+            }
+            Action::NextMatch => self.jump_to_hit(true),
+            Action::PrevMatch => self.jump_to_hit(false),
+            Action::ToggleCase => {
+                self.filter.case_insensitive = !self.filter.case_insensitive;
+                let query = self.filter.query.clone();
+                if let Err(err) = self.filter.set_query(query) {
+                    self.set_notice(Notice::problem(format!("filter: {err}")));
+                }
+                self.filter.tune(&tuning_sample(&self.store));
+                if let Some(text) = self.find.as_ref().map(|f| f.text.clone()) {
+                    self.set_find(&text);
+                }
+                self.rebuild();
+            }
+            Action::ToggleInvert => {
+                self.filter.invert = !self.filter.invert;
+                self.rebuild();
+            }
+            Action::ClearFilter => {
+                let case_insensitive = self.filter.case_insensitive;
+                self.filter = Filter {
+                    case_insensitive,
+                    ..Filter::default()
+                };
+                self.find = None;
+                self.rebuild();
+            }
+            Action::SameRequest => {
+                let clear = ctx.env.keymap.key_name(Scope::Logs, Action::ClearFilter);
+                self.same_request(&clear);
+            }
+            Action::Open => {
+                if let Some(seq) = self.selected_seq() {
+                    self.mode = Mode::Detail { seq, scroll: 0 };
+                }
+            }
+            Action::ToggleUtc => self.utc = !self.utc,
+            Action::ToggleWrap => {
+                self.wrap = !self.wrap;
+                self.hscroll = 0;
+            }
+            Action::Yank => self.yank(ctx),
+            Action::Close => self.find = None,
+            Action::SwitchSource if self.switch_source() => self.start_feed(ctx),
+            _ => {}
+        }
+    }
+
+    pub(super) fn yank(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let Some(entry) = self.selected_seq().and_then(|seq| self.store.get(seq)) else {
+            return;
+        };
+        let raw = &entry.raw[..entry.raw.len().min(osc52::LIMIT)];
+        let note = if entry.raw.len() > osc52::LIMIT {
+            " (cut to 64 KiB)"
+        } else {
+            ""
+        };
+        let message = format!("copied {} bytes to the clipboard (OSC 52){note}", raw.len());
+        ctx.write_terminal(osc52::copy(raw));
+        self.set_notice(Notice::info(message));
+    }
+
+    /// An action while the entry's detail is open.
+    pub(super) fn act_in_detail(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        let Mode::Detail { scroll, .. } = &mut self.mode else {
+            return;
+        };
+        match action {
+            Action::Close => self.mode = Mode::Normal,
+            Action::Yank => self.yank(ctx),
+            other => *scroll = other.scroll(*scroll),
+        }
+    }
+
+    /// An action while the level picker is open.
+    pub(super) fn act_in_picker(&mut self, action: Action) {
+        let Mode::Picker { cursor, levels } = &mut self.mode else {
+            return;
+        };
+        match action {
+            Action::Close => self.mode = Mode::Normal,
+            Action::Down => *cursor = (*cursor + 1).min(Level::ALL.len() - 1),
+            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Toggle => levels[*cursor] = !levels[*cursor],
+            Action::Submit => {
+                let chosen = *levels;
+                self.mode = Mode::Normal;
+                self.filter.levels = Some(chosen);
+                self.rebuild();
+            }
+            _ => {}
+        }
+    }
+
+    /// An edit of the open prompt.
+    pub(super) fn edit_prompt(&mut self, edit: Edit, ctx: &mut Ctx<'_, Msg>) {
+        let Mode::Prompt(kind, input) = &self.mode else {
+            return;
+        };
+        match edit {
+            Edit::Submit => {
+                let (kind, text) = (*kind, input.text().to_string());
+                self.mode = Mode::Normal;
+                self.submit(kind, &text, ctx);
+            }
+            Edit::Cancel => self.mode = Mode::Normal,
+            Edit::Changed | Edit::Moved | Edit::Ignored => {}
+        }
+    }
+
+    pub(super) fn submit(&mut self, kind: PromptKind, text: &str, ctx: &mut Ctx<'_, Msg>) {
+        match kind {
+            PromptKind::Filter => self.apply_filter(text),
+            PromptKind::Find => {
+                self.set_find(text);
+                if self.find.is_some() {
+                    self.jump_to_hit(true);
+                }
+            }
+            PromptKind::Command => self.run_command(text),
+            PromptKind::Save => self.save(text, ctx),
+        }
+    }
+
+    /// Saves the filtered raw lines to `name`, in the background.
+    pub(super) fn save(&mut self, name: &str, ctx: &mut Ctx<'_, Msg>) {
+        let path = PathBuf::from(name.trim());
+        if path.as_os_str().is_empty() {
+            self.set_notice(Notice::problem("no file name given; nothing saved"));
+            return;
+        }
+        // One buffer, not a line each: a million lines are copied in one pass.
+        let mut bytes = Vec::with_capacity(self.shown().map(|e| e.raw.len() + 1).sum());
+        for entry in self.shown() {
+            bytes.extend_from_slice(entry.raw);
+            bytes.push(b'\n');
+        }
+        let lines = self.index.len();
+        self.set_notice(Notice::info(format!("saving to {}…", path.display())));
+        let target = path.clone();
+        ctx.spawn_blocking(
+            move |result| Msg::Saved { path, result },
+            move || save_lines(&target, &bytes, lines),
+        );
+    }
+
+    pub(super) fn run_command(&mut self, text: &str) {
+        let newest = self
+            .store
+            .end_seq()
+            .checked_sub(1)
+            .and_then(|seq| self.store.get(seq))
+            .and_then(|e| e.ts_ms);
+        match parse_command(text, newest, self.utc) {
+            Ok(Command::Goto(ts)) => match self.store.seq_at_time(ts) {
+                Some(seq) => {
+                    let pos = self.index.position_at_or_after(seq);
+                    self.select_pos(pos);
+                }
+                None => self.set_notice(Notice::problem("no entry that late")),
+            },
+            Ok(Command::Level(level)) => self.set_levels(level),
+            Ok(Command::Filter(query)) => self.apply_filter(&query),
+            Err(err) => self.set_notice(Notice::problem(err)),
+        }
+    }
+
+    /// Switches to the next available source; the buffer starts empty.
+    pub(super) fn switch_source(&mut self) -> bool {
+        if self.kinds.len() < 2 {
+            self.set_notice(Notice::problem(
+                "no other log source: give --mm-home or --log-file, or a server",
+            ));
+            return false;
+        }
+        self.active = (self.active + 1) % self.kinds.len();
+        self.store.clear();
+        self.index = Index::new(self.store.first_seq());
+        if let Some(find) = &mut self.find {
+            find.hits = Index::new(self.store.first_seq());
+        }
+        self.following = true;
+        self.cursor = None;
+        true
+    }
+}
+
+/// Writes raw log lines to `path`, one per line, atomically and readable only by the owner.
+fn save_lines(path: &Path, bytes: &[u8], lines: usize) -> Result<usize, Error> {
+    crate::fsutil::write_private_atomic(path, bytes)
+        .map(|()| lines)
+        .map_err(Error::io(format!("cannot write {}", path.display())))
+}
