@@ -275,6 +275,21 @@ fn a_config_parse_error_keeps_its_line_breaks() {
 }
 
 #[test]
+fn a_url_that_is_not_http_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path())
+        .args(["--url", "htp:/x", "info"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "mmops: --url htp:/x: use an http:// or https:// URL with a host, like https://chat.example.com"
+    );
+}
+
+#[test]
 fn the_console_asks_for_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let output = mmops(dir.path())
