@@ -439,3 +439,25 @@ fn invalidate_asks_for_yes_then_revokes_and_invite_takes_channels() {
     assert_eq!(rows.len(), 1, "{out}");
     assert_eq!(rows[0]["status"], "revoked", "{out}");
 }
+
+#[test]
+fn a_ledger_that_is_not_a_database_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.sqlite");
+    std::fs::write(&notes, "not a database\n".repeat(100)).unwrap();
+    let output = mmops(dir.path())
+        .args(["invites", "list", "--ledger"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "mmops: {} is not an mmops ledger (not an SQLite database): move it away or give \
+             another --ledger",
+            notes.display()
+        )
+    );
+}

@@ -105,14 +105,19 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// The underlying errors are part of each message, not a `source()`: SQLite's own error
+/// repeats its message, and a printed error chain would say the same thing two or three times.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("the ledger {path}: {source}")]
+    #[error("the ledger {path}: {cause}")]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
+    #[error(
+        "{path} is not an mmops ledger (not an SQLite database): move it away or give another --ledger"
+    )]
+    NotALedger { path: String },
     #[error(
         "the ledger {path} was written by a newer mmops (schema {found}, this one knows {known})"
     )]
@@ -121,12 +126,8 @@ pub enum LedgerError {
         found: i64,
         known: i64,
     },
-    #[error("cannot create the ledger {path}: {source}")]
-    Create {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot create the ledger {path}: {cause}")]
+    Create { path: String, cause: std::io::Error },
 }
 
 /// An invitation as recorded.
@@ -184,9 +185,15 @@ pub struct Ledger {
 
 /// Turns a SQLite error into one that names the ledger file.
 pub(super) fn sqlite_error(path: String) -> impl Fn(rusqlite::Error) -> LedgerError {
-    move |source| LedgerError::Sqlite {
-        path: path.clone(),
-        source,
+    move |cause| {
+        if cause.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+            LedgerError::NotALedger { path: path.clone() }
+        } else {
+            LedgerError::Sqlite {
+                path: path.clone(),
+                cause,
+            }
+        }
     }
 }
 
@@ -200,9 +207,9 @@ impl Ledger {
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Create {
+            std::fs::create_dir_all(dir).map_err(|cause| LedgerError::Create {
                 path: shown.clone(),
-                source,
+                cause,
             })?;
         }
         if !path.exists() {
@@ -213,9 +220,9 @@ impl Ledger {
                 .truncate(false)
                 .mode(0o600)
                 .open(path)
-                .map_err(|source| LedgerError::Create {
+                .map_err(|cause| LedgerError::Create {
                     path: shown.clone(),
-                    source,
+                    cause,
                 })?;
         }
         let sqlite = sqlite_error(shown.clone());
@@ -682,6 +689,40 @@ mod tests {
         drop(conn);
         let err = Ledger::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer mmops"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.sqlite");
+        std::fs::write(&path, "these are my notes, not a database\n".repeat(40)).unwrap();
+        let err = Ledger::open(&path).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is not an mmops ledger (not an SQLite database): move it away or give another --ledger",
+                path.display()
+            )
+        );
+        assert!(std::error::Error::source(&err).is_none());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "these are my notes, not a database\n".repeat(40),
+            "the file is left as it was"
+        );
+    }
+
+    #[test]
+    fn sqlite_errors_are_not_repeated_by_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let err = ledger
+            .conn
+            .execute("INSERT INTO nowhere VALUES (1)", [])
+            .map_err(ledger.err())
+            .unwrap_err();
+        assert!(err.to_string().contains("no such table: nowhere"), "{err}");
+        assert!(std::error::Error::source(&err).is_none());
     }
 
     #[test]
