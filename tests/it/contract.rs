@@ -6,13 +6,10 @@
 //! which case their absence fails them; either way they say where they looked. The spec has a
 //! few known errors where real servers disagree with it; the demo follows the servers, and each
 //! correction is listed in [`apply_errata`] with its reason.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Map, Value, json};
 
 /// The folder of the spec files, or `None` (after saying where it looked) to skip.

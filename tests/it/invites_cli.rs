@@ -1,13 +1,10 @@
 //! `mmops invite` and `mmops invites list` against the demo server: each address's result is
 //! recorded with its sender in a private ledger, and the ledger lists as a table, JSON and CSV.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::binary::{Served, mmops, serve, text};
+use crate::common::binary::{Served, mmops, serve, text};
 use serde_json::Value;
 
 fn run(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (String, String, Option<i32>) {

@@ -1,13 +1,10 @@
 //! The `mmops` binary's headless commands: --version, info, demo --serve, login; and its errors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::binary::{mmops, serve, text};
+use crate::common::binary::{mmops, serve, text};
 
 #[test]
 fn version_names_the_revision() {
