@@ -53,6 +53,15 @@ pub fn inert(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The lines of a message that mmops wrote itself or read from the user's own files (a TOML
+/// error shows the offending line with a caret under it), each made [`inert`], so that it can
+/// be printed over several lines. Only errors keep their line breaks this way: server text
+/// inside one is flattened with [`one_line`] where the error is built, so a server never
+/// starts a line of its own.
+pub fn local_lines(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.trim_end().lines().map(inert)
+}
+
 /// [`inert`] text on one line: newlines and runs of whitespace collapse to one space, and the
 /// result is cut to `max_width` terminal columns (escapes and wide characters counted as what
 /// they take on screen) with an ellipsis.
@@ -182,6 +191,25 @@ mod tests {
         assert_eq!(inert("zero\u{200b}width"), "zero\\u{200b}width");
         assert_eq!(inert("nul\0byte"), "nul\\x00byte");
         assert_eq!(inert("tab\there"), "tab here");
+    }
+
+    #[test]
+    fn local_lines_keep_line_breaks_and_nothing_else() {
+        let error = "TOML parse error at line 2, column 7\n  |\n2 | url = \n  |       ^\nstring values must be quoted\n";
+        assert_eq!(
+            local_lines(error).collect::<Vec<_>>(),
+            vec![
+                "TOML parse error at line 2, column 7",
+                "  |",
+                "2 | url = ",
+                "  |       ^",
+                "string values must be quoted"
+            ]
+        );
+        assert_eq!(
+            local_lines("a\x1b[2J\r\nb\u{202e}c\rd\u{2028}e").collect::<Vec<_>>(),
+            vec!["a\\x1b[2J", "b\\u{202e}c\\x0dd\\u{2028}e"]
+        );
     }
 
     #[test]

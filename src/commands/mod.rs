@@ -15,7 +15,7 @@ use color_eyre::eyre::Report;
 
 use crate::cli::{Cli, Command, InvitesCommand};
 use crate::config::{Paths, Resolved};
-use crate::text::inert;
+use crate::text::{inert, local_lines};
 
 /// Exit code for bad usage or configuration.
 pub const EXIT_USAGE: u8 = 2;
@@ -44,7 +44,7 @@ fn check_options(cli: &Cli) -> Result<(), String> {
 
 pub fn dispatch(cli: Cli) -> ExitCode {
     if let Err(err) = check_options(&cli) {
-        eprintln!("mmops: {err}");
+        print_error("mmops: ", &err);
         return ExitCode::from(EXIT_USAGE);
     }
     // Generated documentation needs no configuration, and must work where mmops is not set up.
@@ -68,7 +68,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             if matches!(command, Some(Command::Info)) {
                 let _ = emit(&info::paths_report(&paths));
             }
-            eprintln!("mmops: {}", inert(&err.to_string()));
+            print_error("mmops: ", &err.to_string());
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -112,13 +112,28 @@ pub fn emit(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Prints an error and its causes on one line each, without a backtrace. Messages may quote
-/// the server, so they are made inert first.
+/// Prints an error and its causes, without a backtrace.
 pub(crate) fn report(err: &Report) {
     tracing::error!("{}", inert(&format!("{err:#}")));
-    eprintln!("mmops: {}", inert(&err.to_string()));
+    print_error("mmops: ", &err.to_string());
     for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {}", inert(&cause.to_string()));
+        print_error("  caused by: ", &cause.to_string());
+    }
+}
+
+/// Prints an error message on stderr after `prefix`, keeping its line breaks (a TOML error
+/// quotes the line with a caret under it) with the further lines under the first. Errors quote
+/// the server only as flattened, inert text (see [`local_lines`]).
+fn print_error(prefix: &'static str, message: &str) {
+    let indent = " ".repeat(prefix.len());
+    let mut lines = local_lines(message);
+    eprintln!("{prefix}{}", lines.next().unwrap_or_default());
+    for line in lines {
+        if line.is_empty() {
+            eprintln!();
+        } else {
+            eprintln!("{indent}{line}");
+        }
     }
 }
 

@@ -97,8 +97,9 @@ pub struct Resolved {
 pub enum ResolveError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
-    #[error("invalid server URL '{url}': {reason}")]
-    BadUrl { url: String, reason: String },
+    /// `given` is where the URL came from, with the URL as written (credentials hidden).
+    #[error("{given}: {reason}")]
+    BadUrl { given: String, reason: UrlError },
     #[error("cannot read the token file {}: {source}", path.display())]
     TokenFile {
         path: PathBuf,
@@ -135,7 +136,35 @@ impl Resolved {
         let profile = selected.map(|(_, p)| p).unwrap_or_default();
         let session = credentials::load_session(&paths, profile_name.as_deref());
 
-        let connection = resolve_connection(opts, &profile, env_token, session, mmctl)?;
+        let flag_url = opts
+            .url
+            .as_deref()
+            .map(|raw| checked_url(raw, |shown| format!("--url {shown}")))
+            .transpose()?;
+        let profile_url = profile
+            .url
+            .as_deref()
+            .map(|raw| {
+                checked_url(raw, |shown| {
+                    format!(
+                        "the url {shown} of profile '{}' in {}",
+                        profile_name.as_deref().unwrap_or_default(),
+                        paths.config_file.display()
+                    )
+                })
+            })
+            .transpose()?;
+        let connection = resolve_connection(
+            opts,
+            &profile,
+            Urls {
+                flag: flag_url,
+                profile: profile_url,
+            },
+            env_token,
+            session,
+            mmctl,
+        )?;
         let mm_home = opts
             .mm_home
             .clone()
@@ -170,9 +199,25 @@ impl Resolved {
     }
 }
 
+/// The server URLs given by the user, checked.
+struct Urls {
+    flag: Option<Url>,
+    profile: Option<Url>,
+}
+
+/// [`normalize_url`] for a URL the user gave; `given` says where, from the URL as shown (any
+/// credentials hidden), for the error.
+fn checked_url(raw: &str, given: impl FnOnce(&str) -> String) -> Result<Url, ResolveError> {
+    normalize_url(raw).map_err(|reason| ResolveError::BadUrl {
+        given: given(&hide_userinfo(raw.trim())),
+        reason,
+    })
+}
+
 fn resolve_connection(
     opts: &GlobalOpts,
     profile: &Profile,
+    urls: Urls,
     env_token: Option<Secret>,
     session: Option<LoginSession>,
     mmctl: Option<MmctlCredentials>,
@@ -183,9 +228,9 @@ fn resolve_connection(
         let socket = socket.clone().unwrap_or_else(default_local_socket);
         return Ok(Some(local(socket, insecure)));
     }
-    let profile_url = profile.url.as_deref().map(normalize_url).transpose()?;
-    let url = match (&opts.url, &profile.local_socket, &profile_url) {
-        (Some(url), _, _) => Some(normalize_url(url)?),
+    let profile_url = urls.profile;
+    let url = match (urls.flag, &profile.local_socket, &profile_url) {
+        (Some(url), _, _) => Some(url),
         (None, Some(socket), _) => return Ok(Some(local(expand_tilde(socket), insecure))),
         (None, None, Some(url)) => Some(url.clone()),
         (None, None, None) => None,
@@ -262,30 +307,39 @@ fn local_socket_from(env: Option<std::ffi::OsString>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_LOCAL_SOCKET))
 }
 
+/// Why a server URL cannot be used, with what is expected instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UrlError(String);
+
+const URL_EXPECTED: &str =
+    "use an http:// or https:// URL with a host, like https://chat.example.com";
+
 /// Accepts `chat.example.com`, `https://chat.example.com/` and `https://host/api/v4` alike and
 /// returns the site root with a trailing slash.
-pub fn normalize_url(raw: &str) -> Result<Url, ResolveError> {
+pub fn normalize_url(raw: &str) -> Result<Url, UrlError> {
     let trimmed = raw.trim();
-    let with_scheme = if trimmed.contains("://") {
+    let with_scheme = if names_a_scheme(trimmed) {
+        // The URL parser reads `http:/x`, `http:x` and `http:///x` as http://x/: refused, as
+        // they are typos or have no host.
+        match trimmed.split_once("://") {
+            Some((_, rest)) if !rest.is_empty() && !rest.starts_with('/') => {}
+            _ => return Err(UrlError(URL_EXPECTED.to_string())),
+        }
         trimmed.to_string()
     } else {
         format!("https://{trimmed}")
     };
-    let bad = |reason: &str| ResolveError::BadUrl {
-        url: hide_userinfo(raw.trim()),
-        reason: reason.to_string(),
-    };
-    let mut url = Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+    let mut url = Url::parse(&with_scheme).map_err(|e| UrlError(format!("{e}; {URL_EXPECTED}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad(
-            "it holds a user name or password; mmops takes credentials from a token or `mmops login`, never from the URL",
+        return Err(UrlError(
+            "it holds a user name or password; mmops takes credentials from a token or `mmops login`, never from the URL".to_string(),
         ));
     }
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(bad("only http and https are supported"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("it has no host"));
+    if (url.scheme() != "http" && url.scheme() != "https")
+        || url.host_str().is_none_or(str::is_empty)
+    {
+        return Err(UrlError(URL_EXPECTED.to_string()));
     }
     let path = url.path().trim_end_matches('/');
     let path = path.strip_suffix("/api/v4").unwrap_or(path);
@@ -294,6 +348,27 @@ pub fn normalize_url(raw: &str) -> Result<Url, ResolveError> {
     url.set_query(None);
     url.set_fragment(None);
     Ok(url)
+}
+
+/// Whether the text begins with a scheme (`https:`, `htp:/x`, `mailto:a`) rather than a host,
+/// a host and port (`chat.example.com:8065`), or user info (`admin:pw@host`).
+fn names_a_scheme(text: &str) -> bool {
+    let Some((head, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let scheme_like = head.starts_with(|c: char| c.is_ascii_alphabetic())
+        && head
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_like {
+        return false;
+    }
+    if rest.starts_with('/') {
+        return true;
+    }
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let port = authority.chars().all(|c| c.is_ascii_digit());
+    !port && !authority.contains('@')
 }
 
 /// The text of a URL as typed, with anything between `://` and `@` hidden, for error messages.
@@ -363,8 +438,70 @@ mod tests {
             "https://chat.example.com/"
         );
         assert_eq!(n("http://10.0.0.5:8065/mm"), "http://10.0.0.5:8065/mm/");
+        assert_eq!(n("chat.example.com:8065"), "https://chat.example.com:8065/");
+        assert_eq!(n("localhost:8065/mm"), "https://localhost:8065/mm/");
+        assert_eq!(n("[::1]:8065"), "https://[::1]:8065/");
         assert!(normalize_url("ftp://x").is_err());
         assert!(normalize_url("https://").is_err());
+    }
+
+    #[test]
+    fn a_url_with_another_scheme_or_no_host_is_refused() {
+        for bad in [
+            "htp:/x",
+            "htp://x",
+            "http:/x",
+            "https:chat.example.com",
+            "mailto:admin",
+            "file:///var/tmp/mattermost_local.socket",
+            "http://",
+            "https:///api/v4",
+            "",
+        ] {
+            let err = normalize_url(bad).unwrap_err().to_string();
+            assert!(
+                err.ends_with(
+                    "use an http:// or https:// URL with a host, like https://chat.example.com"
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_url_says_where_it_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GlobalOpts {
+            url: Some("htp:/x".into()),
+            ..Default::default()
+        };
+        let err = Resolved::resolve_with(&opts, paths(dir.path()), Settings::default(), None, None)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--url htp:/x: use an http:// or https:// URL with a host, like https://chat.example.com"
+        );
+        let settings = Settings::parse(
+            Path::new("c.toml"),
+            "default_profile = \"p\"\n[profiles.p]\nurl = \"htp:/x\"\n",
+        )
+        .unwrap();
+        let err = Resolved::resolve_with(
+            &GlobalOpts::default(),
+            paths(dir.path()),
+            settings,
+            None,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "the url htp:/x of profile 'p' in {}: use an http://",
+                dir.path().join("config.toml").display()
+            )),
+            "{err}"
+        );
     }
 
     #[test]

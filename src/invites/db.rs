@@ -469,10 +469,15 @@ fn connect_error(
     DbError::Connect(text)
 }
 
-/// The error's own words, including the server's message when there is one.
+/// The error's own words, including the server's message when there is one (flattened: it
+/// is the database server's text).
 fn describe(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        Some(db) => format!(
+            "{} ({})",
+            crate::text::one_line(db.message(), 300),
+            db.code().code()
+        ),
         None => {
             let mut text = err.to_string();
             let mut source = std::error::Error::source(err);

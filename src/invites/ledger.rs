@@ -3,8 +3,13 @@
 //! the evidence for it is added.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// How long an opener or a writer waits for another one's lock (a migration, a sync's
+/// transaction) before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Each entry moves the schema one version forward; the version is `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
@@ -105,14 +110,19 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// The underlying errors are part of each message, not a `source()`: SQLite's own error
+/// repeats its message, and a printed error chain would say the same thing two or three times.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    #[error("the ledger {path}: {source}")]
+    #[error("the ledger {path}: {cause}")]
     Sqlite {
         path: String,
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
+    #[error(
+        "{path} is not an mmops ledger (not an SQLite database): move it away or give another --ledger"
+    )]
+    NotALedger { path: String },
     #[error(
         "the ledger {path} was written by a newer mmops (schema {found}, this one knows {known})"
     )]
@@ -121,12 +131,8 @@ pub enum LedgerError {
         found: i64,
         known: i64,
     },
-    #[error("cannot create the ledger {path}: {source}")]
-    Create {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot create the ledger {path}: {cause}")]
+    Create { path: String, cause: std::io::Error },
 }
 
 /// An invitation as recorded.
@@ -184,10 +190,40 @@ pub struct Ledger {
 
 /// Turns a SQLite error into one that names the ledger file.
 pub(super) fn sqlite_error(path: String) -> impl Fn(rusqlite::Error) -> LedgerError {
-    move |source| LedgerError::Sqlite {
-        path: path.clone(),
-        source,
+    move |cause| {
+        if cause.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+            LedgerError::NotALedger { path: path.clone() }
+        } else {
+            LedgerError::Sqlite {
+                path: path.clone(),
+                cause,
+            }
+        }
     }
+}
+
+/// Switches a new ledger to WAL mode (a no-op once it is). Openers racing on a new ledger can
+/// make each other's switch fail at once with "database is locked": SQLite refuses a lock that
+/// could deadlock without waiting the busy timeout. So it is tried again, for as long.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        }) {
+            Err(err)
+                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            result => return result.map(drop),
+        }
+    }
+}
+
+fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
 /// Emails are compared the way the server stores them: trimmed and lower-cased.
@@ -196,15 +232,20 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 impl Ledger {
-    /// Opens (creating with mode 0600) and migrates the ledger at `path`.
+    /// Opens (creating with mode 0600) and migrates the ledger at `path`. Any number of
+    /// processes may do this at once on a new ledger (a timer's sync and an open console): the
+    /// first migrates, the others wait for it and find the work done.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Create {
+            std::fs::create_dir_all(dir).map_err(|cause| LedgerError::Create {
                 path: shown.clone(),
-                source,
+                cause,
             })?;
         }
+        // Created here, not by SQLite, for its mode; without O_EXCL, so openers racing past
+        // the check all succeed. SQLite gives its journal files the database file's mode, so
+        // they stay private too.
         if !path.exists() {
             use std::os::unix::fs::OpenOptionsExt;
             std::fs::OpenOptions::new()
@@ -213,21 +254,24 @@ impl Ledger {
                 .truncate(false)
                 .mode(0o600)
                 .open(path)
-                .map_err(|source| LedgerError::Create {
+                .map_err(|cause| LedgerError::Create {
                     path: shown.clone(),
-                    source,
+                    cause,
                 })?;
         }
         let sqlite = sqlite_error(shown.clone());
-        let conn = Connection::open(path).map_err(&sqlite)?;
-        // SQLite gives its journal files the database file's mode, so they stay private too.
+        let mut conn = Connection::open(path).map_err(&sqlite)?;
+        // First, so that every step below waits for a lock another opener holds.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(&sqlite)?;
+        // Every transaction here writes. Taking the write lock at BEGIN makes a second writer
+        // wait for the first; a deferred one would read, then fail at its first write with
+        // "database is locked" once the other had committed (WAL gives no busy wait there).
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // WAL: a reader (the tab) never blocks a sync; synchronous=NORMAL keeps every commit
         // through a crash of mmops, which is what kill -9 tests.
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
-             PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-        )
-        .map_err(sqlite)?;
+        use_wal(&conn).map_err(&sqlite)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(sqlite)?;
         let mut ledger = Self { conn, path: shown };
         ledger.migrate()?;
         Ok(ledger)
@@ -238,14 +282,20 @@ impl Ledger {
     }
 
     pub fn schema_version(&self) -> Result<i64, LedgerError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(self.err())
+        schema_version(&self.conn).map_err(self.err())
     }
 
+    /// Brings the schema up to date in one transaction that holds the write lock from its
+    /// start (`BEGIN IMMEDIATE`), and reads the version again inside it: of two openers of a
+    /// new ledger, the second waits, then finds it migrated.
     fn migrate(&mut self) -> Result<(), LedgerError> {
         let known = MIGRATIONS.len() as i64;
-        let found = self.schema_version()?;
+        if self.schema_version()? == known {
+            return Ok(());
+        }
+        let err = sqlite_error(self.path.clone());
+        let tx = self.conn.transaction().map_err(&err)?;
+        let found = schema_version(&tx).map_err(&err)?;
         if found > known {
             return Err(LedgerError::TooNew {
                 path: self.path.clone(),
@@ -253,15 +303,12 @@ impl Ledger {
                 known,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let err = sqlite_error(self.path.clone());
-            let tx = self.conn.transaction().map_err(&err)?;
+        for sql in MIGRATIONS.iter().skip(found as usize) {
             tx.execute_batch(sql).map_err(&err)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(&err)?;
-            tx.commit().map_err(&err)?;
         }
-        Ok(())
+        tx.pragma_update(None, "user_version", known)
+            .map_err(&err)?;
+        tx.commit().map_err(&err)
     }
 
     /// Records invitations with their first evidence, all or none.
@@ -682,6 +729,99 @@ mod tests {
         drop(conn);
         let err = Ledger::open(&path).err().unwrap();
         assert!(err.to_string().contains("newer mmops"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_named_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.sqlite");
+        std::fs::write(&path, "these are my notes, not a database\n".repeat(40)).unwrap();
+        let err = Ledger::open(&path).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is not an mmops ledger (not an SQLite database): move it away or give another --ledger",
+                path.display()
+            )
+        );
+        assert!(std::error::Error::source(&err).is_none());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "these are my notes, not a database\n".repeat(40),
+            "the file is left as it was"
+        );
+    }
+
+    #[test]
+    fn sqlite_errors_are_not_repeated_by_their_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let err = ledger
+            .conn
+            .execute("INSERT INTO nowhere VALUES (1)", [])
+            .map_err(ledger.err())
+            .unwrap_err();
+        assert!(err.to_string().contains("no such table: nowhere"), "{err}");
+        assert!(std::error::Error::source(&err).is_none());
+    }
+
+    /// Openers of a new ledger at the same moment: each must succeed and find the full schema.
+    #[test]
+    fn concurrent_first_opens_all_succeed() {
+        const OPENERS: usize = 8;
+        for round in 0..25 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("ledgers/{round}.sqlite"));
+            let start = std::sync::Barrier::new(OPENERS);
+            let results: Vec<Result<i64, String>> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..OPENERS)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            Ledger::open(&path)
+                                .and_then(|ledger| ledger.schema_version())
+                                .map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                openers.into_iter().map(|t| t.join().unwrap()).collect()
+            });
+            for result in results {
+                assert_eq!(result, Ok(MIGRATIONS.len() as i64), "round {round}");
+            }
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let mut ledger = Ledger::open(&path).unwrap();
+            let journal: String = ledger
+                .conn
+                .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(journal, "wal");
+            let columns: Vec<String> = ledger
+                .conn
+                .prepare("SELECT name FROM pragma_table_info('memberships')")
+                .unwrap()
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                columns,
+                [
+                    "team_id",
+                    "user_id",
+                    "joined_at",
+                    "how",
+                    "source",
+                    "left_at",
+                    "updated_at"
+                ]
+            );
+            ledger
+                .record(&[invite("a@example.org", "pending")])
+                .unwrap();
+            assert_eq!(ledger.invitations().unwrap().len(), 1);
+        }
     }
 
     #[test]

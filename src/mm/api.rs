@@ -175,7 +175,7 @@ impl MmClient {
             })?;
         let user = serde_json::from_slice(&raw.body).map_err(|e| ApiError::Decode {
             endpoint: endpoint.label(),
-            detail: e.to_string(),
+            detail: crate::text::one_line(&e.to_string(), 200),
         })?;
         Ok((user, token))
     }

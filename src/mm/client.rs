@@ -377,7 +377,10 @@ impl MmClient {
             reqwest_websocket::Error::Reqwest(err) => self.transport_error(endpoint, &err),
             other => ApiError::Interrupted {
                 endpoint: endpoint.label(),
-                detail: format!("the WebSocket handshake failed: {other}"),
+                detail: format!(
+                    "the WebSocket handshake failed: {}",
+                    crate::text::one_line(&other.to_string(), 200)
+                ),
             },
         }
     }
@@ -623,17 +626,21 @@ impl MmClient {
 }
 
 fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Decode {
-        endpoint: endpoint.label(),
-        detail: if body.is_empty() {
-            "the body is empty".to_string()
-        } else if e.is_eof() {
-            format!("the JSON ends too soon: the body was cut short ({e})")
-        } else if e.is_syntax() {
-            format!("the body is not JSON ({e})")
-        } else {
-            format!("the JSON does not have the expected shape ({e})")
-        },
+    serde_json::from_slice(body).map_err(|e| {
+        // serde quotes the values it did not expect: server text.
+        let said = crate::text::one_line(&e.to_string(), 200);
+        ApiError::Decode {
+            endpoint: endpoint.label(),
+            detail: if body.is_empty() {
+                "the body is empty".to_string()
+            } else if e.is_eof() {
+                format!("the JSON ends too soon: the body was cut short ({said})")
+            } else if e.is_syntax() {
+                format!("the body is not JSON ({said})")
+            } else {
+                format!("the JSON does not have the expected shape ({said})")
+            },
+        }
     })
 }
 
@@ -757,6 +764,20 @@ fn innermost_message(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_errors_flatten_what_the_server_sent() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Kind {
+            Plain,
+        }
+        let body = b"\"line\\n\\u001b[2Jforged\"";
+        let err = decode::<Kind>(&Endpoint::get("/api/v4/x"), body).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("forged"), "{text}");
+        assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
+    }
 
     #[test]
     fn retry_after_reads_seconds() {

@@ -5,15 +5,12 @@
 //!
 //! Tests marked `#[ignore = "finding: ..."]` hold the assertion the product should meet and
 //! does not yet.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::logs::source::SourceState;
 use mmops::tui::Launch;

@@ -3,15 +3,12 @@
 //! what the code draws; regenerate them all with
 //!
 //! ```sh
-//! MMOPS_UPDATE_SCREENSHOTS=1 cargo test --test screenshots
+//! MMOPS_UPDATE_SCREENSHOTS=1 cargo test --test it screenshots::
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::tui::svg::{self, DARK_TERMINAL};
 use mmops::tui::tabs::invites::InvitesLaunch;
@@ -180,6 +177,6 @@ async fn screenshots_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "stale screenshots: {stale:?}; run MMOPS_UPDATE_SCREENSHOTS=1 cargo test --test screenshots"
+        "stale screenshots: {stale:?}; run MMOPS_UPDATE_SCREENSHOTS=1 cargo test --test it screenshots::"
     );
 }

@@ -1,14 +1,11 @@
 //! The Invites tab in the real App against the demo server: its invitation history synced
 //! into a ledger and shown (table, detail, members), the finder and filters, sending,
 //! invalidating and exporting; and a ledger with hostile text, opened without a server.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::invites::ledger::{Ledger, NewInvitation};

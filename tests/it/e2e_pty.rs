@@ -1,9 +1,6 @@
 //! End to end: the real `mmops` binary in a pseudo-terminal, read through a terminal emulator
 //! (vt100). It starts the console on the demo server, switches tabs, follows its log file, quits,
 //! and checks the terminal was given back: main screen, cursor visible, echo and line editing on.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -277,7 +274,7 @@ fn a_panic_report_holds_no_token() {
 /// a server whose config is full of canaries: no canary, no token, in the log or on the terminal.
 #[test]
 fn the_console_at_trace_level_logs_no_secret() {
-    use common::binary::serve_with;
+    use crate::common::binary::serve_with;
     let home = tempfile::tempdir().unwrap();
     let host = home.path().join("host");
     drop(serve_with(

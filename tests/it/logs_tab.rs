@@ -1,12 +1,9 @@
 //! The Logs tab driven by keys against the demo server's log file and its REST log API.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mmops::demo::{DemoOptions, DemoServer};
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::logs::parse::Level;

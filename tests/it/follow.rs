@@ -1,6 +1,5 @@
 //! Following real files like `tail -F`: the last lines first, then appends, across rotation,
 //! truncation, and deletion followed by re-creation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

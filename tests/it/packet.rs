@@ -2,9 +2,6 @@
 //! the demo server over HTTP and over its local socket, with the server stopped; what goes in
 //! (checked against the demo's own API), what never goes in (canary secrets), and that a packet
 //! appears whole or not at all.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsStr;
@@ -13,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::binary::{Served, mmops, serve_with, text};
+use crate::common::binary::{Served, mmops, serve_with, text};
 use serde_json::{Map, Value, json};
 
 /// The server's stand-in for a secret value (`model.FakeSetting`): 32 asterisks.

@@ -4,15 +4,12 @@
 //! view and dialog is rendered, every copy, export, snapshot, ledger and packet is written, and
 //! the headless commands run with mmops' own log at its most verbose level. No canary, in whole
 //! or in part, may appear in any of it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Read;
 use std::path::Path;
 
-use common::binary::{mmops, serve_with, text};
-use common::*;
+use crate::common::binary::{mmops, serve_with, text};
+use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::secret::Secret;

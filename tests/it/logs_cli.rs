@@ -1,8 +1,5 @@
 //! `mmops logs`: the server log on stdout from files, the install dir or the REST API, with
 //! the same filters as the Logs tab, in pipes and following.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::binary::{mmops, serve, text};
+use crate::common::binary::{mmops, serve, text};
 use serde_json::Value;
 
 const INFO: &str = r#"{"timestamp":"2026-11-22 09:00:00.000 Z","level":"info","msg":"Server is starting","caller":"app/server.go:100"}"#;

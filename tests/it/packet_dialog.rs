@@ -1,14 +1,11 @@
 //! The support-packet dialog in the real App: `p` (built by mmops) and `P` (built by the
 //! server) against the demo server, driven by keys and rendered into the TestBackend.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::tui::Launch;

@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: a demo server at a fixed time, clients on it, and
-//! console launches that render deterministically.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! console launches that render deterministically; `binary` runs the mmops binary, `pg` a
+//! throwaway PostgreSQL and `mmdb` Mattermost histories in it.
+#![allow(dead_code)]
 
 pub mod binary;
+pub mod mmdb;
+pub mod pg;
 
 use std::time::Duration;
 

@@ -1,11 +1,8 @@
 //! The Config tab in the real App against the demo server: the sanitized tree, folding,
 //! search, the default and environment markers, the views, copying a setting, snapshots and
 //! comparisons, and a local-mode config full of canaries that never reaches the screen.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::tui::Launch;

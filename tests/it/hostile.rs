@@ -3,14 +3,11 @@
 //! double-width characters, and a 10 MB log line, in plugin manifests, config values, site,
 //! team and user names, and log lines. Every frame must hold them inert (no control character
 //! reaches the terminal) and aligned (every row keeps its right border in the last column).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::tui::tabs::invites::InvitesLaunch;
 use mmops::tui::testing::Harness;

@@ -1,11 +1,8 @@
 //! The real App driven by key events, rendered into ratatui's TestBackend and compared with
 //! insta snapshots, at 80x24 and 120x40. The demo server and the clock are fixed, so every
 //! frame is reproducible.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::mm::MmClient;

@@ -2,13 +2,10 @@
 //! route. For every fault: nothing panics, every frame stays sane (no control characters
 //! reach the terminal, at 80x24 and 120x40), a message names the fault and the endpoint, the
 //! other tabs keep working, and everything recovers once the fault stops.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::tui::testing::Harness;
 

@@ -1,7 +1,7 @@
 //! A real PostgreSQL server for tests and benchmarks, started in a temp dir.
 //!
-//! Self-contained on purpose: it is included from `tests/` as `#[path = "common/pg.rs"] mod pg;`
-//! and from `benches/` as `#[path = "../tests/common/pg.rs"] mod pg;`.
+//! Self-contained on purpose: it is `common::pg` in the tests, and included from `benches/` as
+//! `#[path = "../tests/it/common/pg.rs"] mod pg;`.
 //!
 //! ```ignore
 //! let Some(pg) = pg::shared() else { return }; // skips (or panics with MMOPS_REQUIRE_PG=1)
@@ -63,7 +63,7 @@ pub const REQUIRE_ENV: &str = "MMOPS_REQUIRE_PG";
 pub const BINDIR_ENV: &str = "MMOPS_PG_BINDIR";
 /// The system user that runs the server when the tests run as root.
 pub const SYSTEM_USER: &str = "postgres";
-/// The Mattermost-shaped schema (`tests/fixtures/mattermost_schema.sql`).
+/// The Mattermost-shaped schema (`tests/it/fixtures/mattermost_schema.sql`).
 pub const SCHEMA_SQL: &str = include_str!("../fixtures/mattermost_schema.sql");
 
 const SUPERUSER: &str = "postgres";
@@ -856,7 +856,7 @@ pub fn batch(url: &str, sql: &str) {
     Conn::connect(url).batch(sql);
 }
 
-/// Creates the Mattermost-shaped tables (`tests/fixtures/mattermost_schema.sql`).
+/// Creates the Mattermost-shaped tables (`tests/it/fixtures/mattermost_schema.sql`).
 pub fn load_schema(url: &str) {
     batch(url, SCHEMA_SQL);
 }

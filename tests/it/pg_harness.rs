@@ -1,19 +1,13 @@
 //! The PostgreSQL test harness itself: the server starts (as the postgres user when we are
 //! root), mmuser logs in with SCRAM, the Mattermost-shaped schema loads, the builder writes
 //! rows in Mattermost's shapes, and the server never outlives the test process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "common/mmdb.rs"]
-mod mmdb;
-#[path = "common/pg.rs"]
-mod pg;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mmdb::{HOURS_48, MmDb, PASSWORD_CANARY, TokenKind};
-use pg::{Conn, TestPg};
+use crate::common::mmdb::{self, HOURS_48, MmDb, PASSWORD_CANARY, TokenKind};
+use crate::common::pg::{self, Conn, TestPg};
 use serde_json::Value;
 
 const T0: i64 = 1_795_000_000_000;
@@ -277,7 +271,8 @@ fn enums_decode_only_as_text() {
 #[test]
 fn read_only_sessions_refuse_writes() {
     let Some(pg) = shared() else { return };
-    let url = fresh(pg, "read_only");
+    // Not "read_only": invites_db.rs has a database of that name on the same shared server.
+    let url = fresh(pg, "harness_read_only");
 
     // Forced in the connection's startup options, as mmops can do from a DataSource.
     let ro_url = format!("{url}&options=-c%20default_transaction_read_only%3Don");
@@ -647,8 +642,13 @@ fn finder_takes_the_newest_complete_bin_dir() {
 /// Runs `child_entry` of this test binary in a new process with `mode` and extra env.
 fn run_child(mode: &str, env: &[(&str, &str)], remove: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["child_entry", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, mode);
+    cmd.args([
+        &test_name("child_entry"),
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(CHILD_ENV, mode);
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -656,6 +656,14 @@ fn run_child(mode: &str, env: &[(&str, &str)], remove: &[&str]) -> std::process:
         cmd.env_remove(key);
     }
     cmd.output().unwrap()
+}
+
+/// The name the test harness knows a test of this module by (`pg_harness::child_entry`).
+fn test_name(function: &str) -> String {
+    let module = module_path!()
+        .split_once("::")
+        .map_or(module_path!(), |(_crate, module)| module);
+    format!("{module}::{function}")
 }
 
 /// Not a test of its own: the body of the child processes above (does nothing otherwise).

@@ -1,11 +1,8 @@
 //! The Plugins tab in the real App against the demo server: per-node states with failed
 //! plugins first, the manifest detail with sanitized setting values, enable/disable after a
 //! confirmation, local mode without statuses, and a user who may not read plugins.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::tui::Launch;
 use mmops::tui::tabs::TabId;

@@ -4,17 +4,14 @@
 //! sync loses nothing already committed; TLS to a server with `ssl = on` is verified, a
 //! certificate that does not verify is an error and never a plain fallback, and a plain
 //! connection after the server offered no TLS is said.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[path = "common/mmdb.rs"]
-mod mmdb;
-#[path = "common/pg.rs"]
-mod pg;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use mmdb::{AUTHDATA_CANARY, MFA_CANARY, MmDb, PASSWORD_CANARY, SESSION_CANARY, TokenKind};
+use crate::common::mmdb::{
+    self, AUTHDATA_CANARY, MFA_CANARY, MmDb, PASSWORD_CANARY, SESSION_CANARY, TokenKind,
+};
+use crate::common::pg;
 use mmops::invites::db::{DbError, DbSession, Transport};
 use mmops::invites::ledger::{Invitation, Ledger, NewInvitation};
 use mmops::invites::provenance::{Way, team_members};

@@ -1,13 +1,10 @@
 //! `mmops invite` and `mmops invites list` against the demo server: each address's result is
 //! recorded with its sender in a private ledger, and the ledger lists as a table, JSON and CSV.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::binary::{Served, mmops, serve, text};
+use crate::common::binary::{Served, mmops, serve, text};
 use serde_json::Value;
 
 fn run(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (String, String, Option<i32>) {
@@ -438,4 +435,67 @@ fn invalidate_asks_for_yes_then_revokes_and_invite_takes_channels() {
     let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(rows.len(), 1, "{out}");
     assert_eq!(rows[0]["status"], "revoked", "{out}");
+}
+
+#[test]
+fn a_ledger_that_is_not_a_database_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.sqlite");
+    std::fs::write(&notes, "not a database\n".repeat(100)).unwrap();
+    let output = mmops(dir.path())
+        .args(["invites", "list", "--ledger"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert!(!output.status.success());
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "mmops: {} is not an mmops ledger (not an SQLite database): move it away or give \
+             another --ledger",
+            notes.display()
+        )
+    );
+}
+
+/// A timer's sync and a console's first sync on a ledger that does not exist yet.
+#[test]
+fn concurrent_first_syncs_on_a_new_ledger_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(dir.path());
+    for round in 0..3 {
+        let ledger = dir.path().join(format!("ledgers/race-{round}.sqlite"));
+        let syncs: Vec<_> = (0..4)
+            .map(|_| {
+                mmops(dir.path())
+                    .args(["--url", &served.url, "--mm-home", &served.host_dir])
+                    .arg("--ledger")
+                    .arg(&ledger)
+                    .args(["invites", "sync", "--skip", "database"])
+                    .env("MMOPS_TOKEN", &served.token)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for sync in syncs {
+            let output = sync.wait_with_output().unwrap();
+            let (out, err) = text(&output);
+            assert!(output.status.success(), "round {round}: {out}{err}");
+        }
+        let mode = std::fs::metadata(&ledger).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let output = mmops(dir.path())
+            .args(["invites", "list", "--json", "--ledger"])
+            .arg(&ledger)
+            .output()
+            .unwrap();
+        let (out, err) = text(&output);
+        assert!(output.status.success(), "{err}");
+        let listed: Value = serde_json::from_str(&out).unwrap();
+        // The 22 addresses of the demo's audit log, each once, as after a single sync.
+        assert_eq!(listed.as_array().unwrap().len(), 22, "{out}");
+    }
 }

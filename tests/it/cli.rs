@@ -1,13 +1,10 @@
 //! The `mmops` binary's headless commands: --version, info, demo --serve, login; and its errors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::binary::{mmops, serve, text};
+use crate::common::binary::{mmops, serve, text};
 
 #[test]
 fn version_names_the_revision() {
@@ -214,6 +211,79 @@ fn configuration_errors_are_clear() {
     let (_, err) = text(&output);
     assert!(!output.status.success());
     assert!(err.contains("unknown theme 'neon'"), "{err}");
+}
+
+#[test]
+fn a_config_parse_error_keeps_its_line_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[profiles.prod]\nurl = https://x\n").unwrap();
+    let output = mmops(dir.path())
+        .args(["--config"])
+        .arg(&config)
+        .arg("info")
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!err.contains("\\x0a"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("mmops: config file ") && lines[0].contains("bad.toml"),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("2 | url = https://x")),
+        "the offending line is shown on its own: {err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.trim() == "|       ^^^^^^^^^"),
+        "the caret is on a line of its own: {err}"
+    );
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.is_empty() || l.starts_with("       ")),
+        "continuation lines are indented under the message: {err}"
+    );
+
+    // The file is the user's, but what it quotes still never reaches the terminal raw.
+    std::fs::write(
+        &config,
+        "[profiles.prod]\nurl = \x1b]0;owned\x07\u{202e}x\n",
+    )
+    .unwrap();
+    let output = mmops(dir.path())
+        .args(["--config"])
+        .arg(&config)
+        .arg("info")
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !err.contains('\x1b') && !err.contains('\x07') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert!(err.contains("\\x1b]0;owned\\x07\\u{202e}x"), "{err}");
+    assert!(err.lines().count() > 2, "{err}");
+}
+
+#[test]
+fn a_url_that_is_not_http_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = mmops(dir.path())
+        .args(["--url", "htp:/x", "info"])
+        .output()
+        .unwrap();
+    let (_, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "mmops: --url htp:/x: use an http:// or https:// URL with a host, like https://chat.example.com"
+    );
 }
 
 #[test]

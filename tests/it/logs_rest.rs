@@ -1,14 +1,11 @@
 //! Tailing the log over REST against the demo server: the overlap between polls removed while
 //! genuinely repeated lines are kept, a restart (the log starts over) and an outage survived,
 //! and a burst larger than a page reported as a gap.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::io::Write;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::logs::poll::{PollOptions, poll};
 use mmops::logs::source::{SourceEvent, SourceState, channel_sink};

@@ -1,11 +1,8 @@
 //! The demo server's invitation history, as mmops sees it: audit records in the host dir's
 //! audit.log, debug request lines in mattermost.log, and the users, members and town-square
 //! posts over REST. Invitation tokens never leave the server.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::demo::story::{DemoInvite, INVITE_EXPIRY_MS, InviteOutcome};
 use serde_json::Value;

@@ -1,12 +1,9 @@
 //! The API client against the demo server over real HTTP and a real unix socket: successes,
 //! each class of failure, retries, version detection and local mode.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::demo::{DemoOptions, DemoServer};
 use mmops::mm::{ApiError, ClientOptions, MmClient, RetryPolicy};
