@@ -9,13 +9,14 @@
 use std::collections::HashSet;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mmops::demo::world::World;
 use mmops::server_config::ConfigDoc;
 use mmops::server_config::tree::leaf_paths;
-use mmops::tui::keys::Action;
-use mmops::tui::tabs::config::{ConfigTab, view};
+use mmops::tui::keys::{Action, Keymap};
+use mmops::tui::tabs::config::{ConfigTab, Msg};
+use mmops::tui::testing::Probe;
 use mmops::tui::theme::Theme;
+use mmops::tui::view::{Ui, View};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use serde_json::{Value, json};
@@ -41,67 +42,64 @@ fn big_config() -> Value {
     config
 }
 
-fn loaded_tab() -> (ConfigTab, usize) {
+/// The tab with the config loaded, driven through the contract by a probe.
+fn loaded_tab() -> (Probe, ConfigTab, usize) {
     let config = big_config();
     // A few hundred settings changed, some from the environment, as on a real server.
     let changed: HashSet<String> = leaf_paths(&config).into_iter().step_by(3).collect();
     let env: HashSet<String> = leaf_paths(&config).into_iter().step_by(17).collect();
     let doc = ConfigDoc::new(&config, &[], env, Some(changed), "bench".into(), vec![]);
     let rows = doc.tree.rows.len();
-    let mut tab = ConfigTab::new(true);
-    let generation = tab.begin_load();
-    tab.loaded(generation, Ok(doc), 0);
-    (tab, rows)
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    let mut probe = Probe::offline(&std::env::temp_dir(), 0);
+    let mut tab = ConfigTab::new(&probe.env);
+    probe.with(&mut tab, |tab, ctx| tab.on_msg(Msg::Loaded(Ok(doc)), ctx));
+    (probe, tab, rows)
 }
 
 fn frame(c: &mut Criterion) {
-    let (mut tab, rows) = loaded_tab();
-    tab.folded.clear();
-    tab.refilter();
-    tab.perform(Action::Filter);
-    for ch in "smtp".chars() {
-        tab.handle_key(key(ch));
+    let (mut probe, mut tab, rows) = loaded_tab();
+    // Every section open, a search with matches highlighted, the selection in the middle.
+    probe.press(&mut tab, &["z", "/", "s", "m", "t", "p", "enter"]);
+    let shown = tab.shown_paths().count();
+    for _ in 0..(shown / 2) {
+        probe.press(&mut tab, &["j"]);
     }
-    tab.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
-    tab.selected = tab.visible.len() / 2;
     eprintln!(
-        "config rows: {rows}, shown: {}, settings: {}",
-        tab.visible.len(),
+        "config rows: {rows}, shown: {shown}, settings: {}",
         tab.doc().unwrap().tree.leaves().count()
     );
     let theme = Theme::builtin("dark");
+    let keymap = Keymap::default();
+    let ui = Ui {
+        theme: &theme,
+        keymap: &keymap,
+        now_ms: 0,
+    };
     let area = Rect::new(0, 0, 120, 38);
     c.bench_function("config/frame_120x40_all_open_with_search", |b| {
         b.iter(|| {
             let mut buf = Buffer::empty(area);
-            view::render(&mut tab, area, &mut buf, &theme);
+            tab.draw(area, &mut buf, &ui);
             buf
         })
     });
 }
 
 fn search(c: &mut Criterion) {
-    let (mut tab, _) = loaded_tab();
-    tab.perform(Action::Filter);
-    for ch in "email".chars() {
-        tab.handle_key(key(ch));
-    }
+    let (mut probe, mut tab, _) = loaded_tab();
+    probe.press(&mut tab, &["/"]);
+    probe.type_text(&mut tab, "email");
     // One keystroke: typing a letter, then taking it back; each re-searches every path and
     // value, opens the first match's sections and recomputes the rows shown.
     let mut add = true;
     c.bench_function("config/search_keystroke", |b| {
         b.iter(|| {
-            let event = if add {
-                key('s')
+            if add {
+                probe.type_text(&mut tab, "s");
             } else {
-                KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)
-            };
+                probe.with(&mut tab, |tab, ctx| tab.on_action(Action::DeleteBack, ctx));
+            }
             add = !add;
-            tab.handle_key(event)
         })
     });
 }

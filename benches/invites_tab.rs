@@ -8,14 +8,14 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use mmops::invites::actions::LedgerView;
 use mmops::invites::ledger::Invitation;
 use mmops::invites::resolve::Status;
-use mmops::tui::Clock;
-use mmops::tui::keys::Action;
-use mmops::tui::tabs::invites::{InvitesTab, view};
+use mmops::tui::keys::{Action, Keymap};
+use mmops::tui::tabs::invites::{InvitesTab, Msg};
+use mmops::tui::testing::Probe;
 use mmops::tui::theme::Theme;
+use mmops::tui::view::{Ui, View};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -58,22 +58,26 @@ fn invitation(i: usize) -> Invitation {
     }
 }
 
-fn loaded_tab() -> InvitesTab {
-    let mut tab = InvitesTab::new(true, PathBuf::from("/tmp"), Clock::Fixed(NOW));
-    let generation = tab.begin_open();
+/// The tab with the rows read, driven through the contract by a probe.
+fn loaded_tab() -> (Probe, InvitesTab) {
+    let mut probe = Probe::offline(&std::env::temp_dir(), NOW);
+    let mut tab = InvitesTab::new(&probe.env);
     let view = LedgerView {
         path: PathBuf::from("/tmp/bench-ledger.sqlite"),
         invitations: (0..ROWS).map(invitation).collect(),
         runs: vec![],
         teams: vec![],
     };
-    tab.opened(generation, Ok((view, vec![])));
+    probe.with(&mut tab, |tab, ctx| {
+        tab.on_msg(Msg::Opened(Ok((view, vec![]))), ctx)
+    });
     assert_eq!(tab.shown().len(), ROWS);
-    tab
+    (probe, tab)
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+/// Backspace in the finder.
+fn back(probe: &mut Probe, tab: &mut InvitesTab) {
+    probe.with(tab, |tab, ctx| tab.on_action(Action::DeleteBack, ctx));
 }
 
 fn bench(c: &mut Criterion) {
@@ -82,27 +86,27 @@ fn bench(c: &mut Criterion) {
 
     // The worst keystroke: the first letter, which searches every row (then Backspace, which
     // returns the kept answer for the empty query). The time is for both keys.
-    let mut tab = loaded_tab();
-    tab.perform(Action::Filter);
+    let (mut probe, mut tab) = loaded_tab();
+    probe.press(&mut tab, &["/"]);
     group.bench_function("finder_first_letter_and_backspace_100k", |b| {
         b.iter(|| {
-            tab.handle_key(key(KeyCode::Char('a')));
+            probe.type_text(&mut tab, "a");
             assert!(!tab.shown().is_empty());
-            tab.handle_key(key(KeyCode::Backspace));
+            back(&mut probe, &mut tab);
         })
     });
 
     // The second letter: a two-letter word over the first letter's answer (most rows), then
     // Backspace back to it.
-    tab.handle_key(key(KeyCode::Char('e')));
+    probe.type_text(&mut tab, "e");
     group.bench_function("finder_second_letter_and_backspace_100k", |b| {
         b.iter(|| {
-            tab.handle_key(key(KeyCode::Char('x')));
+            probe.type_text(&mut tab, "x");
             assert!(!tab.shown().is_empty());
-            tab.handle_key(key(KeyCode::Backspace));
+            back(&mut probe, &mut tab);
         })
     });
-    tab.handle_key(key(KeyCode::Backspace));
+    back(&mut probe, &mut tab);
 
     // Typing a whole query, one keystroke at a time: each narrows the one before. The time is
     // for the eleven keys and the eleven Backspaces.
@@ -110,27 +114,33 @@ fn bench(c: &mut Criterion) {
     group.bench_function("finder_type_a_query_100k", |b| {
         b.iter(|| {
             for c in query.chars() {
-                tab.handle_key(key(KeyCode::Char(c)));
+                probe.type_text(&mut tab, &c.to_string());
             }
             assert!(!tab.shown().is_empty());
             for _ in query.chars() {
-                tab.handle_key(key(KeyCode::Backspace));
+                back(&mut probe, &mut tab);
             }
         })
     });
-    tab.handle_key(key(KeyCode::Esc));
+    probe.press(&mut tab, &["esc"]);
 
     // A frame of the table over every row, the selection in the middle.
-    let mut tab = loaded_tab();
+    let (mut probe, mut tab) = loaded_tab();
     for _ in 0..50 {
-        tab.perform(Action::PageDown);
+        probe.press(&mut tab, &["pagedown"]);
     }
+    let keymap = Keymap::default();
+    let ui = Ui {
+        theme: &theme,
+        keymap: &keymap,
+        now_ms: NOW,
+    };
     let area = Rect::new(0, 0, 120, 38);
     let mut buf = Buffer::empty(area);
     group.bench_function("frame_120x38_100k_rows", |b| {
         b.iter(|| {
             buf.reset();
-            view::render(&mut tab, NOW, area, &mut buf, &theme);
+            tab.draw(area, &mut buf, &ui);
         })
     });
     group.finish();

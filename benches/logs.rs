@@ -31,7 +31,8 @@ use mmops::demo::logs::{LogContext, LogGenerator};
 use mmops::demo::rng::Rng;
 use mmops::logs::filter::{Filter, Index};
 use mmops::logs::store::{Entry, LogStore};
-use mmops::tui::tabs::logs::LogsLaunch;
+use mmops::tui::App;
+use mmops::tui::tabs::logs::{LogsLaunch, LogsTab};
 use mmops::tui::testing::Harness;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -133,10 +134,14 @@ fn harness_on(runtime: &tokio::runtime::Runtime, file: PathBuf, held: usize) -> 
     };
     harness.press(&["3"]).unwrap();
     runtime.block_on(harness.pump_until(Duration::from_secs(120), |app| {
-        app.logs_tab().store().len() >= held
+        logs_tab(app).store().len() >= held
     }));
     runtime.block_on(harness.settle());
     harness
+}
+
+fn logs_tab(app: &App) -> &LogsTab {
+    app.tab().expect("the Logs tab")
 }
 
 /// Sets the Logs tab's filter to `pattern` as a user would; returns how long the key that
@@ -155,11 +160,11 @@ fn frame_and_refilter(c: &mut Criterion) {
     let file = dir.path().join("mattermost.log");
     write_file(&file, &lines(MILLION, 3));
     let mut harness = harness_on(&runtime, file, MILLION);
-    assert_eq!(harness.app.logs_tab().store().len(), MILLION);
+    assert_eq!(logs_tab(&harness.app).store().len(), MILLION);
 
     set_filter(&mut harness, "S3|invite");
     runtime.block_on(harness.settle());
-    let matching = harness.app.logs_tab().matching();
+    let matching = logs_tab(&harness.app).matching();
     assert!(matching > 10_000 && matching < MILLION / 5, "{matching}");
 
     let mut group = c.benchmark_group("logs_frame");

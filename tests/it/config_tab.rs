@@ -2,6 +2,7 @@
 //! search, the default and environment markers, the views, copying a setting, snapshots and
 //! comparisons, and a local-mode config full of canaries that never reaches the screen.
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::host::{HomeOrigin, MmHome};
@@ -59,7 +60,7 @@ async fn search_unfolds_to_each_match_and_counts() {
     h.press(&["/"]).unwrap();
     h.type_text("level");
     let text = h.render_text(120, 40);
-    let count = h.app.config_tab().search.as_ref().unwrap().matches.len();
+    let count = h.app.config().search_matches().unwrap();
     assert!(count >= 2, "{text}");
     assert!(text.contains(&format!("search ({count}): level")), "{text}");
     assert!(
@@ -72,12 +73,12 @@ async fn search_unfolds_to_each_match_and_counts() {
     h.press(&["n"]).unwrap();
     let text = h.render_text(120, 40);
     assert!(text.contains(&format!("\"level\": 2 of {count}")), "{text}");
-    let row = h.app.config_tab().selected_row().unwrap();
+    let row = h.app.config().selected_row().unwrap();
     assert_eq!(row.path, "LogSettings.FileLevel");
     // Each match opens only its own sections: the rest stay folded.
     assert!(!text.contains("    SiteURL"), "{text}");
     h.press(&["N", "esc"]).unwrap();
-    assert!(h.app.config_tab().search.is_none());
+    assert!(h.app.config().search_matches().is_none());
 }
 
 #[tokio::test]
@@ -93,13 +94,7 @@ async fn the_views_show_what_changed_and_what_support_looks_at() {
     h.press(&["v"]).unwrap();
     let support = h.render_text(120, 40);
     assert!(support.contains("what support looks at"), "{support}");
-    let tab = h.app.config_tab();
-    let doc = tab.doc().unwrap();
-    let shown: Vec<&str> = tab
-        .visible
-        .iter()
-        .map(|&i| doc.tree.rows[i].path.as_str())
-        .collect();
+    let shown: Vec<&str> = h.app.config().shown_paths().collect();
     for path in [
         "LogSettings.FileLevel",
         "ClusterSettings.Enable",
@@ -124,8 +119,7 @@ async fn y_copies_path_and_value() {
     h.press(&["enter", "y"]).unwrap();
     let out = h.terminal_output();
     assert_eq!(out.len(), 1);
-    let expected =
-        mmops::tui::tabs::logs::base64(b"ServiceSettings.SiteURL = https://chat.example.com");
+    let expected = mmops::tui::osc52::base64(b"ServiceSettings.SiteURL = https://chat.example.com");
     assert_eq!(out[0], format!("\x1b]52;c;{expected}\x07"));
 }
 
@@ -236,7 +230,7 @@ async fn without_a_server_the_install_config_is_shown_sanitized() {
 
     // From disk, the defaults come from mmops' own table: what it knows is marked, and the
     // "changed" view lists it.
-    let doc = h.app.config_tab().doc().unwrap();
+    let doc = h.app.config().doc().unwrap();
     assert!(
         doc.notes.iter().any(|n| n.contains("mmops' table of")),
         "{:?}",

@@ -3,6 +3,7 @@
 //! reach the terminal, at 80x24 and 120x40), a message names the fault and the endpoint, the
 //! other tabs keep working, and everything recovers once the fault stops.
 
+use crate::common::Tabs;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -80,7 +81,7 @@ async fn other_tabs_work(h: &mut Harness, faulted_tab: &str) {
     if faulted_tab != "3" {
         h.press(&["3"]).unwrap();
         h.pump_until(Duration::from_secs(20), |app| {
-            !app.logs_tab().store().is_empty()
+            !app.logs().store().is_empty()
         })
         .await;
         sane_frames(h);
@@ -238,7 +239,7 @@ async fn an_expired_session_asks_for_a_login_and_stops_asking_the_server() {
     assert_says(&text, &["login needed"]);
     // The log poller, too, has seen the 401 and stopped.
     h.pump_until(Duration::from_secs(20), |app| {
-        !app.logs_tab().source_problems().is_empty()
+        !app.logs().source_problems().is_empty()
     })
     .await;
     for tab in ["1", "2", "3", "4", "5"] {
@@ -278,7 +279,7 @@ async fn a_proxy_page_on_the_log_route_names_it_and_keeps_polling() {
     let (server, mut h) = faulted("/api/v4/logs*=html:503").await;
     h.press(&["3"]).unwrap();
     h.pump_until(Duration::from_secs(20), |app| {
-        !app.logs_tab().source_problems().is_empty()
+        !app.logs().source_problems().is_empty()
     })
     .await;
     let text = sane_frames(&mut h);
@@ -287,7 +288,7 @@ async fn a_proxy_page_on_the_log_route_names_it_and_keeps_polling() {
     server.clear_faults();
     h.press(&["3"]).unwrap();
     h.pump_until(Duration::from_secs(20), |app| {
-        !app.logs_tab().store().is_empty()
+        !app.logs().store().is_empty()
     })
     .await;
     sane_frames(&mut h);

@@ -4,6 +4,7 @@
 //! team and user names, and log lines. Every frame must hold them inert (no control character
 //! reaches the terminal) and aligned (every row keeps its right border in the last column).
 
+use crate::common::Tabs;
 use std::io::Write;
 use std::time::Duration;
 
@@ -146,10 +147,8 @@ async fn hostile_names_manifests_config_values_and_log_lines_stay_inert_and_alig
     }
 
     h.press(&["3"]).unwrap();
-    h.pump_until(Duration::from_secs(30), |app| {
-        app.logs_tab().store().len() > 3
-    })
-    .await;
+    h.pump_until(Duration::from_secs(30), |app| app.logs().store().len() > 3)
+        .await;
     h.settle().await;
     h.press(&["G"]).unwrap();
     let logs = frames(&mut h, "the Logs tab at its end");

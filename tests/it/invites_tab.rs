@@ -5,12 +5,12 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::invites::ledger::{Ledger, NewInvitation};
 use mmops::tui::Launch;
-use mmops::tui::tabs::TabId;
 use mmops::tui::tabs::invites::InvitesLaunch;
 use mmops::tui::testing::Harness;
 
@@ -38,7 +38,7 @@ async fn on_invites(launch: Launch) -> Harness {
     h.settle().await;
     h.press(&["5"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.active_tab(), TabId::Invites);
+    assert_eq!(h.app.active_title(), "Invites");
     h
 }
 
@@ -58,7 +58,7 @@ async fn the_demo_history_is_synced_and_shown_newest_first_with_the_flag() {
     );
     assert!(text.contains("no database: pending invites"), "{text}");
     // Every status of the story is there, and the use by another account stands out.
-    let tab = h.app.invites_tab();
+    let tab = h.app.invites();
     for status in [
         "pending",
         "accepted",
@@ -96,17 +96,17 @@ async fn the_finder_narrows_as_you_type_and_the_detail_shows_the_evidence() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
-    let total = h.app.invites_tab().shown().len();
+    let total = h.app.invites().shown().len();
     h.press(&["/"]).unwrap();
     h.type_text("felix");
     // Answered while typing, before Enter.
-    let while_typing = h.app.invites_tab().shown().len();
+    let while_typing = h.app.invites().shown().len();
     assert!(
         while_typing >= 1 && while_typing < total,
         "{while_typing} of {total}"
     );
     h.press(&["enter"]).unwrap();
-    let selected = h.app.invites_tab().selected_row().unwrap();
+    let selected = h.app.invites().selected_row().unwrap();
     assert_eq!(selected.invite.status, "accepted_by_other");
     h.press(&["enter"]).unwrap();
     h.settle().await;
@@ -118,7 +118,7 @@ async fn the_finder_narrows_as_you_type_and_the_detail_shows_the_evidence() {
     insta::assert_snapshot!("invite_detail_80x24", h.render_text(80, 24));
     // Esc goes back to the table, the finder still applied; x clears it.
     h.press(&["esc", "x"]).unwrap();
-    assert_eq!(h.app.invites_tab().shown().len(), total);
+    assert_eq!(h.app.invites().shown().len(), total);
 }
 
 #[tokio::test]
@@ -128,7 +128,7 @@ async fn status_and_team_filters_narrow_the_table() {
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
     // The first status is pending.
     h.press(&["f"]).unwrap();
-    let tab = h.app.invites_tab();
+    let tab = h.app.invites();
     assert!(!tab.shown().is_empty());
     assert!(
         tab.shown()
@@ -141,7 +141,7 @@ async fn status_and_team_filters_narrow_the_table() {
     let picker = h.render_text(120, 40);
     assert!(picker.contains("Show the invitations of team"), "{picker}");
     h.press(&["enter"]).unwrap();
-    let tab = h.app.invites_tab();
+    let tab = h.app.invites();
     assert!(!tab.shown().is_empty());
     assert!(
         tab.shown()
@@ -155,7 +155,7 @@ async fn the_send_form_picks_a_team_reviews_and_records_what_it_sent() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
-    let before = h.app.invites_tab().rows().len();
+    let before = h.app.invites().rows().len();
     h.press(&["i"]).unwrap();
     h.settle().await;
     h.type_text("eng");
@@ -175,7 +175,7 @@ async fn the_send_form_picks_a_team_reviews_and_records_what_it_sent() {
     );
     // Nothing is sent before y.
     h.settle().await;
-    assert_eq!(h.app.invites_tab().rows().len(), before);
+    assert_eq!(h.app.invites().rows().len(), before);
     h.press(&["y"]).unwrap();
     h.settle().await;
     let done = h.render_text(80, 24);
@@ -185,7 +185,7 @@ async fn the_send_form_picks_a_team_reviews_and_records_what_it_sent() {
     );
     h.press(&["enter"]).unwrap();
     h.settle().await;
-    let tab = h.app.invites_tab();
+    let tab = h.app.invites();
     assert_eq!(tab.rows().len(), before + 2);
     let newest = &tab.rows()[tab.shown()[0] as usize].invite;
     assert_eq!(newest.status, "pending");
@@ -207,7 +207,7 @@ async fn an_unknown_channel_sends_nothing_and_says_why() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
-    let before = h.app.invites_tab().rows().len();
+    let before = h.app.invites().rows().len();
     h.press(&["i"]).unwrap();
     h.settle().await;
     h.type_text("eng");
@@ -226,7 +226,7 @@ async fn an_unknown_channel_sends_nothing_and_says_why() {
     assert!(text.contains("x@example.com"), "{text}");
     h.press(&["esc"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.invites_tab().rows().len(), before);
+    assert_eq!(h.app.invites().rows().len(), before);
 }
 
 #[tokio::test]
@@ -234,7 +234,7 @@ async fn invalidating_asks_first_then_revokes_every_pending_invite() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
-    let pending = h.app.invites_tab().pending();
+    let pending = h.app.invites().pending();
     assert!(pending > 0);
     h.press(&["X"]).unwrap();
     let question = h.render_text(120, 40);
@@ -245,16 +245,16 @@ async fn invalidating_asks_first_then_revokes_every_pending_invite() {
     // Enter is not a yes.
     h.press(&["enter"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.invites_tab().pending(), pending);
+    assert_eq!(h.app.invites().pending(), pending);
     assert!(h.render_text(120, 40).contains("nothing was invalidated"));
     let revoked_before = h
         .app
-        .invites_tab()
+        .invites()
         .count(mmops::invites::resolve::Status::Revoked);
     h.press(&["X", "y"]).unwrap();
     h.settle().await;
-    let tab = h.app.invites_tab();
-    assert_eq!(tab.pending(), 0, "{:?}", tab.notice);
+    let tab = h.app.invites();
+    assert_eq!(tab.pending(), 0, "{:?}", tab.notice());
     assert_eq!(
         tab.count(mmops::invites::resolve::Status::Revoked),
         revoked_before + pending
@@ -308,7 +308,7 @@ async fn the_rows_shown_export_to_a_private_csv() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
     h.press(&["f"]).unwrap();
-    let shown = h.app.invites_tab().shown().len();
+    let shown = h.app.invites().shown().len();
     h.press(&["e"]).unwrap();
     // The default name is in the prompt; replace it.
     h.press(&["ctrl-u"]).unwrap();

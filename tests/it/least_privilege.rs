@@ -10,11 +10,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::demo::DemoServer;
 use mmops::logs::source::SourceState;
 use mmops::tui::Launch;
-use mmops::tui::tabs::TabId;
 use mmops::tui::tabs::invites::InvitesLaunch;
 use mmops::tui::testing::Harness;
 
@@ -46,10 +46,10 @@ async fn viewer(server: &DemoServer, dir: &Path) -> Harness {
 }
 
 /// Goes to a tab by its number and waits for what it started.
-async fn to_tab(h: &mut Harness, key: &str, tab: TabId) {
+async fn to_tab(h: &mut Harness, key: &str, tab: &str) {
     h.press(&[key]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.active_tab(), tab);
+    assert_eq!(h.app.active_title(), tab);
 }
 
 /// Both sizes of the frame, for assertions that must hold on a small terminal too.
@@ -87,11 +87,11 @@ fn dialog(text: &str) -> String {
 /// tab still shows what the viewer may read.
 async fn still_works(h: &mut Harness) {
     for (key, tab) in [
-        ("2", TabId::Plugins),
-        ("3", TabId::Logs),
-        ("4", TabId::Config),
-        ("5", TabId::Invites),
-        ("1", TabId::Server),
+        ("2", "Plugins"),
+        ("3", "Logs"),
+        ("4", "Config"),
+        ("5", "Invites"),
+        ("1", "Server"),
     ] {
         to_tab(h, key, tab).await;
         for text in frames(h) {
@@ -127,7 +127,7 @@ async fn the_server_tab_names_each_missing_permission() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = viewer(&server, dir.path()).await;
-    assert_eq!(h.app.active_tab(), TabId::Server);
+    assert_eq!(h.app.active_title(), "Server");
     let text = h.render_text(120, 40);
     insta::assert_snapshot!("viewer_server_120x40", text);
     // What the viewer may read is there; what it may not says which permission it needs.
@@ -166,7 +166,7 @@ async fn the_plugins_tab_names_sysconsole_read_plugins() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = viewer(&server, dir.path()).await;
-    to_tab(&mut h, "2", TabId::Plugins).await;
+    to_tab(&mut h, "2", "Plugins").await;
     let text = h.render_text(120, 40);
     insta::assert_snapshot!("viewer_plugins_120x40", text);
     for text in frames(&mut h) {
@@ -178,7 +178,7 @@ async fn the_plugins_tab_names_sysconsole_read_plugins() {
             "{text}"
         );
     }
-    assert!(h.app.plugins_tab().plugins().is_empty());
+    assert!(h.app.plugins().plugins().is_empty());
     still_works(&mut h).await;
 }
 
@@ -187,7 +187,7 @@ async fn enable_as_a_viewer_sends_nothing_and_the_tab_still_says_why() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = viewer(&server, dir.path()).await;
-    to_tab(&mut h, "2", TabId::Plugins).await;
+    to_tab(&mut h, "2", "Plugins").await;
     // There is no list to pick from: E and D ask nothing, y is no answer to anything.
     for keys in [["E", "y"], ["D", "y"]] {
         h.press(&keys[..1]).unwrap();
@@ -219,10 +219,10 @@ async fn refused_enable(server: &DemoServer) -> Harness {
         .unwrap();
     let mut h = Harness::start(launch(Some(admin(server)), "DEMO"));
     h.settle().await;
-    to_tab(&mut h, "2", TabId::Plugins).await;
+    to_tab(&mut h, "2", "Plugins").await;
     // Jira: the first disabled plugin.
     h.press(&["j", "j", "j", "j"]).unwrap();
-    let jira = h.app.plugins_tab().selected_plugin().unwrap();
+    let jira = h.app.plugins().selected_plugin().unwrap();
     assert_eq!(jira.manifest.name, "Jira");
     assert!(!jira.enabled);
     h.press(&["E"]).unwrap();
@@ -251,8 +251,9 @@ async fn a_refused_enable_changes_nothing_and_says_it_failed() {
         "the server was asked"
     );
     // The notice names the permission; the screen says at least that it was refused.
-    let (notice, error) = h.app.plugins_tab().notice.clone().unwrap();
-    assert!(error);
+    let notice = h.app.plugins().notice().unwrap();
+    assert!(notice.is_error());
+    let notice = notice.text();
     assert_eq!(
         notice,
         "enabling Jira failed: POST /api/v4/plugins/jira/enable: permission denied: the token \
@@ -266,16 +267,16 @@ async fn a_refused_enable_changes_nothing_and_says_it_failed() {
     }
     let jira = h
         .app
-        .plugins_tab()
+        .plugins()
         .plugins()
         .iter()
         .find(|p| p.manifest.name == "Jira")
         .unwrap();
     assert!(!jira.enabled, "nothing changed");
     // Still working: another tab, and back.
-    to_tab(&mut h, "1", TabId::Server).await;
+    to_tab(&mut h, "1", "Server").await;
     assert!(h.render_text(120, 40).contains("Example Chat"));
-    to_tab(&mut h, "2", TabId::Plugins).await;
+    to_tab(&mut h, "2", "Plugins").await;
     assert!(h.render_text(120, 40).contains("8 installed"));
 }
 
@@ -300,13 +301,13 @@ async fn on_refused_logs(server: &DemoServer, dir: &Path) -> Harness {
     h.press(&["3"]).unwrap();
     h.pump_until(WAIT, |app| {
         matches!(
-            app.logs_tab().source_state("REST"),
+            app.logs().source_state("REST"),
             Some(SourceState::Failed(_))
         )
     })
     .await;
     h.settle().await;
-    assert_eq!(h.app.active_tab(), TabId::Logs);
+    assert_eq!(h.app.active_title(), "Logs");
     h
 }
 
@@ -330,7 +331,7 @@ async fn the_logs_tab_names_get_logs() {
         "{}",
         h.render_text(80, 24)
     );
-    assert_eq!(h.app.logs_tab().store().len(), 0);
+    assert_eq!(h.app.logs().store().len(), 0);
     // The poller backs off instead of hammering the server with refused requests.
     let refused = || {
         server
@@ -369,7 +370,7 @@ async fn the_config_tab_says_it_needs_a_sysconsole_read_permission() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = viewer(&server, dir.path()).await;
-    to_tab(&mut h, "4", TabId::Config).await;
+    to_tab(&mut h, "4", "Config").await;
     let text = h.render_text(120, 40);
     insta::assert_snapshot!("viewer_config_120x40", text);
     for text in frames(&mut h) {
@@ -382,7 +383,7 @@ async fn the_config_tab_says_it_needs_a_sysconsole_read_permission() {
             "{text}"
         );
     }
-    assert!(h.app.config_tab().doc().is_none());
+    assert!(h.app.config().doc().is_none());
     // The keys of the tab do nothing harmful without a config.
     h.press(&["enter", "v", "/"]).unwrap();
     h.type_text("level");
@@ -397,7 +398,7 @@ async fn the_config_tab_does_not_name_a_wildcard_as_one_permission() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = viewer(&server, dir.path()).await;
-    to_tab(&mut h, "4", TabId::Config).await;
+    to_tab(&mut h, "4", "Config").await;
     for text in frames(&mut h) {
         let text = flat(&text);
         assert!(text.contains("sysconsole_read_"), "{text}");
@@ -410,7 +411,7 @@ async fn the_config_tab_does_not_name_a_wildcard_as_one_permission() {
 
 async fn on_invites(server: &DemoServer, dir: &Path) -> Harness {
     let mut h = viewer(server, dir).await;
-    to_tab(&mut h, "5", TabId::Invites).await;
+    to_tab(&mut h, "5", "Invites").await;
     h
 }
 
@@ -432,7 +433,7 @@ async fn the_invites_sync_says_rest_was_refused() {
             "{text}"
         );
     }
-    assert!(h.app.invites_tab().rows().is_empty());
+    assert!(h.app.invites().rows().is_empty());
     // s syncs again, with the same answer, and the tab keeps working.
     h.press(&["s"]).unwrap();
     h.settle().await;
@@ -488,20 +489,14 @@ async fn a_refused_send_records_nothing_and_keeps_the_form() {
         assert!(text.contains("nothing was sent"), "{text}");
         assert!(text.contains("new.person@example.com"), "{text}");
     }
-    let problem = h
-        .app
-        .invites_tab()
-        .send
-        .as_ref()
-        .and_then(|f| f.problem.clone())
-        .unwrap();
+    let problem = h.app.invites().form_problem().unwrap();
     assert!(
         problem.contains("permission denied: the token lacks the 'invite_user' permission"),
         "{problem}"
     );
-    assert!(h.app.invites_tab().rows().is_empty(), "nothing recorded");
+    assert!(h.app.invites().rows().is_empty(), "nothing recorded");
     h.press(&["esc"]).unwrap();
-    assert!(h.app.invites_tab().send.is_none(), "Esc closes the form");
+    assert!(!h.app.invites().is_form_open(), "Esc closes the form");
     still_works(&mut h).await;
 }
 
@@ -657,7 +652,7 @@ async fn the_packet_plan_says_what_a_viewer_cannot_collect() {
         seen.clear();
     }
     h.press(&["esc"]).unwrap();
-    assert!(h.app.packet_dialog().is_none());
+    assert!(h.app.packet().is_none());
     still_works(&mut h).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -710,7 +705,7 @@ async fn the_packet_a_viewer_writes_says_what_is_missing_and_why() {
     assert!(facts.contains("server_version: 11.4.4"), "{facts}");
     assert!(facts.contains("license_to: Example Corp"), "{facts}");
     h.press(&["enter"]).unwrap();
-    assert!(h.app.packet_dialog().is_none());
+    assert!(h.app.packet().is_none());
     still_works(&mut h).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,13 +3,13 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::demo::{DemoOptions, DemoServer};
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::logs::parse::Level;
 use mmops::logs::source::SourceState;
 use mmops::tui::Launch;
-use mmops::tui::tabs::TabId;
 use mmops::tui::tabs::logs::LogsLaunch;
 use mmops::tui::testing::Harness;
 
@@ -25,7 +25,7 @@ async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
     h.settle().await;
     h.press(&["3"]).unwrap();
     h.pump_until(WAIT, |app| {
-        let tab = app.logs_tab();
+        let tab = app.logs();
         tab.source_state("mattermost.log") == Some(&SourceState::Following)
             && tab.source_state("audit.log") == Some(&SourceState::Following)
     })
@@ -63,9 +63,9 @@ fn frame(h: &mut Harness, server: &DemoServer, width: u16, height: u16) -> Strin
 async fn the_tab_follows_the_log_file() {
     let server = demo().await;
     let mut h = on_files(&server, LogsLaunch::default()).await;
-    assert_eq!(h.app.active_tab(), TabId::Logs);
-    assert_eq!(h.app.logs_tab().store().len(), history_lines(&server));
-    assert!(h.app.logs_tab().is_following());
+    assert_eq!(h.app.active_title(), "Logs");
+    assert_eq!(h.app.logs().store().len(), history_lines(&server));
+    assert!(h.app.logs().is_following());
     insta::assert_snapshot!("logs_80x24", frame(&mut h, &server, 80, 24));
     insta::assert_snapshot!("logs_120x40", frame(&mut h, &server, 120, 40));
 
@@ -76,7 +76,7 @@ async fn the_tab_follows_the_log_file() {
         ],
     );
     h.pump_until(WAIT, |app| {
-        app.logs_tab().store().len() == history_lines(&server)
+        app.logs().store().len() == history_lines(&server)
     })
     .await;
     let text = h.render_text(120, 40);
@@ -97,7 +97,7 @@ async fn filter_levels_and_find() {
     h.settle().await;
     let shown: Vec<String> = h
         .app
-        .logs_tab()
+        .logs()
         .shown()
         .map(|e| String::from_utf8_lossy(e.raw).to_lowercase())
         .collect();
@@ -111,15 +111,15 @@ async fn filter_levels_and_find() {
     // The audit log's refused support packets are among them, under their event name.
     assert!(
         h.app
-            .logs_tab()
+            .logs()
             .shown()
             .any(|e| e.message() == "generateSupportPacket"),
     );
 
     h.press(&["e"]).unwrap();
     h.settle().await;
-    assert!(h.app.logs_tab().shown().all(|e| e.level >= Level::Error));
-    let errors = h.app.logs_tab().matching();
+    assert!(h.app.logs().shown().all(|e| e.level >= Level::Error));
+    let errors = h.app.logs().matching();
 
     h.press(&["f"]).unwrap();
     h.type_text("invite");
@@ -148,32 +148,32 @@ async fn filter_levels_and_find() {
 
     // Esc closes the find; the filter stays.
     h.press(&["esc"]).unwrap();
-    assert_eq!(h.app.logs_tab().find_position(), None);
+    assert_eq!(h.app.logs().find_position(), None);
     assert!(!h.render_text(120, 40).contains("find invite"));
-    assert_eq!(h.app.logs_tab().matching(), errors);
+    assert_eq!(h.app.logs().matching(), errors);
 
     h.press(&["x"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.logs_tab().matching(), h.app.logs_tab().store().len());
+    assert_eq!(h.app.logs().matching(), h.app.logs().store().len());
 }
 
 #[tokio::test]
 async fn invert_case_picker_and_same_request() {
     let server = demo().await;
     let mut h = on_files(&server, LogsLaunch::default()).await;
-    let total = h.app.logs_tab().store().len();
+    let total = h.app.logs().store().len();
     h.press(&["/", "R", "e", "c", "e", "i", "v", "e", "d", "enter"])
         .unwrap();
     h.settle().await;
-    let received = h.app.logs_tab().matching();
+    let received = h.app.logs().matching();
     assert!(received > 0);
     h.press(&["v"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.logs_tab().matching(), total - received, "v inverts");
+    assert_eq!(h.app.logs().matching(), total - received, "v inverts");
     h.press(&["v", "c"]).unwrap();
     h.settle().await;
     assert_eq!(
-        h.app.logs_tab().matching(),
+        h.app.logs().matching(),
         received,
         "case-sensitive: same, the case matches"
     );
@@ -186,25 +186,19 @@ async fn invert_case_picker_and_same_request() {
     h.press(&["k", "k", "k", "space", "enter"]).unwrap();
     h.settle().await;
     assert!(
-        h.app.logs_tab().shown().all(|e| e.level == Level::Warn),
+        h.app.logs().shown().all(|e| e.level == Level::Warn),
         "only warnings"
     );
-    assert!(h.app.logs_tab().matching() > 0);
+    assert!(h.app.logs().matching() > 0);
 
     // Same request: the selected entry's request_id.
     h.press(&["x", "/"]).unwrap();
     h.type_text("Received");
     h.press(&["enter", "g", "r"]).unwrap();
     h.settle().await;
-    let id = h
-        .app
-        .logs_tab()
-        .shown()
-        .next()
-        .map(|e| e.raw.to_vec())
-        .unwrap();
+    let id = h.app.logs().shown().next().map(|e| e.raw.to_vec()).unwrap();
     assert_eq!(
-        h.app.logs_tab().matching(),
+        h.app.logs().matching(),
         1,
         "one line per request in the demo"
     );
@@ -223,7 +217,7 @@ async fn detail_view_and_yank() {
         text.contains("Raw JSON") && text.contains("http_code"),
         "{text}"
     );
-    let raw = h.app.logs_tab().selected().unwrap().raw.to_vec();
+    let raw = h.app.logs().selected().unwrap().raw.to_vec();
     h.press(&["y"]).unwrap();
     let output = h.terminal_output();
     assert_eq!(output.len(), 1);
@@ -232,7 +226,7 @@ async fn detail_view_and_yank() {
         .unwrap()
         .strip_suffix('\x07')
         .unwrap();
-    assert_eq!(payload, mmops::tui::tabs::logs::base64(&raw));
+    assert_eq!(payload, mmops::tui::osc52::base64(&raw));
     h.press(&["esc"]).unwrap();
     assert!(!h.render_text(100, 40).contains("Raw JSON"));
 }
@@ -244,15 +238,15 @@ async fn goto_a_time_and_back_to_following() {
     h.press(&[":"]).unwrap();
     h.type_text("goto 08:30");
     h.press(&["enter"]).unwrap();
-    let selected = h.app.logs_tab().selected().unwrap().ts_ms.unwrap();
+    let selected = h.app.logs().selected().unwrap().ts_ms.unwrap();
     assert!(
         (NOW_MS - 3_600_000..NOW_MS - 3_600_000 + 60_000).contains(&selected),
         "{selected}"
     );
-    assert!(!h.app.logs_tab().is_following());
+    assert!(!h.app.logs().is_following());
     assert!(h.render_text(80, 24).contains("PAUSED"));
     h.press(&["G"]).unwrap();
-    assert!(h.app.logs_tab().is_following());
+    assert!(h.app.logs().is_following());
 }
 
 #[tokio::test]
@@ -298,7 +292,7 @@ async fn hostile_lines_are_drawn_inert() {
         ],
     );
     let expected = history_lines(&server);
-    h.pump_until(WAIT, |app| app.logs_tab().store().len() == expected)
+    h.pump_until(WAIT, |app| app.logs().store().len() == expected)
         .await;
     let buffer = h.render(140, 40);
     for y in 0..40 {
@@ -345,11 +339,11 @@ async fn the_buffer_is_bounded_and_counts_what_it_drops() {
     );
     let total = (before + 1500) as u64;
     h.pump_until(WAIT, |app| {
-        app.logs_tab().store().dropped() + app.logs_tab().store().len() as u64 == total
+        app.logs().store().dropped() + app.logs().store().len() as u64 == total
     })
     .await;
-    assert_eq!(h.app.logs_tab().store().len(), 1000);
-    assert_eq!(h.app.logs_tab().store().dropped(), total - 1000);
+    assert_eq!(h.app.logs().store().len(), 1000);
+    assert_eq!(h.app.logs().store().dropped(), total - 1000);
     assert!(h.render_text(120, 40).contains(&format!(
         "{} dropped",
         mmops::timefmt::count((total - 1000) as i64)
@@ -362,15 +356,15 @@ async fn rest_source_shows_both_nodes_and_switches() {
     // No host dir: the REST log API is the source.
     let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
     h.press(&["3"]).unwrap();
-    h.pump_until(WAIT, |app| app.logs_tab().store().sources().len() == 2)
+    h.pump_until(WAIT, |app| app.logs().store().sources().len() == 2)
         .await;
     h.settle().await;
-    let sources = h.app.logs_tab().store().sources().to_vec();
+    let sources = h.app.logs().store().sources().to_vec();
     assert_eq!(
         sources,
         vec!["mm-app-1".to_string(), "mm-app-2".to_string()]
     );
-    let times: Vec<i64> = h.app.logs_tab().shown().filter_map(|e| e.ts_ms).collect();
+    let times: Vec<i64> = h.app.logs().shown().filter_map(|e| e.ts_ms).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
         "one timeline across nodes"
@@ -392,7 +386,7 @@ async fn rest_says_when_file_logging_is_off() {
     let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
     h.press(&["3"]).unwrap();
     h.pump_until(WAIT, |app| {
-        app.logs_tab().source_state("REST") == Some(&SourceState::FileLoggingOff)
+        app.logs().source_state("REST") == Some(&SourceState::FileLoggingOff)
     })
     .await;
     let text = h.render_text(120, 24);

@@ -2,10 +2,10 @@
 //! plugins first, the manifest detail with sanitized setting values, enable/disable after a
 //! confirmation, local mode without statuses, and a user who may not read plugins.
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::demo::DemoOptions;
 use mmops::tui::Launch;
-use mmops::tui::tabs::TabId;
 use mmops::tui::testing::Harness;
 
 async fn on_plugins(launch: Launch) -> Harness {
@@ -19,7 +19,7 @@ async fn on_plugins(launch: Launch) -> Harness {
 async fn every_plugin_with_its_state_on_every_node() {
     let server = demo().await;
     let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
-    assert_eq!(h.app.active_tab(), TabId::Plugins);
+    assert_eq!(h.app.active_title(), "Plugins");
     let text = h.render_text(120, 40);
     insta::assert_snapshot!("plugins_120x40", text);
     insta::assert_snapshot!("plugins_80x24", h.render_text(80, 24));
@@ -46,7 +46,7 @@ async fn the_detail_shows_the_manifest_and_masks_secret_settings() {
     let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
     // Both nodes' logs are in, so the recent entries that mention the plugin are known.
     h.pump_until(std::time::Duration::from_secs(20), |app| {
-        app.logs_tab().store().sources().len() == 2
+        app.logs().store().sources().len() == 2
     })
     .await;
     // GitHub is the second failed plugin.
@@ -77,7 +77,7 @@ async fn the_detail_shows_the_manifest_and_masks_secret_settings() {
         assert!(!h.render_text(120, 40).contains(secret), "{key} leaked");
     }
     h.press(&["esc"]).unwrap();
-    assert!(h.app.plugins_tab().detail.is_none());
+    assert!(!h.app.plugins().is_detail_open());
 }
 
 #[tokio::test]
@@ -88,7 +88,7 @@ async fn disable_asks_first_then_refreshes() {
     h.press(&["j", "j"]).unwrap();
     let selected = h
         .app
-        .plugins_tab()
+        .plugins()
         .selected_plugin()
         .unwrap()
         .manifest
@@ -143,7 +143,7 @@ async fn disable_asks_first_then_refreshes() {
     );
     let autolink = h
         .app
-        .plugins_tab()
+        .plugins()
         .plugins()
         .iter()
         .find(|p| p.manifest.id == "mattermost-autolink")
@@ -196,7 +196,7 @@ async fn local_mode_lists_plugins_without_states_and_shows_no_secret() {
         screens[0]
     );
     // Every plugin's detail, top and bottom.
-    let count = h.app.plugins_tab().plugins().len();
+    let count = h.app.plugins().plugins().len();
     for i in 0..count {
         h.press(&["g"]).unwrap();
         for _ in 0..i {
@@ -224,10 +224,10 @@ async fn a_plugin_changed_elsewhere_shows_without_a_refresh() {
     let server = demo().await;
     // No periodic refresh within the test: only the WebSocket can bring the change.
     let mut h = on_plugins(launch(Some(admin(&server)), "DEMO")).await;
-    assert_eq!(h.app.plugins_tab().live, Live::Live);
+    assert_eq!(*h.app.plugins().live(), Live::Live);
     let plugin = h
         .app
-        .plugins_tab()
+        .plugins()
         .plugins()
         .iter()
         .find(|p| p.enabled)
@@ -243,7 +243,7 @@ async fn a_plugin_changed_elsewhere_shows_without_a_refresh() {
         .unwrap();
     assert_eq!(response.status(), 200);
     h.pump_until(std::time::Duration::from_secs(10), |app| {
-        app.plugins_tab()
+        app.plugins()
             .plugins()
             .iter()
             .any(|p| p.manifest.id == plugin && !p.enabled)
@@ -261,7 +261,7 @@ async fn a_session_the_websocket_refuses_leaves_polling_and_says_why() {
         "DEMO",
     ))
     .await;
-    match &h.app.plugins_tab().live {
+    match h.app.plugins().live() {
         Live::Off(why) => assert!(why.contains("401"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -284,7 +284,7 @@ async fn the_periodic_refresh_reads_neither_the_config_nor_live_plugins_again() 
     launch.refresh_every = std::time::Duration::from_millis(150);
     let mut h = Harness::start(launch);
     h.settle().await;
-    assert_eq!(h.app.plugins_tab().live, Live::Live);
+    assert_eq!(*h.app.plugins().live(), Live::Live);
     let (pings, configs, plugins) = (hits(0), hits(1), hits(2));
     assert!(configs > 0 && plugins > 0, "the first load reads both");
     for _ in 0..10 {

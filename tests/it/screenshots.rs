@@ -6,6 +6,7 @@
 //! MMOPS_UPDATE_SCREENSHOTS=1 cargo test --test it screenshots::
 //! ```
 
+use crate::common::Tabs;
 use std::path::PathBuf;
 
 use crate::common::*;
@@ -154,7 +155,7 @@ async fn screenshots_are_current() {
         // The REST log source: both cluster nodes answered.
         harness
             .pump_until(std::time::Duration::from_secs(20), |app| {
-                app.logs_tab().store().sources().len() == 2
+                app.logs().store().sources().len() == 2
             })
             .await;
         harness.settle().await;

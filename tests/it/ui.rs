@@ -2,13 +2,13 @@
 //! insta snapshots, at 80x24 and 120x40. The demo server and the clock are fixed, so every
 //! frame is reproducible.
 
+use crate::common::Tabs;
 use crate::common::*;
 use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::host::{HomeOrigin, MmHome};
 use mmops::mm::MmClient;
 use mmops::secret::Secret;
 use mmops::tui::Launch;
-use mmops::tui::tabs::TabId;
 use mmops::tui::testing::Harness;
 use mmops::tui::theme::Theme;
 use ratatui::style::Modifier;
@@ -54,7 +54,7 @@ async fn help_overlay() {
     insta::assert_snapshot!("help_120x40", h.render_text(120, 40));
     // Keys of the tab stay inert while the help is open; Esc closes it.
     h.press(&["3"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Server);
+    assert_eq!(h.app.active_title(), "Server");
     h.press(&["esc"]).unwrap();
     assert!(!h.render_text(80, 24).contains("Keys · Esc closes"));
 }
@@ -64,16 +64,16 @@ async fn tabs_switch_with_numbers_and_tab() {
     let server = demo().await;
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
     h.press(&["2"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Plugins);
+    assert_eq!(h.app.active_title(), "Plugins");
     assert!(h.render_text(80, 24).contains("8 installed"));
     h.press(&["3"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Logs);
+    assert_eq!(h.app.active_title(), "Logs");
     h.press(&["tab"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Config);
+    assert_eq!(h.app.active_title(), "Config");
     h.press(&["shift-tab", "shift-tab", "shift-tab"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Server);
+    assert_eq!(h.app.active_title(), "Server");
     h.press(&["5", "tab"]).unwrap();
-    assert_eq!(h.app.active_tab(), TabId::Server, "Tab wraps around");
+    assert_eq!(h.app.active_title(), "Server", "Tab wraps around");
     h.press(&["q"]).unwrap();
     assert!(h.app.should_quit());
 }
@@ -88,9 +88,9 @@ async fn refresh_reloads_in_the_background() {
         h.app.pending_jobs(),
         mmops::overview::PartKind::ALL.len() + 2
     );
-    assert!(h.app.server_tab().is_loading());
+    assert!(h.app.server().is_loading());
     h.settle().await;
-    assert!(!h.app.server_tab().is_loading());
+    assert!(!h.app.server().is_loading());
 }
 
 #[tokio::test]
@@ -186,12 +186,12 @@ async fn a_slow_route_delays_only_its_own_section() {
         .unwrap();
     let mut h = Harness::start(launch(Some(admin(&server)), "DEMO"));
     h.pump_until(std::time::Duration::from_secs(1), |app| {
-        let o = app.server_tab().overview().unwrap();
+        let o = app.server().overview().unwrap();
         o.config.loaded().is_some() && o.cluster.loaded().is_some() && o.ping.loaded().is_some()
     })
     .await;
     assert_eq!(
-        h.app.server_tab().overview().unwrap().stats,
+        h.app.server().overview().unwrap().stats,
         mmops::overview::Section::Loading
     );
     let text = h.render_text(120, 40);

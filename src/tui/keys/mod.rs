@@ -54,6 +54,7 @@ pub enum Action {
     Right,
     Open,
     Toggle,
+    FoldAll,
     LevelError,
     LevelWarn,
     LevelInfo,

@@ -15,6 +15,8 @@ pub enum Notice {
     Problem(String),
     /// What failed (mmops' words) and why.
     Failed { what: String, error: Error },
+    /// An error that says itself what failed.
+    Error(Error),
 }
 
 impl Notice {
@@ -42,6 +44,7 @@ impl Notice {
         match self {
             Notice::Info(text) | Notice::Problem(text) => text.clone(),
             Notice::Failed { what, error } => format!("{what}: {}", inert(&error.to_string())),
+            Notice::Error(error) => inert(&error.to_string()).into_owned(),
         }
     }
 

@@ -156,3 +156,34 @@ pub fn mask_build_dependent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The console's tabs and the packet dialog, by type, for assertions.
+pub trait Tabs {
+    fn server(&self) -> &mmops::tui::tabs::server::ServerTab;
+    fn plugins(&self) -> &mmops::tui::tabs::plugins::PluginsTab;
+    fn logs(&self) -> &mmops::tui::tabs::logs::LogsTab;
+    fn config(&self) -> &mmops::tui::tabs::config::ConfigTab;
+    fn invites(&self) -> &mmops::tui::tabs::invites::InvitesTab;
+    fn packet(&self) -> Option<&mmops::tui::dialogs::packet::PacketDialog>;
+}
+
+impl Tabs for mmops::tui::App {
+    fn server(&self) -> &mmops::tui::tabs::server::ServerTab {
+        self.tab().expect("the Server tab")
+    }
+    fn plugins(&self) -> &mmops::tui::tabs::plugins::PluginsTab {
+        self.tab().expect("the Plugins tab")
+    }
+    fn logs(&self) -> &mmops::tui::tabs::logs::LogsTab {
+        self.tab().expect("the Logs tab")
+    }
+    fn config(&self) -> &mmops::tui::tabs::config::ConfigTab {
+        self.tab().expect("the Config tab")
+    }
+    fn invites(&self) -> &mmops::tui::tabs::invites::InvitesTab {
+        self.tab().expect("the Invites tab")
+    }
+    fn packet(&self) -> Option<&mmops::tui::dialogs::packet::PacketDialog> {
+        self.dialog()
+    }
+}

@@ -128,14 +128,7 @@ impl ConfigTab {
             && first_load
         {
             // Start with every top-level section folded: an overview of the sections.
-            self.folded = doc
-                .tree
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.depth == 0 && r.is_section())
-                .map(|(i, _)| i)
-                .collect();
+            self.folded = top_sections(doc);
         }
         if let Some(err) = self.load.finish(result) {
             self.notice = Some(Notice::failed("refresh failed", err));
@@ -162,6 +155,15 @@ impl ConfigTab {
     pub fn selected_row(&self) -> Option<&Row> {
         let doc = self.doc()?;
         doc.tree.rows.get(*self.visible.get(self.list.selected)?)
+    }
+
+    /// The paths of the rows shown, in order.
+    pub fn shown_paths(&self) -> impl Iterator<Item = &str> {
+        let rows = self.doc().map(|d| d.tree.rows.as_slice()).unwrap_or(&[]);
+        self.visible
+            .iter()
+            .filter_map(|&i| rows.get(i))
+            .map(|r| r.path.as_str())
     }
 
     /// The matches of the search, while there is one.
@@ -285,6 +287,7 @@ impl ConfigTab {
         }
         match action {
             Action::Open | Action::Right | Action::Left => self.fold(action),
+            Action::FoldAll => self.fold_all(),
             Action::CycleView => {
                 self.view = match self.view {
                     View::All => View::Changed,
@@ -355,6 +358,19 @@ impl ConfigTab {
             self.folded.insert(index);
         } else {
             self.folded.remove(&index);
+        }
+        self.refilter();
+    }
+
+    /// Unfolds every section; when none is folded, folds every top-level one.
+    fn fold_all(&mut self) {
+        if self.view != View::All {
+            return;
+        }
+        if self.folded.is_empty() {
+            self.folded = self.doc().map(top_sections).unwrap_or_default();
+        } else {
+            self.folded.clear();
         }
         self.refilter();
     }
@@ -499,6 +515,17 @@ impl ViewContract for ConfigTab {
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         view::render(self, area, buf, ui);
     }
+}
+
+/// The rows of the top-level sections.
+fn top_sections(doc: &ConfigDoc) -> HashSet<usize> {
+    doc.tree
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.depth == 0 && r.is_section())
+        .map(|(i, _)| i)
+        .collect()
 }
 
 fn expand_home(path: &str) -> PathBuf {

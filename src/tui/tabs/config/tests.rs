@@ -44,6 +44,10 @@ fn sections_start_folded_and_unfold() {
     assert!(tab.visible.len() > 3);
     probe.press(&mut tab, &["h"]);
     assert_eq!(tab.visible.len(), 3);
+    probe.press(&mut tab, &["z"]);
+    assert_eq!(tab.visible.len(), 10, "every section and setting");
+    probe.press(&mut tab, &["z"]);
+    assert_eq!(tab.visible.len(), 3);
     probe.press(&mut tab, &["v"]);
     assert_eq!(tab.view, View::Changed);
     assert_eq!(

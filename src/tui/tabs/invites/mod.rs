@@ -216,6 +216,11 @@ impl InvitesTab {
         self.send.is_some()
     }
 
+    /// Why the send form cannot go on, in words.
+    pub fn form_problem(&self) -> Option<String> {
+        self.send.as_ref()?.problem.as_ref().map(Notice::text)
+    }
+
     pub fn selected_row(&self) -> Option<&Row> {
         let index = *self.shown.get(self.list.selected)?;
         self.rows.get(index as usize)
@@ -402,13 +407,11 @@ impl InvitesTab {
                 Notice::info(text)
             });
         }
-        match self.send.as_mut() {
-            Some(form) => form.sent(result),
-            None => {
-                if let Err(err) = result {
-                    self.notice = Some(Notice::failed("sending failed", err));
-                }
-            }
+        match (self.send.as_mut(), result) {
+            (Some(form), result) => form.sent(result),
+            (None, Err(err @ Error::Invites(_))) => self.notice = Some(Notice::Error(err)),
+            (None, Err(err)) => self.notice = Some(Notice::failed("sending failed", err)),
+            (None, Ok(_)) => {}
         }
     }
 
@@ -421,6 +424,8 @@ impl InvitesTab {
                 ));
                 self.sync(ctx);
             }
+            // The ledger's actions say themselves what did not happen.
+            Err(err @ Error::Invites(_)) => self.notice = Some(Notice::Error(err)),
             Err(err) => self.notice = Some(Notice::failed("invalidating failed", err)),
         }
     }

@@ -140,10 +140,7 @@ impl SendForm {
         match result {
             Err(err @ Error::Invites(ActionError::NotDone { .. })) => {
                 self.stage = Stage::Editing;
-                self.problem = Some(Notice::Failed {
-                    what: "not sent".into(),
-                    error: err,
-                });
+                self.problem = Some(Notice::Error(err));
             }
             other => self.stage = Stage::Done(other),
         }
@@ -159,7 +156,7 @@ impl SendForm {
             Err(err) => {
                 self.stage = Stage::Editing;
                 self.field = Field::Channels;
-                self.problem = Some(Notice::failed("the channels", err));
+                self.problem = Some(Notice::Error(err));
             }
         }
     }
