@@ -22,6 +22,7 @@ mod hostile;
 mod invites_cli;
 mod invites_db;
 mod invites_tab;
+mod keymap;
 mod least_privilege;
 mod logs_cli;
 mod logs_rest;

@@ -45,7 +45,11 @@ fn sections_start_folded_and_unfold() {
     probe.press(&mut tab, &["h"]);
     assert_eq!(tab.visible.len(), 3);
     probe.press(&mut tab, &["z"]);
-    assert_eq!(tab.visible.len(), 9, "three sections and their six settings");
+    assert_eq!(
+        tab.visible.len(),
+        9,
+        "three sections and their six settings"
+    );
     probe.press(&mut tab, &["z"]);
     assert_eq!(tab.visible.len(), 3);
     probe.press(&mut tab, &["v"]);
