@@ -168,6 +168,19 @@ pub fn buffer_text(buffer: &Buffer) -> String {
     out
 }
 
+/// The demo server at a fixed time and without a growing log, as the unit tests use it.
+pub async fn quiet_demo(now_ms: i64) -> crate::demo::DemoServer {
+    let options = crate::demo::DemoOptions {
+        now_ms: Some(now_ms),
+        live_logs: false,
+        ..crate::demo::DemoOptions::default()
+    };
+    match crate::demo::DemoServer::start(options).await {
+        Ok(server) => server,
+        Err(err) => panic!("the demo server does not start: {err}"),
+    }
+}
+
 /// Drives one view through the contract without an app: actions and text through the real
 /// keymap, its job results awaited and handed back, what it asked of the app recorded.
 pub struct Probe {

@@ -2,8 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::demo::{DemoOptions, DemoServer};
-use crate::tui::testing::Probe;
+use crate::tui::testing::{Probe, quiet_demo};
 
 const NOW_MS: i64 = 1_795_339_800_000;
 
@@ -85,13 +84,7 @@ async fn an_export_is_written_in_the_background_and_never_replaces_a_file() {
 
 #[tokio::test]
 async fn invalidating_asks_then_records_and_syncs() {
-    let server = DemoServer::start(DemoOptions {
-        now_ms: Some(NOW_MS),
-        live_logs: false,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("demo starts");
+    let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
     probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
@@ -115,13 +108,7 @@ async fn invalidating_asks_then_records_and_syncs() {
 
 #[tokio::test]
 async fn the_send_form_checks_reviews_and_sends_only_on_y() {
-    let server = DemoServer::start(DemoOptions {
-        now_ms: Some(NOW_MS),
-        live_logs: false,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("demo starts");
+    let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
     probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));

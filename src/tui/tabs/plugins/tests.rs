@@ -2,19 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::demo::{DemoOptions, DemoServer};
-use crate::tui::testing::Probe;
+use crate::demo::DemoServer;
+use crate::tui::testing::{Probe, quiet_demo};
 
 const NOW_MS: i64 = 1_795_339_800_000;
 
 async fn loaded() -> (DemoServer, tempfile::TempDir, Probe, PluginsTab) {
-    let server = DemoServer::start(DemoOptions {
-        now_ms: Some(NOW_MS),
-        live_logs: false,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("demo starts");
+    let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
     let mut tab = PluginsTab::new(&probe.env);

@@ -2,24 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::demo::{DemoOptions, DemoServer};
-use crate::tui::testing::Probe;
+use crate::tui::testing::{Probe, quiet_demo};
 
 const NOW_MS: i64 = 1_795_339_800_000;
 
-async fn demo() -> DemoServer {
-    DemoServer::start(DemoOptions {
-        now_ms: Some(NOW_MS),
-        live_logs: false,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("demo starts")
-}
-
 #[tokio::test]
 async fn a_load_fills_the_page_and_the_status_bar_and_plans_the_next() {
-    let server = demo().await;
+    let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
     let mut tab = ServerTab::new(&probe.env);
@@ -48,7 +37,7 @@ async fn a_load_fills_the_page_and_the_status_bar_and_plans_the_next() {
 
 #[tokio::test]
 async fn an_expired_session_waits_for_the_user() {
-    let server = demo().await;
+    let server = quiet_demo(NOW_MS).await;
     server.set_faults("*=status:401").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
@@ -64,7 +53,7 @@ async fn an_expired_session_waits_for_the_user() {
 
 #[tokio::test]
 async fn a_rate_limit_postpones_the_refresh_until_it_ends() {
-    let server = demo().await;
+    let server = quiet_demo(NOW_MS).await;
     server.set_faults("/api/v4/analytics/*=429:40").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
