@@ -1,15 +1,17 @@
-//! The routes that expose the invitation history over REST: a team's channel by name, a
-//! channel's posts (where the join and add messages are), and invalidating every email invite.
+//! The invitation routes: sending email invites to a team (the call written to the audit log,
+//! the sent addresses pending invitations), a team's channel by name, a channel's posts (where
+//! the join and add messages are), and invalidating every email invite.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::api::{
-    Caller, Ctx, DemoError, Params, Reply, admin, append_audit, json_reply, logged_in, paging,
-    read_world, request_actor, team_visible, write_world,
+    Caller, Ctx, DemoError, Params, Reply, admin, json_reply, logged_in, paging, read_world,
+    team_visible, write_world,
 };
-use super::story::{DemoPost, InviteOutcome};
+use super::story::{DOMAIN_REFUSED, DemoInvite, DemoPost, InviteCall, InviteOutcome};
 use super::world::{DemoChannel, World};
 
 /// Public channels need the team; private ones an admin (the demo keeps no channel members).
@@ -138,6 +140,129 @@ pub async fn channel_posts(
     }))
 }
 
+/// `POST /teams/{id}/invite/email`: a JSON array of addresses. With `graceful=true`, one
+/// `{email, error}` per address; otherwise the first bad address fails the whole request.
+pub async fn invite_by_email(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Path(team_id): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Reply {
+    let world = read_world(&ctx);
+    let caller = logged_in(&ctx, &world, &headers)?;
+    if !caller.is_admin() {
+        return Err(DemoError::new(
+            StatusCode::FORBIDDEN,
+            "api.context.permissions.app_error",
+            "You do not have the appropriate permissions.",
+        ));
+    }
+    let team = world
+        .team(&team_id)
+        .ok_or_else(|| DemoError::not_found("team"))?;
+    let emails: Vec<String> = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| match v {
+            Value::Array(items) => Some(items),
+            Value::Object(mut map) => match map.remove("emails") {
+                Some(Value::Array(items)) => Some(items),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|items| {
+            items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(|s| s.trim().to_lowercase()))
+                .collect()
+        })
+        .ok_or_else(|| DemoError::bad_param("user"))?;
+    let allowed = |email: &str| {
+        let Some((local, domain)) = email.split_once('@') else {
+            return false;
+        };
+        let domains: Vec<&str> = team
+            .allowed_domains
+            .split([',', ' ', '@'])
+            .filter(|d| !d.is_empty())
+            .collect();
+        !local.is_empty()
+            && domain.contains('.')
+            && (domains.is_empty() || domains.iter().any(|d| domain.eq_ignore_ascii_case(d)))
+    };
+    let invalid = || {
+        json!({
+            "id": "api.team.invite_members.invalid_email.app_error",
+            "message": DOMAIN_REFUSED,
+            "detailed_error": "",
+            "request_id": "",
+            "status_code": 400,
+        })
+    };
+    // The server writes an audit record for every invite call; the demo's audit file gets it.
+    let sent: Vec<String> = emails.iter().filter(|e| allowed(e)).cloned().collect();
+    let refused: Vec<String> = emails
+        .iter()
+        .filter(|e| !allowed(e))
+        .map(|e| format!("{e}:{DOMAIN_REFUSED}"))
+        .collect();
+    let call = InviteCall {
+        team_id: team.id.clone(),
+        sender_id: caller.user_id().unwrap_or_default().to_string(),
+        local: ctx.local,
+        guest: false,
+        channel_ids: Vec::new(),
+        sent,
+        refused,
+    };
+    let sent_at = ctx.shared.now_ms();
+    let line = super::audit::invite_record(sent_at, request_actor(&ctx, &call.sender_id), &call);
+    append_audit(&ctx.shared.host_dir, &line);
+    let accepted: Vec<bool> = emails.iter().map(|e| allowed(e)).collect();
+    drop(world);
+    record_invites(&ctx, call, sent_at);
+    if params.get("graceful").map(String::as_str) == Some("true") {
+        let results: Vec<Value> = emails
+            .iter()
+            .zip(&accepted)
+            .map(|(email, ok)| {
+                json!({
+                    "email": email,
+                    "error": if *ok { Value::Null } else { invalid() },
+                })
+            })
+            .collect();
+        return json_reply(Value::Array(results));
+    }
+    if accepted.contains(&false) {
+        return Err(DemoError::new(
+            StatusCode::BAD_REQUEST,
+            "api.team.invite_members.invalid_email.app_error",
+            "The following email addresses do not belong to an accepted domain.",
+        ));
+    }
+    json_reply(json!({"status": "OK"}))
+}
+
+/// The sent addresses of an invite call become pending invitations, each with its token.
+fn record_invites(ctx: &Ctx, call: InviteCall, sent_at: i64) {
+    let tokens: Vec<String> = call.sent.iter().map(|_| ctx.shared.new_token()).collect();
+    let mut world = write_world(ctx);
+    for (email, token) in call.sent.into_iter().zip(tokens) {
+        world.invites.push(DemoInvite {
+            token,
+            email,
+            team_id: call.team_id.clone(),
+            sender_id: call.sender_id.clone(),
+            sent_at,
+            channel_ids: call.channel_ids.clone(),
+            guest: call.guest,
+            outcome: InviteOutcome::Open,
+        });
+    }
+}
+
 /// `DELETE /teams/invites/email`: every unused, unexpired invite is revoked.
 pub async fn invalidate_email_invites(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
     let (actor_id, at) = {
@@ -155,4 +280,29 @@ pub async fn invalidate_email_invites(State(ctx): State<Ctx>, headers: HeaderMap
     let line = super::audit::invalidate_record(at, request_actor(&ctx, &actor_id));
     append_audit(&ctx.shared.host_dir, &line);
     json_reply(json!({"status": "OK"}))
+}
+
+/// The audit actor of a request to the demo: mmops on this machine, or mmctl over the socket.
+fn request_actor(ctx: &Ctx, user_id: &str) -> Value {
+    json!({
+        "user_id": user_id,
+        "session_id": "",
+        "client": if ctx.local { "mmctl" } else { "mmops" },
+        "ip_address": if ctx.local { "" } else { "127.0.0.1" },
+        "x_forwarded_for": "",
+    })
+}
+
+/// Appends one record to the install's audit log. The demo's own bookkeeping: a failure is
+/// logged, not answered.
+fn append_audit(host_dir: &std::path::Path, line: &str) {
+    use std::io::Write;
+    let path = host_dir.join("logs").join("audit.log");
+    let result = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| writeln!(file, "{line}"));
+    if let Err(err) = result {
+        tracing::warn!("demo: cannot append to {}: {err}", path.display());
+    }
 }

@@ -4,7 +4,11 @@
 //! (connection errors, timeouts, 502-504, short 429s); the server version is read from every
 //! response's `X-Version-ID`; and every failure becomes an [`ApiError`] that says what to do.
 
-use std::error::Error as StdError;
+mod endpoint;
+mod options;
+mod stream;
+mod transport_error;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
@@ -14,6 +18,10 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use self::endpoint::{Endpoint, path_segment};
+use self::options::backoff;
+pub use self::options::{ClientOptions, RetryPolicy, retry_after};
+pub use self::stream::Download;
 use super::error::ApiError;
 use super::version::ServerVersion;
 use crate::build_info;
@@ -23,150 +31,12 @@ use crate::secret::Secret;
 /// Bodies larger than this are refused rather than buffered (a misbehaving proxy or server).
 pub const MAX_JSON_BODY: usize = 64 * 1024 * 1024;
 
-/// A value put into an API path (an id, a team name): `[a-zA-Z0-9-_.]` pass, anything else is
-/// percent-encoded rather than trusted.
-pub fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// One API route: how to call it and what it needs, so errors can name the permission.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub method: Method,
-    pub path: String,
-    /// The permission the server checks, named in "permission denied" messages.
-    pub permission: Option<&'static str>,
-    /// Whether the server registers this route over the local-mode socket.
-    pub local: bool,
-}
-
-impl Endpoint {
-    pub fn get(path: impl Into<String>) -> Self {
-        Self {
-            method: Method::GET,
-            path: path.into(),
-            permission: None,
-            local: true,
-        }
-    }
-
-    pub fn post(path: impl Into<String>) -> Self {
-        Self {
-            method: Method::POST,
-            ..Self::get(path)
-        }
-    }
-
-    pub fn delete(path: impl Into<String>) -> Self {
-        Self {
-            method: Method::DELETE,
-            ..Self::get(path)
-        }
-    }
-
-    pub fn needs(mut self, permission: &'static str) -> Self {
-        self.permission = Some(permission);
-        self
-    }
-
-    pub fn not_local(mut self) -> Self {
-        self.local = false;
-        self
-    }
-
-    /// How errors name this endpoint: `GET /api/v4/system/ping`.
-    pub fn label(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Total attempts for an idempotent request, the first included.
-    pub attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// A 429 asking to wait longer than this is reported instead of waited out.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            attempts: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(2),
-            max_retry_after: Duration::from_secs(5),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// The longest silence: before an answer begins, and between two pieces of its body. A
-    /// big answer over a slow but steady link is read as long as bytes keep coming.
-    pub idle_timeout: Duration,
-    /// The longest a whole request may take, however steadily its body comes.
-    pub total_timeout: Duration,
-    pub connect_timeout: Duration,
-    pub retry: RetryPolicy,
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        Self {
-            idle_timeout: Duration::from_secs(20),
-            total_timeout: Duration::from_secs(300),
-            connect_timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
 /// A successful response, read in full.
 #[derive(Debug)]
 pub struct RawResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
-}
-
-/// A response whose body is read piece by piece (see [`MmClient::open_download`]).
-pub struct Download {
-    client: MmClient,
-    endpoint: Endpoint,
-    response: reqwest::Response,
-}
-
-impl Download {
-    pub fn headers(&self) -> &HeaderMap {
-        self.response.headers()
-    }
-
-    /// The body's size when the server said it.
-    pub fn content_length(&self) -> Option<u64> {
-        self.response.content_length()
-    }
-
-    /// The next piece of the body, `None` at its end; a server silent for `idle` is an error.
-    pub async fn next_chunk(&mut self, idle: Duration) -> Result<Option<bytes::Bytes>, ApiError> {
-        match tokio::time::timeout(idle, self.response.chunk()).await {
-            Ok(Ok(chunk)) => Ok(chunk),
-            Ok(Err(err)) => Err(self.client.transport_error(&self.endpoint, &err)),
-            Err(_) => Err(ApiError::StalledBody {
-                endpoint: self.endpoint.label(),
-                idle,
-            }),
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -340,51 +210,6 @@ impl MmClient {
         }
     }
 
-    /// Opens the server's WebSocket: an HTTP/1.1 upgrade, authenticated like every other
-    /// request, without the API's timeout (the socket lives as long as it is read). A refusal
-    /// is the same error as on any route.
-    pub async fn open_websocket(&self) -> Result<reqwest_websocket::WebSocket, ApiError> {
-        use reqwest_websocket::Upgrade;
-        let endpoint = super::routes::websocket();
-        self.check_local(&endpoint)?;
-        let request = self
-            .build_request(&self.inner.http1, &endpoint, &[], None::<&()>)?
-            .timeout(Duration::from_secs(365 * 24 * 3600));
-        let wait = self.inner.options.idle_timeout;
-        let response = tokio::time::timeout(wait, request.upgrade().send())
-            .await
-            .map_err(|_| ApiError::Timeout {
-                endpoint: endpoint.label(),
-                after: wait,
-            })?
-            .map_err(|e| self.websocket_error(&endpoint, e))?;
-        let status = response.status();
-        if status != StatusCode::SWITCHING_PROTOCOLS {
-            let headers = response.headers().clone();
-            let body = read_limited(response.into_inner(), MAX_JSON_BODY, wait)
-                .await
-                .unwrap_or_default();
-            return Err(self.refusal(&endpoint, status, &headers, &body));
-        }
-        response
-            .into_websocket()
-            .await
-            .map_err(|e| self.websocket_error(&endpoint, e))
-    }
-
-    fn websocket_error(&self, endpoint: &Endpoint, err: reqwest_websocket::Error) -> ApiError {
-        match err {
-            reqwest_websocket::Error::Reqwest(err) => self.transport_error(endpoint, &err),
-            other => ApiError::Interrupted {
-                endpoint: endpoint.label(),
-                detail: format!(
-                    "the WebSocket handshake failed: {}",
-                    crate::text::one_line(&other.to_string(), 200)
-                ),
-            },
-        }
-    }
-
     fn request<B: Serialize>(
         &self,
         endpoint: &Endpoint,
@@ -423,44 +248,6 @@ impl MmClient {
             request = request.json(body);
         }
         Ok(request)
-    }
-
-    /// Starts a download: one attempt (no retries), the response handed back unread when its
-    /// status is a success so the caller can stream the body. `wait` bounds the time until the
-    /// response headers arrive (a server that builds the answer first can take a while).
-    pub async fn open_download(
-        &self,
-        endpoint: &Endpoint,
-        query: &[(&str, String)],
-        wait: Duration,
-    ) -> Result<Download, ApiError> {
-        self.check_local(endpoint)?;
-        // The client-wide timeout covers whole bodies; a download's body is bounded by the
-        // caller's idle timeout instead.
-        let request = self
-            .request(endpoint, query, None::<&()>)?
-            .timeout(Duration::from_secs(24 * 3600));
-        let response = tokio::time::timeout(wait, request.send())
-            .await
-            .map_err(|_| ApiError::Timeout {
-                endpoint: endpoint.label(),
-                after: wait,
-            })?
-            .map_err(|e| self.transport_error(endpoint, &e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        self.observe_version(&headers);
-        if status.is_success() {
-            return Ok(Download {
-                client: self.clone(),
-                endpoint: endpoint.clone(),
-                response,
-            });
-        }
-        let body = read_limited(response, MAX_JSON_BODY, self.inner.options.idle_timeout)
-            .await
-            .unwrap_or_default();
-        Err(self.refusal(endpoint, status, &headers, &body))
     }
 
     async fn attempt<B: Serialize>(
@@ -573,56 +360,6 @@ impl MmClient {
             *slot = Some(version);
         }
     }
-
-    fn transport_error(&self, endpoint: &Endpoint, err: &reqwest::Error) -> ApiError {
-        let label = endpoint.label();
-        if let Some(socket) = &self.inner.socket
-            && let Some(kind) = io_error_kind(err)
-        {
-            let path = socket.display().to_string();
-            match kind {
-                std::io::ErrorKind::NotFound => return ApiError::SocketMissing { path },
-                std::io::ErrorKind::ConnectionRefused => return ApiError::SocketRefused { path },
-                std::io::ErrorKind::PermissionDenied => return ApiError::SocketPermission { path },
-                _ => {}
-            }
-        }
-        if err.is_connect() && err.is_timeout() {
-            return ApiError::Connect {
-                endpoint: label,
-                detail: format!(
-                    "no connection within {}s",
-                    self.inner.options.connect_timeout.as_secs()
-                ),
-            };
-        }
-        if err.is_timeout() {
-            return ApiError::Timeout {
-                endpoint: label,
-                after: self.inner.options.total_timeout,
-            };
-        }
-        let detail = innermost_message(err);
-        if detail.contains("InvalidContentType") || detail.contains("corrupt message") {
-            return ApiError::NotTls { endpoint: label };
-        }
-        if is_tls_error(err) {
-            return ApiError::Tls {
-                endpoint: label,
-                detail,
-            };
-        }
-        if !err.is_connect() && (err.is_request() || err.is_body() || err.is_decode()) {
-            return ApiError::Interrupted {
-                endpoint: label,
-                detail,
-            };
-        }
-        ApiError::Connect {
-            endpoint: label,
-            detail,
-        }
-    }
 }
 
 fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T, ApiError> {
@@ -701,66 +438,6 @@ async fn read_limited(
     Ok(body)
 }
 
-/// `Retry-After` in seconds, or `X-RateLimit-Reset` when that is all the server sent.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    ["Retry-After", "X-RateLimit-Reset"]
-        .iter()
-        .find_map(|name| {
-            headers
-                .get(*name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|secs| secs.is_finite() && *secs >= 0.0)
-                .map(|secs| Duration::from_secs_f64(secs.min(3600.0)))
-        })
-}
-
-fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
-    let exp = policy.base_delay.saturating_mul(1 << (attempt - 1).min(8));
-    let capped = exp.min(policy.max_delay);
-    // Up to 25% jitter so that many clients do not retry in step.
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = capped.mul_f64(f64::from(nanos % 1000) / 4000.0);
-    capped + jitter
-}
-
-/// The chain of underlying causes of a reqwest error, outermost first.
-fn sources(err: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
-    let mut chain = Vec::new();
-    let mut next = err.source();
-    while let Some(cause) = next {
-        chain.push(cause);
-        next = cause.source();
-    }
-    chain
-}
-
-fn io_error_kind(err: &reqwest::Error) -> Option<std::io::ErrorKind> {
-    sources(err)
-        .into_iter()
-        .find_map(|e| e.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
-}
-
-fn is_tls_error(err: &reqwest::Error) -> bool {
-    sources(err).into_iter().any(|e| {
-        e.downcast_ref::<rustls::Error>().is_some() || {
-            let text = e.to_string().to_ascii_lowercase();
-            text.contains("certificate") || text.contains("tls handshake")
-        }
-    })
-}
-
-fn innermost_message(err: &reqwest::Error) -> String {
-    let text = sources(err)
-        .last()
-        .map(|e| e.to_string())
-        .unwrap_or_else(|| err.to_string());
-    crate::text::one_line(&text, 200)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -777,26 +454,6 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("forged"), "{text}");
         assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
-    }
-
-    #[test]
-    fn retry_after_reads_seconds() {
-        let mut headers = HeaderMap::new();
-        headers.insert("Retry-After", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
-        let mut headers = HeaderMap::new();
-        headers.insert("X-RateLimit-Reset", HeaderValue::from_static("1"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(1)));
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let policy = RetryPolicy::default();
-        let first = backoff(&policy, 1);
-        assert!(first >= Duration::from_millis(250) && first < Duration::from_millis(320));
-        let late = backoff(&policy, 20);
-        assert!(late <= Duration::from_millis(2500));
     }
 
     #[test]

@@ -1,0 +1,254 @@
+//! The server's own state and settings: ping, the client config and license, analytics,
+//! the cluster, the schema migrations, and the server config with its environment overrides.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use super::auth::caller;
+use super::{Caller, Ctx, DemoError, Params, Reply, admin, json_reply, read_world, remote_only};
+use crate::demo::config::{environment_overrides, server_sanitized};
+
+pub(super) async fn ping(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    let world = read_world(&ctx);
+    let mut body = json!({
+        "ActiveSearchBackend": "database",
+        "AndroidLatestVersion": "",
+        "AndroidMinVersion": "",
+        "IosLatestVersion": "",
+        "IosMinVersion": "",
+        "status": "OK",
+    });
+    if params.get("get_server_status").is_some_and(|v| v == "true") {
+        body["database_status"] = json!("OK");
+        body["filestore_status"] = json!("OK");
+        if caller(&ctx, &world, &headers).is_ok_and(|c| c.is_admin()) {
+            body["root_status"] = json!(false);
+        }
+    }
+    json_reply(body)
+}
+
+fn check_old_format(params: &HashMap<String, String>) -> Result<(), DemoError> {
+    match params.get("format").map(String::as_str) {
+        Some("old") => Ok(()),
+        None => Err(DemoError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "api.config.client.old_format.app_error",
+            "New format for the client configuration is not supported yet. Please specify format=old in the query string.",
+        )),
+        Some(_) => Err(DemoError::bad_param("format")),
+    }
+}
+
+pub(super) async fn client_config(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    check_old_format(&params)?;
+    let world = read_world(&ctx);
+    let full = !matches!(caller(&ctx, &world, &headers)?, Caller::Anonymous);
+    let s = &world.server;
+    // The client config reports the file logging of the config in force, as strings.
+    let log_setting = |key: &str| {
+        world
+            .config
+            .pointer(&format!("/LogSettings/{key}"))
+            .map(|v| match v {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+    };
+    let mut body = json!({
+        "Version": s.version,
+        "BuildNumber": s.build_number,
+        "BuildDate": s.build_date,
+        "BuildHash": s.build_hash,
+        "BuildHashEnterprise": s.build_hash_enterprise,
+        "BuildEnterpriseReady": "true",
+        "SiteURL": s.site_url,
+        "SiteName": s.site_name,
+        "DiagnosticId": s.diagnostic_id,
+        "TelemetryId": s.diagnostic_id,
+        "DiagnosticsEnabled": "true",
+        "EnableFile": log_setting("EnableFile").unwrap_or_else(|| "true".into()),
+        "FileLevel": log_setting("FileLevel").unwrap_or_else(|| "DEBUG".into()),
+        "EnableSignUpWithEmail": "true",
+        "EnableLdap": "true",
+        "EnableSaml": "false",
+        "EnableMultifactorAuthentication": "true",
+        "EnforceMultifactorAuthentication": "false",
+        "EnableGuestAccounts": "true",
+        "PasswordMinimumLength": "10",
+        "PluginsEnabled": "true",
+        "NoAccounts": "false",
+    });
+    if full {
+        let extra = json!({
+            "SQLDriverName": "postgres",
+            "EnableCluster": "true",
+            "EnableMetrics": "true",
+            "RunJobs": "true",
+            "EnableEmailInvitations": "true",
+            "EnableUserAccessTokens": "true",
+            "EnableDeveloper": "false",
+            "EnableCompliance": "false",
+            "MaxPostSize": "16383",
+            "UpgradedFromTE": "false",
+            "InstallationDate": s.installation_date.to_string(),
+            "SchemaVersion": crate::demo::world::DEMO_SCHEMA_VERSION.to_string(),
+        });
+        if let (Value::Object(base), Value::Object(extra)) = (&mut body, extra) {
+            base.extend(extra);
+        }
+    }
+    json_reply(body)
+}
+
+pub(super) async fn client_license(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    check_old_format(&params)?;
+    let world = read_world(&ctx);
+    let full = caller(&ctx, &world, &headers)?.is_admin();
+    let l = &world.license;
+    let mut body = json!({
+        "IsLicensed": "true",
+        "SkuShortName": l.sku_short_name,
+        "Users": l.users.to_string(),
+        "Company": l.company,
+        "LDAP": "true", "LDAPGroups": "true", "MFA": "true", "SAML": "true", "Cluster": "true",
+        "Metrics": "true", "GoogleOAuth": "true", "Office365OAuth": "true", "OpenId": "true",
+        "Compliance": "true", "MHPNS": "true", "Announcement": "true", "Elasticsearch": "true",
+        "DataRetention": "true", "MessageExport": "true", "CustomPermissionsSchemes": "true",
+        "GuestAccounts": "true", "GuestAccountsPermissions": "true", "SharedChannels": "true",
+        "IsTrial": "false",
+        "IsGovSku": "false",
+    });
+    if full {
+        body["Id"] = json!(l.id);
+        body["SkuName"] = json!(l.sku_name);
+        body["Name"] = json!(l.name);
+        body["Email"] = json!(l.email);
+        body["IssuedAt"] = json!(l.issued_at.to_string());
+        body["StartsAt"] = json!(l.starts_at.to_string());
+        body["ExpiresAt"] = json!(l.expires_at.to_string());
+    }
+    json_reply(body)
+}
+
+pub(super) async fn analytics(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    remote_only(&ctx)?;
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    let name = params.get("name").map(String::as_str).unwrap_or("standard");
+    if name != "standard" {
+        return Err(DemoError::bad_param("name"));
+    }
+    let channels = |kind: &str| {
+        world
+            .channels
+            .iter()
+            .filter(|c| c.channel_type == kind)
+            .count()
+    };
+    let active = world.active_users().count() as i64;
+    let inactive = world.users.iter().filter(|u| u.delete_at != 0).count() as i64;
+    let dau = world
+        .active_users()
+        .filter(|u| world.now_ms - u.last_activity_at < crate::demo::world::DAY_MS)
+        .count() as i64;
+    let rows = [
+        ("channel_open_count", channels("O") as i64),
+        ("channel_private_count", channels("P") as i64),
+        ("post_count", world.post_count),
+        ("unique_user_count", active),
+        ("team_count", world.teams.len() as i64),
+        ("total_websocket_connections", world.websocket_connections),
+        ("total_master_db_connections", world.master_db_connections),
+        ("total_read_db_connections", world.read_db_connections),
+        ("daily_active_users", dau),
+        ("monthly_active_users", active),
+        ("inactive_user_count", inactive),
+    ];
+    json_reply(Value::Array(
+        rows.iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect(),
+    ))
+}
+
+pub(super) async fn cluster_status(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+    remote_only(&ctx)?;
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    json_reply(Value::Array(
+        world
+            .nodes
+            .iter()
+            .map(|n| {
+                json!({
+                    "id": n.id,
+                    "version": n.version,
+                    "schema_version": n.schema_version,
+                    "config_hash": n.config_hash,
+                    "ipaddress": n.ip,
+                    "hostname": n.hostname,
+                })
+            })
+            .collect(),
+    ))
+}
+
+pub(super) async fn schema_version(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    json_reply(Value::Array(
+        world
+            .migrations
+            .iter()
+            .rev()
+            .map(|m| json!({"version": m.version, "name": m.name}))
+            .collect(),
+    ))
+}
+
+pub(super) async fn config(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    // Newer servers hand out the raw config over the local socket.
+    let body = if ctx.local {
+        world.config.clone()
+    } else {
+        server_sanitized(&world.config, &world.plugins)
+    };
+    let body = if params.get("remove_defaults").map(String::as_str) == Some("true") {
+        crate::demo::config::without_defaults(&body)
+    } else {
+        body
+    };
+    json_reply(body)
+}
+
+pub(super) async fn config_environment(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    json_reply(environment_overrides())
+}
