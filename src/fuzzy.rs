@@ -189,7 +189,8 @@ fn score(haystack: &Haystack, words: &[Word]) -> Option<u32> {
 
 /// Positions by score, best first, keeping the given order between equal scores: a counting
 /// sort, linear in the number of matches (a keystroke over 100,000 rows must not sort them).
-fn rank(scored: &[(u16, u32)]) -> Vec<u32> {
+/// Public for the comparison with nucleo-matcher (`tests/common/nucleo_finder.rs`).
+pub fn rank(scored: &[(u16, u32)]) -> Vec<u32> {
     let mut counts = vec![0u32; usize::from(u16::MAX) + 1];
     for (score, _) in scored {
         counts[usize::from(*score)] += 1;
