@@ -220,7 +220,8 @@ fn print_per_key(name: &str, typed: &str, keys: &[Duration]) {
 
 /// `fuzzy.rs` and `nucleo-matcher` behind the same `Finder` interface, over the same 100,000
 /// rows and the same keystrokes, one after the other in this run. Each case's time is for
-/// all of its keys, Backspaces included.
+/// all of its keys, Backspaces included; the target is per key, so each key's median over 31
+/// runs is printed too ("per key ...").
 fn finder_comparison(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     let invitations: Vec<Invitation> = (0..ROWS).map(invitation).collect();
     let ours: Vec<fuzzy::Haystack> = invitations
@@ -252,7 +253,7 @@ fn finder_comparison(group: &mut criterion::BenchmarkGroup<'_, criterion::measur
             (at_least..=at_most).contains(&found),
             "fuzzy.rs {name}: {found}"
         );
-        let keys = per_key(|q| finder.search(&ours, &base, q).len(), typed, 15);
+        let keys = per_key(|q| finder.search(&ours, &base, q).len(), typed, 31);
         print_per_key(&format!("fuzzy.rs {name}"), typed, &keys);
         group.bench_function(format!("finder_fuzzy_rs/{name}"), |b| {
             b.iter(|| type_and_erase(|q| finder.search(&ours, &base, q).len(), typed))
@@ -263,7 +264,7 @@ fn finder_comparison(group: &mut criterion::BenchmarkGroup<'_, criterion::measur
             (at_least..=at_most).contains(&found),
             "nucleo {name}: {found}"
         );
-        let keys = per_key(|q| finder.search(&nucleo, &base, q).len(), typed, 15);
+        let keys = per_key(|q| finder.search(&nucleo, &base, q).len(), typed, 31);
         print_per_key(&format!("nucleo {name}"), typed, &keys);
         group.bench_function(format!("finder_nucleo/{name}"), |b| {
             b.iter(|| type_and_erase(|q| finder.search(&nucleo, &base, q).len(), typed))
