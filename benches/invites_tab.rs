@@ -6,8 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mmops::fuzzy;
 use mmops::invites::actions::LedgerView;
 use mmops::invites::ledger::Invitation;
 use mmops::invites::resolve::Status;
@@ -124,6 +126,8 @@ fn bench(c: &mut Criterion) {
     });
     probe.press(&mut tab, &["esc"]);
 
+    finder_cases(&mut group);
+
     // A frame of the table over every row, the selection in the middle.
     let (mut probe, mut tab) = loaded_tab();
     for _ in 0..50 {
@@ -144,6 +148,100 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// What the tab's finder searches in a row (`Row::haystack`'s fields).
+fn fields(i: &Invitation) -> [&str; 5] {
+    [
+        &i.email,
+        i.team_name.as_deref().unwrap_or(""),
+        i.sender_username.as_deref().unwrap_or(""),
+        i.used_by_username.as_deref().unwrap_or(""),
+        i.used_by_email.as_deref().unwrap_or(""),
+    ]
+}
+
+/// Keystrokes as the tab sends them to its finder: every prefix of `typed` in turn, then
+/// back down by Backspace to the empty query. Returns the matches of the whole query.
+fn type_and_erase(mut search: impl FnMut(&str) -> usize, typed: &str) -> usize {
+    let ends: Vec<usize> = typed
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    let mut found = 0;
+    for end in &ends {
+        found = search(&typed[..*end]);
+    }
+    for end in ends.iter().rev().skip(1) {
+        search(&typed[..*end]);
+    }
+    search("");
+    found
+}
+
+/// The median time of each keystroke of `type_and_erase` over `runs` runs, in order.
+fn per_key(mut search: impl FnMut(&str) -> usize, typed: &str, runs: usize) -> Vec<Duration> {
+    let mut times: Vec<Vec<Duration>> = Vec::new();
+    for _ in 0..runs {
+        let mut keys = Vec::new();
+        type_and_erase(
+            |q| {
+                let start = Instant::now();
+                let found = search(q);
+                keys.push(start.elapsed());
+                found
+            },
+            typed,
+        );
+        times.push(keys);
+    }
+    (0..times[0].len())
+        .map(|key| {
+            let mut t: Vec<Duration> = times.iter().map(|run| run[key]).collect();
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+/// The finder alone over the 100,000 rows, for the queries that cost it most: each case's
+/// time is for all of its keys, Backspaces included; the target is per key, so each key's
+/// median over 31 runs is printed too ("per key ..."). The same cases measured nucleo-matcher
+/// when the finder was chosen (BENCHMARKS.md).
+fn finder_cases(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    let invitations: Vec<Invitation> = (0..ROWS).map(invitation).collect();
+    let haystacks: Vec<fuzzy::Haystack> = invitations
+        .iter()
+        .map(|i| fuzzy::haystack(&fields(i)))
+        .collect();
+    let base: Vec<u32> = (0..ROWS as u32).collect();
+    // (name, what is typed, matches expected of the whole query: at least, at most)
+    let cases: [(&str, &str, usize, usize); 5] = [
+        ("one_letter_matching_nearly_all", "a", 90_000, ROWS),
+        ("two_letters_ex", "ex", 50_000, ROWS),
+        ("type_kavya_fox_9", "kavya fox 9", 1, 5_000),
+        ("one_letter_matching_nothing", "w", 0, 0),
+        // "andre" matches many rows by scattered letters, the "w" none: the slowest keys.
+        ("type_andrew_matching_nothing_at_the_end", "andrew", 0, 0),
+    ];
+    for (name, typed, at_least, at_most) in cases {
+        let mut finder = fuzzy::Finder::default();
+        let found = type_and_erase(|q| finder.search(&haystacks, &base, q).len(), typed);
+        assert!((at_least..=at_most).contains(&found), "{name}: {found}");
+        let keys = per_key(|q| finder.search(&haystacks, &base, q).len(), typed, 31);
+        let slowest = keys.iter().max().copied().unwrap_or_default();
+        println!(
+            "per key {name}: slowest {:.2} ms; {}",
+            slowest.as_secs_f64() * 1e3,
+            keys.iter()
+                .map(|t| format!("{:.2}", t.as_secs_f64() * 1e3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        group.bench_function(format!("finder_fuzzy_rs/{name}"), |b| {
+            b.iter(|| type_and_erase(|q| finder.search(&haystacks, &base, q).len(), typed))
+        });
+    }
 }
 
 criterion_group!(benches, bench);

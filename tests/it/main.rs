@@ -18,6 +18,7 @@ mod docs;
 mod e2e_pty;
 mod faults;
 mod follow;
+mod fuzzy_ranking;
 mod hostile;
 mod invites_cli;
 mod invites_db;
