@@ -312,3 +312,70 @@ async fn a_ping_that_never_answers_leaves_the_rest_of_the_server_tab() {
     h.settle().await;
     assert!(!sane_frames(&mut h).contains("no answer within"));
 }
+
+/// The routes only one tab reads, each rate limited: the status bar counts down whichever
+/// tab's work met the limit (the config load and the send form's team list used to say it
+/// only in their own words).
+#[tokio::test]
+async fn a_rate_limit_met_by_any_tab_counts_down_in_the_status_bar() {
+    for (route, keys) in [
+        ("/api/v4/config", &["4"][..]),
+        ("/api/v4/teams", &["5", "i"][..]),
+    ] {
+        let server = demo().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut launch = launch(Some(admin(&server)), "DEMO");
+        launch.invites.ledger = Some(dir.path().join("ledger.sqlite"));
+        launch.invites.no_database = Some("the demo has none".into());
+        let mut h = Harness::start(launch);
+        h.settle().await;
+        server.set_faults(&format!("{route}=429:40")).unwrap();
+        for key in keys {
+            h.press(&[key]).unwrap();
+            h.settle().await;
+        }
+        if keys == ["4"] {
+            h.press(&["r"]).unwrap();
+            h.settle().await;
+        }
+        let left = h.app.status().rate_limit_left();
+        assert!(left.is_some_and(|l| l.as_secs() > 30), "{route}: {left:?}");
+        let text = sane_frames(&mut h);
+        assert!(
+            text.contains("rate limited by the server: retrying in"),
+            "{route}:\n{text}"
+        );
+    }
+}
+
+/// A session refused on a route only the Invites tab reads says "login needed" in the status
+/// bar; `r` on another tab then reads the credentials again and everything comes back.
+#[tokio::test]
+async fn a_refused_session_on_any_tab_asks_for_a_login_and_r_anywhere_reconnects() {
+    let server = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut launch = launch(Some(admin(&server)), "DEMO");
+    launch.invites.ledger = Some(dir.path().join("ledger.sqlite"));
+    launch.invites.no_database = Some("the demo has none".into());
+    let reread = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (client, count) = (admin(&server), std::sync::Arc::clone(&reread));
+    launch.reconnect = Some(std::sync::Arc::new(move || {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok((client.clone(), "a new session".to_string()))
+    }));
+    let mut h = Harness::start(launch);
+    h.settle().await;
+    server.set_faults("/api/v4/teams=status:401").unwrap();
+    h.press(&["5", "i"]).unwrap();
+    h.settle().await;
+    assert!(h.app.status().login_needed());
+    let text = sane_frames(&mut h);
+    assert!(text.contains("✗ login needed"), "{text}");
+    server.set_faults("").unwrap();
+    h.press(&["esc", "2", "r"]).unwrap();
+    h.settle().await;
+    assert_eq!(reread.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(!h.app.status().login_needed());
+    let text = sane_frames(&mut h);
+    assert!(text.contains("● connected"), "{text}");
+}

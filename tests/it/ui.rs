@@ -246,3 +246,20 @@ async fn r_picks_up_new_credentials_after_a_login_problem() {
         "{text}"
     );
 }
+
+/// A paste goes into the prompt that is open, control characters left out, and does nothing
+/// in a plain view (where its letters would otherwise be taken as keys).
+#[tokio::test]
+async fn a_paste_goes_into_the_open_prompt_only() {
+    let server = demo().await;
+    let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
+    h.press(&["4"]).unwrap();
+    h.paste("q1/");
+    assert!(!h.app.should_quit(), "pasted letters are no keys");
+    assert_eq!(h.app.active_title(), "Config");
+    h.press(&["/"]).unwrap();
+    h.paste("Site\x1bURL\n");
+    let text = h.render_text(120, 40);
+    assert!(text.contains("): SiteURL"), "{text}");
+    assert_eq!(h.app.config().search_matches().map(|n| n > 0), Some(true));
+}

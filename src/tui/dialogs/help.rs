@@ -67,3 +67,42 @@ impl View for HelpDialog {
         self.scroll = self.scroll.min(self.max_scroll);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    use super::*;
+    use crate::tui::keys::Keymap;
+    use crate::tui::testing::Probe;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn it_scrolls_within_its_text_and_closes_with_ctrl_c() {
+        let dir = std::env::temp_dir();
+        let mut probe = Probe::offline(&dir, 0);
+        let mut help = HelpDialog::new(Focus::on(Scope::Logs));
+        let (theme, keymap) = (Theme::builtin("dark"), Keymap::default());
+        let ui = Ui {
+            theme: &theme,
+            keymap: &keymap,
+            now_ms: 0,
+        };
+        let area = Rect::new(0, 0, 80, 23);
+        help.draw(area, &mut Buffer::empty(area), &ui);
+        probe.press(&mut help, &["j", "j"]);
+        assert_eq!(help.scroll(), 2);
+        probe.press(&mut help, &["G"]);
+        let bottom = help.scroll();
+        assert!(bottom > 100, "every table is listed: {bottom}");
+        probe.press(&mut help, &["j"]);
+        help.draw(area, &mut Buffer::empty(area), &ui);
+        assert_eq!(help.scroll(), bottom, "not past the end");
+        probe.press(&mut help, &["g"]);
+        assert_eq!(help.scroll(), 0);
+        assert!(!probe.closed);
+        probe.press(&mut help, &["ctrl-c"]);
+        assert!(probe.closed);
+    }
+}

@@ -20,9 +20,9 @@ pub enum Evidence {
 }
 
 pub struct Detail {
-    pub invitation_id: i64,
-    pub evidence: Evidence,
-    pub scroll: u16,
+    pub(super) invitation_id: i64,
+    pub(super) evidence: Evidence,
+    pub(super) scroll: u16,
 }
 
 const INDENT: usize = 11;

@@ -18,7 +18,7 @@ use crate::tui::widgets::loadable::{Load, Loadable};
 
 pub struct MembersView {
     /// Index into the tab's teams.
-    pub team: usize,
+    pub(super) team: usize,
     load: Loadable<Vec<MemberWay>>,
     list: ListState,
 }

@@ -46,14 +46,14 @@ pub enum Stage {
 }
 
 pub struct SendForm {
-    pub teams: Teams,
+    pub(super) teams: Teams,
     picker: Picker,
     addresses: Input,
     channels: Input,
-    pub field: Field,
-    pub stage: Stage,
+    pub(super) field: Field,
+    pub(super) stage: Stage,
     /// Why the review cannot open yet.
-    pub problem: Option<Notice>,
+    pub(super) problem: Option<Notice>,
     /// What the ledger already holds: (address, team id, status, sent at), for the review.
     history: Vec<(String, String, String, i64)>,
 }
