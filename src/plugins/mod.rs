@@ -154,6 +154,16 @@ struct RawNode {
 }
 
 impl Inventory {
+    /// What the server refused while the inventory was read (the states per node, the
+    /// config): the inventory says it, the status bar watches it.
+    pub fn refusals(&self) -> impl Iterator<Item = &ApiError> {
+        let statuses = match &self.statuses {
+            Statuses::Failed(err) => Some(err),
+            _ => None,
+        };
+        statuses.into_iter().chain(self.config.as_ref().err())
+    }
+
     /// Builds the inventory from the answers: `plugins` is `GET /plugins`; the rest may have
     /// failed.
     pub fn build(

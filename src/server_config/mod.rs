@@ -111,6 +111,9 @@ pub struct ConfigDoc {
     /// The plugin manifests, whose secret settings the sanitizer masks: a config compared
     /// with this one is sanitized with them too.
     pub manifests: Vec<Value>,
+    /// What the server refused while the config itself was read (the environment overrides,
+    /// the defaults, the plugins): said in `notes`, kept typed for the status bar.
+    pub refusals: Vec<ApiError>,
 }
 
 impl ConfigDoc {
@@ -158,6 +161,7 @@ impl ConfigDoc {
             source,
             notes,
             manifests: manifests.to_vec(),
+            refusals: Vec::new(),
         }
     }
 
@@ -175,11 +179,19 @@ impl ConfigDoc {
         );
         let config = config?;
         let mut notes = Vec::new();
-        let manifests = plugins.as_ref().map(all_manifests).unwrap_or_default();
+        let mut refusals = Vec::new();
+        let manifests = match &plugins {
+            Ok(plugins) => all_manifests(plugins),
+            Err(err) => {
+                refusals.push(err.clone());
+                Vec::new()
+            }
+        };
         let env = match env {
             Ok(env) => true_paths(&env),
             Err(err) => {
                 notes.push(format!("environment overrides unknown: {err}"));
+                refusals.push(err);
                 HashSet::new()
             }
         };
@@ -202,6 +214,7 @@ impl ConfigDoc {
                 let (defaults, note) =
                     builtin_defaults(&config, &format!("the server's defaults unknown ({err})"));
                 notes.push(note);
+                refusals.push(err);
                 defaults
             }
         };
@@ -210,9 +223,9 @@ impl ConfigDoc {
         } else {
             routes::config().label()
         };
-        Ok(Self::with_defaults(
-            &config, &manifests, env, defaults, source, notes,
-        ))
+        let mut doc = Self::with_defaults(&config, &manifests, env, defaults, source, notes);
+        doc.refusals = refusals;
+        Ok(doc)
     }
 
     /// The config on disk in the install dir (no server needed; sanitized here).

@@ -217,7 +217,7 @@ impl App {
             None => return,
         };
         let tab_keys = (!focus.is_modal())
-            .then(|| tab_range(keymap, tab_actions))
+            .then(|| footer::tab_range(keymap, tab_actions))
             .flatten();
         footer::render(
             keymap,
@@ -507,15 +507,4 @@ impl App {
             .chain(&self.dialogs)
             .map(|view| view.as_ref())
     }
-}
-
-/// The keys of the first and the last tab, for the footer's `1-5 tabs`.
-fn tab_range(keymap: &Keymap, tab_actions: &[Action]) -> Option<(String, String)> {
-    let global = keymap.table(Scope::Global);
-    let key = |action: Option<&Action>| {
-        action
-            .and_then(|a| global.keys_for(*a).first())
-            .map(ToString::to_string)
-    };
-    Some((key(tab_actions.first())?, key(tab_actions.last())?))
 }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::tui::keys::{Binding, Focus, KeyCombo, Keymap, Scope};
+use crate::tui::keys::{Action, Binding, Focus, KeyCombo, Keymap, Scope};
 use crate::tui::theme::Theme;
 
 /// Hints of the focus' tables, then (past a plain view) the global ones and `1-5 tabs` from
@@ -55,4 +55,15 @@ pub fn render<'a>(
     }
     buf.set_style(area, theme.base);
     Line::from(spans).render(area, buf);
+}
+
+/// The keys of the first and the last tab, for `1-5 tabs`.
+pub fn tab_range(keymap: &Keymap, tab_actions: &[Action]) -> Option<(String, String)> {
+    let global = keymap.table(Scope::Global);
+    let key = |action: Option<&Action>| {
+        action
+            .and_then(|a| global.keys_for(*a).first())
+            .map(ToString::to_string)
+    };
+    Some((key(tab_actions.first())?, key(tab_actions.last())?))
 }

@@ -498,7 +498,14 @@ impl ViewContract for ConfigTab {
 
     fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
         match msg {
-            Msg::Loaded(result) => self.loaded(result, ctx.now_ms()),
+            Msg::Loaded(result) => {
+                if let Ok(doc) = &result {
+                    for refusal in &doc.refusals {
+                        ctx.status.note(refusal);
+                    }
+                }
+                self.loaded(result, ctx.now_ms());
+            }
             Msg::SnapshotSaved(result) => self.snapshot_saved(result, ctx),
             Msg::Compared { other, result } => self.compared(other, result),
         }

@@ -157,3 +157,25 @@ fn without_a_server_or_an_install_nothing_loads() {
         crate::tui::widgets::loadable::Load::NotConfigured
     ));
 }
+
+#[tokio::test]
+async fn a_rate_limit_on_a_side_route_still_reaches_the_status_bar() {
+    let server = crate::tui::testing::quiet_demo(NOW_MS).await;
+    server
+        .set_faults("/api/v4/config/environment=429:40")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
+    let mut tab = ConfigTab::new(&probe.env);
+    probe.with(&mut tab, |tab, ctx| {
+        tab.on_signal(Signal::Refresh(Refresh::Everything), ctx)
+    });
+    probe.settle(&mut tab).await;
+    let doc = tab.doc().expect("the config is read all the same");
+    assert!(
+        doc.notes
+            .iter()
+            .any(|n| n.contains("environment overrides unknown"))
+    );
+    assert!(probe.status.rate_limit_left().is_some());
+}

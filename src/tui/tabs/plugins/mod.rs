@@ -250,7 +250,14 @@ impl View for PluginsTab {
 
     fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
         match msg {
-            Msg::Loaded(result) => self.loaded(result),
+            Msg::Loaded(result) => {
+                if let Ok(inventory) = &result {
+                    for refusal in inventory.refusals() {
+                        ctx.status.note(refusal);
+                    }
+                }
+                self.loaded(result);
+            }
             Msg::Toggled {
                 name,
                 enable,

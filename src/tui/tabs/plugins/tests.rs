@@ -121,3 +121,15 @@ async fn a_rate_limit_reaches_the_status_bar() {
     probe.settle(&mut tab).await;
     assert!(probe.status.rate_limit_left().is_some());
 }
+
+#[tokio::test]
+async fn a_rate_limit_on_the_states_per_node_reaches_the_status_bar() {
+    let (server, _dir, mut probe, mut tab) = loaded().await;
+    server
+        .set_faults("/api/v4/plugins/statuses=429:30")
+        .unwrap();
+    probe.press(&mut tab, &["r"]);
+    probe.settle(&mut tab).await;
+    assert!(!tab.plugins().is_empty(), "the list is read all the same");
+    assert!(probe.status.rate_limit_left().is_some());
+}
