@@ -54,14 +54,14 @@ pub struct App {
 
 impl App {
     pub fn new(launch: Launch, tx: UnboundedSender<Envelope>) -> Self {
-        let (env, theme, server_label, insecure) = Env::from_launch(launch);
-        let status = Status::new(server_label, insecure, env.client.is_some());
+        let (env, chrome) = Env::from_launch(launch);
+        let status = Status::new(chrome.server_label, chrome.insecure, env.client.is_some());
         let registered = tabs::registry(&env);
         let count = registered.len() as u64;
         let (tab_actions, tabs): (Vec<_>, Vec<_>) = registered.into_iter().unzip();
         Self {
             env,
-            theme,
+            theme: chrome.theme,
             status,
             jobs: Jobs::new(tx),
             tab_ids: (0..count).map(ViewId).collect(),
@@ -106,9 +106,13 @@ impl App {
 
     pub fn on_key(&mut self, key: KeyEvent) {
         let (target, focus) = self.focused();
-        match self.env.keymap.resolve(focus, &key) {
-            KeyMeaning::Action(Action::Refresh)
-                if !focus.is_modal() && self.status.login_needed() && self.reconnect() => {}
+        let meaning = self.env.keymap.resolve(focus, &key);
+        // After a login problem, refreshing first reads the credentials again.
+        let reconnects = meaning == KeyMeaning::Action(Action::Refresh)
+            && self.status.login_needed()
+            && self.env.reconnect.is_some();
+        match meaning {
+            _ if reconnects => self.reconnect(),
             KeyMeaning::Action(action) => {
                 self.call(target, |view, parts| view.on_action(action, parts))
             }
@@ -125,11 +129,15 @@ impl App {
 
     /// A job's result or a producer's message, for the view that asked.
     pub fn on_msg(&mut self, envelope: Envelope) {
-        if !self.jobs.is_current(&envelope) {
-            return;
-        }
-        if let Some(err) = &envelope.api_error {
+        // A refusal is news about the server even when the view no longer wants the result;
+        // but a refused session met with credentials read again since says nothing of them.
+        if let Some(err) = &envelope.api_error
+            && !(err.needs_login() && self.jobs.is_from_old_connection(&envelope))
+        {
             self.status.note(err);
+        }
+        if !self.jobs.accept(&envelope) {
+            return;
         }
         let Some(target) = self.target_of(envelope.to) else {
             return;
@@ -323,6 +331,7 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Suspend => self.suspend_requested = true,
             Action::Help => self.open(Box::new(HelpDialog::new(focus))),
+            Action::Reconnect => self.reconnect(),
             Action::NextTab => self.show_tab((self.active + 1) % tab_count),
             Action::PrevTab => self.show_tab((self.active + tab_count - 1) % tab_count),
             other => {
@@ -341,24 +350,23 @@ impl App {
         self.call(Target::Tab(index), |view, parts| view.on_show(parts));
     }
 
-    /// After a login problem, the credentials are read again (a new `mmops login` session, a
-    /// corrected token file); every view hears of it. False when there is nothing to re-read.
-    fn reconnect(&mut self) -> bool {
+    /// Reads the credentials again (a new `mmops login` session, a corrected token file) and
+    /// starts over with them; every view hears of it.
+    fn reconnect(&mut self) {
         let Some(reconnect) = self.env.reconnect.clone() else {
-            return false;
+            self.status.message =
+                Message::Info("the credentials of this server cannot change".to_string());
+            return;
         };
         match reconnect() {
             Ok((client, token_source)) => {
                 self.env.client = Some(client);
                 self.env.token_source = token_source;
+                self.jobs.new_connection();
                 self.status.connection = Connection::Connecting;
                 self.commands.push(Command::Signal(Signal::Reconnected));
-                true
             }
-            Err(err) => {
-                self.status.message = Message::Failed(err);
-                false
-            }
+            Err(err) => self.status.message = Message::Failed(err),
         }
     }
 

@@ -59,6 +59,14 @@ pub struct Launch {
     pub invites: InvitesLaunch,
 }
 
+/// What the app draws around the views: the theme and the status bar's server.
+pub struct Chrome {
+    pub theme: Theme,
+    /// How the status bar names the server.
+    pub server_label: String,
+    pub insecure: bool,
+}
+
 /// What every view can read. Only the app changes it (a reconnect replaces the client).
 pub struct Env {
     pub client: Option<MmClient>,
@@ -77,8 +85,8 @@ pub struct Env {
 }
 
 impl Env {
-    /// Splits a launch into the environment and what drawing needs.
-    pub fn from_launch(launch: Launch) -> (Env, Theme, String, bool) {
+    /// Splits a launch into the environment and what the app draws around the views.
+    pub fn from_launch(launch: Launch) -> (Env, Chrome) {
         let env = Env {
             client: launch.client,
             keymap: launch.keymap,
@@ -93,7 +101,12 @@ impl Env {
             invites: launch.invites,
             reconnect: launch.reconnect,
         };
-        (env, launch.theme, launch.server_label, launch.insecure)
+        let chrome = Chrome {
+            theme: launch.theme,
+            server_label: launch.server_label,
+            insecure: launch.insecure,
+        };
+        (env, chrome)
     }
 
     pub fn client(&self) -> Option<&MmClient> {

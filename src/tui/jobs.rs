@@ -3,10 +3,11 @@
 //!
 //! A job is a future giving `Result<T, E>`. Its result (a panic included, as
 //! [`Error::Panicked`]) is wrapped in the asking view's own message type and sent back in an
-//! [`Envelope`]. A job's *kind* is the function that wraps its result (`Msg::Loaded`): when a
-//! view starts a job of a kind it already has one of, the older one's result is stale and is
-//! never delivered (latest wins). A key tells apart jobs of one kind that run side by side
-//! (one per part of a page).
+//! [`Envelope`]. Loads are [`Policy::Latest`]: a job's *kind* is the function that wraps its
+//! result (`Msg::Loaded`), and when a view starts a job of a kind it already has one of, the
+//! older one's result is stale and is never delivered; a key tells apart loads of one kind
+//! that run side by side (one per part of a page). Writes are [`Policy::Every`]: each result
+//! counts (two plugins toggled one after the other must both say how it went).
 //!
 //! Long-lived producers (a followed log, a WebSocket) send through a [`Mailbox`]; a new
 //! mailbox of the same kind makes the older one's messages stale in the same way.
@@ -26,10 +27,21 @@ use crate::mm::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ViewId(pub(crate) u64);
 
+/// Which results of a view's jobs it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Only the newest job of its kind (and key) is delivered: loads, lookups.
+    Latest(u64),
+    /// Every job's result is delivered: writes and actions on the server.
+    Every,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Kind {
     wrap: TypeId,
     key: u64,
+    /// Forgotten once delivered: a job of [`Policy::Every`].
+    once: bool,
 }
 
 /// A result on its way back to the view that asked for it.
@@ -37,6 +49,8 @@ pub struct Envelope {
     pub(crate) to: ViewId,
     kind: Kind,
     seq: u64,
+    /// Which connection the work used (see [`Jobs::new_connection`]).
+    pub(crate) connection: u64,
     /// The API error the work met, for the status bar (rate limit, login).
     pub(crate) api_error: Option<ApiError>,
     pub(crate) msg: Box<dyn Any + Send>,
@@ -74,6 +88,7 @@ pub struct Jobs {
     latest: HashMap<(ViewId, Kind), u64>,
     seq: u64,
     pending: Arc<AtomicUsize>,
+    connection: u64,
 }
 
 impl Jobs {
@@ -83,7 +98,19 @@ impl Jobs {
             latest: HashMap::new(),
             seq: 0,
             pending: Arc::default(),
+            connection: 0,
         }
+    }
+
+    /// The credentials were read again: work started before now used the old connection.
+    pub fn new_connection(&mut self) {
+        self.connection += 1;
+    }
+
+    /// Whether `envelope`'s work used a connection replaced since (a refused session it met
+    /// says nothing about the new one).
+    pub fn is_from_old_connection(&self, envelope: &Envelope) -> bool {
+        envelope.connection != self.connection
     }
 
     /// Jobs started and not yet handled, and producers whose first message is awaited.
@@ -98,7 +125,7 @@ impl Jobs {
     }
 
     /// Runs `work` for view `to`; its result comes back as `wrap(result)`.
-    pub fn spawn<T, E, M, W, F>(&mut self, to: ViewId, key: u64, wrap: W, work: F)
+    pub fn spawn<T, E, M, W, F>(&mut self, to: ViewId, policy: Policy, wrap: W, work: F)
     where
         T: Send + 'static,
         E: Into<Error> + Send + 'static,
@@ -108,11 +135,16 @@ impl Jobs {
     {
         let kind = Kind {
             wrap: TypeId::of::<W>(),
-            key,
+            // Each job of `Every` is a kind of its own.
+            key: match policy {
+                Policy::Latest(key) => key,
+                Policy::Every => self.seq + 1,
+            },
+            once: policy == Policy::Every,
         };
         let seq = self.next(to, kind);
         let pending = Pending::new(&self.pending);
-        let tx = self.tx.clone();
+        let (tx, connection) = (self.tx.clone(), self.connection);
         tokio::spawn(async move {
             // A panic inside `work` ends only the inner task; it comes back as an error.
             let result = match tokio::spawn(work).await {
@@ -128,6 +160,7 @@ impl Jobs {
                 to,
                 kind,
                 seq,
+                connection,
                 api_error,
                 msg: Box::new(wrap(result)),
                 _pending: Some(pending),
@@ -146,6 +179,7 @@ impl Jobs {
         let kind = Kind {
             wrap: TypeId::of::<W>(),
             key: 0,
+            once: false,
         };
         let seq = self.next(to, kind);
         let first = settles_on_first.then(|| Pending::new(&self.pending));
@@ -154,6 +188,7 @@ impl Jobs {
                 to,
                 kind,
                 seq,
+                connection: self.connection,
                 tx: self.tx.clone(),
                 wrap: Box::new(move |item| Box::new(wrap(item))),
                 first: Mutex::new(first),
@@ -161,15 +196,36 @@ impl Jobs {
         }
     }
 
-    /// Whether `envelope` is the latest of its kind; an older one is stale.
-    pub fn is_current(&self, envelope: &Envelope) -> bool {
-        self.latest.get(&(envelope.to, envelope.kind)) == Some(&envelope.seq)
+    /// Whether `envelope` is to be delivered: the latest of its kind (an older one is stale).
+    /// A job of [`Policy::Every`] is forgotten once taken.
+    pub fn accept(&mut self, envelope: &Envelope) -> bool {
+        let slot = (envelope.to, envelope.kind);
+        let current = self.latest.get(&slot) == Some(&envelope.seq);
+        if current && envelope.kind.once {
+            self.latest.remove(&slot);
+        }
+        current
     }
 
     /// A dialog closed: its kinds are forgotten and any late result is stale.
     pub fn forget(&mut self, view: ViewId) {
         self.latest.retain(|(to, _), _| *to != view);
     }
+}
+
+/// Blocking work (files, SQLite) as a job's future: it runs on the blocking pool, and a panic
+/// in it comes back as an error.
+pub async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, Error>
+where
+    T: Send + 'static,
+    E: Into<Error> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(Error::from)
+        .and_then(|result| result.map_err(Into::into))
 }
 
 /// A long-lived task that sends through a mailbox (a WebSocket listener); dropping its handle
@@ -194,6 +250,7 @@ struct MailboxInner<I> {
     to: ViewId,
     kind: Kind,
     seq: u64,
+    connection: u64,
     tx: UnboundedSender<Envelope>,
     wrap: Wrap<I>,
     first: Mutex<Option<Pending>>,
@@ -223,6 +280,7 @@ impl<I> Mailbox<I> {
                 to: inner.to,
                 kind: inner.kind,
                 seq: inner.seq,
+                connection: inner.connection,
                 api_error: None,
                 msg: (inner.wrap)(item),
                 _pending: pending,
@@ -272,13 +330,13 @@ mod tests {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut jobs = Jobs::new(tx);
         let view = ViewId(1);
-        jobs.spawn(view, 0, loaded, async { Ok::<_, Error>(1) });
-        jobs.spawn(view, 0, saved, async { Ok::<_, Error>(2) });
-        jobs.spawn(view, 0, loaded, async { Ok::<_, Error>(3) });
+        jobs.spawn(view, Policy::Latest(0), loaded, async { Ok::<_, Error>(1) });
+        jobs.spawn(view, Policy::Latest(0), saved, async { Ok::<_, Error>(2) });
+        jobs.spawn(view, Policy::Latest(0), loaded, async { Ok::<_, Error>(3) });
         let mut current = Vec::new();
         for _ in 0..3 {
             let envelope = rx.recv().await.expect("a result");
-            if jobs.is_current(&envelope) {
+            if jobs.accept(&envelope) {
                 current.push(open(envelope));
             }
         }
@@ -288,14 +346,54 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_write_is_delivered_and_then_forgotten() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut jobs = Jobs::new(tx);
+        jobs.spawn(ViewId(1), Policy::Every, saved, async { Ok::<_, Error>(1) });
+        jobs.spawn(ViewId(1), Policy::Every, saved, async { Ok::<_, Error>(2) });
+        let mut delivered = Vec::new();
+        for _ in 0..2 {
+            let envelope = rx.recv().await.expect("a result");
+            assert!(jobs.accept(&envelope), "both writes say how they went");
+            delivered.push(open(envelope));
+        }
+        delivered.sort_by_key(|m| format!("{m:?}"));
+        assert_eq!(delivered, [Msg::Saved(Ok(1)), Msg::Saved(Ok(2))]);
+        assert!(
+            jobs.latest.is_empty(),
+            "nothing is kept of delivered writes"
+        );
+    }
+
+    #[tokio::test]
+    async fn work_begun_before_a_reconnect_is_told_apart() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut jobs = Jobs::new(tx);
+        jobs.spawn(ViewId(1), Policy::Every, saved, async { Ok::<_, Error>(1) });
+        jobs.new_connection();
+        jobs.spawn(ViewId(1), Policy::Every, saved, async { Ok::<_, Error>(2) });
+        let mut old = Vec::new();
+        for _ in 0..2 {
+            let envelope = rx.recv().await.expect("a result");
+            old.push(jobs.is_from_old_connection(&envelope));
+        }
+        old.sort();
+        assert_eq!(old, [false, true]);
+    }
+
+    #[tokio::test]
     async fn keys_keep_jobs_of_one_kind_apart() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut jobs = Jobs::new(tx);
-        jobs.spawn(ViewId(1), 1, loaded, async { Ok::<_, Error>(1) });
-        jobs.spawn(ViewId(1), 2, loaded, async { Ok::<_, Error>(2) });
+        jobs.spawn(ViewId(1), Policy::Latest(1), loaded, async {
+            Ok::<_, Error>(1)
+        });
+        jobs.spawn(ViewId(1), Policy::Latest(2), loaded, async {
+            Ok::<_, Error>(2)
+        });
         for _ in 0..2 {
             let envelope = rx.recv().await.expect("a result");
-            assert!(jobs.is_current(&envelope));
+            assert!(jobs.accept(&envelope));
         }
     }
 
@@ -303,7 +401,7 @@ mod tests {
     async fn a_panic_comes_back_as_an_error() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut jobs = Jobs::new(tx);
-        jobs.spawn(ViewId(1), 0, loaded, async {
+        jobs.spawn(ViewId(1), Policy::Latest(0), loaded, async {
             if jobs_should_panic() {
                 panic!("boom");
             }
@@ -331,7 +429,9 @@ mod tests {
             retry_after: Some(std::time::Duration::from_secs(9)),
         };
         let refusal = limited.clone();
-        jobs.spawn(ViewId(1), 0, loaded, async move { Err::<u32, _>(refusal) });
+        jobs.spawn(ViewId(1), Policy::Latest(0), loaded, async move {
+            Err::<u32, _>(refusal)
+        });
         let envelope = rx.recv().await.expect("a result");
         assert_eq!(envelope.api_error, Some(limited));
     }
@@ -346,11 +446,11 @@ mod tests {
         assert!(old.send("old"));
         assert!(new.send("new"));
         let first = rx.recv().await.expect("old");
-        assert!(!jobs.is_current(&first));
+        assert!(!jobs.accept(&first));
         drop(first);
         assert_eq!(jobs.pending(), 0, "the first message settled the producer");
         let second = rx.recv().await.expect("new");
-        assert!(jobs.is_current(&second));
+        assert!(jobs.accept(&second));
         assert_eq!(open(second), Msg::Line("new"));
     }
 
@@ -358,9 +458,11 @@ mod tests {
     async fn a_closed_dialog_gets_nothing() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut jobs = Jobs::new(tx);
-        jobs.spawn(ViewId(7), 0, loaded, async { Ok::<_, Error>(1) });
+        jobs.spawn(ViewId(7), Policy::Latest(0), loaded, async {
+            Ok::<_, Error>(1)
+        });
         jobs.forget(ViewId(7));
         let envelope = rx.recv().await.expect("a result");
-        assert!(!jobs.is_current(&envelope));
+        assert!(!jobs.accept(&envelope));
     }
 }

@@ -316,11 +316,11 @@ impl Probe {
 
     /// Hands a current envelope to the view, as the app would; a stale one is dropped.
     fn hand<V: View>(&mut self, view: &mut V, envelope: Envelope) -> bool {
-        if !self.jobs.is_current(&envelope) {
-            return false;
-        }
         if let Some(err) = &envelope.api_error {
             self.status.note(err);
+        }
+        if !self.jobs.accept(&envelope) {
+            return false;
         }
         let Ok(msg) = envelope.msg.downcast::<V::Msg>() else {
             panic!("a message of another view");

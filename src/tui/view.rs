@@ -12,14 +12,13 @@
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::time::Duration;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
 use super::env::Env;
-use super::jobs::{Jobs, Mailbox, ViewId};
+use super::jobs::{Jobs, Mailbox, Policy, ViewId};
 use super::keys::{Action, Binding, Focus, Keymap};
 use super::status::Status;
 use super::theme::Theme;
@@ -59,15 +58,15 @@ pub enum Signal {
     Reconnected,
 }
 
-/// A question one view asks the others, answered at once by the one that knows.
+/// What one view looks up in the others, found at once by the one that knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Question<'q> {
+pub enum Lookup<'q> {
     /// The newest `limit` log entries that mention `needle`.
     LogMentions { needle: &'q str, limit: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub enum Found {
     /// One-line summaries, oldest first; `held` is false while no entry is held at all.
     LogMentions { lines: Vec<String>, held: bool },
 }
@@ -94,7 +93,8 @@ pub trait View: Any {
     fn on_start(&mut self, _ctx: &mut Ctx<'_, Self::Msg>) {}
     /// Each time the tab comes into view.
     fn on_show(&mut self, _ctx: &mut Ctx<'_, Self::Msg>) {}
-    fn answer(&self, _question: Question<'_>) -> Option<Answer> {
+    /// What this view finds for another's lookup; `None` when it is not its to answer.
+    fn look_up(&self, _lookup: Lookup<'_>) -> Option<Found> {
         None
     }
     /// Work left to do in slices between events; [`View::step`] does a slice.
@@ -127,7 +127,7 @@ pub trait AnyView {
     fn on_start(&mut self, parts: Parts<'_>);
     fn on_show(&mut self, parts: Parts<'_>);
     fn on_timer(&mut self, now: Instant, parts: Parts<'_>);
-    fn answer(&self, question: Question<'_>) -> Option<Answer>;
+    fn look_up(&self, lookup: Lookup<'_>) -> Option<Found>;
     fn is_busy(&self) -> bool;
     fn step(&mut self);
     fn next_deadline(&self) -> Option<Instant>;
@@ -168,8 +168,8 @@ impl<V: View> AnyView for V {
     fn on_timer(&mut self, now: Instant, parts: Parts<'_>) {
         View::on_timer(self, now, &mut Ctx::new(parts))
     }
-    fn answer(&self, question: Question<'_>) -> Option<Answer> {
-        View::answer(self, question)
+    fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
+        View::look_up(self, lookup)
     }
     fn is_busy(&self) -> bool {
         View::is_busy(self)
@@ -203,7 +203,7 @@ pub(crate) enum Command {
     Close(ViewId),
 }
 
-/// The other views, for questions.
+/// The other views, for lookups.
 #[derive(Clone, Copy)]
 pub struct Peers<'a> {
     pub(crate) groups: [&'a [Box<dyn AnyView>]; 2],
@@ -212,11 +212,11 @@ pub struct Peers<'a> {
 impl Peers<'_> {
     pub const NONE: Peers<'static> = Peers { groups: [&[], &[]] };
 
-    fn ask(&self, question: Question<'_>) -> Option<Answer> {
+    fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
         self.groups
             .iter()
             .flat_map(|group| group.iter())
-            .find_map(|view| view.answer(question))
+            .find_map(|view| view.look_up(lookup))
     }
 }
 
@@ -231,7 +231,7 @@ pub struct Parts<'a> {
 }
 
 /// What a view works through: the environment it runs in, the status bar, its jobs, and the
-/// app's services (signals, questions, dialogs, the terminal).
+/// app's services (signals, lookups, dialogs, the terminal).
 pub struct Ctx<'a, M> {
     pub env: &'a Env,
     pub status: &'a mut Status,
@@ -255,7 +255,7 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
         }
     }
 
-    /// Runs `work` in the background; its result comes back to this view as `wrap(result)`.
+    /// Runs a load in the background; its result comes back to this view as `wrap(result)`.
     /// A newer job wrapped by the same function makes this one's result stale.
     pub fn spawn<T, E, W, F>(&mut self, wrap: W, work: F)
     where
@@ -264,10 +264,10 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
         W: FnOnce(Result<T, Error>) -> M + Send + 'static,
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        self.jobs.spawn(self.me, 0, wrap, work);
+        self.jobs.spawn(self.me, Policy::Latest(0), wrap, work);
     }
 
-    /// As [`Ctx::spawn`], for jobs of one kind that run side by side: latest wins per `key`.
+    /// As [`Ctx::spawn`], for loads of one kind that run side by side: latest wins per `key`.
     pub fn spawn_keyed<T, E, W, F>(&mut self, key: u64, wrap: W, work: F)
     where
         T: Send + 'static,
@@ -275,25 +275,19 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
         W: FnOnce(Result<T, Error>) -> M + Send + 'static,
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        self.jobs.spawn(self.me, key, wrap, work);
+        self.jobs.spawn(self.me, Policy::Latest(key), wrap, work);
     }
 
-    /// Runs blocking work (files, SQLite) on the blocking pool, as a job.
-    pub fn spawn_blocking<T, E, W>(
-        &mut self,
-        wrap: W,
-        work: impl FnOnce() -> Result<T, E> + Send + 'static,
-    ) where
+    /// Runs a write (a toggle, a send, a file saved) in the background: every one's result
+    /// comes back, however many run.
+    pub fn spawn_each<T, E, W, F>(&mut self, wrap: W, work: F)
+    where
         T: Send + 'static,
         E: Into<Error> + Send + 'static,
         W: FnOnce(Result<T, Error>) -> M + Send + 'static,
+        F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        self.spawn(wrap, async move {
-            tokio::task::spawn_blocking(work)
-                .await
-                .map_err(Error::from)
-                .and_then(|result| result.map_err(Into::into))
-        });
+        self.jobs.spawn(self.me, Policy::Every, wrap, work);
     }
 
     /// A mailbox for a producer that sends many messages (a log feed, a WebSocket). With
@@ -311,9 +305,9 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
         self.commands.push(Command::Signal(signal));
     }
 
-    /// Asks the other views; the first that knows answers.
-    pub fn ask(&self, question: Question<'_>) -> Option<Answer> {
-        self.peers.ask(question)
+    /// Looks something up in the other views; the first that knows answers.
+    pub fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
+        self.peers.look_up(lookup)
     }
 
     /// Writes bytes to the terminal after the next frame (an OSC 52 copy).
@@ -332,10 +326,5 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
 
     pub fn now_ms(&self) -> i64 {
         self.env.clock.now_ms()
-    }
-
-    /// How long the server still asks us to wait (a 429's Retry-After).
-    pub fn rate_limit_left(&self) -> Option<Duration> {
-        self.status.rate_limit_left()
     }
 }

@@ -234,7 +234,7 @@ async fn invalidating_asks_first_then_revokes_every_pending_invite() {
     let server = demo().await;
     let dir = tempfile::tempdir().unwrap();
     let mut h = on_invites(invites_launch(&server, dir.path())).await;
-    let pending = h.app.invites().pending();
+    let pending = h.app.invites().pending_invites();
     assert!(pending > 0);
     h.press(&["X"]).unwrap();
     let question = h.render_text(120, 40);
@@ -245,7 +245,7 @@ async fn invalidating_asks_first_then_revokes_every_pending_invite() {
     // Enter is not a yes.
     h.press(&["enter"]).unwrap();
     h.settle().await;
-    assert_eq!(h.app.invites().pending(), pending);
+    assert_eq!(h.app.invites().pending_invites(), pending);
     assert!(h.render_text(120, 40).contains("nothing was invalidated"));
     let revoked_before = h
         .app
@@ -254,7 +254,7 @@ async fn invalidating_asks_first_then_revokes_every_pending_invite() {
     h.press(&["X", "y"]).unwrap();
     h.settle().await;
     let tab = h.app.invites();
-    assert_eq!(tab.pending(), 0, "{:?}", tab.notice());
+    assert_eq!(tab.pending_invites(), 0, "{:?}", tab.notice());
     assert_eq!(
         tab.count(mmops::invites::resolve::Status::Revoked),
         revoked_before + pending

@@ -21,6 +21,7 @@ use crate::packet::server::{
 };
 use crate::packet::{Options, Prepared, Summary, prepare, write as write_packet};
 use crate::tui::env::Env;
+use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Binding, Focus, Scope};
 use crate::tui::view::{Ctx, Ui, View};
 
@@ -191,7 +192,7 @@ impl PacketDialog {
         }
     }
 
-    /// Whether the app should redraw on a timer (a progress bar moves).
+    /// Writing or downloading: a progress bar moves.
     pub fn is_working(&self) -> bool {
         matches!(self.stage, Stage::Working { .. })
     }
@@ -292,7 +293,10 @@ impl PacketDialog {
                 let progress = Progress::new(prepared.total_bytes());
                 let (prepared, dir, control) =
                     (prepared.clone(), self.dir.clone(), progress.control());
-                ctx.spawn_blocking(Msg::Written, move || write_packet(&prepared, &dir, control));
+                ctx.spawn_each(
+                    Msg::Written,
+                    blocking(move || write_packet(&prepared, &dir, control)),
+                );
                 self.stage = Stage::Working {
                     name: self.file_name(),
                     progress,
@@ -320,7 +324,7 @@ impl PacketDialog {
                     progress.control(),
                     Arc::clone(&progress.total),
                 );
-                ctx.spawn(Msg::Downloaded, async move {
+                ctx.spawn_each(Msg::Downloaded, async move {
                     server_packet::download(&client, &request, &dir, &control, |len| {
                         total.store(len.unwrap_or(0), Ordering::Relaxed);
                     })

@@ -41,6 +41,7 @@ pub enum Action {
     TabConfig,
     TabInvites,
     Help,
+    Reconnect,
     Close,
     Submit,
     Refresh,
@@ -235,6 +236,26 @@ impl Scope {
     /// Characters are typed, not looked up as keys.
     pub fn takes_text(self) -> bool {
         self == Scope::Prompt
+    }
+
+    /// Its keys are looked up before those of a prompt under it (the send form's fields): a
+    /// plain character here could no longer be typed there.
+    fn over_text(self) -> bool {
+        self == Scope::InviteForm
+    }
+
+    /// Left only by its `close` key (or by quitting): a prompt, form, question or dialog, or
+    /// a mode of a tab (a plugin or an entry in full, a comparison, a team's members).
+    fn left_by_close(self) -> bool {
+        self.is_modal()
+            || matches!(
+                self,
+                Scope::PluginDetail
+                    | Scope::LogsDetail
+                    | Scope::ConfigCompare
+                    | Scope::InviteDetail
+                    | Scope::InviteMembers
+            )
     }
 
     /// A key bound to nothing answers the question: no.
@@ -525,7 +546,7 @@ impl Keymap {
         }
         for &scope in Scope::all() {
             let table = self.table(scope);
-            if scope.is_modal() && table.keys_for(Action::Close).is_empty() {
+            if scope.left_by_close() && table.keys_for(Action::Close).is_empty() {
                 return Err(format!(
                     "[{}] close needs at least one key: it could not be left",
                     scope.name()
@@ -544,7 +565,7 @@ impl Keymap {
                             other.action.name()
                         ));
                     }
-                    if scope.takes_text() && key.types_text() {
+                    if (scope.takes_text() || scope.over_text()) && key.types_text() {
                         return Err(format!(
                             "[{}] {} uses {key}, which could then no longer be typed",
                             scope.name(),
@@ -552,10 +573,16 @@ impl Keymap {
                         ));
                     }
                     let view_scope = scope != Scope::Global && !scope.is_modal();
+                    // A mode's close may take a quit key: `q` goes back before it quits.
+                    let goes_back = |global: &Binding| {
+                        scope.left_by_close()
+                            && binding.action == Action::Close
+                            && global.action == Action::Quit
+                    };
                     let shadowed = global
                         .bindings
                         .iter()
-                        .find(|b| view_scope && b.keys.contains(key));
+                        .find(|b| view_scope && b.keys.contains(key) && !goes_back(b));
                     if let Some(global_binding) = shadowed {
                         return Err(format!(
                             "[{}] {} uses {key}, which is [global] {}",

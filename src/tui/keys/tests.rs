@@ -248,4 +248,11 @@ fn conflicting_keymaps_are_refused() {
     );
     let err = refused("[prompt]\nsubmit = [\"s\"]\n");
     assert!(err.contains("could then no longer be typed"), "{err}");
+    let err = refused("[invite_form]\nnext_field = [\"j\"]\n");
+    assert!(err.contains("could then no longer be typed"), "{err}");
+    let err = refused("[logs_detail]\nclose = []\n");
+    assert!(
+        err.contains("[logs_detail] close needs at least one key"),
+        "{err}"
+    );
 }

@@ -10,7 +10,8 @@ use crate::tui::theme::Theme;
 
 /// Hints of the focus' tables, then (past a plain view) the global ones and `1-5 tabs` from
 /// `tab_keys`. `hint` is the view's label for a binding now (`None` leaves it out). Adjacent
-/// bindings with the same hint share it (`e/w/i/d level`); a key is shown once.
+/// bindings with the same hint share it (`e/w/i/d level`). A binding is shown with its first
+/// key that no table before it takes (in a plugin's detail `q` closes, so quit is `Ctrl-C`).
 pub fn render<'a>(
     keymap: &'a Keymap,
     focus: Focus,
@@ -21,26 +22,24 @@ pub fn render<'a>(
     theme: &Theme,
 ) {
     let mut spans = vec![Span::raw(" ")];
-    let mut shown: Vec<&KeyCombo> = Vec::new();
+    // Keys the tables already gone through take: a later table's binding cannot have them.
+    let mut taken: Vec<&KeyCombo> = Vec::new();
     let global = (!focus.is_modal()).then_some(Scope::Global);
     for scope in focus.scopes().chain(global) {
-        let visible: Vec<(&str, &KeyCombo)> = keymap
-            .table(scope)
-            .bindings
+        let bindings = &keymap.table(scope).bindings;
+        let visible: Vec<(&str, &KeyCombo)> = bindings
             .iter()
-            .filter_map(|b| Some((hint(b)?, b.keys.first()?)))
+            .filter_map(|b| {
+                let key = b.keys.iter().find(|k| !taken.contains(k))?;
+                Some((hint(b)?, key))
+            })
             .collect();
         let mut i = 0;
         while i < visible.len() {
             let (label, key) = visible[i];
             i += 1;
-            if shown.contains(&key) {
-                continue;
-            }
-            shown.push(key);
             let mut keys = key.to_string();
             while let Some((_, next)) = visible.get(i).filter(|(l, _)| *l == label) {
-                shown.push(next);
                 keys.push('/');
                 keys.push_str(&next.to_string());
                 i += 1;
@@ -48,6 +47,7 @@ pub fn render<'a>(
             spans.push(Span::styled(keys, theme.key));
             spans.push(Span::styled(format!(" {label}  "), theme.muted));
         }
+        taken.extend(bindings.iter().flat_map(|b| &b.keys));
     }
     if let Some((first, last)) = tab_keys {
         spans.push(Span::styled(format!("{first}-{last}"), theme.key));

@@ -60,13 +60,6 @@ impl<T> Loadable<T> {
         }
     }
 
-    pub fn get_mut(&mut self) -> Option<&mut T> {
-        match &mut self.state {
-            Load::Loaded(value) => Some(value),
-            _ => None,
-        }
-    }
-
     pub fn is_loaded(&self) -> bool {
         self.get().is_some()
     }

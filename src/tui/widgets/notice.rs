@@ -1,11 +1,8 @@
 //! A line under a tab's content: the outcome of the last action, and whether it went wrong.
 //! An error stays typed until the line is drawn.
 
-use ratatui::text::Line;
-
 use crate::error::Error;
 use crate::text::inert;
-use crate::tui::theme::Theme;
 
 #[derive(Debug)]
 pub enum Notice {
@@ -39,21 +36,12 @@ impl Notice {
         !matches!(self, Notice::Info(_))
     }
 
-    /// The words, made now. Server text inside an error is made inert.
+    /// The words, made now and inert (they may quote server text: a plugin's name).
     pub fn text(&self) -> String {
         match self {
-            Notice::Info(text) | Notice::Problem(text) => text.clone(),
+            Notice::Info(text) | Notice::Problem(text) => inert(text).into_owned(),
             Notice::Failed { what, error } => format!("{what}: {}", inert(&error.to_string())),
             Notice::Error(error) => inert(&error.to_string()).into_owned(),
         }
-    }
-
-    pub fn line(&self, theme: &Theme) -> Line<'static> {
-        let style = if self.is_error() {
-            theme.error
-        } else {
-            theme.muted
-        };
-        Line::styled(self.text(), style)
     }
 }

@@ -2,7 +2,8 @@
 //! values; views of what changed from the default and of what support looks at; copy a
 //! setting; compare with another config or a snapshot.
 //!
-//! The tab holds state only; the app loads the config, reads files and saves snapshots.
+//! The config is read at start and on `r` (its own or the Server tab's), never by the
+//! periodic refresh, so it does not change under someone reading it.
 
 pub mod view;
 
@@ -17,26 +18,28 @@ use crate::server_config::diff::{Change, compare, read_other};
 use crate::server_config::tree::Row;
 use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot, support_looks_at};
 use crate::tui::env::Env;
+use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Ctx, Refresh, Signal, Ui, View as ViewContract};
+use crate::tui::view::{Ctx, Refresh, Signal, Ui, View};
 use crate::tui::widgets::input::{Edit, Input};
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::loadable::Loadable;
 use crate::tui::widgets::notice::Notice;
 
+/// Which settings the tree shows (`v` cycles them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
+pub enum Subset {
     All,
     Changed,
     Support,
 }
 
-impl View {
+impl Subset {
     pub fn label(self) -> &'static str {
         match self {
-            View::All => "every setting",
-            View::Changed => "changed from default",
-            View::Support => "what support looks at",
+            Subset::All => "every setting",
+            Subset::Changed => "changed from default",
+            Subset::Support => "what support looks at",
         }
     }
 }
@@ -69,7 +72,7 @@ pub enum Msg {
 pub struct ConfigTab {
     load: Loadable<ConfigDoc>,
     folded: HashSet<usize>,
-    view: View,
+    subset: Subset,
     /// Row indexes shown, in order.
     visible: Vec<usize>,
     list: ListState,
@@ -90,7 +93,7 @@ impl ConfigTab {
         Self {
             load: Loadable::new(env.client.is_some() || env.mm_home.is_some()),
             folded: HashSet::new(),
-            view: View::All,
+            subset: Subset::All,
             visible: Vec::new(),
             list: ListState::default(),
             search: None,
@@ -112,7 +115,10 @@ impl ConfigTab {
             }
             (None, Some(home)) => {
                 self.load.begin();
-                ctx.spawn_blocking(Msg::Loaded, move || ConfigDoc::from_install(&home));
+                ctx.spawn(
+                    Msg::Loaded,
+                    blocking(move || ConfigDoc::from_install(&home)),
+                );
             }
             (None, None) => {}
         }
@@ -187,10 +193,10 @@ impl ConfigTab {
         let changed = |r: &Row| r.changed == Some(true);
         let support = |r: &Row| support_looks_at(&r.path);
         // In the filtered views every section is open: they are short.
-        let visible = match self.view {
-            View::All => doc.tree.visible(&self.folded, None),
-            View::Changed => doc.tree.visible(&HashSet::new(), Some(&changed)),
-            View::Support => doc.tree.visible(&HashSet::new(), Some(&support)),
+        let visible = match self.subset {
+            Subset::All => doc.tree.visible(&self.folded, None),
+            Subset::Changed => doc.tree.visible(&HashSet::new(), Some(&changed)),
+            Subset::Support => doc.tree.visible(&HashSet::new(), Some(&support)),
         };
         self.visible = visible;
         self.list.clamp(self.visible.len());
@@ -265,8 +271,8 @@ impl ConfigTab {
             }
         }
         self.refilter();
-        if !self.visible.contains(&target) && self.view != View::All {
-            self.view = View::All;
+        if !self.visible.contains(&target) && self.subset != Subset::All {
+            self.subset = Subset::All;
             self.refilter();
         }
         if let Some(pos) = self.visible.iter().position(|&i| i == target) {
@@ -289,10 +295,10 @@ impl ConfigTab {
             Action::Open | Action::Right | Action::Left => self.fold(action),
             Action::FoldAll => self.fold_all(),
             Action::CycleView => {
-                self.view = match self.view {
-                    View::All => View::Changed,
-                    View::Changed => View::Support,
-                    View::Support => View::All,
+                self.subset = match self.subset {
+                    Subset::All => Subset::Changed,
+                    Subset::Changed => Subset::Support,
+                    Subset::Support => Subset::All,
                 };
                 self.list.selected = 0;
                 self.refilter();
@@ -345,7 +351,7 @@ impl ConfigTab {
         let Some(row) = self.doc().and_then(|d| d.tree.rows.get(index)) else {
             return;
         };
-        if !row.is_section() || self.view != View::All {
+        if !row.is_section() || self.subset != Subset::All {
             return;
         }
         let folded = self.folded.contains(&index);
@@ -364,7 +370,7 @@ impl ConfigTab {
 
     /// Unfolds every section; when none is folded, folds every top-level one.
     fn fold_all(&mut self) {
-        if self.view != View::All {
+        if self.subset != Subset::All {
             return;
         }
         if self.folded.is_empty() {
@@ -397,9 +403,10 @@ impl ConfigTab {
         };
         let dir = self.snapshot_dir.clone();
         let now_ms = ctx.now_ms();
-        ctx.spawn_blocking(Msg::SnapshotSaved, move || {
-            save_snapshot(&dir, &config, now_ms)
-        });
+        ctx.spawn_each(
+            Msg::SnapshotSaved,
+            blocking(move || save_snapshot(&dir, &config, now_ms)),
+        );
     }
 
     fn compare_with(&mut self, path: PathBuf, ctx: &mut Ctx<'_, Msg>) {
@@ -409,16 +416,16 @@ impl ConfigTab {
             return;
         };
         let other = path.display().to_string();
-        ctx.spawn_blocking(
+        ctx.spawn(
             move |result| Msg::Compared { other, result },
-            move || {
+            blocking(move || {
                 // The other side goes through the same sanitizer: a raw config.json holds
                 // secrets.
                 read_other(&path).map(|raw| {
                     let clean = crate::sanitize::sanitize_config(&raw, &manifests).config;
                     compare(&clean, &current)
                 })
-            },
+            }),
         );
     }
 
@@ -451,7 +458,7 @@ impl ConfigTab {
     }
 }
 
-impl ViewContract for ConfigTab {
+impl View for ConfigTab {
     type Msg = Msg;
 
     fn title(&self) -> &str {

@@ -53,7 +53,7 @@ fn sections_start_folded_and_unfold() {
     probe.press(&mut tab, &["z"]);
     assert_eq!(tab.visible.len(), 3);
     probe.press(&mut tab, &["v"]);
-    assert_eq!(tab.view, View::Changed);
+    assert_eq!(tab.subset, Subset::Changed);
     assert_eq!(
         tab.selected_row().map(|r| r.path.as_str()),
         Some("ServiceSettings")

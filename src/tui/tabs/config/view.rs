@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthStr as _;
 
-use super::{ConfigTab, View};
+use super::{ConfigTab, Subset};
 use crate::server_config::diff::Change;
 use crate::server_config::tree::Row;
 use crate::text::{inert, one_line};
@@ -62,7 +62,7 @@ fn header_line(tab: &ConfigTab, theme: &Theme) -> Line<'static> {
         return Line::raw("");
     };
     let mut spans = vec![
-        Span::styled(format!("{} · ", tab.view.label()), theme.value),
+        Span::styled(format!("{} · ", tab.subset.label()), theme.value),
         Span::styled(one_line(&inert(&doc.source), 48), theme.muted),
         Span::styled("  ≠", theme.warn),
         Span::styled(" changed ", theme.muted),
@@ -169,8 +169,8 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, k
     if tab.visible.is_empty() {
         let cycle = keymap.key_name(Scope::Config, Action::CycleView);
         Line::styled(
-            match tab.view {
-                View::Changed if doc.tree.rows.iter().all(|r| r.changed.is_none()) => format!(
+            match tab.subset {
+                Subset::Changed if doc.tree.rows.iter().all(|r| r.changed.is_none()) => format!(
                     "Which settings differ from the default is unknown for this server (see the notes: {cycle} cycles the views)."
                 ),
                 _ => format!("Nothing to show in this view ({cycle} cycles the views)."),
@@ -194,7 +194,7 @@ fn draw_tree(tab: &mut ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, k
         };
         let rect = Rect::new(area.x, area.y + line_no as u16, area.width, 1);
         // The filtered views show every section open.
-        let folded = tab.view == View::All && tab.folded.contains(&index);
+        let folded = tab.subset == Subset::All && tab.folded.contains(&index);
         let mut line = row_line(row, folded, &needle, width, theme);
         if pos == tab.list.selected {
             buf.set_style(rect, theme.selection);

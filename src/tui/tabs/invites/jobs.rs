@@ -1,10 +1,11 @@
 //! The Invites tab's background work: finding and reading the ledger, syncing it, one
 //! invitation's evidence, a team's members, the teams to invite to, invalidating, exporting.
-//! Each reports back as the tab's [`Msg`]. The send form starts its own two (`send.rs`).
+//! Each reports back as the tab's [`Msg`]; the tab keeps the state. The send form starts its
+//! own two (`send.rs`).
 
 use std::path::{Path, PathBuf};
 
-use super::{InvitesTab, LedgerState, Msg};
+use super::Msg;
 use crate::cli::SyncSource;
 use crate::error::Error;
 use crate::invites::actions;
@@ -12,6 +13,7 @@ use crate::invites::ledger::Invitation;
 use crate::invites::rest;
 use crate::invites::sync::SyncPlan;
 use crate::tui::env::Env;
+use crate::tui::jobs::blocking;
 use crate::tui::view::Ctx;
 
 /// The sources of a sync, as `mmops invites sync` would read them. Reads the install's
@@ -30,39 +32,22 @@ fn plan_inputs(env: &Env) -> impl FnOnce() -> SyncPlan + Send + 'static {
     }
 }
 
-impl InvitesTab {
-    /// Finds and reads the ledger (again).
-    pub(super) fn open(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        let env = ctx.env;
-        let given = env.invites.ledger.clone();
-        if given.is_none()
-            && env.client.is_none()
-            && env.invites.db_url.is_none()
-            && env.mm_home.is_none()
-        {
-            self.ledger = LedgerState::Unavailable(
-                "give a server (--url, --local, a profile), a database (--db-url) or --ledger PATH"
-                    .to_string(),
-            );
-            return;
-        }
-        if !matches!(self.ledger, LedgerState::Open(_)) {
-            self.ledger = LedgerState::Opening;
-        }
-        let plan = plan_inputs(env);
-        let data_dir = env.invites.data_dir.clone();
-        let known = self.ledger_path().cloned();
-        ctx.spawn(Msg::Opened, async move {
-            let plan = tokio::task::spawn_blocking(plan).await?;
-            let path = match known.or(given) {
-                Some(path) => path,
-                None => actions::locate(None, data_dir.as_deref(), &plan).await?,
-            };
-            let planned = actions::planned_sources(&plan);
-            let view = tokio::task::spawn_blocking(move || actions::load(&path)).await??;
-            Ok::<_, Error>((view, planned))
-        });
-    }
+/// Finds the ledger (unless `known`) and reads it.
+pub fn read_ledger(known: Option<PathBuf>, ctx: &mut Ctx<'_, Msg>) {
+    let env = ctx.env;
+    let given = env.invites.ledger.clone();
+    let plan = plan_inputs(env);
+    let data_dir = env.invites.data_dir.clone();
+    ctx.spawn(Msg::Opened, async move {
+        let plan = tokio::task::spawn_blocking(plan).await?;
+        let path = match known.or(given) {
+            Some(path) => path,
+            None => actions::locate(None, data_dir.as_deref(), &plan).await?,
+        };
+        let planned = actions::planned_sources(&plan);
+        let view = blocking(move || actions::load(&path)).await?;
+        Ok::<_, Error>((view, planned))
+    });
 }
 
 pub fn sync(path: &Path, ctx: &mut Ctx<'_, Msg>) {
@@ -71,29 +56,27 @@ pub fn sync(path: &Path, ctx: &mut Ctx<'_, Msg>) {
     let path = path.to_path_buf();
     ctx.spawn(Msg::Synced, async move {
         let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || actions::sync_blocking(&handle, &path, &plan(), now_ms))
-            .await?
-            .map_err(Error::from)
+        blocking(move || actions::sync_blocking(&handle, &path, &plan(), now_ms)).await
     });
 }
 
 pub fn evidence(path: &Path, invitation_id: i64, ctx: &mut Ctx<'_, Msg>) {
     let path = path.to_path_buf();
-    ctx.spawn_blocking(
+    ctx.spawn(
         move |result| Msg::Evidence {
             invitation_id,
             result,
         },
-        move || actions::evidence(&path, invitation_id),
+        blocking(move || actions::evidence(&path, invitation_id)),
     );
 }
 
 pub fn members(path: &Path, team_id: String, ctx: &mut Ctx<'_, Msg>) {
     let path = path.to_path_buf();
     let id = team_id.clone();
-    ctx.spawn_blocking(
+    ctx.spawn(
         move |result| Msg::Members { team_id, result },
-        move || actions::members(&path, &id),
+        blocking(move || actions::members(&path, &id)),
     );
 }
 
@@ -110,15 +93,15 @@ pub fn invalidate(path: &Path, ctx: &mut Ctx<'_, Msg>) {
         return;
     };
     let (path, now_ms) = (path.to_path_buf(), ctx.now_ms());
-    ctx.spawn(Msg::Invalidated, async move {
+    ctx.spawn_each(Msg::Invalidated, async move {
         actions::invalidate_and_record(&client, &path, now_ms).await
     });
 }
 
 pub fn export(path: PathBuf, rows: Vec<Invitation>, ctx: &mut Ctx<'_, Msg>) {
     let file = path.clone();
-    ctx.spawn_blocking(
+    ctx.spawn_each(
         move |result| Msg::Exported { path, result },
-        move || actions::export(&file, &rows),
+        blocking(move || actions::export(&file, &rows)),
     );
 }

@@ -27,7 +27,7 @@ use self::send::SendForm;
 use crate::error::Error;
 use crate::fuzzy::Finder;
 use crate::invites::Sent;
-use crate::invites::actions::{LedgerView, PlannedSource};
+use crate::invites::actions::{ActionError, LedgerView, PlannedSource};
 use crate::invites::facts::{SourceRun, TeamFact};
 use crate::invites::provenance::MemberWay;
 use crate::invites::resolve::Status;
@@ -85,18 +85,38 @@ pub enum LedgerState {
     Failed(Error),
 }
 
-/// A question waiting for y.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Confirm {
-    /// Invalidate every pending invite; how many the ledger knows of.
-    Invalidate { pending: usize },
+/// What the tab shows over its table and gives the keyboard to (the send form aside: it
+/// goes on sending while hidden).
+#[derive(Default)]
+enum Mode {
+    #[default]
+    Table,
+    /// The finder's prompt, and the query it replaced (Esc brings it back).
+    Finding {
+        input: Input,
+        before: String,
+    },
+    /// The export prompt: the file to write the rows shown to.
+    Export(Input),
+    /// Invalidate every pending invite? How many the ledger knows of.
+    ConfirmInvalidate {
+        pending: usize,
+    },
+    /// The team filter's picker.
+    TeamFilter(Picker),
+    Detail(Detail),
+    /// A team's members, and the picker of another team over them while it is open.
+    Members {
+        view: MembersView,
+        picker: Option<Picker>,
+    },
 }
 
-/// What a team picker is choosing for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PickFor {
-    TeamFilter,
-    MembersTeam,
+/// Why a sync runs: its report says so after an invalidation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SyncFor {
+    Asked,
+    Invalidation,
 }
 
 /// What each source said in the last sync (or, before one, whether it can be read).
@@ -117,7 +137,9 @@ pub struct InvitesTab {
     teams: Vec<TeamFact>,
     runs: Vec<SourceRun>,
     sources: Vec<SourceNote>,
-    syncing: bool,
+    /// The sync running, if one is, and the one to start after it.
+    syncing: Option<SyncFor>,
+    sync_queued: Option<SyncFor>,
     /// The tab has been shown once: the first showing syncs.
     shown_once: bool,
     sync_when_open: bool,
@@ -127,23 +149,15 @@ pub struct InvitesTab {
     /// Rows shown: the finder's answer over `base` (indices into `rows`).
     shown: Vec<u32>,
     finder: Finder,
+    /// The finder's query once Enter kept it.
     query: String,
-    /// The finder's prompt, while open, and the query it replaced.
-    finding: Option<(Input, String)>,
     list: ListState,
-    detail: Option<Detail>,
-    members: Option<MembersView>,
+    mode: Mode,
     send: Option<SendForm>,
-    picker: Option<(PickFor, Picker)>,
-    confirm: Option<Confirm>,
-    /// The export prompt, while open.
-    export: Option<Input>,
     export_dir: PathBuf,
     /// A line under the table: the outcome of an action.
     notice: Option<Notice>,
     can_send: bool,
-    /// An invalidation just succeeded: the sync after it says so too.
-    invalidated_just_now: bool,
     /// The widest email, team, sender and user of the rows, for the table's columns.
     widths: view::ContentWidths,
 }
@@ -160,7 +174,8 @@ impl InvitesTab {
             teams: Vec::new(),
             runs: Vec::new(),
             sources: Vec::new(),
-            syncing: false,
+            syncing: None,
+            sync_queued: None,
             shown_once: false,
             sync_when_open: false,
             filters: Filters::default(),
@@ -168,18 +183,12 @@ impl InvitesTab {
             shown: Vec::new(),
             finder: Finder::default(),
             query: String::new(),
-            finding: None,
             list: ListState::default(),
-            detail: None,
-            members: None,
+            mode: Mode::Table,
             send: None,
-            picker: None,
-            confirm: None,
-            export: None,
             export_dir: env.packet_dir.clone(),
             notice: None,
             can_send: env.client.is_some(),
-            invalidated_just_now: false,
             widths: view::ContentWidths::default(),
         }
     }
@@ -213,7 +222,12 @@ impl InvitesTab {
     }
 
     pub fn is_form_open(&self) -> bool {
-        self.send.is_some()
+        self.shown_form().is_some()
+    }
+
+    /// The send form, unless hidden while the server works.
+    fn shown_form(&self) -> Option<&SendForm> {
+        self.send.as_ref().filter(|f| !f.is_hidden())
     }
 
     /// Why the send form cannot go on, in words.
@@ -226,7 +240,7 @@ impl InvitesTab {
         self.rows.get(index as usize)
     }
 
-    pub fn pending(&self) -> usize {
+    pub fn pending_invites(&self) -> usize {
         self.counts[0]
     }
 
@@ -301,8 +315,28 @@ impl InvitesTab {
             self.list.selected = i;
         }
         if std::mem::take(&mut self.sync_when_open) {
-            self.sync(ctx);
+            self.sync(SyncFor::Asked, ctx);
         }
+    }
+
+    /// Finds and reads the ledger (again), unless nothing can name one.
+    fn read_ledger(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        let env = ctx.env;
+        let nothing_to_name_it = env.invites.ledger.is_none()
+            && env.client.is_none()
+            && env.invites.db_url.is_none()
+            && env.mm_home.is_none();
+        if nothing_to_name_it {
+            self.ledger = LedgerState::Unavailable(
+                "give a server (--url, --local, a profile), a database (--db-url) or --ledger PATH"
+                    .to_string(),
+            );
+            return;
+        }
+        if !matches!(self.ledger, LedgerState::Open(_)) {
+            self.ledger = LedgerState::Opening;
+        }
+        jobs::read_ledger(self.ledger_path().cloned(), ctx);
     }
 
     fn sources_from_sync(&self) -> bool {
@@ -311,23 +345,31 @@ impl InvitesTab {
             .any(|s| s.source == crate::invites::sync::MMOPS)
     }
 
-    /// Starts a sync unless one runs or there is no ledger.
-    fn sync(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        if self.syncing {
-            self.notice = Some(Notice::info("a sync is already running"));
-            return;
-        }
+    /// Starts a sync unless there is no ledger. While one runs, a sync asked for again is
+    /// refused, and one after an invalidation is started when it ends (the running one may
+    /// have read the server before the invalidation).
+    fn sync(&mut self, reason: SyncFor, ctx: &mut Ctx<'_, Msg>) {
         let Some(path) = self.ledger_path().cloned() else {
             self.notice = Some(Notice::problem("no ledger to sync"));
             return;
         };
-        self.syncing = true;
-        jobs::sync(&path, ctx);
+        match (self.syncing, reason) {
+            (None, _) => {
+                self.syncing = Some(reason);
+                jobs::sync(&path, ctx);
+            }
+            (Some(_), SyncFor::Invalidation) => self.sync_queued = Some(reason),
+            (Some(_), SyncFor::Asked) => {
+                self.notice = Some(Notice::info("a sync is already running"));
+            }
+        }
     }
 
     fn synced(&mut self, result: Result<SyncReport, Error>, ctx: &mut Ctx<'_, Msg>) {
-        self.syncing = false;
-        let before = std::mem::take(&mut self.invalidated_just_now);
+        let after_invalidation = self.syncing.take() == Some(SyncFor::Invalidation);
+        if let Some(next) = self.sync_queued.take() {
+            self.sync(next, ctx);
+        }
         let report = match result {
             Ok(report) => report,
             Err(err) => {
@@ -357,7 +399,7 @@ impl InvitesTab {
             .map(|l| l.to_string())
             .collect();
         self.notice = Some(if failed.is_empty() {
-            let invalidated = if before {
+            let invalidated = if after_invalidation {
                 "every pending email invite was invalidated; "
             } else {
                 ""
@@ -382,14 +424,15 @@ impl InvitesTab {
 
     /// The query changed: the finder answers over the base rows.
     fn research(&mut self) {
-        let query = match &self.finding {
-            Some((input, _)) => input.text().to_string(),
-            None => self.query.clone(),
+        let finding = match &self.mode {
+            Mode::Finding { input, .. } => Some(input.text().to_string()),
+            _ => None,
         };
+        let query = finding.clone().unwrap_or_else(|| self.query.clone());
         let hits = self.finder.search(&self.haystacks, &self.base, &query);
         self.shown = hits.iter().map(|p| self.base[*p as usize]).collect();
         self.list.clamp(self.shown.len());
-        if self.finding.is_some() {
+        if finding.is_some() {
             self.list.reset();
         }
     }
@@ -407,22 +450,30 @@ impl InvitesTab {
                 Notice::info(text)
             });
         }
-        match (self.send.as_mut(), result) {
-            (Some(form), result) => form.sent(result),
-            (None, Err(err @ Error::Invites(_))) => self.notice = Some(Notice::Error(err)),
-            (None, Err(err)) => self.notice = Some(Notice::failed("sending failed", err)),
-            (None, Ok(_)) => {}
+        match self.send.as_mut() {
+            Some(form) if !form.is_hidden() => return form.sent(result),
+            // A hidden form's outcome is the notice; the form is done.
+            _ => self.send = None,
+        }
+        match result {
+            Err(err @ Error::Invites(ActionError::NotDone { .. })) => {
+                self.notice = Some(Notice::Error(err))
+            }
+            Err(err) => {
+                let what = "sending failed (check the ledger before sending again)";
+                self.notice = Some(Notice::failed(what, err))
+            }
+            Ok(_) => {}
         }
     }
 
     fn invalidated(&mut self, result: Result<(), Error>, ctx: &mut Ctx<'_, Msg>) {
         match result {
             Ok(()) => {
-                self.invalidated_just_now = true;
                 self.notice = Some(Notice::info(
                     "every pending email invite was invalidated; recorded, syncing",
                 ));
-                self.sync(ctx);
+                self.sync(SyncFor::Invalidation, ctx);
             }
             // The ledger's actions say themselves what did not happen.
             Err(err @ Error::Invites(_)) => self.notice = Some(Notice::Error(err)),
@@ -442,23 +493,25 @@ impl View for InvitesTab {
     }
 
     fn focus(&self) -> Focus {
-        if self.confirm.is_some() {
-            Focus::on(Scope::Question)
-        } else if let Some(form) = &self.send {
-            form.focus()
-        } else if self.picker.is_some() || self.export.is_some() || self.finding.is_some() {
-            Focus::on(Scope::Prompt)
-        } else if self.members.is_some() {
-            Focus::on(Scope::InviteMembers)
-        } else if self.detail.is_some() {
-            Focus::on(Scope::InviteDetail)
-        } else {
-            Focus::on(Scope::Invites)
+        if let Some(form) = self.shown_form() {
+            return form.focus();
         }
+        Focus::on(match &self.mode {
+            Mode::Table => Scope::Invites,
+            Mode::Finding { .. }
+            | Mode::Export(_)
+            | Mode::TeamFilter(_)
+            | Mode::Members {
+                picker: Some(_), ..
+            } => Scope::Prompt,
+            Mode::ConfirmInvalidate { .. } => Scope::Question,
+            Mode::Detail(_) => Scope::InviteDetail,
+            Mode::Members { .. } => Scope::InviteMembers,
+        })
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        self.open(ctx);
+        self.read_ledger(ctx);
     }
 
     /// The first time the tab is shown, the ledger is synced.
@@ -467,7 +520,7 @@ impl View for InvitesTab {
             return;
         }
         match self.ledger {
-            LedgerState::Open(_) => self.sync(ctx),
+            LedgerState::Open(_) => self.sync(SyncFor::Asked, ctx),
             LedgerState::Opening => self.sync_when_open = true,
             _ => {}
         }
@@ -486,13 +539,13 @@ impl View for InvitesTab {
             Msg::Opened(result) => self.opened(result, ctx),
             Msg::Synced(result) => {
                 self.synced(result, ctx);
-                self.open(ctx);
+                self.read_ledger(ctx);
             }
             Msg::Evidence {
                 invitation_id,
                 result,
             } => {
-                if let Some(detail) = self.detail.as_mut()
+                if let Mode::Detail(detail) = &mut self.mode
                     && detail.invitation_id == invitation_id
                 {
                     detail.evidence = match result {
@@ -502,13 +555,8 @@ impl View for InvitesTab {
                 }
             }
             Msg::Members { team_id, result } => {
-                let current = self
-                    .members
-                    .as_ref()
-                    .and_then(|m| self.teams.get(m.team))
-                    .map(|t| t.id.as_str());
-                if current == Some(team_id.as_str())
-                    && let Some(view) = self.members.as_mut()
+                if let Mode::Members { view, .. } = &mut self.mode
+                    && self.teams.get(view.team).is_some_and(|t| t.id == team_id)
                 {
                     view.loaded(result);
                 }
@@ -525,7 +573,7 @@ impl View for InvitesTab {
             }
             Msg::Sent(result) => {
                 self.sent(result);
-                self.open(ctx);
+                self.read_ledger(ctx);
             }
             Msg::Invalidated(result) => self.invalidated(result, ctx),
             Msg::Exported { path, result } => {

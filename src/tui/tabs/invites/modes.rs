@@ -1,11 +1,12 @@
-//! What the Invites tab's keys do in each of its modes: the question, the send form, a team
-//! picker, the export prompt, the finder, the members view, the detail, and the table.
+//! What the Invites tab's keys do: in the send form when it is shown, else in the mode the tab
+//! is in (the finder, the export prompt, the invalidation question, the team picker, an
+//! invitation in full, a team's members) or on the table.
 
 use super::detail::{Detail, Evidence};
 use super::members::MembersView;
 use super::rows::Filters;
 use super::send::SendForm;
-use super::{Confirm, InvitesTab, Msg, PickFor, READING_AGAIN, jobs};
+use super::{InvitesTab, Mode, Msg, READING_AGAIN, SyncFor, jobs};
 use crate::tui::keys::Action;
 use crate::tui::view::Ctx;
 use crate::tui::widgets::input::{Edit, Input};
@@ -13,70 +14,113 @@ use crate::tui::widgets::notice::Notice;
 use crate::tui::widgets::picker::{Pick, PickItem, Picker};
 
 impl InvitesTab {
-    /// An action from the focus' tables: the mode on top takes it.
+    /// An action from the focus' tables: the form when it is shown, else the mode on top.
     pub(super) fn act(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
-        if let Some(confirm) = self.confirm.take() {
-            return self.answer(confirm, action, ctx);
-        }
         let ledger = self.ledger_path().cloned();
-        if let Some(form) = self.send.as_mut() {
+        if let Some(form) = self.send.as_mut().filter(|f| !f.is_hidden()) {
             if !form.apply(action, ledger.as_deref(), ctx) {
                 self.send = None;
-                self.open(ctx);
+                self.read_ledger(ctx);
             }
             return;
         }
-        if let Some((purpose, picker)) = self.picker.as_mut() {
-            let purpose = *purpose;
-            match picker.apply(action) {
-                Pick::Open => {}
-                Pick::Cancelled => self.picker = None,
-                Pick::Chosen(key) => {
-                    self.picker = None;
-                    self.picked(purpose, &key, ctx);
+        // Each arm says which mode the tab is in next.
+        self.mode = match std::mem::take(&mut self.mode) {
+            Mode::Table => return self.act_in_table(action, ctx),
+            Mode::ConfirmInvalidate { .. } => {
+                self.invalidate_if_confirmed(action, ctx);
+                Mode::Table
+            }
+            Mode::Export(mut input) => match input.apply(action) {
+                Edit::Submit => {
+                    self.export_to(input.text(), ctx);
+                    Mode::Table
                 }
-            }
-            return;
-        }
-        if let Some(input) = self.export.as_mut() {
-            let edit = input.apply(action);
-            return self.edit_export(edit, ctx);
-        }
-        if let Some((input, _)) = self.finding.as_mut() {
-            let edit = input.apply(action);
-            return self.edit_finder(edit, action);
-        }
-        if self.members.is_some() {
-            return self.act_in_members(action, ctx);
-        }
-        if let Some(detail) = self.detail.as_mut() {
-            match action {
-                Action::Close => self.detail = None,
-                other => detail.scroll = other.scroll(detail.scroll),
-            }
-            return;
-        }
-        self.act_in_table(action, ctx);
+                Edit::Cancel => Mode::Table,
+                Edit::Changed | Edit::Moved | Edit::Ignored => Mode::Export(input),
+            },
+            Mode::Finding { mut input, before } => match input.apply(action) {
+                Edit::Submit => {
+                    self.query = input.text().trim().to_string();
+                    Mode::Table
+                }
+                Edit::Cancel => {
+                    self.query = before;
+                    self.mode = Mode::Table;
+                    self.research();
+                    Mode::Table
+                }
+                edit => {
+                    self.mode = Mode::Finding { input, before };
+                    match edit {
+                        Edit::Changed => self.research(),
+                        // ↑/↓ and paging move in the answer while typing.
+                        _ => {
+                            self.list.apply(action, self.shown.len());
+                        }
+                    }
+                    return;
+                }
+            },
+            Mode::TeamFilter(mut picker) => match picker.apply(action) {
+                Pick::Open => Mode::TeamFilter(picker),
+                Pick::Cancelled => Mode::Table,
+                Pick::Chosen(key) => {
+                    self.filter_team(&key);
+                    Mode::Table
+                }
+            },
+            Mode::Detail(mut detail) => match action {
+                Action::Close => Mode::Table,
+                other => {
+                    detail.scroll = other.scroll(detail.scroll);
+                    Mode::Detail(detail)
+                }
+            },
+            Mode::Members {
+                view,
+                picker: Some(mut picker),
+            } => match picker.apply(action) {
+                Pick::Open => Mode::Members {
+                    view,
+                    picker: Some(picker),
+                },
+                Pick::Cancelled => Mode::Members { view, picker: None },
+                Pick::Chosen(key) => match self.teams.iter().position(|t| t.id == key) {
+                    Some(team) => self.members_of(team, ctx),
+                    None => Mode::Members { view, picker: None },
+                },
+            },
+            Mode::Members { view, picker: None } => self.act_in_members(view, action, ctx),
+        };
     }
 
     /// Typed or pasted text, into whatever takes text.
     pub(super) fn type_text(&mut self, text: &str) {
-        if let Some((input, _)) = self.finding.as_mut() {
-            input.type_text(text);
-            self.research();
-        } else if let Some(form) = self.send.as_mut() {
-            form.type_text(text);
-        } else if let Some((_, picker)) = self.picker.as_mut() {
-            picker.type_text(text);
-        } else if let Some(input) = self.export.as_mut() {
-            input.type_text(text);
+        if let Some(form) = self.send.as_mut().filter(|f| !f.is_hidden()) {
+            return form.type_text(text);
+        }
+        match &mut self.mode {
+            Mode::Finding { input, .. } => {
+                input.type_text(text);
+                self.research();
+            }
+            Mode::Export(input) => {
+                input.type_text(text);
+            }
+            Mode::TeamFilter(picker)
+            | Mode::Members {
+                picker: Some(picker),
+                ..
+            } => picker.type_text(text),
+            _ => {}
         }
     }
 
-    /// Only confirm says yes: Enter must not by accident.
-    fn answer(&mut self, confirm: Confirm, action: Action, ctx: &mut Ctx<'_, Msg>) {
-        match (confirm, action, self.ledger_path().cloned()) {
-            (Confirm::Invalidate { .. }, Action::Confirm, Some(path)) => {
+    /// The answer to the y/n question: only confirm says yes (Enter must not by accident).
+    fn invalidate_if_confirmed(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+        match (action, self.ledger_path().cloned()) {
+            (Action::Confirm, Some(path)) => {
                 self.notice = Some(Notice::info("invalidating…"));
                 jobs::invalidate(&path, ctx);
             }
@@ -84,93 +128,55 @@ impl InvitesTab {
         }
     }
 
-    fn edit_export(&mut self, edit: Edit, ctx: &mut Ctx<'_, Msg>) {
-        let Some(input) = self.export.as_ref() else {
+    /// Exports the rows shown to `name` (relative to the directory mmops was started in).
+    fn export_to(&mut self, name: &str, ctx: &mut Ctx<'_, Msg>) {
+        let name = name.trim();
+        if name.is_empty() {
             return;
+        }
+        let path = crate::config::connection::expand_tilde(std::path::Path::new(name));
+        let path = if path.is_relative() {
+            self.export_dir.join(path)
+        } else {
+            path
         };
-        match edit {
-            Edit::Submit => {
-                let text = input.text().trim().to_string();
-                self.export = None;
-                if text.is_empty() {
-                    return;
-                }
-                let path = crate::config::connection::expand_tilde(std::path::Path::new(&text));
-                let path = if path.is_relative() {
-                    self.export_dir.join(path)
-                } else {
-                    path
-                };
-                let rows = self
-                    .shown
+        let rows = self
+            .shown
+            .iter()
+            .map(|i| self.rows[*i as usize].invite.clone())
+            .collect();
+        jobs::export(path, rows, ctx);
+    }
+
+    /// The team filter set to the team `key` (empty: every team).
+    fn filter_team(&mut self, key: &str) {
+        self.filters.team = (!key.is_empty())
+            .then(|| {
+                self.teams
                     .iter()
-                    .map(|i| self.rows[*i as usize].invite.clone())
-                    .collect();
-                jobs::export(path, rows, ctx);
-            }
-            Edit::Cancel => self.export = None,
-            Edit::Changed | Edit::Moved | Edit::Ignored => {}
-        }
-    }
-
-    fn edit_finder(&mut self, edit: Edit, action: Action) {
-        let Some((input, before)) = self.finding.as_mut() else {
-            return;
-        };
-        match edit {
-            Edit::Submit => {
-                self.query = input.text().trim().to_string();
-                self.finding = None;
-            }
-            Edit::Cancel => {
-                self.query = std::mem::take(before);
-                self.finding = None;
-                self.research();
-            }
-            Edit::Changed => self.research(),
-            Edit::Moved => {}
-            // ↑/↓ and paging move in the answer while typing.
-            Edit::Ignored => {
-                self.list.apply(action, self.shown.len());
-            }
-        }
-    }
-
-    fn picked(&mut self, purpose: PickFor, key: &str, ctx: &mut Ctx<'_, Msg>) {
-        match purpose {
-            PickFor::TeamFilter => {
-                self.filters.team = (!key.is_empty())
-                    .then(|| {
-                        self.teams
+                    .find(|t| t.id == key)
+                    .map(|t| (t.id.clone(), t.name.clone()))
+                    .or_else(|| {
+                        // A team known only from its invitations.
+                        self.rows
                             .iter()
-                            .find(|t| t.id == key)
-                            .map(|t| (t.id.clone(), t.name.clone()))
-                            .or_else(|| {
-                                // A team known only from its invitations.
-                                self.rows
-                                    .iter()
-                                    .find(|r| r.invite.team_id.as_deref() == Some(key))
-                                    .map(|r| (key.to_string(), r.team().to_string()))
-                            })
+                            .find(|r| r.invite.team_id.as_deref() == Some(key))
+                            .map(|r| (key.to_string(), r.team().to_string()))
                     })
-                    .flatten();
-                self.list.reset();
-                self.refilter();
-            }
-            PickFor::MembersTeam => {
-                if let Some(i) = self.teams.iter().position(|t| t.id == key) {
-                    self.show_members(i, ctx);
-                }
-            }
-        }
+            })
+            .flatten();
+        self.list.reset();
+        self.refilter();
     }
 
-    fn show_members(&mut self, team: usize, ctx: &mut Ctx<'_, Msg>) {
+    /// The members view of `team` (an index into the teams), its members being read.
+    fn members_of(&mut self, team: usize, ctx: &mut Ctx<'_, Msg>) -> Mode {
         let id = self.teams.get(team).map(|t| t.id.clone());
-        self.members = Some(MembersView::new(if id.is_some() { team } else { 0 }));
+        let view = MembersView::new(if id.is_some() { team } else { 0 });
         if let (Some(id), Some(path)) = (id, self.ledger_path().cloned()) {
             jobs::members(&path, id, ctx);
         }
+        Mode::Members { view, picker: None }
     }
 
     /// Every team the ledger knows, and those known only from invitations.
@@ -198,12 +204,15 @@ impl InvitesTab {
         items
     }
 
-    fn act_in_members(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
-        let Some(current) = self.members.as_ref().map(|v| v.team) else {
-            return;
-        };
+    fn act_in_members(
+        &mut self,
+        mut view: MembersView,
+        action: Action,
+        ctx: &mut Ctx<'_, Msg>,
+    ) -> Mode {
+        let current = view.team;
         match action {
-            Action::Close => self.members = None,
+            Action::Close => Mode::Table,
             Action::Left | Action::Right if !self.teams.is_empty() => {
                 let n = self.teams.len();
                 let team = if action == Action::Right {
@@ -211,21 +220,26 @@ impl InvitesTab {
                 } else {
                     (current + n - 1) % n
                 };
-                self.show_members(team, ctx);
+                self.members_of(team, ctx)
             }
             Action::TeamFilter if !self.teams.is_empty() => {
                 let mut picker = Picker::new(self.team_items());
                 if let Some(team) = self.teams.get(current) {
                     picker.select_key(&team.id);
                 }
-                self.picker = Some((PickFor::MembersTeam, picker));
-            }
-            Action::Refresh => self.show_members(current, ctx),
-            Action::Sync => self.sync(ctx),
-            other => {
-                if let Some(view) = self.members.as_mut() {
-                    view.scroll(other);
+                Mode::Members {
+                    view,
+                    picker: Some(picker),
                 }
+            }
+            Action::Refresh => self.members_of(current, ctx),
+            Action::Sync => {
+                self.sync(SyncFor::Asked, ctx);
+                Mode::Members { view, picker: None }
+            }
+            other => {
+                view.scroll(other);
+                Mode::Members { view, picker: None }
             }
         }
     }
@@ -238,7 +252,10 @@ impl InvitesTab {
         match action {
             Action::Open => self.open_detail(ctx),
             Action::Filter if has_ledger => {
-                self.finding = Some((Input::with_text(&self.query), self.query.clone()));
+                self.mode = Mode::Finding {
+                    input: Input::with_text(&self.query),
+                    before: self.query.clone(),
+                };
             }
             Action::StatusFilter => {
                 self.filters.next_status();
@@ -261,17 +278,17 @@ impl InvitesTab {
                 } else if !has_ledger {
                     Some(Notice::problem("no ledger to record the invalidation in"))
                 } else {
-                    self.confirm = Some(Confirm::Invalidate {
-                        pending: self.pending(),
-                    });
+                    self.mode = Mode::ConfirmInvalidate {
+                        pending: self.pending_invites(),
+                    };
                     None
                 };
             }
-            Action::Sync => self.sync(ctx),
+            Action::Sync => self.sync(SyncFor::Asked, ctx),
             Action::Export if has_ledger => {
                 let now = chrono::DateTime::from_timestamp_millis(ctx.now_ms()).unwrap_or_default();
                 let name = format!("mmops-invites-{}.csv", now.format("%Y%m%d-%H%M%S"));
-                self.export = Some(Input::with_text(&name));
+                self.mode = Mode::Export(Input::with_text(&name));
             }
             Action::Members if has_ledger => {
                 let team = self
@@ -280,11 +297,11 @@ impl InvitesTab {
                     .as_ref()
                     .and_then(|(id, _)| self.teams.iter().position(|t| &t.id == id))
                     .unwrap_or(0);
-                self.show_members(team, ctx);
+                self.mode = self.members_of(team, ctx);
             }
             Action::Refresh => {
                 self.notice = Some(Notice::info(READING_AGAIN));
-                self.open(ctx);
+                self.read_ledger(ctx);
             }
             Action::Close => self.notice = None,
             _ => {}
@@ -298,7 +315,7 @@ impl InvitesTab {
         ) else {
             return;
         };
-        self.detail = Some(Detail {
+        self.mode = Mode::Detail(Detail {
             invitation_id: id,
             evidence: Evidence::Loading,
             scroll: 0,
@@ -322,10 +339,14 @@ impl InvitesTab {
         if let Some((id, _)) = &self.filters.team {
             picker.select_key(id);
         }
-        self.picker = Some((PickFor::TeamFilter, picker));
+        self.mode = Mode::TeamFilter(picker);
     }
 
     fn open_form(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        if let Some(form) = self.send.as_mut() {
+            form.show();
+            return;
+        }
         if !self.can_send {
             self.notice = Some(Notice::problem(
                 "sending invitations needs a server connection",

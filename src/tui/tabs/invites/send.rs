@@ -56,6 +56,8 @@ pub struct SendForm {
     pub(super) problem: Option<Notice>,
     /// What the ledger already holds: (address, team id, status, sent at), for the review.
     history: Vec<(String, String, String, i64)>,
+    /// Closed while the server works: the work goes on, `i` shows the form again.
+    hidden: bool,
 }
 
 /// Addresses as typed: split on commas, semicolons and white space, each once.
@@ -89,7 +91,17 @@ impl SendForm {
             stage: Stage::Editing,
             problem: None,
             history: Vec::new(),
+            hidden: false,
         }
+    }
+
+    pub fn is_hidden(&self) -> bool {
+        self.hidden
+    }
+
+    /// A hidden form comes back as it is (still sending, or with the review).
+    pub fn show(&mut self) {
+        self.hidden = false;
     }
 
     pub fn teams_loaded(&mut self, result: Result<Vec<TeamChoice>, Error>) {
@@ -275,7 +287,7 @@ impl SendForm {
         let (emails, channels) = (self.emails(), self.channel_names());
         let (ledger, now_ms) = (ledger.to_path_buf(), ctx.now_ms());
         self.stage = Stage::Sending;
-        ctx.spawn(Msg::Sent, async move {
+        ctx.spawn_each(Msg::Sent, async move {
             send_and_record(&client, &ledger, &team, &emails, &channels, now_ms).await
         });
     }
@@ -284,8 +296,11 @@ impl SendForm {
     pub fn apply(&mut self, action: Action, ledger: Option<&Path>, ctx: &mut Ctx<'_, Msg>) -> bool {
         match &self.stage {
             Stage::Done(_) => return !matches!(action, Action::Close | Action::Submit),
-            // Sending cannot be taken back; closing only hides the form.
-            Stage::Sending | Stage::Checking => return action != Action::Close,
+            // Sending cannot be taken back; closing only hides the form until it is done.
+            Stage::Sending | Stage::Checking => {
+                self.hidden |= action == Action::Close;
+                return true;
+            }
             Stage::Review => {
                 match (action, ledger) {
                     (Action::Confirm, Some(ledger)) => self.send(ledger, ctx),
@@ -391,7 +406,7 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme, ke
     Line::from(vec![
         label(Field::Team, "Team       "),
         Span::styled(
-            one_line(&team_text, usize::from(inner.width) - 11),
+            one_line(&team_text, usize::from(inner.width).saturating_sub(11)),
             theme.value,
         ),
     ])
@@ -424,7 +439,10 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme, ke
         Line::from(vec![
             label(Field::Addresses, "Addresses  "),
             Span::styled(
-                one_line(form.addresses.text(), usize::from(inner.width) - 11),
+                one_line(
+                    form.addresses.text(),
+                    usize::from(inner.width).saturating_sub(11),
+                ),
                 theme.value,
             ),
         ])
@@ -446,7 +464,10 @@ fn editing(form: &mut SendForm, inner: Rect, buf: &mut Buffer, theme: &Theme, ke
             if text.is_empty() {
                 Span::styled("(optional: channel names, e.g. town-square)", theme.muted)
             } else {
-                Span::styled(one_line(text, usize::from(inner.width) - 11), theme.value)
+                Span::styled(
+                    one_line(text, usize::from(inner.width).saturating_sub(11)),
+                    theme.value,
+                )
             },
         ])
         .render(field_area(row), buf);

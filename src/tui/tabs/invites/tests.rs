@@ -23,9 +23,9 @@ async fn a_new_ledger_opens_empty_and_the_first_showing_syncs() {
     assert!(tab.ledger_path().is_some());
     assert!(tab.rows().is_empty());
     probe.with(&mut tab, |tab, ctx| tab.on_show(ctx));
-    assert!(tab.syncing);
+    assert!(tab.syncing.is_some());
     probe.settle(&mut tab).await;
-    assert!(!tab.syncing);
+    assert!(tab.syncing.is_none());
     let notice = tab.notice().map(Notice::text).unwrap_or_default();
     assert!(notice.starts_with("synced: 0 invitations"), "{notice}");
     // Shown again: no second sync.
@@ -174,4 +174,75 @@ async fn the_send_form_checks_reviews_and_sends_only_on_y() {
     );
     probe.press(&mut tab, &["enter"]);
     assert!(!tab.is_form_open());
+}
+
+#[tokio::test]
+async fn a_send_goes_on_behind_a_hidden_form_and_says_how_it_went() {
+    let server = quiet_demo(NOW_MS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
+    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
+    let mut tab = InvitesTab::new(&probe.env);
+    probe.start(&mut tab);
+    probe.settle(&mut tab).await;
+    probe.press(&mut tab, &["i"]);
+    probe.settle(&mut tab).await;
+    probe.type_text(&mut tab, "engin");
+    probe.press(&mut tab, &["enter"]);
+    probe.type_text(&mut tab, "late@example.org");
+    probe.press(&mut tab, &["enter", "enter"]);
+    assert_eq!(tab.focus(), Focus::on(Scope::Question), "the review");
+    server
+        .set_faults("/api/v4/teams/*/invite/email=latency:400")
+        .unwrap();
+    probe.press(&mut tab, &["y", "esc"]);
+    assert_eq!(
+        tab.focus(),
+        Focus::on(Scope::Invites),
+        "hidden while it sends"
+    );
+    assert!(!tab.is_form_open());
+    // `i` brings the same form back, still sending; a new one is not opened over it.
+    probe.press(&mut tab, &["i"]);
+    assert_eq!(tab.focus(), Focus::on(Scope::InviteForm));
+    assert!(matches!(
+        tab.send.as_ref().map(|f| &f.stage),
+        Some(send::Stage::Sending)
+    ));
+    probe.press(&mut tab, &["esc"]);
+    probe.settle(&mut tab).await;
+    assert!(tab.send.is_none(), "done: the hidden form goes");
+    let notice = tab.notice().map(Notice::text).unwrap_or_default();
+    assert_eq!(
+        notice,
+        "1 invitations sent, 0 refused; recorded in the ledger"
+    );
+}
+
+#[tokio::test]
+async fn an_invalidation_during_a_sync_is_followed_by_a_sync_of_its_own() {
+    let server = quiet_demo(NOW_MS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
+    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
+    probe.env.invites.no_database = Some("the demo has none".into());
+    probe.env.mm_home = Some(crate::host::MmHome::new(
+        server.host_dir.clone(),
+        crate::host::HomeOrigin::Demo,
+    ));
+    let mut tab = InvitesTab::new(&probe.env);
+    probe.start(&mut tab);
+    probe.settle(&mut tab).await;
+    probe.with(&mut tab, |tab, ctx| tab.on_show(ctx));
+    probe.settle(&mut tab).await;
+    assert!(tab.pending_invites() > 0, "the demo has pending invites");
+    // A sync runs while the invalidation is asked for and done.
+    probe.press(&mut tab, &["s", "X", "y"]);
+    probe.settle(&mut tab).await;
+    assert_eq!(tab.pending_invites(), 0, "the sync after it decided them");
+    let notice = tab.notice().map(Notice::text).unwrap_or_default();
+    assert!(
+        notice.starts_with("every pending email invite was invalidated; synced: "),
+        "{notice}"
+    );
 }

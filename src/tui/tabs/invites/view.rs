@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::rows::{Row, age, status_label, status_words};
-use super::{Confirm, InvitesTab, LedgerState, PickFor, SourceNote};
+use super::{InvitesTab, LedgerState, Mode, SourceNote};
 use crate::invites::resolve::Status;
 use crate::invites::sync::{SourceState, missing_means};
 use crate::invites::{audit, rest};
@@ -18,6 +18,7 @@ use crate::timefmt;
 use crate::tui::keys::{Action, Keymap, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::view::Ui;
+use crate::tui::widgets::picker::Picker;
 use crate::tui::widgets::table::{self, Column};
 use crate::tui::widgets::{self, centered, frame, line_at};
 
@@ -157,7 +158,7 @@ fn counts_line(tab: &InvitesTab, theme: &Theme) -> Line<'static> {
             Span::styled(format!("{n} {}", status_label(Some(status))), style)
         });
     }
-    if tab.syncing {
+    if tab.syncing.is_some() {
         spans.push(Span::styled(" · syncing…", theme.accent));
     } else if let Some(last) = tab.runs.iter().map(|r| r.at).max() {
         spans.push(Span::styled(
@@ -170,7 +171,11 @@ fn counts_line(tab: &InvitesTab, theme: &Theme) -> Line<'static> {
 
 fn filter_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<'static>> {
     let filters = tab.filters();
-    if filters.is_empty() && tab.query().is_empty() && tab.finding.is_none() {
+    let finding = match &tab.mode {
+        Mode::Finding { input, .. } => Some(input.text()),
+        _ => None,
+    };
+    if filters.is_empty() && tab.query().is_empty() && finding.is_none() {
         return None;
     }
     let mut spans = vec![Span::styled("Showing ", theme.label)];
@@ -186,11 +191,7 @@ fn filter_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<
             theme.accent,
         ));
     }
-    let typed = tab
-        .finding
-        .as_ref()
-        .map(|(input, _)| input.text())
-        .unwrap_or(tab.query());
+    let typed = finding.unwrap_or(tab.query());
     if !typed.trim().is_empty() {
         spans.push(Span::styled(
             format!("matching \"{}\" ", one_line(typed.trim(), 30)),
@@ -384,16 +385,21 @@ fn height_of(lines: &[Line<'_>], width: u16) -> u16 {
 
 pub fn render(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     let (theme, keymap, now_ms) = (ui.theme, ui.keymap, ui.now_ms);
-    if let Some(view) = tab.members.as_mut() {
-        super::members::render(view, &tab.teams, area, buf, theme, keymap);
-        draw_picker(tab, area, buf, theme);
-        return;
-    }
-    if let Some(detail) = tab.detail.as_mut() {
-        let id = detail.invitation_id;
-        let row = tab.rows.iter().find(|r| r.invite.id == id);
-        super::detail::render(row, detail, now_ms, area, buf, theme);
-        return;
+    match &mut tab.mode {
+        Mode::Members { view, picker } => {
+            super::members::render(view, &tab.teams, area, buf, theme, keymap);
+            if let Some(picker) = picker {
+                draw_picker(picker, " Show the members of team ", area, buf, theme);
+            }
+            return;
+        }
+        Mode::Detail(detail) => {
+            let id = detail.invitation_id;
+            let row = tab.rows.iter().find(|r| r.invite.id == id);
+            super::detail::render(row, detail, now_ms, area, buf, theme);
+            return;
+        }
+        _ => {}
     }
     let inner = frame(area, buf, " Invites ", false, theme);
     let message =
@@ -455,34 +461,36 @@ pub fn render(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
             height: bottom_height,
             ..inner
         };
-        if let Some((input, _)) = &tab.finding {
-            let label = keymap.key_name(Scope::Invites, Action::Filter);
-            input.render(&label, area, buf, theme.accent, theme.base);
-        } else if let Some(input) = &tab.export {
-            input.render(
+        match &tab.mode {
+            Mode::Finding { input, .. } => {
+                let label = keymap.key_name(Scope::Invites, Action::Filter);
+                input.render(&label, area, buf, theme.accent, theme.base);
+            }
+            Mode::Export(input) => input.render(
                 "Export the rows shown to (.csv or .json): ",
                 area,
                 buf,
                 theme.accent,
                 theme.base,
-            );
-        } else {
-            Paragraph::new(line)
+            ),
+            _ => Paragraph::new(line)
                 .wrap(Wrap { trim: false })
-                .render(area, buf);
+                .render(area, buf),
         }
     }
-    draw_picker(tab, area, buf, theme);
-    if let Some(form) = tab.send.as_mut() {
+    if let Mode::TeamFilter(picker) = &mut tab.mode {
+        draw_picker(picker, " Show the invitations of team ", area, buf, theme);
+    }
+    if let Some(form) = tab.send.as_mut().filter(|f| !f.is_hidden()) {
         super::send::render(form, area, buf, ui);
     }
 }
 
 fn bottom_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<'static>> {
-    if tab.finding.is_some() || tab.export.is_some() {
+    if matches!(tab.mode, Mode::Finding { .. } | Mode::Export(_)) {
         return Some(Line::raw(""));
     }
-    if let Some(Confirm::Invalidate { pending }) = tab.confirm {
+    if let Mode::ConfirmInvalidate { pending } = tab.mode {
         return Some(Line::from(vec![
             Span::styled(
                 format!(
@@ -550,16 +558,9 @@ fn draw_table(
     }
 }
 
-fn draw_picker(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let Some((purpose, picker)) = tab.picker.as_mut() else {
-        return;
-    };
+fn draw_picker(picker: &mut Picker, title: &str, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let boxed = centered(area, 60, 16);
     Clear.render(boxed, buf);
-    let title = match purpose {
-        PickFor::TeamFilter => " Show the invitations of team ",
-        PickFor::MembersTeam => " Show the members of team ",
-    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -8,6 +8,7 @@ use super::{Command, LogsTab, Mode, Msg, PromptKind, parse_command};
 use crate::error::Error;
 use crate::logs::filter::{Filter, Index};
 use crate::logs::parse::Level;
+use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::osc52;
 use crate::tui::view::Ctx;
@@ -210,9 +211,9 @@ impl LogsTab {
         let lines = self.index.len();
         self.set_notice(Notice::info(format!("saving to {}…", path.display())));
         let target = path.clone();
-        ctx.spawn_blocking(
+        ctx.spawn_each(
             move |result| Msg::Saved { path, result },
-            move || save_lines(&target, &bytes, lines),
+            blocking(move || save_lines(&target, &bytes, lines)),
         );
     }
 

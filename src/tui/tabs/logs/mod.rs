@@ -26,7 +26,7 @@ use crate::logs::source::{
 use crate::logs::store::LogStore;
 use crate::tui::env::Env;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Answer, Ctx, Question, Signal, Ui, View};
+use crate::tui::view::{Ctx, Found, Lookup, Signal, Ui, View};
 use crate::tui::widgets::input::Input;
 use crate::tui::widgets::notice::Notice;
 
@@ -293,9 +293,9 @@ impl View for LogsTab {
         }
     }
 
-    fn answer(&self, question: Question<'_>) -> Option<Answer> {
-        match question {
-            Question::LogMentions { needle, limit } => Some(Answer::LogMentions {
+    fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
+        match lookup {
+            Lookup::LogMentions { needle, limit } => Some(Found::LogMentions {
                 lines: self.recent_mentions(needle, limit),
                 held: !self.store.is_empty(),
             }),

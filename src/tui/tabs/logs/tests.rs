@@ -130,11 +130,11 @@ async fn save_writes_the_filtered_lines_in_the_background() {
 fn it_answers_who_mentions_a_plugin() {
     let dir = tempfile::tempdir().unwrap();
     let (_probe, tab) = fed(dir.path());
-    let answer = tab.answer(Question::LogMentions {
+    let found = tab.look_up(Lookup::LogMentions {
         needle: "com.github.x",
         limit: 5,
     });
-    let Some(Answer::LogMentions { lines, held }) = answer else {
+    let Some(Found::LogMentions { lines, held }) = found else {
         panic!("the Logs tab answers");
     };
     assert!(held);

@@ -21,7 +21,6 @@ const LABEL: usize = 14;
 pub fn render(tab: &mut PluginsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     let theme = ui.theme;
     let Some(plugin) = tab.detail_plugin() else {
-        tab.detail = None;
         return;
     };
     let key = |action| ui.keymap.key_name(Scope::PluginDetail, action);

@@ -14,7 +14,7 @@ use crate::plugins::{Inventory, Plugin, set_enabled};
 use crate::tui::env::Env;
 use crate::tui::jobs::Producer;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Answer, Ctx, Question, Refresh, Signal, Ui, View};
+use crate::tui::view::{Ctx, Found, Lookup, Refresh, Signal, Ui, View};
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::loadable::Loadable;
 use crate::tui::widgets::notice::Notice;
@@ -122,18 +122,22 @@ impl PluginsTab {
             self.list.selected = i;
         }
         self.list.clamp(self.plugins().len());
+        // A plugin removed meanwhile: its detail has nothing left to show.
+        if self.detail.is_some() && self.detail_plugin().is_none() {
+            self.detail = None;
+        }
     }
 
     fn open_detail(&mut self, ctx: &mut Ctx<'_, Msg>) {
         let Some(id) = self.selected_plugin().map(|p| p.manifest.id.clone()) else {
             return;
         };
-        let question = Question::LogMentions {
+        let lookup = Lookup::LogMentions {
             needle: &id,
             limit: 12,
         };
-        let (mentions, logs_loaded) = match ctx.ask(question) {
-            Some(Answer::LogMentions { lines, held }) => (lines, held),
+        let (mentions, logs_loaded) = match ctx.look_up(lookup) {
+            Some(Found::LogMentions { lines, held }) => (lines, held),
             None => (Vec::new(), false),
         };
         self.detail = Some(Detail {
@@ -146,7 +150,7 @@ impl PluginsTab {
 
     /// Asks before enabling or disabling the selected (or open) plugin; says so when there is
     /// nothing to do.
-    fn ask(&mut self, enable: bool) {
+    fn ask_to_toggle(&mut self, enable: bool) {
         let plugin = match &self.detail {
             Some(_) => self.detail_plugin(),
             None => self.selected_plugin(),
@@ -167,7 +171,8 @@ impl PluginsTab {
         });
     }
 
-    fn answer_question(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
+    /// The answer to the y/n question: only confirm toggles.
+    fn toggle_if_confirmed(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         let Some(confirm) = self.confirm.take() else {
             return;
         };
@@ -181,7 +186,7 @@ impl PluginsTab {
         let Confirm { id, name, enable } = confirm;
         let verb = if enable { "enabling" } else { "disabling" };
         self.notice = Some(Notice::info(format!("{verb} {name}…")));
-        ctx.spawn(
+        ctx.spawn_each(
             move |result| Msg::Toggled {
                 name,
                 enable,
@@ -228,11 +233,11 @@ impl View for PluginsTab {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         if self.confirm.is_some() {
-            return self.answer_question(action, ctx);
+            return self.toggle_if_confirmed(action, ctx);
         }
         match action {
             Action::EnablePlugin | Action::DisablePlugin => {
-                self.ask(action == Action::EnablePlugin)
+                self.ask_to_toggle(action == Action::EnablePlugin)
             }
             Action::Refresh => self.load(ctx),
             Action::Close if self.detail.is_some() => self.detail = None,

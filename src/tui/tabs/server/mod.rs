@@ -48,8 +48,8 @@ pub struct ServerTab {
     page: Option<Page>,
     scroll: u16,
     viewport_height: u16,
-    /// When the next periodic refresh is due; none while a login is needed.
-    next_refresh: Option<Instant>,
+    /// When the next refresh is due, and what it reloads; none while a login is needed.
+    next_refresh: Option<(Instant, Refresh)>,
 }
 
 impl ServerTab {
@@ -88,9 +88,13 @@ impl ServerTab {
         let Some(client) = ctx.env.client.clone() else {
             return;
         };
-        if let Some(left) = ctx.rate_limit_left() {
-            // The status bar counts down; the refresh comes when it ends.
-            self.next_refresh = Some(Instant::now() + left);
+        if let Some(left) = ctx.status.rate_limit_left() {
+            // The status bar counts down; the refresh comes when it ends, as wide as asked.
+            let scope = match self.next_refresh {
+                Some((_, Refresh::Everything)) => Refresh::Everything,
+                _ => scope,
+            };
+            self.next_refresh = Some((Instant::now() + left, scope));
             return;
         }
         self.outstanding = PartKind::ALL.len();
@@ -174,7 +178,7 @@ impl ServerTab {
             Some(err) => Message::Failed(Error::Api(err)),
             None => Message::Refreshed { at_ms: now_ms },
         };
-        self.next_refresh = wait.map(|w| Instant::now() + w);
+        self.next_refresh = wait.map(|w| (Instant::now() + w, Refresh::Timer));
     }
 
     fn scroll(&mut self, action: Action) {
@@ -274,13 +278,15 @@ impl View for ServerTab {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.next_refresh
+        self.next_refresh.map(|(at, _)| at)
     }
 
     fn on_timer(&mut self, now: Instant, ctx: &mut Ctx<'_, Msg>) {
-        if self.next_refresh.is_some_and(|at| at <= now) {
+        if let Some((at, scope)) = self.next_refresh
+            && at <= now
+        {
             self.next_refresh = None;
-            self.refresh(Refresh::Timer, ctx);
+            self.refresh(scope, ctx);
         }
     }
 

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::tui::status::Status;
 use crate::tui::testing::{Probe, quiet_demo};
 
 const NOW_MS: i64 = 1_795_339_800_000;
@@ -62,11 +63,18 @@ async fn a_rate_limit_postpones_the_refresh_until_it_ends() {
     probe.settle(&mut tab).await;
     let left = probe.status.rate_limit_left().expect("counting down");
     assert!(left.as_secs() >= 30, "{left:?}");
-    // `r` during the countdown asks nothing of the server and comes back when it ends.
+    // `r` during the countdown asks nothing of the server and comes back when it ends, still
+    // reloading everything.
+    probe.signals.clear();
     probe.press(&mut tab, &["r"]);
     assert_eq!(probe.pending(), 0);
     let at = tab.next_deadline().expect("planned");
     assert!(at > Instant::now() + std::time::Duration::from_secs(30));
+    server.set_faults("").unwrap();
+    probe.status = Status::new("DEMO".into(), false, true);
+    probe.with(&mut tab, |tab, ctx| tab.on_timer(at, ctx));
+    assert_eq!(probe.signals, [Signal::Refresh(Refresh::Everything)]);
+    probe.settle(&mut tab).await;
 }
 
 #[test]
