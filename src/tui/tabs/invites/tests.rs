@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::demo::DemoServer;
 use crate::tui::testing::{Probe, quiet_demo};
 
 const NOW_MS: i64 = 1_795_339_800_000;
@@ -10,6 +11,24 @@ const NOW_MS: i64 = 1_795_339_800_000;
 async fn offline(dir: &std::path::Path) -> (Probe, InvitesTab) {
     let mut probe = Probe::offline(dir, NOW_MS);
     probe.env.invites.ledger = Some(dir.join("ledger.sqlite"));
+    let mut tab = InvitesTab::new(&probe.env);
+    probe.start(&mut tab);
+    probe.settle(&mut tab).await;
+    (probe, tab)
+}
+
+/// A tab on the demo server with a ledger of its own in `dir` (no database), read; with
+/// `install`, the demo's install dir too (its audit log holds the invitations' history).
+async fn on_demo(server: &DemoServer, dir: &std::path::Path, install: bool) -> (Probe, InvitesTab) {
+    let mut probe = Probe::on_demo(server, dir, NOW_MS);
+    probe.env.invites.ledger = Some(dir.join("ledger.sqlite"));
+    probe.env.invites.no_database = Some("the demo has none".into());
+    if install {
+        probe.env.mm_home = Some(crate::host::MmHome::new(
+            server.host_dir.clone(),
+            crate::host::HomeOrigin::Demo,
+        ));
+    }
     let mut tab = InvitesTab::new(&probe.env);
     probe.start(&mut tab);
     probe.settle(&mut tab).await;
@@ -86,12 +105,7 @@ async fn an_export_is_written_in_the_background_and_never_replaces_a_file() {
 async fn invalidating_asks_then_records_and_syncs() {
     let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
-    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
-    probe.env.invites.no_database = Some("the demo has none".into());
-    let mut tab = InvitesTab::new(&probe.env);
-    probe.start(&mut tab);
-    probe.settle(&mut tab).await;
+    let (mut probe, mut tab) = on_demo(&server, dir.path(), false).await;
     probe.press(&mut tab, &["X"]);
     assert_eq!(tab.focus(), Focus::on(Scope::Question));
     probe.press(&mut tab, &["enter"]);
@@ -110,11 +124,7 @@ async fn invalidating_asks_then_records_and_syncs() {
 async fn the_send_form_checks_reviews_and_sends_only_on_y() {
     let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
-    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
-    let mut tab = InvitesTab::new(&probe.env);
-    probe.start(&mut tab);
-    probe.settle(&mut tab).await;
+    let (mut probe, mut tab) = on_demo(&server, dir.path(), false).await;
     probe.press(&mut tab, &["i"]);
     assert_eq!(tab.focus(), Focus::over(Scope::InviteForm, Scope::Prompt));
     probe.settle(&mut tab).await;
@@ -180,11 +190,7 @@ async fn the_send_form_checks_reviews_and_sends_only_on_y() {
 async fn a_send_goes_on_behind_a_hidden_form_and_says_how_it_went() {
     let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
-    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
-    let mut tab = InvitesTab::new(&probe.env);
-    probe.start(&mut tab);
-    probe.settle(&mut tab).await;
+    let (mut probe, mut tab) = on_demo(&server, dir.path(), false).await;
     probe.press(&mut tab, &["i"]);
     probe.settle(&mut tab).await;
     probe.type_text(&mut tab, "engin");
@@ -223,16 +229,7 @@ async fn a_send_goes_on_behind_a_hidden_form_and_says_how_it_went() {
 async fn an_invalidation_during_a_sync_is_followed_by_a_sync_of_its_own() {
     let server = quiet_demo(NOW_MS).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut probe = Probe::on_demo(&server, dir.path(), NOW_MS);
-    probe.env.invites.ledger = Some(dir.path().join("ledger.sqlite"));
-    probe.env.invites.no_database = Some("the demo has none".into());
-    probe.env.mm_home = Some(crate::host::MmHome::new(
-        server.host_dir.clone(),
-        crate::host::HomeOrigin::Demo,
-    ));
-    let mut tab = InvitesTab::new(&probe.env);
-    probe.start(&mut tab);
-    probe.settle(&mut tab).await;
+    let (mut probe, mut tab) = on_demo(&server, dir.path(), true).await;
     probe.with(&mut tab, |tab, ctx| tab.on_show(ctx));
     probe.settle(&mut tab).await;
     assert!(tab.pending_invites() > 0, "the demo has pending invites");
