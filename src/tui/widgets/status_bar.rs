@@ -13,26 +13,57 @@ use crate::timefmt;
 use crate::tui::status::{Connection, Message, Status};
 use crate::tui::theme::Theme;
 
+/// The message as it is shown: its words, a shorter form for a narrow bar, and whether it
+/// reports a problem.
+struct Words {
+    full: String,
+    short: Option<String>,
+    problem: bool,
+}
+
+impl Words {
+    fn plain(full: String, problem: bool) -> Self {
+        Self {
+            full,
+            short: None,
+            problem,
+        }
+    }
+
+    /// The longest form that fits in `room` columns, cut when none does.
+    fn fitted(&self, room: usize) -> String {
+        let text = match &self.short {
+            Some(short) if self.full.width() > room => short,
+            _ => &self.full,
+        };
+        one_line(text, room)
+    }
+}
+
 /// The message's words, made now; a running rate-limit countdown comes first.
-fn message(status: &Status) -> Option<(String, bool)> {
+fn message(status: &Status) -> Option<Words> {
     if let Some(left) = status.rate_limit_left() {
-        return Some((
-            format!(
-                "rate limited by the server: retrying in {}s",
-                left.as_secs() + 1
-            ),
-            true,
-        ));
+        let secs = left.as_secs() + 1;
+        return Some(Words {
+            full: format!("rate limited by the server: retrying in {secs}s"),
+            short: Some(format!("rate limited: retry in {secs}s")),
+            problem: true,
+        });
     }
     match &status.message {
         Message::None => None,
-        Message::Refreshing => Some(("refreshing…".to_string(), false)),
+        Message::Refreshing => Some(Words::plain("refreshing…".to_string(), false)),
         Message::Refreshed { at_ms } => {
-            Some((format!("refreshed {}", timefmt::utc_clock(*at_ms)), false))
+            let clock = timefmt::utc_clock(*at_ms);
+            Some(Words {
+                full: format!("refreshed {clock}"),
+                short: Some(clock),
+                problem: false,
+            })
         }
-        Message::Info(text) => Some((text.clone(), false)),
-        Message::Problem(text) => Some((text.clone(), true)),
-        Message::Failed(err) => Some((err.to_string(), true)),
+        Message::Info(text) => Some(Words::plain(text.clone(), false)),
+        Message::Problem(text) => Some(Words::plain(text.clone(), true)),
+        Message::Failed(err) => Some(Words::plain(err.to_string(), true)),
     }
 }
 
@@ -65,13 +96,14 @@ pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let room = (area.width as usize).saturating_sub(used + 3);
     let (text, style): (String, Style) = match message(info) {
         None => (String::new(), bar),
-        // "refreshed 09:30:00 UTC" loses its first word before being cut.
-        Some((text, false)) if text.width() > room => {
-            let short = text.split_once(' ').map(|(_, rest)| rest).unwrap_or(&text);
-            (one_line(short, room), bar.patch(theme.muted))
+        Some(words) => {
+            let tone = if words.problem {
+                theme.error
+            } else {
+                theme.muted
+            };
+            (words.fitted(room), bar.patch(tone))
         }
-        Some((text, false)) => (one_line(&text, room), bar.patch(theme.muted)),
-        Some((text, true)) => (one_line(&text, room), bar.patch(theme.error)),
     };
     if !text.is_empty() && room > 4 {
         let pad = room.saturating_sub(text.width());
@@ -80,4 +112,63 @@ pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
     }
     buf.set_style(area, bar);
     Line::from(left).render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    use super::render;
+    use crate::mm::ApiError;
+    use crate::tui::status::{Connection, Message, Status};
+    use crate::tui::theme::Theme;
+
+    fn bar(status: &Status, width: u16) -> String {
+        let area = Rect::new(0, 0, width, 1);
+        let mut buf = Buffer::empty(area);
+        render(status, area, &mut buf, &Theme::builtin("dark"));
+        buf.content.iter().map(|cell| cell.symbol()).collect()
+    }
+
+    fn connected() -> Status {
+        let mut status = Status::new("DEMO".to_string(), false, true);
+        status.connection = Connection::Connected;
+        status.user = Some("sysadmin".to_string());
+        status.version = Some("11.4.4".to_string());
+        status
+    }
+
+    #[test]
+    fn a_countdown_keeps_its_seconds_on_a_narrow_bar() {
+        let mut status = connected();
+        status.note(&ApiError::RateLimited {
+            endpoint: "GET /api/v4/config".to_string(),
+            retry_after: Some(Duration::from_secs(40)),
+        });
+        assert!(bar(&status, 120).contains("rate limited by the server: retrying in 40s"));
+        let narrow = bar(&status, 80);
+        assert!(narrow.contains("rate limited: retry in 40s"), "{narrow}");
+    }
+
+    #[test]
+    fn a_refresh_time_keeps_its_clock_on_a_narrow_bar() {
+        let mut status = connected();
+        status.message = Message::Refreshed { at_ms: 0 };
+        assert!(bar(&status, 120).contains("refreshed 00:00:00 UTC"));
+        let narrow = bar(&status, 52);
+        assert!(narrow.trim_end().ends_with("00:00:00 UTC"), "{narrow}");
+        assert!(!narrow.contains("refreshed"), "{narrow}");
+    }
+
+    #[test]
+    fn a_long_message_is_cut_not_reworded() {
+        let mut status = connected();
+        status.message = Message::Info("the credentials of this server cannot change".into());
+        let narrow = bar(&status, 70);
+        assert!(narrow.contains("the credentials"), "{narrow}");
+        assert!(narrow.contains('…'), "{narrow}");
+    }
 }
