@@ -96,6 +96,15 @@ pub fn one_line(text: &str, max_width: usize) -> String {
     out
 }
 
+/// `n` things, in English: "1 invitation", "2 invitations".
+pub fn counted(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// [`one_line`] text that takes exactly `width` columns: cut with an ellipsis that fits, or
 /// padded with spaces.
 pub fn fit(text: &str, width: usize) -> String {

@@ -211,7 +211,10 @@ pub async fn run(
     report.push(
         MMOPS,
         SourceState::Read,
-        format!("{mine} invitations sent through mmops on record"),
+        format!(
+            "{} sent through mmops on record",
+            crate::text::counted(mine, "invitation")
+        ),
     );
 
     let db_read = read_database(ledger, plan, now_ms, &mut report).await?;
@@ -305,14 +308,17 @@ async fn read_database(
                 api_error: None,
                 warning: counts.transport.and_then(db::Transport::source_warning),
                 text: format!(
-                    "{}{}; {} new invitations",
+                    "{}{}; {}",
                     counts.summary(),
                     if stored.tokens_gone > 0 {
-                        format!("; {} tokens gone since the last read", stored.tokens_gone)
+                        format!(
+                            "; {} gone since the last read",
+                            crate::text::counted(stored.tokens_gone, "token")
+                        )
                     } else {
                         String::new()
                     },
-                    stored.new_invitations
+                    crate::text::counted(stored.new_invitations, "new invitation")
                 ),
             });
             report.dirty.merge(stored.dirty);
@@ -355,9 +361,9 @@ fn read_audit(
                 audit::SOURCE,
                 SourceState::Read,
                 format!(
-                    "{}: {} new invitations, {} already recorded, {} team events ({} read)",
+                    "{}: {}, {} already recorded, {} team events ({} read)",
                     file.display(),
-                    stored.new_invitations,
+                    crate::text::counted(stored.new_invitations, "new invitation"),
                     stored.known_invitations,
                     stored.events,
                     crate::timefmt::bytes(read)

@@ -35,7 +35,7 @@ use crate::invites::rest::TeamChoice;
 use crate::invites::sync::{SourceState, SourceWarning, SyncReport};
 use crate::secret::Secret;
 use crate::tui::env::Env;
-use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::keys::{Action, Binding, Focus, Scope};
 use crate::tui::view::{Ctx, Ui, View};
 use crate::tui::widgets::input::Input;
 use crate::tui::widgets::list::ListState;
@@ -405,8 +405,9 @@ impl InvitesTab {
                 ""
             };
             Notice::info(format!(
-                "{invalidated}synced: {} invitations, {} changed status",
-                report.invitations, report.changed
+                "{invalidated}synced: {}, {} changed status",
+                crate::text::counted(report.invitations, "invitation"),
+                report.changed
             ))
         } else {
             Notice::problem(format!("sync: {}", failed.join("; ")))
@@ -441,8 +442,8 @@ impl InvitesTab {
         if let Ok(sent) = &result {
             let refused = sent.iter().filter(|s| s.error.is_some()).count();
             let text = format!(
-                "{} invitations sent, {refused} refused; recorded in the ledger",
-                sent.len() - refused
+                "{} sent, {refused} refused; recorded in the ledger",
+                crate::text::counted(sent.len() - refused, "invitation")
             );
             self.notice = Some(if refused > 0 {
                 Notice::problem(text)
@@ -508,6 +509,13 @@ impl View for InvitesTab {
             Mode::Detail(_) => Scope::InviteDetail,
             Mode::Members { .. } => Scope::InviteMembers,
         })
+    }
+
+    fn hint<'b>(&'b self, binding: &'b Binding) -> Option<&'b str> {
+        match self.shown_form() {
+            Some(form) => form.hint(binding),
+            None => binding.hint.as_deref(),
+        }
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {

@@ -13,8 +13,8 @@ use crate::error::Error;
 use crate::invites::actions::{ActionError, send_and_record};
 use crate::invites::rest::{self, TeamChoice};
 use crate::invites::{Sent, plausible_email};
-use crate::text::{inert, one_line, wrap};
-use crate::tui::keys::{Action, Focus, Keymap, Scope};
+use crate::text::{counted, inert, one_line, wrap};
+use crate::tui::keys::{Action, Binding, Focus, Keymap, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::view::{Ctx, Ui};
 use crate::tui::widgets::input::{Edit, Input};
@@ -180,6 +180,31 @@ impl SendForm {
             Stage::Editing => Focus::over(Scope::InviteForm, Scope::Prompt),
             Stage::Review => Focus::on(Scope::Question),
             Stage::Checking | Stage::Sending | Stage::Done(_) => Focus::on(Scope::InviteForm),
+        }
+    }
+
+    /// A binding's footer label at this stage: while the server works only closing (hiding)
+    /// means something.
+    pub fn hint<'b>(&'b self, binding: &'b Binding) -> Option<&'b str> {
+        match (&self.stage, binding.action) {
+            (Stage::Editing | Stage::Review, _) => binding.hint.as_deref(),
+            (Stage::Checking | Stage::Sending, Action::Close) => Some("hide"),
+            (Stage::Done(_), Action::Close) => binding.hint.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What the server is doing for the form, while it works: "Sending 2 invitations to
+    /// sales…".
+    pub fn working(&self) -> Option<String> {
+        match self.stage {
+            Stage::Checking => Some("Looking up the channels…".to_string()),
+            Stage::Sending => {
+                let invitations = counted(self.emails().len(), "invitation");
+                let team = self.chosen_team().map_or("", |t| t.name.as_str());
+                Some(format!("Sending {invitations} to {team}…"))
+            }
+            _ => None,
         }
     }
 
@@ -368,11 +393,19 @@ pub fn render(form: &mut SendForm, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
         }
-        Stage::Sending => {
-            Line::styled("Sending…", theme.muted).render(inner, buf);
-        }
-        Stage::Checking => {
-            Line::styled("Looking up the channels…", theme.muted).render(inner, buf);
+        Stage::Sending | Stage::Checking => {
+            let working = form.working().unwrap_or_default();
+            let hide = keymap.key_name(Scope::InviteForm, Action::Close);
+            Paragraph::new(vec![
+                Line::styled(inert(&working).into_owned(), theme.muted),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled(hide, theme.key),
+                    Span::styled(" hides this; the send goes on", theme.muted),
+                ]),
+            ])
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
         }
         Stage::Done(result) => {
             let lines = done_lines(result, theme, keymap);
@@ -542,11 +575,7 @@ fn review_lines(form: &SendForm, theme: &Theme, keymap: &Keymap) -> Vec<Line<'st
     let mut lines = vec![
         Line::from(vec![
             Span::styled(
-                format!(
-                    "Send {} invitation{} to ",
-                    emails.len(),
-                    if emails.len() == 1 { "" } else { "s" }
-                ),
+                format!("Send {} to ", counted(emails.len(), "invitation")),
                 theme.base,
             ),
             Span::styled(inert(&team).into_owned(), theme.accent),

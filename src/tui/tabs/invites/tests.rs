@@ -215,13 +215,22 @@ async fn a_send_goes_on_behind_a_hidden_form_and_says_how_it_went() {
         tab.send.as_ref().map(|f| &f.stage),
         Some(send::Stage::Sending)
     ));
+    let working = tab.send.as_ref().and_then(send::SendForm::working);
+    assert_eq!(
+        working.as_deref(),
+        Some("Sending 1 invitation to engineering…")
+    );
+    // While it sends, the footer offers only hiding it.
+    let form_keys = &probe.env.keymap.table(Scope::InviteForm).bindings;
+    let hints: Vec<&str> = form_keys.iter().filter_map(|b| tab.hint(b)).collect();
+    assert_eq!(hints, ["hide"]);
     probe.press(&mut tab, &["esc"]);
     probe.settle(&mut tab).await;
     assert!(tab.send.is_none(), "done: the hidden form goes");
     let notice = tab.notice().map(Notice::text).unwrap_or_default();
     assert_eq!(
         notice,
-        "1 invitations sent, 0 refused; recorded in the ledger"
+        "1 invitation sent, 0 refused; recorded in the ledger"
     );
 }
 

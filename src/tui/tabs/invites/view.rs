@@ -503,6 +503,14 @@ fn bottom_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<
             Span::styled(": yes · other keys: no", theme.muted),
         ]));
     }
+    let hidden_work = tab.send.as_ref().filter(|f| f.is_hidden());
+    if let Some(working) = hidden_work.and_then(|form| form.working()) {
+        return Some(Line::from(vec![
+            Span::styled(format!("{} · ", inert(&working)), theme.muted),
+            Span::styled(keymap.key_name(Scope::Invites, Action::Invite), theme.key),
+            Span::styled(" shows the form", theme.muted),
+        ]));
+    }
     tab.notice.as_ref().map(|notice| {
         Line::styled(
             inert(&notice.text()).into_owned(),
