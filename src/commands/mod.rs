@@ -112,12 +112,18 @@ pub fn emit(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Prints an error and its causes, without a backtrace.
+/// Prints an error and its causes, without a backtrace. A cause the line before already
+/// ends with (`nothing was sent: <the cause>`) is not printed again.
 pub(crate) fn report(err: &Report) {
     tracing::error!("{}", inert(&format!("{err:#}")));
-    print_error("mmops: ", &err.to_string());
+    let mut said = err.to_string();
+    print_error("mmops: ", &said);
     for cause in err.chain().skip(1) {
-        print_error("  caused by: ", &cause.to_string());
+        let words = cause.to_string();
+        if !said.ends_with(&words) {
+            print_error("  caused by: ", &words);
+        }
+        said = words;
     }
 }
 

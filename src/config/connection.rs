@@ -136,35 +136,15 @@ impl Resolved {
         let profile = selected.map(|(_, p)| p).unwrap_or_default();
         let session = credentials::load_session(&paths, profile_name.as_deref());
 
-        let flag_url = opts
-            .url
-            .as_deref()
-            .map(|raw| checked_url(raw, |shown| format!("--url {shown}")))
-            .transpose()?;
-        let profile_url = profile
-            .url
-            .as_deref()
-            .map(|raw| {
-                checked_url(raw, |shown| {
-                    format!(
-                        "the url {shown} of profile '{}' in {}",
-                        profile_name.as_deref().unwrap_or_default(),
-                        paths.config_file.display()
-                    )
-                })
-            })
-            .transpose()?;
-        let connection = resolve_connection(
-            opts,
-            &profile,
-            Urls {
-                flag: flag_url,
-                profile: profile_url,
-            },
-            env_token,
-            session,
-            mmctl,
-        )?;
+        let profile_given = |shown: &str| {
+            format!(
+                "the url {shown} of profile '{}' in {}",
+                profile_name.as_deref().unwrap_or_default(),
+                paths.config_file.display()
+            )
+        };
+        let connection =
+            resolve_connection(opts, &profile, profile_given, env_token, session, mmctl)?;
         let mm_home = opts
             .mm_home
             .clone()
@@ -199,12 +179,6 @@ impl Resolved {
     }
 }
 
-/// The server URLs given by the user, checked.
-struct Urls {
-    flag: Option<Url>,
-    profile: Option<Url>,
-}
-
 /// [`normalize_url`] for a URL the user gave; `given` says where, from the URL as shown (any
 /// credentials hidden), for the error.
 fn checked_url(raw: &str, given: impl FnOnce(&str) -> String) -> Result<Url, ResolveError> {
@@ -214,10 +188,11 @@ fn checked_url(raw: &str, given: impl FnOnce(&str) -> String) -> Result<Url, Res
     })
 }
 
+/// `profile_given` names the profile's URL in an error, from the URL as shown.
 fn resolve_connection(
     opts: &GlobalOpts,
     profile: &Profile,
-    urls: Urls,
+    profile_given: impl FnOnce(&str) -> String,
     env_token: Option<Secret>,
     session: Option<LoginSession>,
     mmctl: Option<MmctlCredentials>,
@@ -228,8 +203,18 @@ fn resolve_connection(
         let socket = socket.clone().unwrap_or_else(default_local_socket);
         return Ok(Some(local(socket, insecure)));
     }
-    let profile_url = urls.profile;
-    let url = match (urls.flag, &profile.local_socket, &profile_url) {
+    // The URLs given are checked only where they are used: `--local` ignores them.
+    let flag_url = opts
+        .url
+        .as_deref()
+        .map(|raw| checked_url(raw, |shown| format!("--url {shown}")))
+        .transpose()?;
+    let profile_url = profile
+        .url
+        .as_deref()
+        .map(|raw| checked_url(raw, profile_given))
+        .transpose()?;
+    let url = match (flag_url, &profile.local_socket, &profile_url) {
         (Some(url), _, _) => Some(url),
         (None, Some(socket), _) => return Ok(Some(local(expand_tilde(socket), insecure))),
         (None, None, Some(url)) => Some(url.clone()),
@@ -502,6 +487,25 @@ mod tests {
             )),
             "{err}"
         );
+    }
+
+    #[test]
+    fn local_mode_ignores_the_urls_it_does_not_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::parse(
+            Path::new("c.toml"),
+            "default_profile = \"p\"\n[profiles.p]\nurl = \"htp:/x\"\n",
+        )
+        .unwrap();
+        let opts = GlobalOpts {
+            local: Some(Some(PathBuf::from("/tmp/mm.socket"))),
+            ..Default::default()
+        };
+        let resolved = Resolved::resolve_with(&opts, paths(dir.path()), settings, None, None);
+        let Ok(Some(spec)) = resolved.map(|r| r.connection) else {
+            panic!("--local resolves to the socket");
+        };
+        assert!(matches!(spec.target, Target::Local { .. }));
     }
 
     #[test]

@@ -360,6 +360,8 @@ impl App {
         };
         match reconnect() {
             Ok((client, token_source)) => {
+                // The credentials may be for another server (a first `mmops login`).
+                self.status.server = client.display_name().to_string();
                 self.env.client = Some(client);
                 self.env.token_source = token_source;
                 self.jobs.new_connection();

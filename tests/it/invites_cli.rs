@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::common::binary::{Served, mmops, serve, text};
+use crate::common::binary::{Served, mmops, serve, serve_with, text};
 use serde_json::Value;
 
 fn run(dir: &Path, served: &Served, token: &str, args: &[&str]) -> (String, String, Option<i32>) {
@@ -257,6 +257,36 @@ fn refusals_are_clear_and_record_nothing() {
         .unwrap();
     let (_, err) = text(&output);
     assert!(err.contains("--ledger PATH"), "{err}");
+}
+
+/// A refusal quoted in the message is not printed again as its cause.
+#[test]
+fn a_refused_invalidate_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_with(
+        dir.path(),
+        ["--faults", "/api/v4/teams/invites/email=status:403"],
+    );
+    let ledger = dir.path().join("ledger.sqlite");
+    let (out, err, code) = run(
+        dir.path(),
+        &served,
+        &served.token.clone(),
+        &[
+            "invites",
+            "invalidate",
+            "--yes",
+            "--ledger",
+            ledger.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.starts_with("mmops: nothing was invalidated: DELETE"),
+        "{err}"
+    );
+    assert_eq!(err.matches("permission denied").count(), 1, "{err}");
+    assert!(!err.contains("caused by"), "{err}");
 }
 
 #[test]

@@ -247,6 +247,29 @@ async fn r_picks_up_new_credentials_after_a_login_problem() {
     );
 }
 
+/// Started with no server, a first `mmops login` in another shell and Ctrl-R bring the server
+/// in: the Server tab shows it and the status bar names it.
+#[tokio::test]
+async fn ctrl_r_after_a_first_login_brings_the_server_in() {
+    let server = demo().await;
+    let mut launch = launch(None, "");
+    let good = admin(&server);
+    launch.reconnect = Some(std::sync::Arc::new(move || {
+        Ok((good.clone(), "login session".to_string()))
+    }));
+    let mut h = settled(launch).await;
+    let text = h.render_text(120, 40);
+    assert!(text.contains("no server configured"), "{text}");
+    h.press(&["ctrl-r"]).unwrap();
+    h.settle().await;
+    let text = h.render_text(120, 40);
+    assert!(
+        text.contains("● connected") && text.contains("Example Chat"),
+        "{text}"
+    );
+    assert_eq!(h.app.status().server, admin(&server).display_name());
+}
+
 /// A paste goes into the prompt that is open, control characters left out, and does nothing
 /// in a plain view (where its letters would otherwise be taken as keys).
 #[tokio::test]

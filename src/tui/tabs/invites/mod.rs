@@ -154,18 +154,16 @@ pub struct InvitesTab {
     list: ListState,
     mode: Mode,
     send: Option<SendForm>,
-    export_dir: PathBuf,
     /// A line under the table: the outcome of an action.
     notice: Option<Notice>,
-    can_send: bool,
     /// The widest email, team, sender and user of the rows, for the table's columns.
     widths: view::ContentWidths,
 }
 
 impl InvitesTab {
-    /// Sending and invalidating need a server. Exports go to the directory mmops was started
-    /// in unless given a full path.
-    pub fn new(env: &Env) -> Self {
+    /// Made like every tab; this one reads the environment through its context when it acts
+    /// (a reconnect can bring a client where there was none).
+    pub fn new(_env: &Env) -> Self {
         Self {
             ledger: LedgerState::Opening,
             rows: Vec::new(),
@@ -186,9 +184,7 @@ impl InvitesTab {
             list: ListState::default(),
             mode: Mode::Table,
             send: None,
-            export_dir: env.packet_dir.clone(),
             notice: None,
-            can_send: env.client.is_some(),
             widths: view::ContentWidths::default(),
         }
     }

@@ -136,7 +136,7 @@ impl InvitesTab {
         }
         let path = crate::config::connection::expand_tilde(std::path::Path::new(name));
         let path = if path.is_relative() {
-            self.export_dir.join(path)
+            ctx.env.packet_dir.join(path)
         } else {
             path
         };
@@ -271,7 +271,7 @@ impl InvitesTab {
             }
             Action::Invite => self.open_form(ctx),
             Action::InvalidateInvites => {
-                self.notice = if !self.can_send {
+                self.notice = if ctx.env.client.is_none() {
                     Some(Notice::problem(
                         "invalidating invites needs a server connection",
                     ))
@@ -347,7 +347,7 @@ impl InvitesTab {
             form.show();
             return;
         }
-        if !self.can_send {
+        if ctx.env.client.is_none() {
             self.notice = Some(Notice::problem(
                 "sending invitations needs a server connection",
             ));

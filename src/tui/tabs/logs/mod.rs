@@ -288,7 +288,20 @@ impl View for LogsTab {
 
     /// New credentials: the REST feed starts again with them.
     fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
-        if signal == Signal::Reconnected && self.uses_rest() {
+        if signal != Signal::Reconnected {
+            return;
+        }
+        // A first server (after `mmops login`) brings its log API as a source.
+        let env = ctx.env;
+        let kinds = feed::available(&env.logs.files, env.mm_home.as_ref(), env.client.as_ref());
+        if kinds != self.kinds {
+            let active = self.kinds.get(self.active);
+            self.active = active
+                .and_then(|kind| kinds.iter().position(|k| k == kind))
+                .unwrap_or(0);
+            self.kinds = kinds;
+            self.start_feed(ctx);
+        } else if self.uses_rest() {
             self.start_feed(ctx);
         }
     }

@@ -271,6 +271,7 @@ impl View for ServerTab {
 
     fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
         if signal == Signal::Reconnected {
+            self.configured = ctx.env.client.is_some();
             self.token_source = ctx.env.token_source.clone();
             self.page = None;
             self.refresh(Refresh::Everything, ctx);
