@@ -147,8 +147,19 @@ async fn hostile_names_manifests_config_values_and_log_lines_stay_inert_and_alig
     }
 
     h.press(&["3"]).unwrap();
-    h.pump_until(Duration::from_secs(30), |app| app.logs().store().len() > 3)
-        .await;
+    // Until the last line written above is held (the 10 MB line before it takes a while).
+    h.pump_until(Duration::from_secs(30), |app| {
+        let store = app.logs().store();
+        (store.first_seq()..store.end_seq())
+            .rev()
+            .take(20)
+            .any(|seq| {
+                store
+                    .get(seq)
+                    .is_some_and(|e| e.raw.windows(9).any(|w| w == b"not UTF-8"))
+            })
+    })
+    .await;
     h.settle().await;
     h.press(&["G"]).unwrap();
     let logs = frames(&mut h, "the Logs tab at its end");
