@@ -8,12 +8,10 @@ use std::process::ExitCode;
 use color_eyre::eyre::WrapErr;
 
 use crate::cli::DemoArgs;
-use crate::config::connection::normalize_url;
-use crate::config::{ConnectionSpec, Resolved, Target, TokenSource};
+use crate::config::Resolved;
 use crate::demo::logs::write_log as write_log_to;
 use crate::demo::{DemoOptions, DemoServer, ServeBanner};
 use crate::host::{HomeOrigin, MmHome};
-use crate::secret::Secret;
 
 pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     if let Some(path) = &args.write_log {
@@ -31,15 +29,7 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     let server = runtime
         .block_on(DemoServer::start(options))
         .wrap_err("cannot start the demo server")?;
-    let spec = ConnectionSpec {
-        target: Target::Remote {
-            url: normalize_url(&server.url)?,
-        },
-        token: Some(Secret::new(server.token.clone())),
-        token_source: TokenSource::Demo,
-        insecure: false,
-        label: Some("DEMO".to_string()),
-    };
+    let spec = server.connection(Some(&server.token))?;
     let home = MmHome::new(server.host_dir.clone(), HomeOrigin::Demo);
     let mut launch = super::console::launch(&resolved, Some(&spec), Some(home))?;
     // The demo's invitation history stays with the demo, not in the real data dir.

@@ -183,6 +183,23 @@ pub struct DemoServer {
 }
 
 impl DemoServer {
+    /// How to reach this server as the console does, with `token` (none: not logged in).
+    pub fn connection(
+        &self,
+        token: Option<&str>,
+    ) -> Result<crate::config::ConnectionSpec, crate::config::connection::UrlError> {
+        use crate::config::{ConnectionSpec, Target, TokenSource, connection::normalize_url};
+        Ok(ConnectionSpec {
+            target: Target::Remote {
+                url: normalize_url(&self.url)?,
+            },
+            token: token.map(crate::secret::Secret::new),
+            token_source: TokenSource::Demo,
+            insecure: false,
+            label: Some("DEMO".to_string()),
+        })
+    }
+
     pub async fn start(options: DemoOptions) -> Result<Self, DemoError> {
         let now_ms = options
             .now_ms

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use super::client::{Endpoint, MmClient, retry_after};
+use super::client::{MmClient, retry_after};
 use super::error::ApiError;
 use super::models::system::{
     AnalyticsRow, AppliedMigration, ClientConfig, ClientLicense, ClusterNode, Ping, SiteStats,
@@ -22,15 +22,11 @@ pub mod permission {
     pub const READ_PLUGINS: &str = "sysconsole_read_plugins";
 }
 
-pub fn ping_endpoint() -> Endpoint {
-    routes::ping()
-}
-
 impl MmClient {
     /// Pings the server. With `with_status`, the database and file store are checked too. An
     /// unhealthy server answers 500 with the same body; that is returned as a ping, not an error.
     pub async fn ping(&self, with_status: bool) -> Result<Ping, ApiError> {
-        let endpoint = ping_endpoint();
+        let endpoint = routes::ping();
         let mut query = Vec::new();
         if with_status {
             query.push(("get_server_status", "true".to_string()));

@@ -11,17 +11,13 @@ use serde_json::Value;
 
 use super::archive::{ArchiveError, ArchiveFile, Control};
 use super::resanitize;
-use crate::mm::{ApiError, Endpoint, MmClient, routes};
+use crate::mm::{ApiError, MmClient, routes};
 
 /// The server builds the whole zip before it answers: at least the 5 s CPU profile, plus
 /// LDAP, Elasticsearch and SMTP checks.
 const WAIT_FOR_ANSWER: Duration = Duration::from_secs(300);
 /// A download that stalls this long mid-body has failed.
 const IDLE_LIMIT: Duration = Duration::from_secs(120);
-
-pub fn endpoint() -> Endpoint {
-    routes::support_packet()
-}
 
 /// What the server can do before we ask it: whether it has a licence, and which plugins can
 /// add a packet of their own (their manifest has `props.support_packet`).
@@ -122,7 +118,7 @@ pub async fn download(
     let query = request.query();
     let query: Vec<(&str, String)> = query.iter().map(|(k, v)| (*k, v.clone())).collect();
     let mut download = until_cancelled(
-        client.open_download(&endpoint(), &query, WAIT_FOR_ANSWER),
+        client.open_download(&routes::support_packet(), &query, WAIT_FOR_ANSWER),
         &control.cancel,
     )
     .await??;

@@ -35,9 +35,8 @@ pub struct App {
     theme: Theme,
     status: Status,
     jobs: Jobs,
-    /// The tabs in registry order, with their ids and the actions that show them.
+    /// The tabs in registry order (tab `i` is `ViewId(i)`), and the actions that show them.
     tabs: Vec<Box<dyn AnyView>>,
-    tab_ids: Vec<ViewId>,
     tab_actions: Vec<Action>,
     active: usize,
     /// Open dialogs, the top one last; it has the keyboard.
@@ -64,7 +63,6 @@ impl App {
             theme: chrome.theme,
             status,
             jobs: Jobs::new(tx),
-            tab_ids: (0..count).map(ViewId).collect(),
             tabs,
             tab_actions,
             active: 0,
@@ -372,28 +370,14 @@ impl App {
         }
     }
 
-    fn open(&mut self, mut dialog: Box<dyn AnyView>) {
+    fn open(&mut self, dialog: Box<dyn AnyView>) {
         let id = ViewId(self.next_id);
         self.next_id += 1;
         tracing::debug!("dialog {} opened", dialog.title());
-        let (env, status, jobs, commands) = (
-            &self.env,
-            &mut self.status,
-            &mut self.jobs,
-            &mut self.commands,
-        );
-        dialog.on_start(Parts {
-            me: id,
-            env,
-            status,
-            jobs,
-            commands,
-            peers: Peers {
-                groups: [&self.tabs, &[]],
-            },
-        });
         self.dialogs.push(dialog);
         self.dialog_ids.push(id);
+        let top = Target::Dialog(self.dialogs.len() - 1);
+        self.call(top, |view, parts| view.on_start(parts));
     }
 
     fn close(&mut self, id: ViewId) {
@@ -438,7 +422,6 @@ impl App {
             jobs,
             commands,
             tabs,
-            tab_ids,
             dialogs,
             dialog_ids,
             ..
@@ -450,7 +433,7 @@ impl App {
                     return;
                 };
                 let parts = Parts {
-                    me: tab_ids[i],
+                    me: ViewId(i as u64),
                     env,
                     status,
                     jobs,
@@ -481,13 +464,14 @@ impl App {
     }
 
     fn target_of(&self, id: ViewId) -> Option<Target> {
-        let tab = self.tab_ids.iter().position(|t| *t == id).map(Target::Tab);
-        tab.or_else(|| {
-            self.dialog_ids
+        match usize::try_from(id.0) {
+            Ok(i) if i < self.tabs.len() => Some(Target::Tab(i)),
+            _ => self
+                .dialog_ids
                 .iter()
                 .position(|d| *d == id)
-                .map(Target::Dialog)
-        })
+                .map(Target::Dialog),
+        }
     }
 
     fn targets(&self) -> Vec<Target> {

@@ -109,10 +109,6 @@ impl Env {
         (env, chrome)
     }
 
-    pub fn client(&self) -> Option<&MmClient> {
-        self.client.as_ref()
-    }
-
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }

@@ -86,10 +86,7 @@ impl Status {
     pub fn note(&mut self, err: &ApiError) {
         if let Some(wait) = err.retry_after() {
             let until = Instant::now() + wait;
-            self.rate_limited_until = Some(match self.rate_limit_left() {
-                Some(_) => self.rate_limited_until.map_or(until, |u| u.max(until)),
-                None => until,
-            });
+            self.rate_limited_until = Some(self.rate_limited_until.map_or(until, |u| u.max(until)));
         }
         if err.needs_login() && self.connection != Connection::LoginNeeded {
             self.connection = Connection::LoginNeeded;

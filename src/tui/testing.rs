@@ -221,15 +221,8 @@ impl Probe {
     /// A probe connected to `server` as its system admin (the demo's install dir is not
     /// used); files go under `dir`.
     pub fn on_demo(server: &crate::demo::DemoServer, dir: &Path, now_ms: i64) -> Self {
-        use crate::config::{ConnectionSpec, Target, TokenSource, connection::normalize_url};
-        let spec = normalize_url(&server.url).map(|url| ConnectionSpec {
-            target: Target::Remote { url },
-            token: Some(crate::secret::Secret::new(server.token.clone())),
-            token_source: TokenSource::Demo,
-            insecure: false,
-            label: Some("DEMO".to_string()),
-        });
-        let client = spec
+        let client = server
+            .connection(Some(&server.token))
             .ok()
             .and_then(|spec| crate::mm::MmClient::new(&spec, Default::default()).ok());
         let Some(client) = client else {

@@ -44,13 +44,7 @@ impl View for HelpDialog {
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, ()>) {
         match action {
             Action::Close => ctx.close(),
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
-            Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            Action::Top => self.scroll = 0,
-            Action::Bottom => self.scroll = self.max_scroll,
-            _ => {}
+            other => self.scroll = other.scroll(self.scroll).min(self.max_scroll),
         }
     }
 

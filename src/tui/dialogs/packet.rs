@@ -291,16 +291,21 @@ impl PacketDialog {
         match &self.stage {
             Stage::ReadyBuilt { prepared, .. } => {
                 let progress = Progress::new(prepared.total_bytes());
-                let (prepared, dir, control) =
-                    (prepared.clone(), self.dir.clone(), progress.control());
-                ctx.spawn_each(
-                    Msg::Written,
-                    blocking(move || write_packet(&prepared, &dir, control)),
-                );
-                self.stage = Stage::Working {
-                    name: self.file_name(),
+                let control = progress.control();
+                let working = Stage::Working {
+                    name: prepared.file_name.clone(),
                     progress,
                 };
+                // The packet moves to the writer: the dialog only shows its progress now.
+                if let Stage::ReadyBuilt { prepared, .. } =
+                    std::mem::replace(&mut self.stage, working)
+                {
+                    let dir = self.dir.clone();
+                    ctx.spawn_each(
+                        Msg::Written,
+                        blocking(move || write_packet(&prepared, &dir, control)),
+                    );
+                }
                 self.scroll = 0;
             }
             Stage::ReadyServer(choices) if choices.info.licensed != Some(false) => {
@@ -339,13 +344,6 @@ impl PacketDialog {
             Stage::Done(_) => ctx.close(),
             Stage::Failed(_) => self.collect(ctx),
             _ => {}
-        }
-    }
-
-    fn file_name(&self) -> String {
-        match &self.stage {
-            Stage::ReadyBuilt { prepared, .. } => prepared.file_name.clone(),
-            _ => String::new(),
         }
     }
 

@@ -206,7 +206,7 @@ impl KeyCombo {
 }
 
 /// The character a key event types into a prompt, if it types one.
-pub fn typed_char(event: &KeyEvent) -> Option<char> {
+pub(super) fn typed_char(event: &KeyEvent) -> Option<char> {
     match event.code {
         KeyCode::Char(c)
             if !event

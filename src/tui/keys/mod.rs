@@ -14,7 +14,8 @@ use std::sync::LazyLock;
 use crossterm::event::KeyEvent;
 use serde::Deserialize;
 
-pub use combo::{KeyCombo, typed_char};
+pub use combo::KeyCombo;
+use combo::typed_char;
 
 /// Everything a key can do. The keymap names an action by its variant in snake case
 /// (`NextTab` is `next_tab`).

@@ -1,8 +1,11 @@
 //! A line under a tab's content: the outcome of the last action, and whether it went wrong.
 //! An error stays typed until the line is drawn.
 
+use ratatui::style::Style;
+
 use crate::error::Error;
 use crate::text::inert;
+use crate::tui::theme::Theme;
 
 #[derive(Debug)]
 pub enum Notice {
@@ -34,6 +37,15 @@ impl Notice {
 
     pub fn is_error(&self) -> bool {
         !matches!(self, Notice::Info(_))
+    }
+
+    /// How the line is drawn: an error stands out, news reads as information.
+    pub fn style(&self, theme: &Theme) -> Style {
+        if self.is_error() {
+            theme.error
+        } else {
+            theme.info
+        }
     }
 
     /// The words, made now and inert (they may quote server text: a plugin's name).

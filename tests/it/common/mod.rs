@@ -9,11 +9,9 @@ pub mod pg;
 
 use std::time::Duration;
 
-use mmops::config::connection::normalize_url;
 use mmops::config::{ConnectionSpec, Target, TokenSource};
 use mmops::demo::{DemoOptions, DemoServer};
 use mmops::mm::{ClientOptions, MmClient, RetryPolicy};
-use mmops::secret::Secret;
 use mmops::tui::keys::Keymap;
 use mmops::tui::tabs::logs::LogsLaunch;
 use mmops::tui::theme::Theme;
@@ -37,15 +35,7 @@ pub async fn demo_with(options: DemoOptions) -> DemoServer {
 }
 
 pub fn spec(server: &DemoServer, token: Option<&str>) -> ConnectionSpec {
-    ConnectionSpec {
-        target: Target::Remote {
-            url: normalize_url(&server.url).unwrap(),
-        },
-        token: token.map(Secret::new),
-        token_source: TokenSource::Demo,
-        insecure: false,
-        label: Some("DEMO".to_string()),
-    }
+    server.connection(token).unwrap()
 }
 
 /// Fast failure settings so fault tests do not wait long.

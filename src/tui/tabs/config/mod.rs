@@ -83,7 +83,6 @@ pub struct ConfigTab {
     notice: Option<Notice>,
     /// Offered in the compare prompt: the newest snapshot.
     suggestion: Option<PathBuf>,
-    snapshot_dir: PathBuf,
     /// When the config shown was read: it is read at start and on `r`, not on every refresh.
     read_at_ms: Option<i64>,
 }
@@ -101,7 +100,6 @@ impl ConfigTab {
             prompt: None,
             notice: None,
             suggestion: latest_snapshot(&env.snapshot_dir),
-            snapshot_dir: env.snapshot_dir.clone(),
             read_at_ms: None,
         }
     }
@@ -401,7 +399,7 @@ impl ConfigTab {
         let Some(config) = self.doc().map(|d| d.config.clone()) else {
             return;
         };
-        let dir = self.snapshot_dir.clone();
+        let dir = ctx.env.snapshot_dir.clone();
         let now_ms = ctx.now_ms();
         ctx.spawn_each(
             Msg::SnapshotSaved,

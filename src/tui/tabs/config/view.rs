@@ -309,11 +309,7 @@ fn draw_bottom(tab: &ConfigTab, area: Rect, buf: &mut Buffer, theme: &Theme, key
     if let Some(notice) = &tab.notice {
         Line::styled(
             one_line(&notice.text(), usize::from(area.width)),
-            if notice.is_error() {
-                theme.error
-            } else {
-                theme.info
-            },
+            notice.style(theme),
         )
         .render(area, buf);
         return;

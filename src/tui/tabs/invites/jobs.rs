@@ -63,10 +63,7 @@ pub fn sync(path: &Path, ctx: &mut Ctx<'_, Msg>) {
 pub fn evidence(path: &Path, invitation_id: i64, ctx: &mut Ctx<'_, Msg>) {
     let path = path.to_path_buf();
     ctx.spawn(
-        move |result| Msg::Evidence {
-            invitation_id,
-            result,
-        },
+        Msg::Evidence,
         blocking(move || actions::evidence(&path, invitation_id)),
     );
 }

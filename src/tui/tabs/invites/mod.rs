@@ -59,10 +59,8 @@ pub struct InvitesLaunch {
 pub enum Msg {
     Opened(Result<(LedgerView, Vec<PlannedSource>), Error>),
     Synced(Result<SyncReport, Error>),
-    Evidence {
-        invitation_id: i64,
-        result: Result<Vec<(String, i64, String)>, Error>,
-    },
+    /// The open invitation's evidence (a newer detail's job makes an older one's stale).
+    Evidence(Result<Vec<(String, i64, String)>, Error>),
     Members {
         team_id: String,
         result: Result<Vec<MemberWay>, Error>,
@@ -113,7 +111,7 @@ enum Mode {
 }
 
 /// Why a sync runs: its report says so after an invalidation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SyncFor {
     Asked,
     Invalidation,
@@ -137,9 +135,9 @@ pub struct InvitesTab {
     teams: Vec<TeamFact>,
     runs: Vec<SourceRun>,
     sources: Vec<SourceNote>,
-    /// The sync running, if one is, and the one to start after it.
+    /// The sync running, if one is, and whether an invalidation's sync is to follow it.
     syncing: Option<SyncFor>,
-    sync_queued: Option<SyncFor>,
+    sync_queued: bool,
     /// The tab has been shown once: the first showing syncs.
     shown_once: bool,
     sync_when_open: bool,
@@ -173,7 +171,7 @@ impl InvitesTab {
             runs: Vec::new(),
             sources: Vec::new(),
             syncing: None,
-            sync_queued: None,
+            sync_queued: false,
             shown_once: false,
             sync_when_open: false,
             filters: Filters::default(),
@@ -224,6 +222,10 @@ impl InvitesTab {
     /// The send form, unless hidden while the server works.
     fn shown_form(&self) -> Option<&SendForm> {
         self.send.as_ref().filter(|f| !f.is_hidden())
+    }
+
+    fn shown_form_mut(&mut self) -> Option<&mut SendForm> {
+        self.send.as_mut().filter(|f| !f.is_hidden())
     }
 
     /// Why the send form cannot go on, in words.
@@ -354,7 +356,7 @@ impl InvitesTab {
                 self.syncing = Some(reason);
                 jobs::sync(&path, ctx);
             }
-            (Some(_), SyncFor::Invalidation) => self.sync_queued = Some(reason),
+            (Some(_), SyncFor::Invalidation) => self.sync_queued = true,
             (Some(_), SyncFor::Asked) => {
                 self.notice = Some(Notice::info("a sync is already running"));
             }
@@ -363,8 +365,8 @@ impl InvitesTab {
 
     fn synced(&mut self, result: Result<SyncReport, Error>, ctx: &mut Ctx<'_, Msg>) {
         let after_invalidation = self.syncing.take() == Some(SyncFor::Invalidation);
-        if let Some(next) = self.sync_queued.take() {
-            self.sync(next, ctx);
+        if std::mem::take(&mut self.sync_queued) {
+            self.sync(SyncFor::Invalidation, ctx);
         }
         let report = match result {
             Ok(report) => report,
@@ -545,13 +547,8 @@ impl View for InvitesTab {
                 self.synced(result, ctx);
                 self.read_ledger(ctx);
             }
-            Msg::Evidence {
-                invitation_id,
-                result,
-            } => {
-                if let Mode::Detail(detail) = &mut self.mode
-                    && detail.invitation_id == invitation_id
-                {
+            Msg::Evidence(result) => {
+                if let Mode::Detail(detail) = &mut self.mode {
                     detail.evidence = match result {
                         Ok(items) => Evidence::Loaded(items),
                         Err(err) => Evidence::Failed(err),

@@ -17,10 +17,10 @@ impl InvitesTab {
     /// An action from the focus' tables: the form when it is shown, else the mode on top.
     pub(super) fn act(&mut self, action: Action, ctx: &mut Ctx<'_, Msg>) {
         let ledger = self.ledger_path().cloned();
-        if let Some(form) = self.send.as_mut().filter(|f| !f.is_hidden()) {
+        if let Some(form) = self.shown_form_mut() {
+            // A send re-reads the ledger when it ends; a form closed before it changed nothing.
             if !form.apply(action, ledger.as_deref(), ctx) {
                 self.send = None;
-                self.read_ledger(ctx);
             }
             return;
         }
@@ -97,7 +97,7 @@ impl InvitesTab {
 
     /// Typed or pasted text, into whatever takes text.
     pub(super) fn type_text(&mut self, text: &str) {
-        if let Some(form) = self.send.as_mut().filter(|f| !f.is_hidden()) {
+        if let Some(form) = self.shown_form_mut() {
             return form.type_text(text);
         }
         match &mut self.mode {

@@ -250,13 +250,8 @@ impl ContentWidths {
 /// Column widths for a table `width` columns wide; `None` for a column left out. At 80
 /// columns the age goes first (the sent time says it too), never the email.
 struct Columns {
-    sent: Option<usize>,
-    email: Option<usize>,
-    team: Option<usize>,
-    sender: Option<usize>,
-    status: Option<usize>,
-    used: Option<usize>,
-    age: Option<usize>,
+    titles: [&'static str; 7],
+    widths: Vec<Option<usize>>,
     wide_dates: bool,
 }
 
@@ -274,55 +269,31 @@ impl Columns {
                 .fill(),
             Column::new("AGE", 4, 5),
         ];
-        let w = table::widths(&columns, width);
         Self {
-            sent: w[0],
-            email: w[1],
-            team: w[2],
-            sender: w[3],
-            status: w[4],
-            used: w[5],
-            age: w[6],
+            titles: columns.map(|c| c.title),
+            widths: table::widths(&columns, width),
             wide_dates,
         }
     }
 
     /// The cells of one row, each fitted to its column, one `gap` space between them.
-    fn cells(&self, cells: [(String, Style); 7], gap: Style) -> Vec<Span<'static>> {
-        let widths = [
-            self.sent,
-            self.email,
-            self.team,
-            self.sender,
-            self.status,
-            self.used,
-            self.age,
-        ];
+    fn cells(&self, cells: [(&str, Style); 7], gap: Style) -> Vec<Span<'static>> {
         let mut spans = Vec::new();
-        for (width, (text, style)) in widths.into_iter().zip(cells) {
-            let Some(width) = width else {
+        for (width, (text, style)) in self.widths.iter().zip(cells) {
+            let Some(width) = *width else {
                 continue;
             };
             if !spans.is_empty() {
                 spans.push(Span::styled(" ", gap));
             }
-            spans.push(Span::styled(fit(&text, width), style));
+            spans.push(Span::styled(fit(text, width), style));
         }
         spans
     }
 }
 
 fn header(columns: &Columns, theme: &Theme) -> Line<'static> {
-    let titles = [
-        "SENT (UTC)",
-        "EMAIL",
-        "TEAM",
-        "SENDER",
-        "STATUS",
-        "USED BY",
-        "AGE",
-    ]
-    .map(|t| (t.to_string(), theme.label));
+    let titles = columns.titles.map(|t| (t, theme.label));
     Line::from(columns.cells(titles, theme.label))
 }
 
@@ -347,8 +318,8 @@ fn row_line(
         timefmt::utc_minute_compact(i.sent_at)
     };
     let (sender, sender_style) = match &i.sender_username {
-        Some(name) => (name.clone(), base),
-        None => ("?".to_string(), if selected { base } else { theme.muted }),
+        Some(name) => (name.as_str(), base),
+        None => ("?", if selected { base } else { theme.muted }),
     };
     let status = if selected {
         base
@@ -360,15 +331,16 @@ fn row_line(
     } else {
         status
     };
+    let (used_by, age) = (row.used_by(), age(now_ms, i.sent_at));
     Line::from(columns.cells(
         [
-            (sent, base),
-            (i.email.clone(), base),
-            (row.team().to_string(), base),
+            (&sent, base),
+            (&i.email, base),
+            (row.team(), base),
             (sender, sender_style),
-            (status_label(row.status).to_string(), status),
-            (row.used_by(), base),
-            (age(now_ms, i.sent_at), base),
+            (status_label(row.status), status),
+            (&used_by, base),
+            (&age, base),
         ],
         base,
     ))
@@ -481,7 +453,7 @@ pub fn render(tab: &mut InvitesTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     if let Mode::TeamFilter(picker) = &mut tab.mode {
         draw_picker(picker, " Show the invitations of team ", area, buf, theme);
     }
-    if let Some(form) = tab.send.as_mut().filter(|f| !f.is_hidden()) {
+    if let Some(form) = tab.shown_form_mut() {
         super::send::render(form, area, buf, ui);
     }
 }
@@ -513,7 +485,7 @@ fn bottom_line(tab: &InvitesTab, theme: &Theme, keymap: &Keymap) -> Option<Line<
     }
     tab.notice.as_ref().map(|notice| {
         Line::styled(
-            inert(&notice.text()).into_owned(),
+            notice.text(),
             if notice.is_error() {
                 theme.error
             } else {

@@ -239,9 +239,9 @@ impl LogsTab {
         }
     }
 
+    /// Moves to the next (or previous) hit of the find; nothing without one.
     pub(super) fn jump_to_hit(&mut self, forward: bool) {
         let Some(find) = &self.find else {
-            self.set_notice(Notice::problem("no find yet"));
             return;
         };
         let current = self.selected_seq().unwrap_or(0);

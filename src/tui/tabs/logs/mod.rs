@@ -108,7 +108,6 @@ pub struct LogsTab {
     feed: Option<Feed>,
     states: Vec<(String, SourceState)>,
     notice: Option<Notice>,
-    options: FeedOptions,
     /// Lines sent by the feed and not yet taken: a feed that runs ahead waits.
     pressure: Arc<Backpressure>,
 }
@@ -136,7 +135,6 @@ impl LogsTab {
             feed: None,
             states: Vec::new(),
             notice: None,
-            options: launch.feed.clone(),
             pressure: Backpressure::new(IN_FLIGHT_LIMIT),
         }
     }
@@ -162,7 +160,7 @@ impl LogsTab {
             };
             mailbox.send(Fed { event, _held: held })
         });
-        self.feed = feed::start(kind, ctx.env.client.as_ref(), &self.options, sink);
+        self.feed = feed::start(kind, ctx.env.client.as_ref(), &ctx.env.logs.feed, sink);
     }
 
     /// The active source is the REST log API (which depends on the client).

@@ -309,11 +309,7 @@ fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
 
 fn status_line(tab: &LogsTab, theme: &Theme) -> Option<Line<'static>> {
     if let Some(notice) = &tab.notice {
-        let style = if notice.is_error() {
-            theme.error
-        } else {
-            theme.info
-        };
+        let style = notice.style(theme);
         return Some(Line::from(Span::styled(
             one_line(&notice.text(), 400),
             style,

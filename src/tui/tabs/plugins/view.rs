@@ -318,11 +318,7 @@ fn notice_lines(
     let Some(notice) = &tab.notice else {
         return Vec::new();
     };
-    let style = if notice.is_error() {
-        theme.error
-    } else {
-        theme.info
-    };
+    let style = notice.style(theme);
     let mut rows = wrap(&one_line(&notice.text(), usize::MAX), width);
     if rows.len() > NOTICE_ROWS {
         rows.truncate(NOTICE_ROWS);
