@@ -96,6 +96,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Write a support packet zip from the server and the install directory
     Packet(PacketArgs),
+    /// Check the server for problems: findings with evidence and fixes; exit 0 none, 1 warnings,
+    /// 2 critical, 3 could not check
+    Doctor(DoctorArgs),
     /// Send email invitations to a team and record them in the ledger
     Invite(InviteArgs),
     /// The invitation ledger: who invited whom, and what became of each invite
@@ -122,6 +125,38 @@ pub struct ManArgs {
     /// instead of printing mmops.1
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DoctorArgs {
+    /// One JSON document (schema mmops.doctor/1, described in docs/doctor.md)
+    #[arg(long, conflicts_with = "nagios")]
+    pub json: bool,
+
+    /// One line for Nagios-style monitoring, with performance data
+    #[arg(long)]
+    pub nagios: bool,
+
+    /// Run only these rules (repeatable, or comma-separated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// Leave these rules out (repeatable, or comma-separated)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// List every rule instead of checking (with --json or --markdown for the docs table)
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// With --list-rules: the Markdown table of docs/doctor.md
+    #[arg(long, requires = "list_rules")]
+    pub markdown: bool,
+
+    /// Show what this server would send Mattermost with diagnostics on (the telemetry page's
+    /// settings, with this server's values) instead of checking
+    #[arg(long, conflicts_with = "list_rules")]
+    pub telemetry: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -313,6 +348,11 @@ pub struct DemoArgs {
     /// Also serve local mode on this unix socket (no token, unsanitized config)
     #[arg(long, value_name = "PATH")]
     pub local_socket: Option<PathBuf>,
+
+    /// A server with nothing wrong for `mmops doctor` to find (by default the demo has a
+    /// failing plugin, config drift, an expiring licence, failed jobs, risky settings...)
+    #[arg(long)]
+    pub healthy: bool,
 
     /// Inject faults, e.g. "/api/v4/analytics/*=status:500;/api/v4/system/ping=latency:800"
     #[arg(long, value_name = "SPEC")]

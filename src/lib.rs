@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod fsutil;
 pub mod fuzzy;

@@ -74,6 +74,7 @@ fn options(args: &DemoArgs) -> DemoOptions {
         host_dir: args.host_dir.clone(),
         local_socket: args.local_socket.clone(),
         faults: args.faults.clone(),
+        healthy: args.healthy,
         ..DemoOptions::default()
     }
 }

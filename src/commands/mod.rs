@@ -3,6 +3,7 @@
 mod console;
 mod demo;
 mod docs;
+mod doctor;
 mod info;
 mod invites;
 mod login;
@@ -52,6 +53,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Completions(args)) => return finish(docs::completions(&args)),
         Some(Command::Man(args)) => return finish(docs::man(&args)),
         Some(Command::Keymap) => return finish(docs::keymap()),
+        Some(Command::Doctor(args)) if args.list_rules => return finish(doctor::list_rules(&args)),
         other => other,
     };
     // The log comes first, so warnings about unreadable credential files are kept.
@@ -79,6 +81,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Info) => info::run(resolved),
         Some(Command::Logs(args)) => logs::run(resolved, args),
         Some(Command::Packet(args)) => packet::run(resolved, args),
+        Some(Command::Doctor(args)) => doctor::run(resolved, args),
         Some(Command::Invite(args)) => invites::invite(resolved, args),
         Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
         Some(Command::Invites(InvitesCommand::Sync(args))) => invites::sync(resolved, args),

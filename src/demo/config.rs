@@ -48,6 +48,7 @@ pub fn build_config(rng: &mut Rng, server: &ServerInfo, plugins: &[DemoPlugin]) 
             "EnablePostIconOverride": false,
             "GoogleDeveloperKey": format!("AIza{}", rng.alnum(35)),
             "EnableLinkPreviews": true,
+            "ExtendSessionLengthWithActivity": false,
             "EnableTesting": false,
             "EnableDeveloper": false,
             "EnableSecurityFixAlert": true,
@@ -342,6 +343,13 @@ pub fn build_config(rng: &mut Rng, server: &ServerInfo, plugins: &[DemoPlugin]) 
             "DisableAppBar": false
         },
         "AnalyticsSettings": {"MaxUsersForStatistics": 2500},
+        "BleveSettings": {
+            "IndexDir": "/opt/mattermost/bleve-indexes",
+            "EnableIndexing": true,
+            "EnableSearching": false,
+            "EnableAutocomplete": false,
+            "BatchSize": 10000
+        },
         "ElasticsearchSettings": {
             "ConnectionURL": "https://search.example.com:9200",
             "Backend": "elasticsearch",
@@ -437,6 +445,29 @@ const MASKED_WHEN_SET: &[&str] = &[
     "/OpenIdSettings/Secret",
     "/MessageExportSettings/GlobalRelaySettings/SMTPPassword",
 ];
+
+/// The settings the doctor flags in the demo's config, put right (`mmops demo --healthy`).
+pub fn make_healthy(config: &mut Value) {
+    for (path, value) in [
+        (
+            "/ServiceSettings/EnforceMultifactorAuthentication",
+            json!(true),
+        ),
+        ("/ServiceSettings/EnableLocalMode", json!(false)),
+        (
+            "/ServiceSettings/ExtendSessionLengthWithActivity",
+            json!(true),
+        ),
+        ("/LogSettings/FileLevel", json!("INFO")),
+        ("/LogSettings/EnableWebhookDebugging", json!(false)),
+        ("/RateLimitSettings/Enable", json!(true)),
+        ("/BleveSettings/EnableIndexing", json!(false)),
+    ] {
+        if let Some(slot) = config.pointer_mut(path) {
+            *slot = value;
+        }
+    }
+}
 
 /// The config as the simulated server returns it over HTTP: secrets masked the way a 11.4
 /// server masks them, and plugin settings marked secret at the top level of their schema.

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod config;
 pub mod faults;
 pub mod invites;
+pub mod jobs;
 pub mod logs;
 pub mod plugins;
 pub mod rng;
@@ -42,6 +43,9 @@ pub struct DemoOptions {
     pub faults: Option<String>,
     /// Keep appending lines to the log file while running.
     pub live_logs: bool,
+    /// A server with nothing wrong: no failing plugin, drift, expiring licence, failed job,
+    /// risky setting or error in its logs (the doctor's all-clear).
+    pub healthy: bool,
 }
 
 impl Default for DemoOptions {
@@ -54,6 +58,7 @@ impl Default for DemoOptions {
             local_socket: None,
             faults: None,
             live_logs: true,
+            healthy: false,
         }
     }
 }
@@ -205,6 +210,9 @@ impl DemoServer {
             .now_ms
             .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         let mut world = World::generate(options.seed, now_ms);
+        if options.healthy {
+            world.make_healthy();
+        }
         // Like a real server, an install that already has a config.json runs with it.
         let kept_config = match &options.host_dir {
             Some(dir) => read_existing_config(dir)?,
@@ -241,6 +249,7 @@ impl DemoServer {
                 .collect(),
             team_ids: world.teams.iter().map(|t| t.id.clone()).collect(),
             channel_ids: world.channels.iter().map(|c| c.id.clone()).collect(),
+            healthy: world.healthy,
         };
         let root_rng = Rng::new(options.seed);
         let other_node_log = write_host_dir(

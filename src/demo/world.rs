@@ -135,6 +135,10 @@ pub struct World {
     /// The config as it sits in config.json: real secrets, unmasked.
     pub config: Value,
     pub migrations: Vec<Migration>,
+    /// Nothing planted for the doctor to find (`mmops demo --healthy`).
+    pub healthy: bool,
+    /// Background job runs, oldest first.
+    pub jobs: Vec<super::jobs::DemoJob>,
     pub post_count: i64,
     pub websocket_connections: i64,
     pub master_db_connections: i64,
@@ -276,6 +280,8 @@ impl World {
             plugins,
             config,
             migrations: migrations(),
+            healthy: false,
+            jobs: super::jobs::generate(&mut root.fork("jobs"), now_ms, true),
             post_count: rng.range(150_000, 220_000),
             websocket_connections: rng.range(40, 120),
             master_db_connections: rng.range(18, 30),
@@ -286,6 +292,33 @@ impl World {
         };
         add_invitation_story(&mut world, root.fork("invitations"));
         world
+    }
+
+    /// Puts right every problem the demo plants for the doctor to find.
+    pub fn make_healthy(&mut self) {
+        self.healthy = true;
+        self.license.expires_at = self.now_ms + 300 * DAY_MS;
+        let hash = self.nodes.first().map(|n| n.config_hash.clone());
+        for node in &mut self.nodes {
+            if let Some(hash) = &hash {
+                node.config_hash.clone_from(hash);
+            }
+        }
+        for plugin in &mut self.plugins {
+            let version = plugin.version().to_string();
+            for node in &mut plugin.nodes {
+                if node.state != super::plugins::NOT_RUNNING {
+                    node.state = super::plugins::RUNNING;
+                }
+                node.error.clear();
+                if !version.is_empty() {
+                    node.version.clone_from(&version);
+                }
+            }
+        }
+        super::config::make_healthy(&mut self.config);
+        self.jobs =
+            super::jobs::generate(&mut Rng::new(self.seed).fork("jobs"), self.now_ms, false);
     }
 
     pub fn user(&self, id: &str) -> Option<&DemoUser> {

@@ -125,6 +125,18 @@ impl MmClient {
         self.get_json(&routes::plugins(), &[]).await
     }
 
+    /// The newest `per_page` background jobs, newest first, as JSON objects.
+    pub async fn jobs(&self, per_page: u32) -> Result<Vec<serde_json::Value>, ApiError> {
+        self.get_json(
+            &routes::jobs(),
+            &[
+                ("page", "0".to_string()),
+                ("per_page", per_page.min(200).to_string()),
+            ],
+        )
+        .await
+    }
+
     /// The user the token belongs to. There is no such user in local mode.
     pub async fn me(&self) -> Result<User, ApiError> {
         self.get_json(&routes::me(), &[]).await

@@ -63,6 +63,12 @@ pub fn plugin_toggle(id: &str, enable: bool) -> Endpoint {
         .needs("sysconsole_write_plugins")
 }
 
+/// Recent background jobs of every kind the token may read (`manage_jobs`, or the read
+/// permission of each job kind's System Console page).
+pub fn jobs() -> Endpoint {
+    Endpoint::get("/api/v4/jobs").needs("manage_jobs")
+}
+
 pub fn me() -> Endpoint {
     Endpoint::get("/api/v4/users/me").not_local()
 }

@@ -151,6 +151,14 @@ fn table() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The default of one `Section.Setting`, when the table knows it.
+pub fn default_of(path: &str) -> Option<Value> {
+    table()
+        .into_iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, v)| v)
+}
+
 /// How many settings the table knows.
 pub fn known_count() -> usize {
     table().len()

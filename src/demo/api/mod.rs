@@ -84,6 +84,7 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         )
         .route("/api/v4/websocket", get(super::websocket::upgrade))
         .route("/api/v4/config", get(system::config))
+        .route("/api/v4/jobs", get(system::jobs))
         .route(
             "/api/v4/config/environment",
             get(system::config_environment),

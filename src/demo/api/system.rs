@@ -252,3 +252,32 @@ pub(super) async fn config_environment(State(ctx): State<Ctx>, headers: HeaderMa
     admin(&ctx, &world, &headers)?;
     json_reply(environment_overrides())
 }
+
+/// `GET /jobs`: the newest runs first, paged.
+pub(super) async fn jobs(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    let page: usize = match params.get("page") {
+        Some(p) => p.parse().map_err(|_| DemoError::bad_param("page"))?,
+        None => 0,
+    };
+    let per_page: usize = match params.get("per_page") {
+        Some(p) => p.parse().map_err(|_| DemoError::bad_param("per_page"))?,
+        None => 60,
+    };
+    let per_page = per_page.min(200);
+    json_reply(Value::Array(
+        world
+            .jobs
+            .iter()
+            .rev()
+            .skip(page.saturating_mul(per_page))
+            .take(per_page)
+            .map(crate::demo::jobs::DemoJob::to_json)
+            .collect(),
+    ))
+}
