@@ -15,6 +15,7 @@ mod config_tab;
 mod contract;
 mod demo_invites;
 mod docs;
+mod doctor;
 mod e2e_pty;
 mod faults;
 mod follow;
