@@ -90,6 +90,47 @@ impl Diagnosis {
     }
 }
 
+/// The diagnosis in brief, for the Server tab's first lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+    pub not_checked: usize,
+    pub passed: usize,
+    /// The worst findings' severity and title, worst first.
+    pub worst: Vec<(Severity, &'static str)>,
+}
+
+/// Where the console's doctor stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// No server, install directory or database to check.
+    NothingToCheck,
+    Checking,
+    Done(Summary),
+    Failed(String),
+}
+
+impl Diagnosis {
+    /// The counts and the `worst` worst findings.
+    pub fn summary(&self, worst: usize) -> Summary {
+        Summary {
+            critical: self.count(Severity::Critical),
+            warning: self.count(Severity::Warning),
+            info: self.count(Severity::Info),
+            not_checked: self.not_checked.len(),
+            passed: self.passed.len(),
+            worst: self
+                .findings
+                .iter()
+                .take(worst)
+                .map(|f| (f.rule.severity, f.rule.title))
+                .collect(),
+        }
+    }
+}
+
 /// Runs the selected rules over `facts`.
 pub fn diagnose(facts: &Facts, selection: &Selection) -> Diagnosis {
     let mut findings = Vec::new();

@@ -20,7 +20,7 @@ use super::keys::{Action, Focus, KeyMeaning, Keymap, Scope};
 use super::status::{Connection, Message, Status};
 use super::tabs;
 use super::theme::Theme;
-use super::view::{AnyView, Command, Parts, Peers, Placement, Signal, Ui};
+use super::view::{AnyView, Command, Parts, Peers, Placement, Reveal, Signal, Ui};
 use super::widgets::{footer, status_bar, tab_bar};
 
 /// A view the app holds: which tab or dialog.
@@ -389,6 +389,20 @@ impl App {
         }
     }
 
+    /// Shows the first tab that has what `what` names.
+    fn reveal(&mut self, what: &Reveal) {
+        for i in 0..self.tabs.len() {
+            let mut shown = false;
+            self.call(Target::Tab(i), |view, parts| {
+                shown = view.reveal(what, parts)
+            });
+            if shown {
+                self.show_tab(i);
+                return;
+            }
+        }
+    }
+
     /// Carries out what views asked for, until nothing more is asked.
     fn run_commands(&mut self) {
         // A signal may make views signal again; a loop between them must not hang the app.
@@ -406,6 +420,7 @@ impl App {
                     Command::Terminal(bytes) => self.terminal_output.push(bytes),
                     Command::Open(dialog) => self.open(dialog),
                     Command::Close(id) => self.close(id),
+                    Command::Reveal(what) => self.reveal(&what),
                 }
             }
         }

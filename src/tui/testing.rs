@@ -196,6 +196,8 @@ pub struct Probe {
     /// Dialogs the view opened, and whether it closed itself.
     pub opened: Vec<Box<dyn AnyView>>,
     pub closed: bool,
+    /// What the view asked another tab to show.
+    pub revealed: Vec<crate::tui::view::Reveal>,
 }
 
 impl Probe {
@@ -246,6 +248,7 @@ impl Probe {
             terminal: Vec::new(),
             opened: Vec::new(),
             closed: false,
+            revealed: Vec::new(),
         }
     }
 
@@ -270,6 +273,7 @@ impl Probe {
                 Command::Terminal(bytes) => self.terminal.push(bytes),
                 Command::Open(dialog) => self.opened.push(dialog),
                 Command::Close(_) => self.closed = true,
+                Command::Reveal(what) => self.revealed.push(what),
             }
         }
         result

@@ -56,6 +56,21 @@ pub enum Signal {
     Refresh(Refresh),
     /// The credentials were read again: whatever talks to the server starts over.
     Reconnected,
+    /// The doctor has a new diagnosis (look it up with [`Lookup::Diagnosis`]).
+    Diagnosed,
+}
+
+/// Where another view should take the user: the evidence of a doctor's finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reveal {
+    /// A setting on the Config tab, by its dotted path.
+    Setting(String),
+    /// The log entries that hold any of these texts, on the Logs tab.
+    LogText(Vec<String>),
+    /// A plugin on the Plugins tab, by id.
+    Plugin(String),
+    /// A cluster node on the Server tab, by hostname.
+    Node(String),
 }
 
 /// What one view looks up in the others, found at once by the one that knows.
@@ -63,12 +78,18 @@ pub enum Signal {
 pub enum Lookup<'q> {
     /// The newest `limit` log entries that mention `needle`.
     LogMentions { needle: &'q str, limit: usize },
+    /// Where the doctor stands.
+    Diagnosis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
     /// One-line summaries, oldest first; `held` is false while no entry is held at all.
-    LogMentions { lines: Vec<String>, held: bool },
+    LogMentions {
+        lines: Vec<String>,
+        held: bool,
+    },
+    Diagnosis(crate::doctor::Standing),
 }
 
 /// A view: a tab or a dialog.
@@ -93,6 +114,11 @@ pub trait View: Any {
     fn on_start(&mut self, _ctx: &mut Ctx<'_, Self::Msg>) {}
     /// Each time the tab comes into view.
     fn on_show(&mut self, _ctx: &mut Ctx<'_, Self::Msg>) {}
+    /// Shows what another view points at (a doctor finding's evidence); true when this view
+    /// has it, and the app then brings it into view.
+    fn reveal(&mut self, _what: &Reveal, _ctx: &mut Ctx<'_, Self::Msg>) -> bool {
+        false
+    }
     /// What this view finds for another's lookup; `None` when it is not its to answer.
     fn look_up(&self, _lookup: Lookup<'_>) -> Option<Found> {
         None
@@ -128,6 +154,7 @@ pub trait AnyView {
     fn on_show(&mut self, parts: Parts<'_>);
     fn on_timer(&mut self, now: Instant, parts: Parts<'_>);
     fn look_up(&self, lookup: Lookup<'_>) -> Option<Found>;
+    fn reveal(&mut self, what: &Reveal, parts: Parts<'_>) -> bool;
     fn is_busy(&self) -> bool;
     fn step(&mut self);
     fn next_deadline(&self) -> Option<Instant>;
@@ -171,6 +198,9 @@ impl<V: View> AnyView for V {
     fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
         View::look_up(self, lookup)
     }
+    fn reveal(&mut self, what: &Reveal, parts: Parts<'_>) -> bool {
+        View::reveal(self, what, &mut Ctx::new(parts))
+    }
     fn is_busy(&self) -> bool {
         View::is_busy(self)
     }
@@ -201,6 +231,7 @@ pub(crate) enum Command {
     Terminal(String),
     Open(Box<dyn AnyView>),
     Close(ViewId),
+    Reveal(Reveal),
 }
 
 /// The other views, for lookups.
@@ -317,6 +348,11 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
 
     pub fn open_dialog(&mut self, dialog: Box<dyn AnyView>) {
         self.commands.push(Command::Open(dialog));
+    }
+
+    /// Takes the user to what `what` names, in the tab that has it.
+    pub fn reveal(&mut self, what: Reveal) {
+        self.commands.push(Command::Reveal(what));
     }
 
     /// Closes this view (a dialog).

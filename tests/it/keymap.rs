@@ -45,6 +45,7 @@ fn path_to(scope: Scope) -> &'static [&'static str] {
         Scope::InviteDetail => &["5", "enter"],
         Scope::InviteMembers => &["5", "m"],
         Scope::InviteForm => &["5", "i"],
+        Scope::Doctor => &["6"],
         Scope::Packet => &["p"],
         Scope::Prompt => &["3", "/"],
         Scope::Question => &["5", "X"],

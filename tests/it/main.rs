@@ -16,6 +16,7 @@ mod contract;
 mod demo_invites;
 mod docs;
 mod doctor;
+mod doctor_tab;
 mod e2e_pty;
 mod faults;
 mod follow;

@@ -37,7 +37,7 @@ async fn server_tab_scrolls_with_keys() {
     h.press(&["g", "j", "j"]).unwrap();
     let text = h.render_text(80, 24);
     assert!(
-        text.lines().nth(1).unwrap().contains("Site URL"),
+        text.lines().nth(1).unwrap().contains("A plugin is failing"),
         "two lines down:\n{text}"
     );
     h.press(&["ctrl-d"]).unwrap();
@@ -73,6 +73,8 @@ async fn tabs_switch_with_numbers_and_tab() {
     h.press(&["shift-tab", "shift-tab", "shift-tab"]).unwrap();
     assert_eq!(h.app.active_title(), "Server");
     h.press(&["5", "tab"]).unwrap();
+    assert_eq!(h.app.active_title(), "Doctor");
+    h.press(&["tab"]).unwrap();
     assert_eq!(h.app.active_title(), "Server", "Tab wraps around");
     h.press(&["q"]).unwrap();
     assert!(h.app.should_quit());
@@ -83,10 +85,10 @@ async fn refresh_reloads_in_the_background() {
     let server = demo().await;
     let mut h = settled(launch(Some(admin(&server)), "DEMO")).await;
     h.press(&["r"]).unwrap();
-    // Every Server-tab part, and the Plugins and Config tabs with them.
+    // Every Server-tab part, and the Plugins, Config and Doctor tabs with them.
     assert_eq!(
         h.app.pending_jobs(),
-        mmops::overview::PartKind::ALL.len() + 2
+        mmops::overview::PartKind::ALL.len() + 3
     );
     assert!(h.app.server().is_loading());
     h.settle().await;
@@ -144,6 +146,7 @@ async fn host_facts_come_from_the_install_dir() {
     let mut launch = launch(Some(admin(&server)), "DEMO");
     launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
     let mut h = settled(launch).await;
+    h.render_text(120, 40);
     h.press(&["G"]).unwrap();
     let text = h.render_text(120, 40);
     assert!(text.contains("Host"), "{text}");

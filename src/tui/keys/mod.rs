@@ -41,6 +41,7 @@ pub enum Action {
     TabLogs,
     TabConfig,
     TabInvites,
+    TabDoctor,
     Help,
     Reconnect,
     Close,
@@ -106,6 +107,9 @@ pub enum Action {
     DeleteWord,
     ClearBefore,
     ClearAfter,
+    SeverityFilter,
+    CategoryFilter,
+    ShowUnchecked,
 }
 
 impl Action {
@@ -174,6 +178,7 @@ pub enum Scope {
     InviteDetail,
     InviteMembers,
     InviteForm,
+    Doctor,
     Packet,
     Prompt,
     Question,
@@ -206,6 +211,7 @@ impl Scope {
             Scope::InviteDetail => "Invites tab: an invitation in full",
             Scope::InviteMembers => "Invites tab: a team's members",
             Scope::InviteForm => "Invites tab: the send form",
+            Scope::Doctor => "Doctor tab",
             Scope::Packet => "Support packet",
             Scope::Prompt => "Typing (prompts, finders, pickers, form fields)",
             Scope::Question => "Questions (y/n)",

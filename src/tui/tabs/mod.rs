@@ -2,6 +2,7 @@
 //! and one line in [`registry`] (ARCHITECTURE.md, "Adding a tab").
 
 pub mod config;
+pub mod doctor;
 pub mod invites;
 pub mod logs;
 pub mod plugins;
@@ -19,5 +20,6 @@ pub fn registry(env: &Env) -> Vec<(Action, Box<dyn AnyView>)> {
         (Action::TabLogs, Box::new(logs::LogsTab::new(env))),
         (Action::TabConfig, Box::new(config::ConfigTab::new(env))),
         (Action::TabInvites, Box::new(invites::InvitesTab::new(env))),
+        (Action::TabDoctor, Box::new(doctor::DoctorTab::new(env))),
     ]
 }

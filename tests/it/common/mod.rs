@@ -154,6 +154,7 @@ pub trait Tabs {
     fn logs(&self) -> &mmops::tui::tabs::logs::LogsTab;
     fn config(&self) -> &mmops::tui::tabs::config::ConfigTab;
     fn invites(&self) -> &mmops::tui::tabs::invites::InvitesTab;
+    fn doctor(&self) -> &mmops::tui::tabs::doctor::DoctorTab;
     fn packet(&self) -> Option<&mmops::tui::dialogs::packet::PacketDialog>;
 }
 
@@ -172,6 +173,9 @@ impl Tabs for mmops::tui::App {
     }
     fn invites(&self) -> &mmops::tui::tabs::invites::InvitesTab {
         self.tab().expect("the Invites tab")
+    }
+    fn doctor(&self) -> &mmops::tui::tabs::doctor::DoctorTab {
+        self.tab().expect("the Doctor tab")
     }
     fn packet(&self) -> Option<&mmops::tui::dialogs::packet::PacketDialog> {
         self.dialog()

@@ -20,7 +20,7 @@ use crate::server_config::{ConfigDoc, latest_snapshot, save_snapshot, support_lo
 use crate::tui::env::Env;
 use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Ctx, Refresh, Signal, Ui, View};
+use crate::tui::view::{Ctx, Refresh, Reveal, Signal, Ui, View};
 use crate::tui::widgets::input::{Edit, Input};
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::loadable::Loadable;
@@ -180,6 +180,28 @@ impl ConfigTab {
         self.visible
             .iter()
             .position(|&i| doc.tree.rows.get(i).is_some_and(|r| r.path == path))
+    }
+
+    /// Shows and selects the setting at `path`; false when this config has none.
+    fn select_path(&mut self, path: &str) -> bool {
+        let Some((target, ancestors)) = self.doc().and_then(|doc| {
+            let target = doc.tree.rows.iter().position(|r| r.path == path)?;
+            Some((target, doc.tree.ancestors(target)))
+        }) else {
+            return false;
+        };
+        self.compare = None;
+        self.search = None;
+        self.prompt = None;
+        for ancestor in ancestors {
+            self.folded.remove(&ancestor);
+        }
+        self.subset = Subset::All;
+        self.refilter();
+        if let Some(pos) = self.visible.iter().position(|&i| i == target) {
+            self.list.selected = pos;
+        }
+        true
     }
 
     /// Recomputes the rows shown after a fold, a view change or a load.
@@ -522,6 +544,14 @@ impl View for ConfigTab {
         if signal == Signal::Refresh(Refresh::Everything) {
             self.load(ctx);
         }
+    }
+
+    /// A setting: unfolded, shown and selected, out of any comparison or search.
+    fn reveal(&mut self, what: &Reveal, _ctx: &mut Ctx<'_, Msg>) -> bool {
+        let Reveal::Setting(path) = what else {
+            return false;
+        };
+        self.select_path(path)
     }
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {

@@ -26,7 +26,7 @@ use crate::logs::source::{
 use crate::logs::store::LogStore;
 use crate::tui::env::Env;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Ctx, Found, Lookup, Signal, Ui, View};
+use crate::tui::view::{Ctx, Found, Lookup, Reveal, Signal, Ui, View};
 use crate::tui::widgets::input::Input;
 use crate::tui::widgets::notice::Notice;
 
@@ -304,12 +304,28 @@ impl View for LogsTab {
         }
     }
 
+    /// Log lines with any of the texts: the filter set to them.
+    fn reveal(&mut self, what: &Reveal, _ctx: &mut Ctx<'_, Msg>) -> bool {
+        let Reveal::LogText(texts) = what else {
+            return false;
+        };
+        let pattern = texts
+            .iter()
+            .map(|t| regex::escape(t))
+            .collect::<Vec<_>>()
+            .join("|");
+        self.mode = Mode::Normal;
+        self.apply_filter(&pattern);
+        true
+    }
+
     fn look_up(&self, lookup: Lookup<'_>) -> Option<Found> {
         match lookup {
             Lookup::LogMentions { needle, limit } => Some(Found::LogMentions {
                 lines: self.recent_mentions(needle, limit),
                 held: !self.store.is_empty(),
             }),
+            Lookup::Diagnosis => None,
         }
     }
 

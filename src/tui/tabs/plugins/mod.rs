@@ -14,7 +14,7 @@ use crate::plugins::{Inventory, Plugin, set_enabled};
 use crate::tui::env::Env;
 use crate::tui::jobs::Producer;
 use crate::tui::keys::{Action, Focus, Scope};
-use crate::tui::view::{Ctx, Found, Lookup, Refresh, Signal, Ui, View};
+use crate::tui::view::{Ctx, Found, Lookup, Refresh, Reveal, Signal, Ui, View};
 use crate::tui::widgets::list::ListState;
 use crate::tui::widgets::loadable::Loadable;
 use crate::tui::widgets::notice::Notice;
@@ -138,7 +138,7 @@ impl PluginsTab {
         };
         let (mentions, logs_loaded) = match ctx.look_up(lookup) {
             Some(Found::LogMentions { lines, held }) => (lines, held),
-            None => (Vec::new(), false),
+            _ => (Vec::new(), false),
         };
         self.detail = Some(Detail {
             id,
@@ -289,7 +289,22 @@ impl View for PluginsTab {
             Signal::Refresh(Refresh::Timer) if self.live != Live::Live => self.load(ctx),
             Signal::Refresh(Refresh::Timer) => {}
             Signal::Reconnected => self.listener = live::listen(&mut self.live, ctx),
+            Signal::Diagnosed => {}
         }
+    }
+
+    /// A plugin: selected and open in full.
+    fn reveal(&mut self, what: &Reveal, ctx: &mut Ctx<'_, Msg>) -> bool {
+        let Reveal::Plugin(id) = what else {
+            return false;
+        };
+        let Some(i) = self.plugins().iter().position(|p| &p.manifest.id == id) else {
+            return false;
+        };
+        self.confirm = None;
+        self.list.selected = i;
+        self.open_detail(ctx);
+        true
     }
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {

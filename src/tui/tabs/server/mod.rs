@@ -10,6 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
+use crate::doctor::Standing;
 use crate::error::Error;
 use crate::host::MmHome;
 use crate::mm::ApiError;
@@ -18,7 +19,7 @@ use crate::tui::env::Env;
 use crate::tui::keys::{Action, Focus, Scope};
 use crate::tui::status::{Connection, Message};
 use crate::tui::theme::Theme;
-use crate::tui::view::{Ctx, Refresh, Signal, Ui, View};
+use crate::tui::view::{Ctx, Found, Lookup, Refresh, Reveal, Signal, Ui, View};
 use crate::tui::widgets::panels::{self, Panel};
 
 use self::view::ViewContext;
@@ -50,6 +51,8 @@ pub struct ServerTab {
     viewport_height: u16,
     /// When the next refresh is due, and what it reloads; none while a login is needed.
     next_refresh: Option<(Instant, Refresh)>,
+    /// What the doctor found, for the first lines.
+    doctor: Option<Standing>,
 }
 
 impl ServerTab {
@@ -67,7 +70,12 @@ impl ServerTab {
             scroll: 0,
             viewport_height: 0,
             next_refresh: None,
+            doctor: None,
         }
+    }
+
+    pub fn doctor(&self) -> Option<&Standing> {
+        self.doctor.as_ref()
     }
 
     pub fn overview(&self) -> Option<&Overview> {
@@ -201,7 +209,7 @@ impl ServerTab {
         .min(max);
     }
 
-    fn panels(&self, width: u16, theme: &Theme, refresh_key: &str) -> Vec<Panel> {
+    fn panels(&self, width: u16, theme: &Theme, refresh_key: &str, doctor_key: &str) -> Vec<Panel> {
         let ctx = ViewContext {
             theme,
             now_ms: self.now_ms,
@@ -210,6 +218,8 @@ impl ServerTab {
             config_file: &self.config_file,
             token_source: &self.token_source,
             refresh_key,
+            doctor: self.doctor.as_ref(),
+            doctor_key,
         };
         match &self.overview {
             _ if !self.configured => view::unconfigured_panels(&ctx),
@@ -225,7 +235,8 @@ impl ServerTab {
         }
         if self.page.as_ref().is_none_or(|p| p.width != area.width) {
             let refresh = ui.keymap.key_name(Scope::Server, Action::Refresh);
-            let panels = self.panels(area.width, theme, &refresh);
+            let doctor = ui.keymap.key_name(Scope::Global, Action::TabDoctor);
+            let panels = self.panels(area.width, theme, &refresh, &doctor);
             self.page = Some(Page {
                 width: area.width,
                 buffer: panels::paint(&panels, area.width, theme),
@@ -270,12 +281,26 @@ impl View for ServerTab {
     }
 
     fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
-        if signal == Signal::Reconnected {
-            self.configured = ctx.env.client.is_some();
-            self.token_source = ctx.env.token_source.clone();
-            self.page = None;
-            self.refresh(Refresh::Everything, ctx);
+        match signal {
+            Signal::Reconnected => {
+                self.configured = ctx.env.client.is_some();
+                self.token_source = ctx.env.token_source.clone();
+                self.page = None;
+                self.refresh(Refresh::Everything, ctx);
+            }
+            Signal::Diagnosed => {
+                if let Some(Found::Diagnosis(standing)) = ctx.look_up(Lookup::Diagnosis) {
+                    self.doctor = Some(standing);
+                    self.page = None;
+                }
+            }
+            Signal::Refresh(_) => {}
         }
+    }
+
+    /// A node of the cluster is on this tab.
+    fn reveal(&mut self, what: &Reveal, _ctx: &mut Ctx<'_, Msg>) -> bool {
+        matches!(what, Reveal::Node(_))
     }
 
     fn next_deadline(&self) -> Option<Instant> {

@@ -27,6 +27,9 @@ pub struct ViewContext<'a> {
     pub token_source: &'a str,
     /// The key that refreshes (and reads the credentials again), for the advice.
     pub refresh_key: &'a str,
+    /// What the doctor found so far, and the key of its tab.
+    pub doctor: Option<&'a crate::doctor::Standing>,
+    pub doctor_key: &'a str,
 }
 
 struct Lines<'a> {
@@ -168,6 +171,7 @@ pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
         return panels;
     }
     let mut panels = vec![
+        doctor_panel(ctx),
         server_panel(ctx, overview),
         health_panel(ctx, overview),
         licence_panel(ctx, overview),
@@ -176,6 +180,63 @@ pub fn panels(ctx: &ViewContext, overview: &Overview) -> Vec<Panel> {
     ];
     panels.extend(host_panel(ctx, overview));
     panels
+}
+
+/// The first lines answer "is this server healthy": the doctor's counts and worst findings.
+fn doctor_panel(ctx: &ViewContext) -> Panel {
+    use crate::doctor::Standing;
+    use crate::doctor::rule::Severity;
+    let mut out = Lines::new(ctx, Placement::Full);
+    let key = ctx.doctor_key;
+    match ctx.doctor {
+        None | Some(Standing::Checking) => out.lines.push(Line::from(
+            out.muted("checking every rule over the server's facts…"),
+        )),
+        Some(Standing::NothingToCheck) => out.lines.push(Line::from(out.muted("nothing to check"))),
+        Some(Standing::Failed(err)) => out
+            .lines
+            .push(Line::from(out.bad(&format!("the check failed: {err}")))),
+        Some(Standing::Done(summary)) if summary.worst.is_empty() => {
+            let text = format!(
+                "nothing wrong found · {} rules passed · {} not checked ({key}: Doctor tab)",
+                summary.passed, summary.not_checked
+            );
+            out.lines.push(Line::from(out.good(&text)));
+        }
+        Some(Standing::Done(summary)) => {
+            let mut counts = Vec::new();
+            if summary.critical > 0 {
+                counts.push(format!("{} critical", summary.critical));
+            }
+            if summary.warning > 0 {
+                counts.push(crate::text::counted(summary.warning, "warning"));
+            }
+            if summary.info > 0 {
+                counts.push(format!("{} info", summary.info));
+            }
+            let headline = format!("{} ({key}: Doctor tab)", counts.join(" · "));
+            let span = if summary.critical > 0 {
+                out.bad(&headline)
+            } else if summary.warning > 0 {
+                out.warn(&headline)
+            } else {
+                Span::styled(one_line(&headline, 100), ctx.theme.info)
+            };
+            out.lines.push(Line::from(span));
+            for (severity, title) in &summary.worst {
+                let style = match severity {
+                    Severity::Critical => ctx.theme.error,
+                    Severity::Warning => ctx.theme.warn,
+                    Severity::Info => ctx.theme.info,
+                };
+                out.lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<9}", severity.label()), style),
+                    out.text(title),
+                ]));
+            }
+        }
+    }
+    out.into_panel("Doctor", Placement::Full)
 }
 
 /// When the server cannot be reached or will not talk to us, one panel says so instead of every
