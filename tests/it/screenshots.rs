@@ -59,6 +59,22 @@ const SHOTS: &[Shot] = &[
         invites: true,
     },
     Shot {
+        file: "doctor.svg",
+        title: "mmops: the Doctor tab, findings with evidence and fixes",
+        keys: &["6"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
+        file: "doctor-80x24.svg",
+        title: "mmops: the Doctor tab in an 80x24 terminal",
+        keys: &["6", "j", "j", "j"],
+        width: 80,
+        height: 24,
+        invites: true,
+    },
+    Shot {
         file: "server.svg",
         title: "mmops: the Server tab",
         keys: &[],
