@@ -462,6 +462,10 @@ pub fn make_healthy(config: &mut Value) {
         ("/LogSettings/EnableWebhookDebugging", json!(false)),
         ("/RateLimitSettings/Enable", json!(true)),
         ("/BleveSettings/EnableIndexing", json!(false)),
+        (
+            "/EmailSettings/PushNotificationContents",
+            json!("id_loaded"),
+        ),
     ] {
         if let Some(slot) = config.pointer_mut(path) {
             *slot = value;

@@ -37,7 +37,7 @@ async fn findings_with_evidence_and_the_server_tabs_first_lines() {
     let mut h = console(&server).await;
     let first = h.render_text(80, 24);
     assert!(
-        first.contains("2 critical · 9 warnings · 4 info"),
+        first.contains("2 critical · 9 warnings · 5 info"),
         "the first screen says what is wrong:\n{first}"
     );
     h.press(&["6"]).unwrap();

@@ -343,11 +343,11 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "push-contents-not-id-only",
-        title: "Push notifications carry message text",
+        title: "Push notifications carry more than an id",
         severity: Severity::Info,
         category: Security,
         reads: CONFIG,
-        why: "With full or generic contents, message text passes through Apple's and Google's push services and shows on locked screens; id-only contents fetch it from the server.",
+        why: "Full contents put message text, generic contents the sender and channel names, through Apple's and Google's push services and on locked screens; id-only contents fetch them from the server once the app has the notification.",
         fix: Fix {
             console: "Site Configuration > Notifications > Push Notification Contents: Full message content fetched from the server on receipt",
             command: "mmctl config set EmailSettings.PushNotificationContents id_loaded",
@@ -358,12 +358,15 @@ pub const RULES: &[Rule] = &[
                 return Ok(Outcome::Pass);
             }
             let contents = f.text("EmailSettings.PushNotificationContents")?;
-            Ok(Outcome::when(contents == "full", || {
-                vec![Evidence::setting(
-                    "EmailSettings.PushNotificationContents",
-                    contents.clone(),
-                )]
-            }))
+            Ok(Outcome::when(
+                !contents.is_empty() && contents != "id_loaded",
+                || {
+                    vec![Evidence::setting(
+                        "EmailSettings.PushNotificationContents",
+                        contents.clone(),
+                    )]
+                },
+            ))
         },
     },
 ];
