@@ -145,6 +145,10 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub skip: Vec<String>,
 
+    /// Check a support packet instead of a server: mmops' own or the server's of any era
+    #[arg(long, value_name = "ZIP")]
+    pub packet: Option<PathBuf>,
+
     /// List every rule instead of checking (with --json or --markdown for the docs table)
     #[arg(long)]
     pub list_rules: bool,

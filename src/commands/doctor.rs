@@ -39,6 +39,25 @@ pub fn run(resolved: Resolved, args: DoctorArgs) -> color_eyre::Result<ExitCode>
         );
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
+    if let Some(path) = &args.packet {
+        let packet = match crate::packet::open::Packet::open(path) {
+            Ok(packet) => packet,
+            Err(err) => {
+                super::print_error("mmops: ", &err.to_string());
+                return Ok(ExitCode::from(EXIT_UNKNOWN));
+            }
+        };
+        for problem in &packet.problems {
+            eprintln!(
+                "mmops: note: {}: {}",
+                crate::text::inert(&problem.part),
+                problem.message
+            );
+        }
+        let facts =
+            crate::doctor::from_packet::facts(&packet, chrono::Utc::now().timestamp_millis());
+        return report_on(&facts, &selection, &args);
+    }
     let client = match resolved
         .connection
         .as_ref()
@@ -65,8 +84,16 @@ pub fn run(resolved: Resolved, args: DoctorArgs) -> color_eyre::Result<ExitCode>
         db_url: resolved.db_url.as_ref(),
         now_ms: chrono::Utc::now().timestamp_millis(),
     }));
+    report_on(&facts, &selection, &args)
+}
+
+fn report_on(
+    facts: &crate::doctor::Facts,
+    selection: &Selection,
+    args: &DoctorArgs,
+) -> color_eyre::Result<ExitCode> {
     if args.telemetry {
-        let telemetry = telemetry::report(&facts);
+        let telemetry = telemetry::report(facts);
         let text = if args.json {
             format!("{:#}\n", serde_json::to_value(&telemetry)?)
         } else {
@@ -75,7 +102,7 @@ pub fn run(resolved: Resolved, args: DoctorArgs) -> color_eyre::Result<ExitCode>
         super::emit(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let diagnosis = diagnose(&facts, &selection);
+    let diagnosis = diagnose(facts, selection);
     let text = if args.json {
         format!("{:#}\n", report::json(&diagnosis))
     } else if args.nagios {

@@ -64,8 +64,9 @@ pub enum SaltState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerFacts {
     pub version: Option<ServerVersion>,
-    /// The health check with the database and file store status; `Err` says why it failed.
-    pub health: Result<Ping, String>,
+    /// The health check with the database and file store status; `Err` says why it failed;
+    /// `None` when there was none (a support packet holds only the file store's status).
+    pub health: Option<Result<Ping, String>>,
     /// Site statistics; `Err` says why they are missing (a permission, local mode).
     pub stats: Result<SiteStats, String>,
     /// The operating system the server runs on, when known (from the host or a packet).
@@ -120,7 +121,8 @@ pub struct DatabaseFacts {
     /// `server_version_num`, e.g. 160004.
     pub version_num: i64,
     pub version: String,
-    pub max_connections: i64,
+    /// `None` when unknown (a support packet gives the version only).
+    pub max_connections: Option<i64>,
 }
 
 impl DatabaseFacts {

@@ -162,7 +162,7 @@ async fn live(client: Option<&MmClient>) -> Option<Live> {
         });
     let server = Fact::Known(ServerFacts {
         version: client.version(),
-        health: ping.map_err(|e| e.to_string()),
+        health: Some(ping.map_err(|e| e.to_string())),
         stats: stats.map_err(|e| reason(&e)),
         os: None,
         database_driver,
@@ -333,9 +333,11 @@ async fn read_database(url: &str) -> Result<DatabaseFacts, String> {
             .parse()
             .map_err(|_| format!("server_version_num is {version_num}"))?,
         version,
-        max_connections: max_connections
-            .trim()
-            .parse()
-            .map_err(|_| format!("max_connections is {max_connections}"))?,
+        max_connections: Some(
+            max_connections
+                .trim()
+                .parse()
+                .map_err(|_| format!("max_connections is {max_connections}"))?,
+        ),
     })
 }

@@ -3,6 +3,7 @@
 //! it. A rule whose facts are missing is "not checked", never passed.
 
 pub mod facts;
+pub mod from_packet;
 pub mod gather;
 pub mod host;
 pub mod logs;

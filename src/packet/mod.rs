@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod collect;
 pub mod contents;
+pub mod open;
 pub mod resanitize;
 pub mod scrub;
 pub mod server;

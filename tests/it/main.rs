@@ -32,6 +32,7 @@ mod logs_rest;
 mod logs_tab;
 mod packet;
 mod packet_dialog;
+mod packet_open;
 mod pg_harness;
 mod plugins_tab;
 mod screenshots;

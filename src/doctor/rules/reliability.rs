@@ -38,7 +38,13 @@ pub const RULES: &[Rule] = &[
         advice: "Mattermost API: GET /system/ping",
         check: |f| {
             let server = f.server()?;
-            Ok(match &server.health {
+            let health = server.health.as_ref().ok_or_else(|| Missing {
+                fact: FactKind::Server,
+                reason:
+                    "no health check was made (a support packet holds only the file store's status)"
+                        .into(),
+            })?;
+            Ok(match health {
                 Err(why) => Outcome::Fire(vec![Evidence::fact("health check", why)]),
                 Ok(ping) => {
                     let mut evidence = Vec::new();
@@ -170,12 +176,15 @@ pub const RULES: &[Rule] = &[
         check: |f| {
             let pool = f.number("SqlSettings.MaxOpenConns")?;
             let nodes = f.cluster().map(|n| n.len().max(1) as i64).unwrap_or(1);
-            let db = f.database()?;
-            Ok(Outcome::when(pool * nodes > db.max_connections, || {
+            let max = f.database()?.max_connections.ok_or_else(|| Missing {
+                fact: FactKind::Database,
+                reason: "max_connections is unknown (give --db-url)".into(),
+            })?;
+            Ok(Outcome::when(pool * nodes > max, || {
                 vec![
                     Evidence::setting("SqlSettings.MaxOpenConns", pool),
                     Evidence::fact("nodes", nodes),
-                    Evidence::fact("PostgreSQL max_connections", db.max_connections),
+                    Evidence::fact("PostgreSQL max_connections", max),
                 ]
             }))
         },
@@ -336,8 +345,7 @@ pub const RULES: &[Rule] = &[
         },
         advice: "Mattermost docs: licensing",
         check: |f| {
-            let license = f.license()?;
-            let Some(expires) = license.expires_at_ms().filter(|_| license.is_licensed()) else {
+            let Some(expires) = expiry(f)? else {
                 return Ok(Outcome::Pass);
             };
             Ok(Outcome::when(expires <= f.now_ms, || {
@@ -358,8 +366,7 @@ pub const RULES: &[Rule] = &[
         },
         advice: "Mattermost docs: licensing",
         check: |f| {
-            let license = f.license()?;
-            let Some(expires) = license.expires_at_ms().filter(|_| license.is_licensed()) else {
+            let Some(expires) = expiry(f)? else {
                 return Ok(Outcome::Pass);
             };
             let left = expires - f.now_ms;
@@ -670,6 +677,19 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// When a licensed server's licence expires; `None` when unlicensed. A licence without its
+/// expiry (a support packet does not hold it) is not checked.
+fn expiry(facts: &Facts) -> Result<Option<i64>, Missing> {
+    let license = facts.license()?;
+    if !license.is_licensed() {
+        return Ok(None);
+    }
+    license.expires_at_ms().map(Some).ok_or_else(|| Missing {
+        fact: FactKind::License,
+        reason: "the licence's expiry is not known (a support packet does not hold it)".into(),
+    })
+}
+
 fn id_attribute(facts: &Facts, section: &str) -> Checked {
     if !facts.flag_or(&format!("{section}.Enable"), false)? {
         return Ok(Outcome::Pass);
@@ -896,7 +916,7 @@ mod tests {
     fn a_failing_health_check_says_which_part() {
         let mut facts = healthy();
         if let Fact::Known(server) = &mut facts.server
-            && let Ok(ping) = &mut server.health
+            && let Some(Ok(ping)) = &mut server.health
         {
             ping.database_status = Some("UNHEALTHY".into());
         }

@@ -113,12 +113,12 @@ pub fn healthy() -> Facts {
     });
     facts.server = Fact::Known(ServerFacts {
         version: ServerVersion::parse("11.4.4"),
-        health: Ok(Ping {
+        health: Some(Ok(Ping {
             status: "OK".into(),
             database_status: Some("OK".into()),
             filestore_status: Some("OK".into()),
             ..Ping::default()
-        }),
+        })),
         stats: Ok(SiteStats {
             posts: Some(100_000),
             active_users: Some(120),
@@ -166,7 +166,7 @@ pub fn healthy() -> Facts {
     facts.database = Fact::Known(DatabaseFacts {
         version_num: 160_004,
         version: "16.4".into(),
-        max_connections: 150,
+        max_connections: Some(150),
     });
     facts
 }
