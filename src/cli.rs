@@ -96,6 +96,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// Write a support packet zip from the server and the install directory
     Packet(PacketArgs),
+    /// Open a support packet in the console, read-only: mmops' own or the server's of any era
+    Open(OpenArgs),
     /// Check the server for problems: findings with evidence and fixes; exit 0 none, 1 warnings,
     /// 2 critical, 3 could not check
     Doctor(DoctorArgs),
@@ -125,6 +127,13 @@ pub struct ManArgs {
     /// instead of printing mmops.1
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    /// The packet's zip file
+    #[arg(value_name = "PACKET.zip")]
+    pub packet: PathBuf,
 }
 
 #[derive(Debug, Clone, Default, Args)]

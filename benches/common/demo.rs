@@ -52,6 +52,7 @@ pub fn launch(client: Option<MmClient>) -> Launch {
         token_source: "demo server".into(),
         config_file: "config.toml".into(),
         reconnect: None,
+        packet: None,
         packet_dir: std::env::temp_dir(),
         snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
         invites: Default::default(),

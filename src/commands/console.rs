@@ -65,6 +65,7 @@ pub fn launch(
             .unwrap_or_default(),
         config_file: resolved.paths.config_file.display().to_string(),
         reconnect: None,
+        packet: None,
         packet_dir: std::env::current_dir().wrap_err("cannot tell the current directory")?,
         snapshot_dir: crate::server_config::snapshot_dir(&resolved.paths.data_dir).join(
             // One directory per server, named after it.

@@ -60,6 +60,7 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
         &resolved.log_files,
         resolved.mm_home.as_ref(),
         client.as_ref(),
+        None,
     );
     let Some(kind) = kinds.into_iter().next() else {
         bail!(
@@ -87,6 +88,9 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
                 read_files(&files, args.lines, &mut out)
             }
             FeedKind::Rest => read_rest(client, args.lines, &mut out),
+            FeedKind::Packet { .. } => Err(Report::msg(
+                "mmops logs reads a server or its files; a support packet opens with mmops open",
+            )),
         }
         .and_then(|()| out.printer.flush().map_err(Report::from))
     };
@@ -275,6 +279,7 @@ fn follow<W: Write>(
             files.iter().map(|f| f.name.clone()).collect(),
         ),
         FeedKind::Rest => (true, HashSet::from(["REST".to_string()])),
+        FeedKind::Packet { logs, .. } => (logs.len() > 1, logs.iter().cloned().collect()),
     };
     let feed = feed::start(
         &kind,

@@ -8,6 +8,7 @@ mod info;
 mod invites;
 mod login;
 mod logs;
+mod open;
 mod packet;
 
 use std::process::ExitCode;
@@ -27,7 +28,15 @@ fn check_options(cli: &Cli) -> Result<(), String> {
     if g.local.is_some() && g.url.is_some() {
         return Err("--local and --url name two different servers: give one".to_string());
     }
-    if let Some(Command::Demo(_)) = &cli.command {
+    let own_source = match &cli.command {
+        Some(Command::Demo(_)) => Some((
+            "demo",
+            "which runs its own server (use --host-dir for its files)",
+        )),
+        Some(Command::Open(_)) => Some(("open", "which reads the packet instead of a server")),
+        _ => None,
+    };
+    if let Some((command, why)) = own_source {
         let ignored = [
             ("--url", g.url.is_some()),
             ("--token-file", g.token_file.is_some()),
@@ -35,9 +44,7 @@ fn check_options(cli: &Cli) -> Result<(), String> {
             ("--mm-home", g.mm_home.is_some()),
         ];
         if let Some((name, _)) = ignored.iter().find(|(_, given)| *given) {
-            return Err(format!(
-                "{name} does not apply to `mmops demo`, which runs its own server (use --host-dir for its files)"
-            ));
+            return Err(format!("{name} does not apply to `mmops {command}`, {why}"));
         }
     }
     Ok(())
@@ -82,6 +89,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Some(Command::Logs(args)) => logs::run(resolved, args),
         Some(Command::Packet(args)) => packet::run(resolved, args),
         Some(Command::Doctor(args)) => doctor::run(resolved, args),
+        Some(Command::Open(args)) => open::run(resolved, args),
         Some(Command::Invite(args)) => invites::invite(resolved, args),
         Some(Command::Invites(InvitesCommand::List(args))) => invites::list(resolved, args),
         Some(Command::Invites(InvitesCommand::Sync(args))) => invites::sync(resolved, args),

@@ -49,7 +49,7 @@ pub fn facts(packet: &Packet, fallback_now_ms: i64) -> Facts {
     facts
 }
 
-fn text(value: Option<&Value>) -> Option<String> {
+pub(crate) fn text(value: Option<&Value>) -> Option<String> {
     value
         .map(super::facts::display_value)
         .map(|s| s.trim().to_string())
@@ -60,7 +60,7 @@ fn number(value: Option<&Value>) -> Option<i64> {
     value.and_then(as_number)
 }
 
-fn server(packet: &Packet) -> ServerFacts {
+pub(crate) fn server(packet: &Packet) -> ServerFacts {
     let version = text(packet.fact("/server/version", "server_version"))
         .or_else(|| {
             packet
@@ -123,7 +123,7 @@ fn server(packet: &Packet) -> ServerFacts {
 /// The nodes with a folder of their own, their version and schema from their diagnostics and a
 /// hash of their config, so version, schema and config drift show; one node for a packet of
 /// a single server.
-fn cluster(packet: &Packet) -> Fact<Vec<ClusterNode>> {
+pub(crate) fn cluster(packet: &Packet) -> Fact<Vec<ClusterNode>> {
     // A folder with logs alone (mmops' own packets) says nothing of its node's config.
     let described: Vec<_> = packet
         .nodes
@@ -227,7 +227,7 @@ fn job(raw: &Value, kind: &str) -> Job {
 }
 
 /// What the packet says of the licence: who, how many seats, trial; never its expiry.
-fn license(packet: &Packet) -> Fact<ClientLicense> {
+pub(crate) fn license(packet: &Packet) -> Fact<ClientLicense> {
     let company = text(packet.fact("/license/company", "license_to"));
     let users = number(packet.fact("/license/users", "license_supported_users"));
     let has_license = packet
@@ -248,6 +248,9 @@ fn license(packet: &Packet) -> Fact<ClientLicense> {
     }
     if let Some(users) = users {
         map.insert("Users".to_string(), users.to_string());
+    }
+    if let Some(sku) = text(packet.fact("/license/sku_short_name", "license_sku_short_name")) {
+        map.insert("SkuShortName".to_string(), sku);
     }
     Fact::Known(ClientLicense(StringMap(map)))
 }
@@ -287,7 +290,10 @@ fn logs(packet: &Packet) -> Fact<LogFacts> {
     let mut scanner = Scanner::new();
     for name in logs {
         scanner.begin(name);
-        if let Err(err) = packet.stream_log(name, |piece| scanner.feed(piece)) {
+        if let Err(err) = packet.stream_log(name, |piece| {
+            scanner.feed(piece);
+            true
+        }) {
             return Fact::Missing(format!("{name} cannot be read: {err}"));
         }
     }

@@ -174,6 +174,7 @@ async fn live(client: Option<&MmClient>) -> Option<Live> {
             Statuses::NotInLocalMode => {
                 Fact::missing("the plugins' states per node are not served over the local socket")
             }
+            Statuses::Unavailable(why) => Fact::Missing(why),
             Statuses::Failed(err) => Fact::Missing(format!("plugin states: {}", reason(&err))),
         },
         Err(err) => Fact::Missing(reason(&err)),

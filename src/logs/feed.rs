@@ -9,9 +9,13 @@ use serde_json::Value;
 use super::follow::{FollowOptions, Follower, follow};
 use super::merge::merging_sink;
 use super::poll::{PollOptions, poll};
-use super::source::Sink;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::source::{LineBatch, Sink, SourceEvent, SourceState, split_lines};
 use crate::host::MmHome;
 use crate::mm::MmClient;
+use crate::packet::open::Packet;
 
 /// One file to follow and the name its lines carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,11 @@ impl LogFile {
 pub enum FeedKind {
     Files(Vec<LogFile>),
     Rest,
+    /// The log entries of an opened support packet, each node's named by its folder.
+    Packet {
+        path: PathBuf,
+        logs: Vec<String>,
+    },
 }
 
 impl FeedKind {
@@ -46,6 +55,7 @@ impl FeedKind {
                 format!("files: {}", names.join(", "))
             }
             FeedKind::Rest => format!("REST: {}", crate::mm::routes::logs().label()),
+            FeedKind::Packet { logs, .. } => format!("packet: {}", logs.join(", ")),
         }
     }
 }
@@ -136,7 +146,23 @@ pub fn available(
     explicit: &[PathBuf],
     home: Option<&MmHome>,
     client: Option<&MmClient>,
+    packet: Option<&Packet>,
 ) -> Vec<FeedKind> {
+    if let Some(packet) = packet {
+        let logs: Vec<String> = packet
+            .nodes
+            .iter()
+            .flat_map(|n| n.logs.iter().map(|(name, _)| name.clone()))
+            .collect();
+        return if logs.is_empty() {
+            Vec::new()
+        } else {
+            vec![FeedKind::Packet {
+                path: packet.path.clone(),
+                logs,
+            }]
+        };
+    }
     let mut kinds = Vec::new();
     if !explicit.is_empty() {
         kinds.push(FeedKind::Files(distinct_files(explicit)));
@@ -163,12 +189,16 @@ pub struct FeedOptions {
 pub enum Feed {
     Files(Vec<Follower>),
     Rest(tokio::task::JoinHandle<()>),
+    /// A packet's logs, read once on a thread that stops when this is set.
+    Packet(Arc<AtomicBool>),
 }
 
 impl Drop for Feed {
     fn drop(&mut self) {
-        if let Feed::Rest(task) = self {
-            task.abort();
+        match self {
+            Feed::Rest(task) => task.abort(),
+            Feed::Packet(stop) => stop.store(true, Ordering::Relaxed),
+            Feed::Files(_) => {}
         }
     }
 }
@@ -203,6 +233,59 @@ pub fn start(
             let poll_options = options.poll.clone();
             Some(Feed::Rest(tokio::spawn(poll(client, poll_options, sink))))
         }
+        FeedKind::Packet { path, logs } => {
+            let stop = Arc::new(AtomicBool::new(false));
+            let sink = merging_sink(logs, sink);
+            let (path, logs, flag) = (path.clone(), logs.clone(), Arc::clone(&stop));
+            std::thread::Builder::new()
+                .name("mmops-packet-logs".into())
+                .spawn(move || read_packet_logs(&path, &logs, &flag, &sink))
+                .ok()?;
+            Some(Feed::Packet(stop))
+        }
+    }
+}
+
+/// Reads each log of a packet in turn, its lines in batches, then says it was read whole.
+fn read_packet_logs(path: &std::path::Path, logs: &[String], stop: &AtomicBool, sink: &Sink) {
+    for name in logs {
+        let mut partial = Vec::new();
+        let mut batch = LineBatch::default();
+        let mut open = true;
+        let result = crate::packet::open::stream_entry(path, name, |piece| {
+            split_lines(&mut partial, piece, |line| {
+                batch.push(line);
+                if batch.is_full() && open {
+                    open = sink(SourceEvent::Lines {
+                        source: name.clone(),
+                        batch: std::mem::take(&mut batch),
+                    });
+                }
+            });
+            open && !stop.load(Ordering::Relaxed)
+        });
+        if !partial.is_empty() {
+            batch.push(&partial);
+        }
+        if !batch.is_empty() && open {
+            open = sink(SourceEvent::Lines {
+                source: name.clone(),
+                batch,
+            });
+        }
+        let state = match result {
+            Ok(_) => SourceState::Complete,
+            Err(err) => SourceState::Failed(err),
+        };
+        if !open
+            || stop.load(Ordering::Relaxed)
+            || !sink(SourceEvent::State {
+                source: name.clone(),
+                state,
+            })
+        {
+            return;
+        }
     }
 }
 
@@ -229,10 +312,10 @@ mod tests {
             names,
             vec!["mattermost.log", "notifications.log", "audit.log"]
         );
-        let kinds = available(&[], Some(&home), None);
+        let kinds = available(&[], Some(&home), None, None);
         assert!(matches!(&kinds[0], FeedKind::Files(f) if f.len() == 3));
         assert_eq!(
-            available(&[PathBuf::from("/x/a.log")], Some(&home), None)[0].describe(),
+            available(&[PathBuf::from("/x/a.log")], Some(&home), None, None)[0].describe(),
             "files: a.log"
         );
     }

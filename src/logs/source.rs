@@ -60,6 +60,8 @@ pub enum SourceState {
     FileLoggingOff,
     /// Lines may have been missed between two polls (more than a page was written).
     Gap,
+    /// Read whole, once (a support packet's log).
+    Complete,
     Failed(String),
 }
 
@@ -74,6 +76,7 @@ impl fmt::Display for SourceState {
                 "file logging is off on the server: set LogSettings.EnableFile to true to get logs over the API",
             ),
             SourceState::Gap => f.write_str("more lines than a page were written between two polls; some may be missing"),
+            SourceState::Complete => f.write_str("read whole from the packet"),
             SourceState::Failed(err) => write!(f, "failed: {err}"),
         }
     }

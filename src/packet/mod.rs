@@ -11,6 +11,7 @@ pub mod open;
 pub mod resanitize;
 pub mod scrub;
 pub mod server;
+pub mod shown;
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

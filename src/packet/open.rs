@@ -342,28 +342,39 @@ impl Packet {
             .filter(|ms| *ms > 0)
     }
 
-    /// Streams one log entry into `sink`, a piece at a time; the entry's declared size bounds
-    /// what is read.
-    pub fn stream_log(&self, name: &str, mut sink: impl FnMut(&[u8])) -> Result<u64, String> {
-        let file = File::open(&self.path).map_err(|e| e.to_string())?;
-        let mut archive = ZipArchive::new(file).map_err(|e| e.to_string())?;
-        let mut entry = archive.by_name(name).map_err(|e| e.to_string())?;
-        let limit = entry.size();
-        let mut reader = (&mut entry).take(limit);
-        let mut buf = vec![0u8; 1 << 20];
-        let mut total = 0u64;
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(format!("{name}: {err}")),
-            };
-            total += n as u64;
-            sink(&buf[..n]);
-        }
-        Ok(total)
+    /// Streams one log entry into `sink`, a piece at a time, until it ends or `sink` says
+    /// stop; the entry's declared size bounds what is read.
+    pub fn stream_log(&self, name: &str, sink: impl FnMut(&[u8]) -> bool) -> Result<u64, String> {
+        stream_entry(&self.path, name, sink)
     }
+}
+
+/// [`Packet::stream_log`] by the packet's path, for a reader on a thread of its own.
+pub fn stream_entry(
+    path: &Path,
+    name: &str,
+    mut sink: impl FnMut(&[u8]) -> bool,
+) -> Result<u64, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    let mut archive = ZipArchive::new(file).map_err(|e| e.to_string())?;
+    let mut entry = archive.by_name(name).map_err(|e| e.to_string())?;
+    let limit = entry.size();
+    let mut reader = (&mut entry).take(limit);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(format!("{name}: {err}")),
+        };
+        total += n as u64;
+        if !sink(&buf[..n]) {
+            break;
+        }
+    }
+    Ok(total)
 }
 
 fn is_summary(base: &str) -> bool {

@@ -119,6 +119,8 @@ pub enum Statuses {
     Known,
     /// Local mode: the server does not serve statuses over its socket.
     NotInLocalMode,
+    /// Not known from this source, and why (a support packet).
+    Unavailable(String),
     Failed(ApiError),
 }
 

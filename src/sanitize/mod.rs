@@ -334,8 +334,14 @@ fn rule_for(
     if text.is_empty() {
         return None;
     }
-    let key = path.iter().rev().find_map(Step::key)?;
-    if looks_secret(key) {
+    // A value with no key above it (the document itself, an array at the top) can still hold
+    // a URL with a password.
+    if path
+        .iter()
+        .rev()
+        .find_map(Step::key)
+        .is_some_and(looks_secret)
+    {
         return Some(Rule::LooksSecret);
     }
     has_url_credentials(text).then_some(Rule::UrlCredentials)

@@ -12,6 +12,7 @@ use super::theme::Theme;
 use crate::error::Error;
 use crate::host::MmHome;
 use crate::mm::MmClient;
+use crate::packet::open::Packet;
 
 /// Where "now" comes from: the system clock, or a fixed instant for reproducible tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub struct Launch {
     pub snapshot_dir: PathBuf,
     /// The Invites tab's ledger and database.
     pub invites: InvitesLaunch,
+    /// A support packet opened read-only instead of a server (`mmops open`).
+    pub packet: Option<Arc<Packet>>,
 }
 
 /// What the app draws around the views: the theme and the status bar's server.
@@ -81,6 +84,9 @@ pub struct Env {
     pub snapshot_dir: PathBuf,
     pub logs: LogsLaunch,
     pub invites: InvitesLaunch,
+    /// A support packet opened read-only instead of a server: every tab reads it, and
+    /// nothing acts on a server.
+    pub packet: Option<Arc<Packet>>,
     pub(crate) reconnect: Option<Reconnect>,
 }
 
@@ -99,6 +105,7 @@ impl Env {
             snapshot_dir: launch.snapshot_dir,
             logs: launch.logs,
             invites: launch.invites,
+            packet: launch.packet,
             reconnect: launch.reconnect,
         };
         let chrome = Chrome {

@@ -20,6 +20,8 @@ pub enum Connection {
     Unreachable,
     /// Answers, but its ping says it is not healthy (database or file store down).
     Unhealthy,
+    /// A support packet, read-only: no server at all.
+    Packet,
 }
 
 impl Connection {
@@ -32,6 +34,7 @@ impl Connection {
             Connection::LoginNeeded => "✗ login needed",
             Connection::Unreachable => "✗ unreachable",
             Connection::Unhealthy => "✗ unhealthy",
+            Connection::Packet => "▣ read-only",
         }
     }
 }

@@ -215,6 +215,7 @@ impl Probe {
             snapshot_dir: dir.join("snapshots"),
             logs: Default::default(),
             invites: Default::default(),
+            packet: None,
             reconnect: None,
         };
         Self::with_env(env)

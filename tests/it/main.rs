@@ -31,6 +31,7 @@ mod logs_cli;
 mod logs_rest;
 mod logs_tab;
 mod packet;
+mod packet_console;
 mod packet_dialog;
 mod packet_open;
 mod pg_harness;

@@ -65,7 +65,7 @@ fn fired(diagnosis: &Diagnosis) -> Vec<&'static str> {
 
 /// The 9.x packet: everything at the root, one flat support_packet.yaml (yaml.v2, lists flush,
 /// jobs with `createat`), plugins.json with active/inactive, no metadata.
-fn flat_9x(dir: &Path) -> PathBuf {
+pub(crate) fn flat_9x(dir: &Path) -> PathBuf {
     let yaml = r#"server_os: linux
 server_architecture: amd64
 server_version: 7.8.1
@@ -137,7 +137,7 @@ migration_jobs: []
 /// The 10.5 split: metadata.yaml, diagnostics.yaml version 1 (yaml.v3, lists indented),
 /// stats.yaml, jobs.yaml with formatted times, permissions.yaml, plugins.json with
 /// enabled/disabled, a config with FeatureFlags last.
-fn split_105(dir: &Path) -> PathBuf {
+pub(crate) fn split_105(dir: &Path) -> PathBuf {
     let metadata = "version: 1\ntype: support-packet\ngenerated_at: 1748736000000\nserver_version: 10.5.2\nserver_id: 8fqrzj1ucjyxpcbxgcn4nr1gpr\nlicense_id: \"\"\ncustomer_id: \"\"\n";
     let diagnostics = r#"version: 1
 license:
@@ -223,7 +223,7 @@ migration_jobs: []
 
 /// The 10.10+ cluster: cluster-wide files at the root, a folder per node (its hostname) with
 /// diagnostics.yaml v2, its config and its logs; a plugin's folder beside them.
-fn nodes_1010(dir: &Path) -> PathBuf {
+pub(crate) fn nodes_1010(dir: &Path) -> PathBuf {
     let diagnostics = |host: &str| {
         format!(
             "version: 2\nlicense:\n    company: Example Corp\n    users: 500\n    sku_short_name: enterprise\nserver:\n    os: linux\n    architecture: amd64\n    hostname: {host}\n    version: 10.11.3\ndatabase:\n    type: postgres\n    version: \"16.4\"\n    schema_version: \"140\"\nfile_store:\n    file_status: OK\n    file_driver: amazons3\nwebsocket:\n    connections: 80\ncluster:\n    id: c1\n    number_of_nodes: 2\nelastic:\n    server_version: 8.15.0\n    server_plugins:\n        - analysis-kuromoji\n"

@@ -170,6 +170,9 @@ impl PacketDialog {
 
     /// The dialog `p` or `P` opens; `P` without a server says why instead.
     pub fn for_action(action: Action, env: &Env) -> Result<Option<Self>, &'static str> {
+        if env.packet.is_some() && matches!(action, Action::Packet | Action::ServerPacket) {
+            return Err("a support packet is open: there is no server to build another from");
+        }
         let kind = match action {
             Action::Packet => Kind::Built,
             Action::ServerPacket if env.client.is_none() => {

@@ -71,7 +71,9 @@ pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let bar = theme.status_bar;
     let connection_style = match info.connection {
         Connection::Connected => bar.patch(theme.ok),
-        Connection::Connecting | Connection::NotConfigured => bar.patch(theme.muted),
+        Connection::Connecting | Connection::NotConfigured | Connection::Packet => {
+            bar.patch(theme.muted)
+        }
         Connection::Degraded => bar.patch(theme.warn),
         Connection::LoginNeeded | Connection::Unreachable | Connection::Unhealthy => {
             bar.patch(theme.error)

@@ -116,6 +116,7 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         token_source: "demo server".to_string(),
         config_file: "/home/admin/.config/mmops/config.toml".to_string(),
         reconnect: None,
+        packet: None,
         // A fixed path, so the packet dialog renders the same everywhere; tests that write
         // a packet set their own.
         packet_dir: std::path::PathBuf::from("/tmp/mmops-test-packets"),

@@ -90,7 +90,9 @@ pub struct ConfigTab {
 impl ConfigTab {
     pub fn new(env: &Env) -> Self {
         Self {
-            load: Loadable::new(env.client.is_some() || env.mm_home.is_some()),
+            load: Loadable::new(
+                env.client.is_some() || env.mm_home.is_some() || env.packet.is_some(),
+            ),
             folded: HashSet::new(),
             subset: Subset::All,
             visible: Vec::new(),
@@ -106,6 +108,18 @@ impl ConfigTab {
 
     /// Loads the config: from the server, or from the install dir without one.
     fn load(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        if let Some(packet) = ctx.env.packet.clone() {
+            self.load.begin();
+            ctx.spawn(
+                Msg::Loaded,
+                blocking(move || {
+                    crate::packet::shown::config_doc(&packet).ok_or_else(|| {
+                        Error::Words("the packet has no sanitized_config.json".to_string())
+                    })
+                }),
+            );
+            return;
+        }
         match (ctx.env.client.clone(), ctx.env.mm_home.clone()) {
             (Some(client), _) => {
                 self.load.begin();

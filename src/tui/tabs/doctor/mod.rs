@@ -86,7 +86,10 @@ pub struct DoctorTab {
 }
 
 fn can_check(env: &Env) -> bool {
-    env.client.is_some() || env.mm_home.is_some() || env.invites.db_url.is_some()
+    env.client.is_some()
+        || env.mm_home.is_some()
+        || env.invites.db_url.is_some()
+        || env.packet.is_some()
 }
 
 impl DoctorTab {
@@ -168,6 +171,18 @@ impl DoctorTab {
         }
         self.load.begin();
         self.last_check = Some(Instant::now());
+        if let Some(packet) = ctx.env.packet.clone() {
+            let now_ms = ctx.now_ms();
+            ctx.spawn(
+                Msg::Diagnosed,
+                crate::tui::jobs::blocking(move || {
+                    let facts = crate::doctor::from_packet::facts(&packet, now_ms);
+                    Ok::<_, Error>(diagnose(&facts, &Selection::default()))
+                }),
+            );
+            ctx.signal(Signal::Diagnosed);
+            return;
+        }
         let client = ctx.env.client.clone();
         let home = ctx.env.mm_home.clone();
         let db_url = ctx.env.invites.db_url.clone();

@@ -161,9 +161,15 @@ pub struct InvitesTab {
 impl InvitesTab {
     /// Made like every tab; this one reads the environment through its context when it acts
     /// (a reconnect can bring a client where there was none).
-    pub fn new(_env: &Env) -> Self {
+    pub fn new(env: &Env) -> Self {
+        let ledger = match &env.packet {
+            Some(_) => LedgerState::Unavailable(
+                "a support packet holds no invitations: Mattermost keeps no invitation history, and mmops' ledger is kept per server. Open the server itself to read its ledger".to_string(),
+            ),
+            None => LedgerState::Opening,
+        };
         Self {
-            ledger: LedgerState::Opening,
+            ledger,
             rows: Vec::new(),
             haystacks: Vec::new(),
             counts: [0; 7],
@@ -517,12 +523,14 @@ impl View for InvitesTab {
     }
 
     fn on_start(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        self.read_ledger(ctx);
+        if ctx.env.packet.is_none() {
+            self.read_ledger(ctx);
+        }
     }
 
     /// The first time the tab is shown, the ledger is synced.
     fn on_show(&mut self, ctx: &mut Ctx<'_, Msg>) {
-        if std::mem::replace(&mut self.shown_once, true) {
+        if std::mem::replace(&mut self.shown_once, true) || ctx.env.packet.is_some() {
             return;
         }
         match self.ledger {

@@ -115,7 +115,12 @@ pub struct LogsTab {
 impl LogsTab {
     pub fn new(env: &Env) -> Self {
         let launch = &env.logs;
-        let kinds = feed::available(&launch.files, env.mm_home.as_ref(), env.client.as_ref());
+        let kinds = feed::available(
+            &launch.files,
+            env.mm_home.as_ref(),
+            env.client.as_ref(),
+            env.packet.as_deref(),
+        );
         let store = LogStore::new(launch.buffer_entries);
         Self {
             index: Index::new(store.first_seq()),
@@ -161,6 +166,11 @@ impl LogsTab {
             mailbox.send(Fed { event, _held: held })
         });
         self.feed = feed::start(kind, ctx.env.client.as_ref(), &ctx.env.logs.feed, sink);
+    }
+
+    /// The active source is an opened packet's logs.
+    pub fn reads_packet(&self) -> bool {
+        matches!(self.kinds.get(self.active), Some(FeedKind::Packet { .. }))
     }
 
     /// The active source is the REST log API (which depends on the client).
@@ -226,7 +236,7 @@ impl LogsTab {
     pub fn source_problems(&self) -> Vec<(String, &SourceState)> {
         self.states
             .iter()
-            .filter(|(_, s)| !matches!(s, SourceState::Following))
+            .filter(|(_, s)| !matches!(s, SourceState::Following | SourceState::Complete))
             .map(|(name, s)| (name.clone(), s))
             .collect()
     }
@@ -291,7 +301,12 @@ impl View for LogsTab {
         }
         // A first server (after `mmops login`) brings its log API as a source.
         let env = ctx.env;
-        let kinds = feed::available(&env.logs.files, env.mm_home.as_ref(), env.client.as_ref());
+        let kinds = feed::available(
+            &env.logs.files,
+            env.mm_home.as_ref(),
+            env.client.as_ref(),
+            env.packet.as_deref(),
+        );
         if kinds != self.kinds {
             let active = self.kinds.get(self.active);
             self.active = active

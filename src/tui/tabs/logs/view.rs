@@ -233,7 +233,10 @@ fn entry_lines(
 
 fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
     let sep = || Span::styled(" │ ", theme.border);
-    let mut spans = vec![if tab.following {
+    let mut spans = vec![if tab.reads_packet() {
+        // A packet's logs do not grow: there is nothing to follow.
+        Span::styled("▣ PACKET", theme.muted)
+    } else if tab.following {
         Span::styled("▶ FOLLOWING", theme.ok)
     } else {
         Span::styled("⏸ PAUSED", theme.warn)

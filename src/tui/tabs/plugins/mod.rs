@@ -62,7 +62,7 @@ pub struct PluginsTab {
 impl PluginsTab {
     pub fn new(env: &Env) -> Self {
         Self {
-            load: Loadable::new(env.client.is_some()),
+            load: Loadable::new(env.client.is_some() || env.packet.is_some()),
             list: ListState::default(),
             detail: None,
             confirm: None,
@@ -103,6 +103,14 @@ impl PluginsTab {
     }
 
     fn load(&mut self, ctx: &mut Ctx<'_, Msg>) {
+        if let Some(packet) = ctx.env.packet.clone() {
+            self.load.begin();
+            ctx.spawn(Msg::Loaded, async move {
+                crate::packet::shown::inventory(&packet)
+                    .ok_or_else(|| Error::Words("the packet has no plugins.json".to_string()))
+            });
+            return;
+        }
         let Some(client) = ctx.env.client.clone() else {
             return;
         };
@@ -150,7 +158,13 @@ impl PluginsTab {
 
     /// Asks before enabling or disabling the selected (or open) plugin; says so when there is
     /// nothing to do.
-    fn ask_to_toggle(&mut self, enable: bool) {
+    fn ask_to_toggle(&mut self, enable: bool, ctx: &Ctx<'_, Msg>) {
+        if ctx.env.packet.is_some() {
+            self.notice = Some(Notice::info(
+                "a support packet is read-only: enabling or disabling a plugin does not apply",
+            ));
+            return;
+        }
         let plugin = match &self.detail {
             Some(_) => self.detail_plugin(),
             None => self.selected_plugin(),
@@ -237,7 +251,7 @@ impl View for PluginsTab {
         }
         match action {
             Action::EnablePlugin | Action::DisablePlugin => {
-                self.ask_to_toggle(action == Action::EnablePlugin)
+                self.ask_to_toggle(action == Action::EnablePlugin, ctx)
             }
             Action::Refresh => self.load(ctx),
             Action::Close if self.detail.is_some() => self.detail = None,

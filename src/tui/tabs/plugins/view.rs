@@ -108,6 +108,10 @@ fn summary_line(tab: &PluginsTab, theme: &Theme) -> Line<'static> {
             " · states per node are not served over the local socket",
             theme.warn,
         )),
+        Statuses::Unavailable(why) => spans.push(Span::styled(
+            format!(" · states per node unknown: {why}"),
+            theme.muted,
+        )),
         Statuses::Failed(err) => spans.push(Span::styled(
             format!(
                 " · states per node unknown: {}",

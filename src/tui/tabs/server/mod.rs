@@ -53,6 +53,8 @@ pub struct ServerTab {
     next_refresh: Option<(Instant, Refresh)>,
     /// What the doctor found, for the first lines.
     doctor: Option<Standing>,
+    /// A support packet is shown instead of a server.
+    from_packet: bool,
 }
 
 impl ServerTab {
@@ -62,7 +64,7 @@ impl ServerTab {
             fetched_at_ms: None,
             now_ms: 0,
             outstanding: 0,
-            configured: env.client.is_some(),
+            configured: env.client.is_some() || env.packet.is_some(),
             mm_home: env.mm_home.clone(),
             config_file: env.config_file.clone(),
             token_source: env.token_source.clone(),
@@ -71,6 +73,7 @@ impl ServerTab {
             viewport_height: 0,
             next_refresh: None,
             doctor: None,
+            from_packet: env.packet.is_some(),
         }
     }
 
@@ -93,6 +96,9 @@ impl ServerTab {
     /// Loads every part at once (a newer load makes an older one's parts stale), and tells the
     /// other tabs to reload what `scope` covers.
     fn refresh(&mut self, scope: Refresh, ctx: &mut Ctx<'_, Msg>) {
+        if let Some(packet) = ctx.env.packet.clone() {
+            return self.show_packet(&packet, scope, ctx);
+        }
         let Some(client) = ctx.env.client.clone() else {
             return;
         };
@@ -120,6 +126,42 @@ impl ServerTab {
                 async move { Ok::<_, Error>(Part::fetch(kind, &client, home.as_ref()).await) },
             );
         }
+    }
+
+    /// A packet is read once: the overview of the server it was taken from, dated when it
+    /// was taken; the other tabs read it with the same refresh.
+    fn show_packet(
+        &mut self,
+        packet: &crate::packet::open::Packet,
+        scope: Refresh,
+        ctx: &mut Ctx<'_, Msg>,
+    ) {
+        if scope == Refresh::Timer {
+            return;
+        }
+        let overview = crate::packet::shown::overview(packet);
+        let taken = packet.generated_at_ms();
+        self.now_ms = taken.unwrap_or_else(|| ctx.now_ms());
+        self.fetched_at_ms = taken;
+        ctx.status.connection = Connection::Packet;
+        ctx.status.version = overview
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .or_else(|| {
+                overview
+                    .config
+                    .loaded()
+                    .and_then(|c| c.version())
+                    .map(str::to_string)
+            });
+        ctx.status.message = Message::Info(match taken {
+            Some(ms) => format!("packet taken {}", crate::timefmt::utc_minute(ms)),
+            None => "packet (its time is not recorded)".to_string(),
+        });
+        self.overview = Some(overview);
+        self.page = None;
+        ctx.signal(Signal::Refresh(scope));
     }
 
     fn take_part(&mut self, kind: PartKind, result: Result<Part, Error>, ctx: &mut Ctx<'_, Msg>) {
@@ -220,6 +262,7 @@ impl ServerTab {
             refresh_key,
             doctor: self.doctor.as_ref(),
             doctor_key,
+            from_packet: self.from_packet,
         };
         match &self.overview {
             _ if !self.configured => view::unconfigured_panels(&ctx),

@@ -30,6 +30,8 @@ pub struct ViewContext<'a> {
     /// What the doctor found so far, and the key of its tab.
     pub doctor: Option<&'a crate::doctor::Standing>,
     pub doctor_key: &'a str,
+    /// The facts come from a support packet, not a server: what is missing is missing from it.
+    pub from_packet: bool,
 }
 
 struct Lines<'a> {
@@ -196,6 +198,16 @@ fn doctor_panel(ctx: &ViewContext) -> Panel {
         Some(Standing::Failed(err)) => out
             .lines
             .push(Line::from(out.bad(&format!("the check failed: {err}")))),
+        // Most rules unchecked (a token that may read little): no all-clear.
+        Some(Standing::Done(summary))
+            if summary.worst.is_empty() && summary.not_checked > summary.passed =>
+        {
+            let text = format!(
+                "nothing wrong in the {} rules checked; {} could not be checked ({key}: Doctor tab says why)",
+                summary.passed, summary.not_checked
+            );
+            out.lines.push(Line::from(out.warn(&text)));
+        }
         Some(Standing::Done(summary)) if summary.worst.is_empty() => {
             let text = format!(
                 "nothing wrong found · {} rules passed · {} not checked ({key}: Doctor tab)",
@@ -470,6 +482,7 @@ fn licence_rows(
             };
             out.row("Expires", value);
         }
+        None if ctx.from_packet => out.row("Expires", vec![out.muted("not in a support packet")]),
         None => out.row(
             "Expires",
             vec![out.muted("⊘ needs the 'manage_system' permission")],
@@ -490,12 +503,13 @@ fn stats_panel(ctx: &ViewContext, overview: &Overview) -> Panel {
     if !out.problem(&overview.stats)
         && let Some(stats) = overview.stats.loaded()
     {
-        stats_rows(&mut out, stats);
+        stats_rows(&mut out, stats, ctx.from_packet);
     }
     out.into_panel("Statistics", Placement::Right)
 }
 
-fn stats_rows(out: &mut Lines, stats: &SiteStats) {
+/// `from_packet`: a value missing is missing from the packet, not skipped by the server.
+fn stats_rows(out: &mut Lines, stats: &SiteStats, from_packet: bool) {
     let n = |v: Option<i64>| v.map(timefmt::count).unwrap_or_else(|| "n/a".to_string());
     out.row(
         "Active users",
@@ -534,7 +548,9 @@ fn stats_rows(out: &mut Lines, stats: &SiteStats) {
             n(stats.read_db_connections)
         ))],
     );
-    if stats.daily_active_users.is_none() && stats.active_users.is_some() {
+    if from_packet {
+        out.row("", vec![out.muted("n/a: not in this packet")]);
+    } else if stats.daily_active_users.is_none() && stats.active_users.is_some() {
         out.row(
             "",
             vec![out.muted("n/a: skipped above MaxUsersForStatistics")],
