@@ -285,7 +285,11 @@ pub struct InvitesListArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct PacketArgs {
+    #[command(subcommand)]
+    pub command: Option<PacketCommand>,
+
     /// Directory to write the zip into [default: the current directory]
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -298,6 +302,26 @@ pub struct PacketArgs {
     /// pseudonyms
     #[arg(long)]
     pub privacy: bool,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PacketCommand {
+    /// Compare two support packets: version, nodes, config by path, plugins, statistics, jobs
+    /// that started failing, log messages new in the second
+    Diff(PacketDiffArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PacketDiffArgs {
+    /// The earlier packet
+    #[arg(value_name = "A.zip")]
+    pub a: PathBuf,
+    /// The later packet
+    #[arg(value_name = "B.zip")]
+    pub b: PathBuf,
+    /// One JSON document
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use color_eyre::eyre::{WrapErr, bail};
 
-use crate::cli::PacketArgs;
+use crate::cli::{PacketArgs, PacketCommand, PacketDiffArgs};
 use crate::config::Resolved;
 use crate::mm::{ClientOptions, MmClient};
 use crate::packet::archive::{ArchiveError, Control};
@@ -23,6 +23,9 @@ use crate::timefmt::{bytes, count};
 const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode> {
+    if let Some(PacketCommand::Diff(diff)) = &args.command {
+        return compare(diff);
+    }
     let dir = match &args.output {
         Some(dir) => dir.clone(),
         None => std::env::current_dir().wrap_err("cannot tell the current directory")?,
@@ -175,4 +178,27 @@ fn report(summary: &Summary) -> String {
         );
     }
     out
+}
+
+/// `mmops packet diff A.zip B.zip`: both read side by side, then compared.
+fn compare(args: &PacketDiffArgs) -> color_eyre::Result<ExitCode> {
+    use crate::packet::compare::{difference, json_report, summarize, text_report};
+    use crate::packet::open::Packet;
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| Packet::open(&args.a).map(|p| summarize(&p)));
+        let b = scope.spawn(|| Packet::open(&args.b).map(|p| summarize(&p)));
+        (a.join(), b.join())
+    });
+    let (Ok(a), Ok(b)) = (a, b) else {
+        bail!("reading a packet failed (see mmops' log)");
+    };
+    let (a, b) = (a?, b?);
+    let d = difference(&a, &b);
+    let text = if args.json {
+        format!("{:#}\n", json_report(&a, &b, &d))
+    } else {
+        text_report(&a, &b, &d)
+    };
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

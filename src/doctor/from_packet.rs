@@ -20,7 +20,18 @@ const NOT_IN_A_PACKET: &str = "a support packet does not hold it";
 /// The facts of `packet`. `fallback_now_ms` stands for the generation time when the packet
 /// does not say it (the 9.x layout has no metadata).
 pub fn facts(packet: &Packet, fallback_now_ms: i64) -> Facts {
-    let now_ms = packet.generated_at_ms().unwrap_or(fallback_now_ms);
+    let mut facts = facts_without_logs(packet);
+    if packet.generated_at_ms().is_none() {
+        facts.now_ms = fallback_now_ms;
+    }
+    facts.logs = logs(packet);
+    facts
+}
+
+/// Every fact but the logs' (which take a pass over them); `now_ms` is the packet's time, or
+/// 0 when it does not say.
+pub fn facts_without_logs(packet: &Packet) -> Facts {
+    let now_ms = packet.generated_at_ms().unwrap_or(0);
     let mut facts = Facts::none(now_ms, NOT_IN_A_PACKET);
     let file = packet
         .path
@@ -45,7 +56,6 @@ pub fn facts(packet: &Packet, fallback_now_ms: i64) -> Facts {
     facts.license = license(packet);
     facts.host = Fact::missing("a support packet is not the server's host");
     facts.database = database(packet);
-    facts.logs = logs(packet);
     facts
 }
 

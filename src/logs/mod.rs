@@ -9,6 +9,7 @@ pub mod matcher;
 pub mod merge;
 pub mod output;
 pub mod parse;
+pub mod pattern;
 pub mod poll;
 pub mod scan;
 pub mod select;

@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod collect;
+pub mod compare;
 pub mod contents;
 pub mod open;
 pub mod resanitize;

@@ -482,3 +482,87 @@ fn the_doctor_command_reads_a_packet() {
     assert_eq!(output.status.code(), Some(3));
     assert!(text(&output).1.contains("not a zip file"));
 }
+
+/// Two 10.5 packets of one server a week apart: the diff says what changed.
+#[test]
+fn two_packets_are_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let packet = |name: &str,
+                  version: &str,
+                  rate: &str,
+                  calls: &str,
+                  posts: u32,
+                  retention: &str,
+                  log: &str| {
+        let path = dir.path().join(name);
+        let metadata = format!(
+            "version: 1\ntype: support-packet\ngenerated_at: 1748736000000\nserver_version: {version}\nserver_id: 8fqrzj1ucjyxpcbxgcn4nr1gpr\n"
+        );
+        let diagnostics = format!("version: 1\nserver:\n    os: linux\n    version: {version}\n");
+        let stats = format!("active_users: 100\nposts: {posts}\nteams: 3\n");
+        let jobs = format!(
+            "data_retention_jobs:\n    - id: j1\n      type: data_retention\n      create_at: 1748700000000\n      status: {retention}\n      data:\n        error: statement timeout\n"
+        );
+        let plugins = format!(
+            r#"{{"enabled": [{{"id": "com.mattermost.calls", "version": "{calls}"}}], "disabled": []}}"#
+        );
+        let config = config(rate);
+        write_zip(
+            &path,
+            &[
+                ("metadata.yaml", metadata.as_bytes()),
+                ("diagnostics.yaml", diagnostics.as_bytes()),
+                ("stats.yaml", stats.as_bytes()),
+                ("jobs.yaml", jobs.as_bytes()),
+                ("plugins.json", plugins.as_bytes()),
+                ("sanitized_config.json", config.as_bytes()),
+                ("mattermost.log", log.as_bytes()),
+            ],
+        );
+        path
+    };
+    let old_log = log_line("2025-05-31 22:00:00.000 Z", "info", "Server is starting");
+    let mut new_log = old_log.clone();
+    for ip in ["10.0.0.5", "10.0.0.6", "10.0.0.7"] {
+        new_log.push_str(&log_line(
+            "2025-06-07 22:00:00.000 Z",
+            "error",
+            &format!("dial tcp {ip}:5432: i/o timeout"),
+        ));
+    }
+    let a = packet(
+        "a.zip", "10.5.2", "true", "1.5.0", 1000, "success", &old_log,
+    );
+    let b = packet("b.zip", "10.6.0", "false", "1.6.0", 1500, "error", &new_log);
+    let output = mmops(dir.path())
+        .args(["packet", "diff"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    for expected in [
+        "version 10.5.2 → 10.6.0",
+        "~ RateLimitSettings.Enable: true → false",
+        "~ com.mattermost.calls 1.5.0 → 1.6.0",
+        "posts 1000 → 1500 (+500)",
+        "data_retention: statement timeout",
+        "       3  ERROR  dial tcp #.#.#.#:#: i/o timeout",
+    ] {
+        assert!(out.contains(expected), "{expected}:\n{out}");
+    }
+    assert!(!out.contains("Server is starting"), "{out}");
+    let output = mmops(dir.path())
+        .args(["packet", "diff", "--json"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        doc["difference"]["version"],
+        serde_json::json!(["10.5.2", "10.6.0"])
+    );
+    assert_eq!(doc["difference"]["new_patterns"][0][1], 3);
+}

@@ -1,0 +1,89 @@
+//! A log message's template: its variable parts (ids, numbers, addresses, emails, hex, quoted
+//! values) masked, so that lines saying the same thing about different things count as one.
+
+/// The template of `msg`: `dial tcp 10.0.0.5:5432: i/o timeout` → `dial tcp #.#.#.#:#: i/o
+/// timeout`; `user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined` → `user <id> joined`.
+pub fn template(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    for (i, word) in msg.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&mask_word(word));
+    }
+    out
+}
+
+fn mask_word(word: &str) -> String {
+    let core = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '[' | ']'));
+    if core.len() >= 2
+        && (core.starts_with('"') && core.ends_with('"')
+            || core.starts_with('\'') && core.ends_with('\''))
+    {
+        return word.replacen(core, "\"…\"", 1);
+    }
+    if core.contains('@') && core.contains('.') && !core.starts_with('@') {
+        return word.replacen(core, "<email>", 1);
+    }
+    if is_id(core) {
+        return word.replacen(core, "<id>", 1);
+    }
+    if core.len() >= 8
+        && core.chars().all(|c| c.is_ascii_hexdigit())
+        && core.chars().any(|c| c.is_ascii_digit())
+    {
+        return word.replacen(core, "<hex>", 1);
+    }
+    mask_digits(word)
+}
+
+/// Mattermost's ids: 26 lower-case letters and digits.
+fn is_id(word: &str) -> bool {
+    word.len() == 26
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && word.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Every run of digits as `#` (a duration keeps its unit: `1.5s` → `#.#s`).
+fn mask_digits(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut in_digits = false;
+    for c in word.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            in_digits = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_parts_are_masked() {
+        assert_eq!(
+            template("dial tcp 10.0.0.5:5432: i/o timeout"),
+            "dial tcp #.#.#.#:#: i/o timeout"
+        );
+        assert_eq!(
+            template("user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined team 'x y'"),
+            "user <id> joined team 'x y'"
+        );
+        assert_eq!(
+            template("mail to ana@example.com failed after 1.5s"),
+            "mail to <email> failed after #.#s"
+        );
+        assert_eq!(template("hash 3f1a9c0d2b"), "hash <hex>");
+        assert_eq!(template("plugin \"github\" failed"), "plugin \"…\" failed");
+        assert_eq!(template("Server is starting"), "Server is starting");
+    }
+}
