@@ -395,6 +395,15 @@ pub struct DemoArgs {
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
 
+    /// Only write sample support packets from the demo's world into DIR and exit: one per
+    /// layout (9, 10.5, 10.10, current), or the --layout given
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["serve", "write_log"])]
+    pub write_packet: Option<PathBuf>,
+
+    /// With --write-packet: only this layout
+    #[arg(long, value_enum, requires = "write_packet")]
+    pub layout: Option<crate::demo::support_packet::PacketLayout>,
+
     /// Only write a realistic mattermost.log of --size bytes to PATH ("-" for stdout) and exit
     #[arg(long, value_name = "PATH", conflicts_with_all = ["serve", "addr", "host_dir", "local_socket", "faults"])]
     pub write_log: Option<PathBuf>,

@@ -18,6 +18,9 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
         return write_log(path, args.size, args.seed);
     }
     let runtime = super::runtime()?;
+    if let Some(dir) = &args.write_packet {
+        return runtime.block_on(write_packets(dir, &args));
+    }
     if args.serve {
         return runtime.block_on(serve(args));
     }
@@ -43,6 +46,45 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
     drop(server);
     code
+}
+
+/// `--write-packet`: sample packets of every era from the demo's world.
+async fn write_packets(dir: &Path, args: &DemoArgs) -> color_eyre::Result<ExitCode> {
+    use crate::demo::support_packet::{PacketLayout, build_zip, node_logs, packet_files};
+    std::fs::create_dir_all(dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    let mut options = options(args);
+    options.live_logs = false;
+    options.host_dir = None;
+    let server = DemoServer::start(options)
+        .await
+        .wrap_err("cannot start the demo server")?;
+    let shared = server.shared();
+    let logs = node_logs(shared);
+    let now_ms = shared.now_ms();
+    let layouts: Vec<PacketLayout> = match args.layout {
+        Some(layout) => vec![layout],
+        None => PacketLayout::ALL.to_vec(),
+    };
+    for layout in layouts {
+        let (name, zip) = {
+            let world = shared
+                .world
+                .read()
+                .map_err(|_| color_eyre::eyre::eyre!("the demo's world is unreadable"))?;
+            let files = packet_files(&world, now_ms, layout, &logs);
+            (
+                layout.file_name(&world.license.company, now_ms),
+                build_zip(&files)?,
+            )
+        };
+        // Each layout in a folder of its own: two of them may share a name.
+        let folder = dir.join(format!("layout-{}", layout.name()));
+        std::fs::create_dir_all(&folder)?;
+        let path = folder.join(name);
+        std::fs::write(&path, zip).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+        println!("{:<8} {}", layout.name(), path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--write-log`: a generated mattermost.log, for trying `--log-file` and for benchmarks.
