@@ -74,6 +74,11 @@ impl Console {
         }
     }
 
+    /// The program's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().unwrap()
+    }
+
     /// A directory that lives as long as the console.
     pub fn dir(&self) -> &Path {
         self.dirs.path()

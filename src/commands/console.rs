@@ -26,7 +26,17 @@ pub fn run(resolved: Resolved, opts: GlobalOpts) -> color_eyre::Result<ExitCode>
     let home = resolved.mm_home.clone();
     let mut launch = launch(&resolved, connection.as_ref(), home)?;
     launch.reconnect = Some(reconnect(opts, resolved.paths.clone()));
-    open(launch, resolved.settings.ui.frame_rate, &super::runtime()?)
+    let runtime = super::runtime()?;
+    let code = open(launch, resolved.settings.ui.frame_rate, &runtime);
+    leave(runtime);
+    code
+}
+
+/// Once the console has closed, background reads still running (the doctor scanning a large
+/// log) must not hold the exit: dropping the runtime would wait for them. Nothing they do
+/// leaves a partial file behind (a packet is linked under its name only when complete).
+pub fn leave(runtime: tokio::runtime::Runtime) {
+    runtime.shutdown_timeout(std::time::Duration::from_millis(250));
 }
 
 /// Builds everything the console needs from the resolved configuration.

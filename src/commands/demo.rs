@@ -45,6 +45,7 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     }
     let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
     drop(server);
+    super::console::leave(runtime);
     code
 }
 

@@ -23,7 +23,10 @@ pub fn run(resolved: Resolved, args: OpenArgs) -> color_eyre::Result<ExitCode> {
         );
     }
     let launch = launch(&resolved, packet)?;
-    super::console::open(launch, resolved.settings.ui.frame_rate, &super::runtime()?)
+    let runtime = super::runtime()?;
+    let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
+    super::console::leave(runtime);
+    code
 }
 
 /// The console's launch for a packet: no server, no install directory, no ledger.

@@ -77,7 +77,12 @@ pub async fn run(launch: Launch, frame_rate: u32) -> std::io::Result<Exit> {
             Some(msg) = rx.recv() => {
                 let turn = std::time::Instant::now();
                 app.on_msg(msg);
-                while let Ok(more) = rx.try_recv() {
+                // Drain what is waiting, but not past half a frame: a source faster than the
+                // console (a packet's log read at decompression speed) would keep the queue
+                // full, and no frame would be drawn until it ended.
+                let until = turn + frame_interval / 2;
+                while std::time::Instant::now() < until {
+                    let Ok(more) = rx.try_recv() else { break };
                     app.on_msg(more);
                 }
                 app.mark_dirty();
