@@ -102,6 +102,10 @@ pub struct Collected {
     /// `LogSettings.EnableFile` and `FileLevel`, for the advice before writing.
     pub file_logging: Option<(bool, String)>,
     pub local_mode: bool,
+    /// The newest background jobs (`GET /api/v4/jobs`), newest first.
+    pub jobs: Option<Vec<Value>>,
+    /// How many cluster nodes the server reports.
+    pub nodes: usize,
 }
 
 impl Collected {
@@ -187,12 +191,20 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
     };
     if let Some(client) = sources.client {
         out.local_mode = client.is_local();
-        let (overview, config, plugins) = tokio::join!(
+        let (overview, config, plugins, jobs) = tokio::join!(
             Overview::collect(client, sources.mm_home),
             client.full_config(),
             client.plugins(),
+            client.jobs(200),
         );
         apply_overview(&mut out, &overview);
+        out.nodes = overview.cluster.loaded().map_or(0, Vec::len);
+        match jobs {
+            Ok(jobs) => out.jobs = Some(jobs),
+            Err(err) => out.warnings.push(format!(
+                "jobs.yaml is missing: the jobs from the API: {err}"
+            )),
+        }
         match config {
             Ok(config) => {
                 let source = if client.is_local() {

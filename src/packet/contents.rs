@@ -134,6 +134,123 @@ impl SupportPacketYaml {
     }
 }
 
+impl SupportPacketYaml {
+    /// `diagnostics.yaml` as servers from 10.10 write it (version 2), from the same facts: a
+    /// section only with what is known, the rest named in `warning.txt` already.
+    pub fn diagnostics_yaml(&self, nodes: usize) -> String {
+        use serde_json::{Map, Value, json};
+        fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+            if let Some(value) = value {
+                map.insert(key.to_string(), value);
+            }
+        }
+        let text = |v: &Option<String>| v.clone().map(Value::from);
+        let number = |v: &Option<i64>| v.map(Value::from);
+        let mut license = Map::new();
+        put(&mut license, "company", text(&self.license_to));
+        put(&mut license, "users", number(&self.license_supported_users));
+        put(
+            &mut license,
+            "is_trial",
+            self.license_is_trial.map(Value::from),
+        );
+        let mut server = Map::new();
+        put(&mut server, "os", text(&self.server_os));
+        put(&mut server, "architecture", text(&self.server_architecture));
+        put(&mut server, "version", text(&self.server_version));
+        put(&mut server, "build_hash", text(&self.build_hash));
+        let mut database = Map::new();
+        put(&mut database, "type", text(&self.database_type));
+        put(&mut database, "version", text(&self.database_version));
+        put(
+            &mut database,
+            "schema_version",
+            text(&self.database_schema_version),
+        );
+        put(
+            &mut database,
+            "master_connections",
+            number(&self.master_db_connections),
+        );
+        put(
+            &mut database,
+            "replica_connections",
+            number(&self.read_db_connections),
+        );
+        let mut file_store = Map::new();
+        put(&mut file_store, "file_status", text(&self.file_status));
+        put(&mut file_store, "file_driver", text(&self.file_driver));
+        let mut elastic = Map::new();
+        put(
+            &mut elastic,
+            "server_version",
+            text(&self.elastic_server_version),
+        );
+        put(
+            &mut elastic,
+            "server_plugins",
+            self.elastic_server_plugins.clone().map(Value::from),
+        );
+        let doc = json!({
+            "version": 2,
+            "license": license,
+            "server": server,
+            "database": database,
+            "file_store": file_store,
+            "websocket": {"connections": self.websocket_connections},
+            "cluster": {"id": self.cluster_id.clone().unwrap_or_default(), "number_of_nodes": nodes.max(1)},
+            "elastic": elastic,
+        });
+        serde_yaml::to_string(&doc).unwrap_or_default()
+    }
+
+    /// `stats.yaml` as servers from 10.5 write it, the keys renamed from the flat file's.
+    pub fn stats_yaml(&self) -> String {
+        let mut stats = serde_json::Map::new();
+        for (key, value) in [
+            ("active_users", self.active_users),
+            ("daily_active_users", self.daily_active_users),
+            ("monthly_active_users", self.monthly_active_users),
+            ("deactivated_users", self.inactive_user_count),
+            ("posts", self.total_posts),
+            ("channels", self.total_channels),
+            ("teams", self.total_teams),
+        ] {
+            if let Some(value) = value {
+                stats.insert(key.to_string(), value.into());
+            }
+        }
+        serde_yaml::to_string(&stats).unwrap_or_default()
+    }
+}
+
+/// `jobs.yaml` as servers from 10.5 write it: the newest five runs of each kind support reads,
+/// from `GET /api/v4/jobs` (newest first).
+pub fn jobs_yaml(jobs: &[serde_json::Value]) -> String {
+    let lists = [
+        ("ldap_sync_jobs", "ldap_sync"),
+        ("data_retention_jobs", "data_retention"),
+        ("message_export_jobs", "message_export"),
+        ("elastic_post_indexing_jobs", "elasticsearch_post_indexing"),
+        (
+            "elastic_post_aggregation_jobs",
+            "elasticsearch_post_aggregation",
+        ),
+        ("migration_jobs", "migrations"),
+    ];
+    let mut out = serde_json::Map::new();
+    for (key, kind) in lists {
+        let runs: Vec<serde_json::Value> = jobs
+            .iter()
+            .filter(|j| j.get("type").and_then(serde_json::Value::as_str) == Some(kind))
+            .take(5)
+            .cloned()
+            .collect();
+        out.insert(key.to_string(), serde_json::Value::Array(runs));
+    }
+    serde_yaml::to_string(&out).unwrap_or_default()
+}
+
 /// Why a key has no value, for keys no collector explained.
 pub fn default_reason(key: &str) -> &'static str {
     match key {

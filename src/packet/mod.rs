@@ -112,6 +112,24 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
         facts.to_yaml().into_bytes(),
         "the API and the install directory".to_string(),
     ));
+    // Today's layout beside the flat file older tools read (10.5 and later).
+    small.push((
+        "diagnostics.yaml".to_string(),
+        facts.diagnostics_yaml(collected.nodes).into_bytes(),
+        "the API and the install directory".to_string(),
+    ));
+    small.push((
+        "stats.yaml".to_string(),
+        facts.stats_yaml().into_bytes(),
+        crate::mm::routes::analytics().label(),
+    ));
+    if let Some(jobs) = &collected.jobs {
+        small.push((
+            "jobs.yaml".to_string(),
+            contents::jobs_yaml(jobs).into_bytes(),
+            crate::mm::routes::jobs().label(),
+        ));
+    }
     // Missing keys, grouped by why they are missing, in file order.
     let mut missing: Vec<(String, Vec<&str>)> = Vec::new();
     for key in facts.missing() {
@@ -270,10 +288,20 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
     let file = ArchiveFile::create(dir)?;
     let cancel = std::sync::Arc::clone(&control.cancel);
     let mut archive = file.archive(control);
-    for (name, bytes, _) in &prepared.small {
-        archive.add_bytes(name, bytes)?;
-    }
     let mut scrubber = Scrubber::new(prepared.options.privacy);
+    for (name, bytes, _) in &prepared.small {
+        if name == "jobs.yaml" {
+            // Job errors are server text like log lines: the same scrubbing, and privacy mode.
+            let mut clean = Vec::with_capacity(bytes.len());
+            for line in bytes.split(|b| *b == b'\n') {
+                clean.extend_from_slice(&scrubber.scrub(line));
+                clean.push(b'\n');
+            }
+            archive.add_bytes(name, &clean)?;
+        } else {
+            archive.add_bytes(name, bytes)?;
+        }
+    }
     for log in &prepared.logs {
         match log {
             LogInput::File { name, path, size } => {

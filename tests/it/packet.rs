@@ -1559,6 +1559,9 @@ fn contents_match_the_demo_servers_data() {
     let mut names: Vec<String> = vec![
         "metadata.yaml".into(),
         "support_packet.yaml".into(),
+        "diagnostics.yaml".into(),
+        "stats.yaml".into(),
+        "jobs.yaml".into(),
         "plugins.json".into(),
         "sanitized_config.json".into(),
     ];

@@ -377,9 +377,48 @@ fn mmops_own_packet_opens_as_such() {
     let (packet, diagnosis) = diagnose_packet(&zip);
     assert_eq!(packet.layout, Layout::Mmops);
     assert!(fired(&diagnosis).contains(&"rate-limiter-off"));
+    // Today's files beside the flat one: the doctor reads the jobs from jobs.yaml.
+    for part in [
+        "diagnostics.yaml",
+        "stats.yaml",
+        "jobs.yaml",
+        "support_packet.yaml",
+    ] {
+        assert!(
+            packet.parts.contains_key(part) || packet.diagnostics().is_some(),
+            "{part}"
+        );
+    }
+    assert!(
+        fired(&diagnosis).contains(&"job-ldap-sync-failed"),
+        "{:?}",
+        fired(&diagnosis)
+    );
     assert!(!fired(&diagnosis).contains(&"cluster-config-drift"));
     // Every node's log is there to read.
     assert!(packet.nodes.iter().filter(|n| !n.logs.is_empty()).count() >= 2);
+
+    // Privacy mode reaches the job errors as it reaches the logs.
+    let private = dir.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    let output = mmops(dir.path())
+        .args(["--url", &served.url, "packet", "--privacy", "-o"])
+        .arg(&private)
+        .env("MMOPS_TOKEN", &served.token)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output).1);
+    let zip = std::fs::read_dir(&private)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut jobs = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("jobs.yaml").unwrap(), &mut jobs).unwrap();
+    assert!(jobs.contains("ldap_sync"), "{jobs}");
+    assert!(!jobs.contains("10.20.0.30"), "{jobs}");
 }
 
 #[test]
