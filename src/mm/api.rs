@@ -137,6 +137,17 @@ impl MmClient {
         .await
     }
 
+    /// Every role and every permission scheme (the first 200), for `permissions.yaml`.
+    pub async fn roles_and_schemes(&self) -> Result<serde_json::Value, ApiError> {
+        let (roles_route, schemes_route) = (routes::roles(), routes::schemes());
+        let page = [("page", "0".to_string()), ("per_page", "200".to_string())];
+        let (roles, schemes) = tokio::join!(
+            self.get_json::<serde_json::Value>(&roles_route, &[]),
+            self.get_json::<serde_json::Value>(&schemes_route, &page),
+        );
+        Ok(serde_json::json!({"roles": roles?, "schemes": schemes?}))
+    }
+
     /// The user the token belongs to. There is no such user in local mode.
     pub async fn me(&self) -> Result<User, ApiError> {
         self.get_json(&routes::me(), &[]).await

@@ -69,6 +69,16 @@ pub fn jobs() -> Endpoint {
     Endpoint::get("/api/v4/jobs").needs("manage_jobs")
 }
 
+/// Every role with its permissions.
+pub fn roles() -> Endpoint {
+    Endpoint::get("/api/v4/roles").needs(permission::MANAGE_SYSTEM)
+}
+
+/// The permission schemes (system console: user management, permissions).
+pub fn schemes() -> Endpoint {
+    Endpoint::get("/api/v4/schemes").needs(permission::MANAGE_SYSTEM)
+}
+
 pub fn me() -> Endpoint {
     Endpoint::get("/api/v4/users/me").not_local()
 }

@@ -104,6 +104,8 @@ pub struct Collected {
     pub local_mode: bool,
     /// The newest background jobs (`GET /api/v4/jobs`), newest first.
     pub jobs: Option<Vec<Value>>,
+    /// `{"roles": [...], "schemes": [...]}` from the API.
+    pub permissions: Option<Value>,
     /// How many cluster nodes the server reports.
     pub nodes: usize,
 }
@@ -191,12 +193,19 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
     };
     if let Some(client) = sources.client {
         out.local_mode = client.is_local();
-        let (overview, config, plugins, jobs) = tokio::join!(
+        let (overview, config, plugins, jobs, permissions) = tokio::join!(
             Overview::collect(client, sources.mm_home),
             client.full_config(),
             client.plugins(),
             client.jobs(200),
+            client.roles_and_schemes(),
         );
+        match permissions {
+            Ok(permissions) => out.permissions = Some(permissions),
+            Err(err) => out.warnings.push(format!(
+                "permissions.yaml is missing: the roles and schemes from the API: {err}"
+            )),
+        }
         apply_overview(&mut out, &overview);
         out.nodes = overview.cluster.loaded().map_or(0, Vec::len);
         match jobs {

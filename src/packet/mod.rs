@@ -130,6 +130,19 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
             crate::mm::routes::jobs().label(),
         ));
     }
+    if let Some(permissions) = &collected.permissions {
+        small.push((
+            "permissions.yaml".to_string(),
+            serde_yaml::to_string(permissions)
+                .unwrap_or_default()
+                .into_bytes(),
+            format!(
+                "{} and {}",
+                crate::mm::routes::roles().label(),
+                crate::mm::routes::schemes().label()
+            ),
+        ));
+    }
     // Missing keys, grouped by why they are missing, in file order.
     let mut missing: Vec<(String, Vec<&str>)> = Vec::new();
     for key in facts.missing() {

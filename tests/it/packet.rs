@@ -1562,6 +1562,7 @@ fn contents_match_the_demo_servers_data() {
         "diagnostics.yaml".into(),
         "stats.yaml".into(),
         "jobs.yaml".into(),
+        "permissions.yaml".into(),
         "plugins.json".into(),
         "sanitized_config.json".into(),
     ];

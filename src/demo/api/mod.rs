@@ -85,6 +85,8 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         .route("/api/v4/websocket", get(super::websocket::upgrade))
         .route("/api/v4/config", get(system::config))
         .route("/api/v4/jobs", get(system::jobs))
+        .route("/api/v4/roles", get(system::roles))
+        .route("/api/v4/schemes", get(system::schemes))
         .route(
             "/api/v4/config/environment",
             get(system::config_environment),

@@ -281,3 +281,43 @@ pub(super) async fn jobs(
             .collect(),
     ))
 }
+
+/// `GET /roles`: the built-in roles the demo's users hold.
+pub(super) async fn roles(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    let role = |id: &str, name: &str, display: &str, permissions: &[&str]| {
+        json!({
+            "id": id, "name": name, "display_name": display, "description": "",
+            "create_at": world.server.installation_date, "update_at": world.server.installation_date,
+            "delete_at": 0, "permissions": permissions, "scheme_managed": true, "built_in": true,
+        })
+    };
+    json_reply(json!([
+        role(
+            "qzq1yytoh3gfmr8fftbk8xn8ay",
+            "system_admin",
+            "authentication.roles.global_admin.name",
+            &["manage_system", "sysconsole_read_plugins", "invite_user"]
+        ),
+        role(
+            "k8h5x4ubztbjjemxbcnwdgidtc",
+            "system_user",
+            "authentication.roles.global_user.name",
+            &["create_team", "list_public_teams", "create_direct_channel"]
+        ),
+        role(
+            "t3x1rxjw1pg5pryjdqfo3gbmyr",
+            "team_user",
+            "authentication.roles.team_user.name",
+            &["view_team", "invite_user", "list_team_channels"]
+        ),
+    ]))
+}
+
+/// `GET /schemes`: the demo has no custom permission scheme.
+pub(super) async fn schemes(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
+    let world = read_world(&ctx);
+    admin(&ctx, &world, &headers)?;
+    json_reply(json!([]))
+}
