@@ -317,8 +317,16 @@ pub struct PacketDiffArgs {
     #[arg(value_name = "A.zip")]
     pub a: PathBuf,
     /// The later packet
-    #[arg(value_name = "B.zip")]
-    pub b: PathBuf,
+    #[arg(
+        value_name = "B.zip",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    pub b: Option<PathBuf>,
+    /// Compare A with the server as it is now (the --url, --local or profile server): what
+    /// changed since the packet was taken
+    #[arg(long)]
+    pub live: bool,
     /// One JSON document
     #[arg(long)]
     pub json: bool,

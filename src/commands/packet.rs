@@ -24,7 +24,7 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode> {
     if let Some(PacketCommand::Diff(diff)) = &args.command {
-        return compare(diff);
+        return compare(&resolved, diff);
     }
     let dir = match &args.output {
         Some(dir) => dir.clone(),
@@ -180,19 +180,37 @@ fn report(summary: &Summary) -> String {
     out
 }
 
-/// `mmops packet diff A.zip B.zip`: both read side by side, then compared.
-fn compare(args: &PacketDiffArgs) -> color_eyre::Result<ExitCode> {
-    use crate::packet::compare::{difference, json_report, summarize, text_report};
+/// `mmops packet diff A.zip B.zip`: both read side by side, then compared; with `--live`, A
+/// against the server as it is now.
+fn compare(resolved: &Resolved, args: &PacketDiffArgs) -> color_eyre::Result<ExitCode> {
+    use crate::packet::compare::{difference, json_report, summarize, summarize_live, text_report};
     use crate::packet::open::Packet;
-    let (a, b) = std::thread::scope(|scope| {
-        let a = scope.spawn(|| Packet::open(&args.a).map(|p| summarize(&p)));
-        let b = scope.spawn(|| Packet::open(&args.b).map(|p| summarize(&p)));
-        (a.join(), b.join())
-    });
-    let (Ok(a), Ok(b)) = (a, b) else {
-        bail!("reading a packet failed (see mmops' log)");
+    let (a, b) = match (&args.b, args.live) {
+        (Some(b_path), _) => {
+            let (a, b) = std::thread::scope(|scope| {
+                let a = scope.spawn(|| Packet::open(&args.a).map(|p| summarize(&p)));
+                let b = scope.spawn(|| Packet::open(b_path).map(|p| summarize(&p)));
+                (a.join(), b.join())
+            });
+            let (Ok(a), Ok(b)) = (a, b) else {
+                bail!("reading a packet failed (see mmops' log)");
+            };
+            (a?, b?)
+        }
+        (None, _) => {
+            let Some(spec) = resolved.connection.as_ref() else {
+                bail!("--live compares with a server: give --url, --local or a profile");
+            };
+            let client = MmClient::new(spec, ClientOptions::default())?;
+            let a = summarize(&Packet::open(&args.a)?);
+            let runtime = super::runtime()?;
+            let b = runtime.block_on(summarize_live(
+                &client,
+                chrono::Utc::now().timestamp_millis(),
+            ));
+            (a, b)
+        }
     };
-    let (a, b) = (a?, b?);
     let d = difference(&a, &b);
     let text = if args.json {
         format!("{:#}\n", json_report(&a, &b, &d))

@@ -121,6 +121,105 @@ pub fn summarize(packet: &Packet) -> Summary {
     summary
 }
 
+/// What the live server says now, reduced to what is compared with a packet: its version,
+/// nodes, config (sanitized), plugins, statistics, newest jobs, and the newest lines of its
+/// log over the API. What the token may not read is left out and named in `log_problems`.
+pub async fn summarize_live(client: &crate::mm::MmClient, now_ms: i64) -> Summary {
+    let (client_config, config, plugins, stats, cluster, jobs, logs) = tokio::join!(
+        client.client_config(),
+        client.full_config(),
+        client.plugins(),
+        client.site_stats(),
+        client.cluster_status(),
+        client.jobs(200),
+        client.log_page(0, crate::doctor::gather::REST_LOG_LINES),
+    );
+    let mut summary = Summary {
+        file: format!("{} (now)", client.display_name()),
+        taken_ms: Some(now_ms),
+        version: client_config
+            .ok()
+            .and_then(|c| c.version().map(str::to_string)),
+        ..Summary::default()
+    };
+    let problem = summary_problem;
+    let mut problems = Vec::new();
+    match plugins {
+        Ok(plugins) => {
+            for (key, enabled) in [("active", true), ("inactive", false)] {
+                for manifest in plugins
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(id) = text(manifest.get("id")) {
+                        let version = text(manifest.get("version")).unwrap_or_default();
+                        summary.plugins.insert(id, (version, enabled));
+                    }
+                }
+            }
+        }
+        Err(err) => problems.push(problem("plugins", &err)),
+    }
+    match config {
+        Ok(config) => {
+            summary.config = Some(crate::sanitize::sanitize_config(&config, &[]).config);
+        }
+        Err(err) => problems.push(problem("config", &err)),
+    }
+    match stats {
+        Ok(stats) => {
+            for (name, value) in [
+                ("posts", stats.posts),
+                ("active_users", stats.active_users),
+                ("daily_active_users", stats.daily_active_users),
+                ("monthly_active_users", stats.monthly_active_users),
+                ("deactivated_users", stats.inactive_users),
+                ("teams", stats.teams),
+                ("websocket_connections", stats.websocket_connections),
+            ] {
+                if let Some(value) = value {
+                    summary.stats.insert(name.to_string(), value);
+                }
+            }
+        }
+        Err(err) => problems.push(problem("statistics", &err)),
+    }
+    match cluster {
+        Ok(nodes) => summary.nodes = nodes.into_iter().map(|n| n.hostname).collect(),
+        Err(err) => problems.push(problem("cluster", &err)),
+    }
+    match jobs {
+        Ok(jobs) => {
+            for raw in jobs {
+                if let Ok(job) = serde_json::from_value::<Job>(raw) {
+                    // Newest first: the first of each kind is its newest run.
+                    summary
+                        .jobs
+                        .entry(job.kind.clone())
+                        .or_insert((job.status.clone(), job.error()));
+                }
+            }
+        }
+        Err(err) => problems.push(problem("jobs", &err)),
+    }
+    match logs {
+        Ok(lines) => {
+            for line in lines {
+                count_line(&mut summary.patterns, line.as_bytes());
+            }
+        }
+        Err(err) => problems.push(problem("logs", &err)),
+    }
+    summary.log_problems = problems;
+    summary
+}
+
+fn summary_problem(what: &str, err: &crate::mm::ApiError) -> String {
+    format!("the live {what} are not compared: {err}")
+}
+
 /// The flat 9.x names and the 10.5 names of one statistic, as one.
 fn stat_name(key: &str) -> &str {
     match key {

@@ -696,3 +696,29 @@ fn the_demo_writes_sample_packets() {
         .path();
     assert_eq!(Packet::open(&zip).unwrap().layout, Layout::Split);
 }
+
+/// `--live`: a packet against the server as it is now.
+#[test]
+fn a_packet_is_compared_with_the_live_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = split_105(dir.path());
+    let served = crate::common::binary::serve(dir.path());
+    let output = mmops(dir.path())
+        .args(["--url", &served.url, "packet", "diff", "--live"])
+        .arg(&zip)
+        .env("MMOPS_TOKEN", &served.token)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(out.contains(&format!("B: {} (now)", served.url)), "{out}");
+    // The packet's 10.5.2 against the demo's 11.4.4.
+    assert!(out.contains("version 10.5.2 → 11.4.4"), "{out}");
+    let output = mmops(dir.path())
+        .args(["packet", "diff", "--live"])
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output).1.contains("--live compares with a server"));
+}
