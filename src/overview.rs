@@ -242,6 +242,16 @@ impl Overview {
         (lost(self.ping.error()) && lost(self.config.error())).then_some(Blocker::Unreachable(err))
     }
 
+    /// The server's version as the status bar names it: from the server, else its client config.
+    pub fn version_label(&self) -> Option<String> {
+        self.version.as_ref().map(ToString::to_string).or_else(|| {
+            self.config
+                .loaded()
+                .and_then(|c| c.version())
+                .map(str::to_string)
+        })
+    }
+
     /// The highest applied migration, from the schema endpoint or the client config.
     pub fn schema_version(&self) -> Option<(i64, Option<&str>)> {
         if let Some(latest) = self

@@ -342,18 +342,7 @@ fn flat_summary(world: &World, version: &str) -> Value {
 
 /// The job lists by their packet key, newest `keep` of each, newest first.
 fn jobs(world: &World, keep: usize) -> Value {
-    let lists = [
-        ("ldap_sync_jobs", "ldap_sync"),
-        ("data_retention_jobs", "data_retention"),
-        ("message_export_jobs", "message_export"),
-        ("elastic_post_indexing_jobs", "elasticsearch_post_indexing"),
-        (
-            "elastic_post_aggregation_jobs",
-            "elasticsearch_post_aggregation",
-        ),
-        ("bleve_post_indexin_jobs", "bleve_post_indexing"),
-        ("migration_jobs", "migrations"),
-    ];
+    let lists = crate::packet::open::JOB_LISTS.iter().copied();
     let mut out = serde_json::Map::new();
     for (key, kind) in lists {
         let runs: Vec<Value> = world

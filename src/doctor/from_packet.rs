@@ -184,23 +184,12 @@ fn jobs(packet: &Packet) -> Fact<Vec<Job>> {
     let Some(source) = source.and_then(Value::as_object) else {
         return Fact::missing("the packet has no jobs");
     };
-    let kinds = [
-        ("ldap_sync_jobs", "ldap_sync"),
-        ("data_retention_jobs", "data_retention"),
-        ("message_export_jobs", "message_export"),
-        ("elastic_post_indexing_jobs", "elasticsearch_post_indexing"),
-        (
-            "elastic_post_aggregation_jobs",
-            "elasticsearch_post_aggregation",
-        ),
-        ("bleve_post_indexin_jobs", "bleve_post_indexing"),
-        ("migration_jobs", "migrations"),
-    ];
+    let kinds = crate::packet::open::JOB_LISTS;
     if !kinds.iter().any(|(list, _)| source.contains_key(*list)) {
         return Fact::missing("the packet lists no job runs");
     }
     let mut jobs = Vec::new();
-    for (list, kind) in kinds {
+    for &(list, kind) in kinds {
         for raw in source
             .get(list)
             .and_then(Value::as_array)

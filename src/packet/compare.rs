@@ -58,24 +58,7 @@ pub fn summarize(packet: &Packet) -> Summary {
         ..Summary::default()
     };
     if let Some(plugins) = packet.parts.get("plugins.json") {
-        for (key, enabled) in [
-            ("active", true),
-            ("enabled", true),
-            ("inactive", false),
-            ("disabled", false),
-        ] {
-            for manifest in plugins
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(id) = text(manifest.get("id")) {
-                    let version = text(manifest.get("version")).unwrap_or_default();
-                    summary.plugins.insert(id, (version, enabled));
-                }
-            }
-        }
+        summary.plugins = plugin_versions(plugins);
     }
     for source in ["stats.yaml", "support_packet.yaml"] {
         if let Some(map) = packet.parts.get(source).and_then(Value::as_object) {
@@ -142,31 +125,16 @@ pub async fn summarize_live(client: &crate::mm::MmClient, now_ms: i64) -> Summar
             .and_then(|c| c.version().map(str::to_string)),
         ..Summary::default()
     };
-    let problem = summary_problem;
     let mut problems = Vec::new();
     match plugins {
-        Ok(plugins) => {
-            for (key, enabled) in [("active", true), ("inactive", false)] {
-                for manifest in plugins
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(id) = text(manifest.get("id")) {
-                        let version = text(manifest.get("version")).unwrap_or_default();
-                        summary.plugins.insert(id, (version, enabled));
-                    }
-                }
-            }
-        }
-        Err(err) => problems.push(problem("plugins", &err)),
+        Ok(plugins) => summary.plugins = plugin_versions(&plugins),
+        Err(err) => problems.push(summary_problem("plugins", &err)),
     }
     match config {
         Ok(config) => {
             summary.config = Some(crate::sanitize::sanitize_config(&config, &[]).config);
         }
-        Err(err) => problems.push(problem("config", &err)),
+        Err(err) => problems.push(summary_problem("config", &err)),
     }
     match stats {
         Ok(stats) => {
@@ -184,11 +152,11 @@ pub async fn summarize_live(client: &crate::mm::MmClient, now_ms: i64) -> Summar
                 }
             }
         }
-        Err(err) => problems.push(problem("statistics", &err)),
+        Err(err) => problems.push(summary_problem("statistics", &err)),
     }
     match cluster {
         Ok(nodes) => summary.nodes = nodes.into_iter().map(|n| n.hostname).collect(),
-        Err(err) => problems.push(problem("cluster", &err)),
+        Err(err) => problems.push(summary_problem("cluster", &err)),
     }
     match jobs {
         Ok(jobs) => {
@@ -202,7 +170,7 @@ pub async fn summarize_live(client: &crate::mm::MmClient, now_ms: i64) -> Summar
                 }
             }
         }
-        Err(err) => problems.push(problem("jobs", &err)),
+        Err(err) => problems.push(summary_problem("jobs", &err)),
     }
     match logs {
         Ok(lines) => {
@@ -210,10 +178,35 @@ pub async fn summarize_live(client: &crate::mm::MmClient, now_ms: i64) -> Summar
                 count_line(&mut summary.patterns, line.as_bytes());
             }
         }
-        Err(err) => problems.push(problem("logs", &err)),
+        Err(err) => problems.push(summary_problem("logs", &err)),
     }
     summary.log_problems = problems;
     summary
+}
+
+/// Plugin id → (version, enabled) from a plugin list of either era (`active`/`inactive`, or
+/// `enabled`/`disabled` from 10.5).
+fn plugin_versions(plugins: &Value) -> BTreeMap<String, (String, bool)> {
+    let mut out = BTreeMap::new();
+    for (key, enabled) in [
+        ("active", true),
+        ("enabled", true),
+        ("inactive", false),
+        ("disabled", false),
+    ] {
+        for manifest in plugins
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = text(manifest.get("id")) {
+                let version = text(manifest.get("version")).unwrap_or_default();
+                out.insert(id, (version, enabled));
+            }
+        }
+    }
+    out
 }
 
 fn summary_problem(what: &str, err: &crate::mm::ApiError) -> String {

@@ -24,6 +24,21 @@ const MAX_RATIO: u64 = 1100;
 /// A YAML or JSON part larger than this is not read.
 const MAX_SMALL_FILE: u64 = 64 << 20;
 
+/// The job lists of `jobs.yaml` (and of the flat `support_packet.yaml`) by their key, with the
+/// job kind each holds.
+pub const JOB_LISTS: &[(&str, &str)] = &[
+    ("ldap_sync_jobs", "ldap_sync"),
+    ("data_retention_jobs", "data_retention"),
+    ("message_export_jobs", "message_export"),
+    ("elastic_post_indexing_jobs", "elasticsearch_post_indexing"),
+    (
+        "elastic_post_aggregation_jobs",
+        "elasticsearch_post_aggregation",
+    ),
+    ("bleve_post_indexin_jobs", "bleve_post_indexing"),
+    ("migration_jobs", "migrations"),
+];
+
 /// Which generation of packet this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {

@@ -124,12 +124,7 @@ impl DoctorTab {
         let Some(diagnosis) = self.diagnosis() else {
             return Vec::new();
         };
-        diagnosis
-            .findings
-            .iter()
-            .filter(|f| self.severity.shows(f.rule.severity))
-            .filter(|f| self.category.is_none_or(|c| f.rule.category == c))
-            .collect()
+        findings_shown(diagnosis, self.severity, self.category)
     }
 
     /// The rules not checked that the filters let through.
@@ -137,12 +132,7 @@ impl DoctorTab {
         let Some(diagnosis) = self.diagnosis() else {
             return Vec::new();
         };
-        diagnosis
-            .not_checked
-            .iter()
-            .filter(|(r, _)| self.severity.shows(r.severity))
-            .filter(|(r, _)| self.category.is_none_or(|c| r.category == c))
-            .collect()
+        unchecked_shown(diagnosis, self.severity, self.category)
     }
 
     pub fn selected(&self) -> Option<&Finding> {
@@ -247,6 +237,36 @@ impl DoctorTab {
         };
         self.list.reset();
     }
+}
+
+/// The findings the filters let through, worst first. Free functions over the filter values,
+/// so that drawing can hold them while it moves the list (no copy in the render path).
+fn findings_shown(
+    diagnosis: &Diagnosis,
+    severity: SeverityShown,
+    category: Option<Category>,
+) -> Vec<&Finding> {
+    diagnosis
+        .findings
+        .iter()
+        .filter(|f| passes(f.rule, severity, category))
+        .collect()
+}
+
+fn unchecked_shown(
+    diagnosis: &Diagnosis,
+    severity: SeverityShown,
+    category: Option<Category>,
+) -> Vec<&(&'static Rule, Missing)> {
+    diagnosis
+        .not_checked
+        .iter()
+        .filter(|(rule, _)| passes(rule, severity, category))
+        .collect()
+}
+
+fn passes(rule: &Rule, severity: SeverityShown, category: Option<Category>) -> bool {
+    severity.shows(rule.severity) && category.is_none_or(|c| rule.category == c)
 }
 
 /// Where a piece of evidence is shown in another tab.

@@ -124,15 +124,14 @@ pub fn render(tab: &mut DoctorTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     };
     let samples = if wide { 3 } else { 1 };
     if tab.unchecked {
-        let rows: Vec<(&'static Rule, Missing)> =
-            tab.shown_unchecked().into_iter().cloned().collect();
-        draw_unchecked_list(tab, &rows, list_area, buf, theme);
+        let rows = super::unchecked_shown(diagnosis, tab.severity, tab.category);
+        draw_unchecked_list(&mut tab.list, &rows, list_area, buf, theme);
         if let Some((rule, missing)) = rows.get(tab.list.selected) {
             draw_unchecked_detail(rule, missing, detail_area, buf, theme);
         }
         return;
     }
-    let shown: Vec<Finding> = tab.shown().into_iter().cloned().collect();
+    let shown = super::findings_shown(diagnosis, tab.severity, tab.category);
     if shown.is_empty() {
         let text = if diagnosis.findings.is_empty() {
             format!(
@@ -207,7 +206,13 @@ fn summary_line(tab: &DoctorTab, diagnosis: &Diagnosis, ui: &Ui<'_>) -> Line<'st
     Line::from(spans)
 }
 
-fn draw_list(list: &mut ListState, shown: &[Finding], area: Rect, buf: &mut Buffer, theme: &Theme) {
+fn draw_list(
+    list: &mut ListState,
+    shown: &[&Finding],
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
     let rows = usize::from(area.height);
     list.fit(rows);
     let width = usize::from(area.width);
@@ -330,8 +335,8 @@ fn paint(lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
 }
 
 fn draw_unchecked_list(
-    tab: &mut DoctorTab,
-    rows_shown: &[(&'static Rule, Missing)],
+    list: &mut ListState,
+    rows_shown: &[&(&'static Rule, Missing)],
     area: Rect,
     buf: &mut Buffer,
     theme: &Theme,
@@ -340,15 +345,10 @@ fn draw_unchecked_list(
         return message(area, buf, theme.ok, "Every rule could be checked.");
     }
     let rows = usize::from(area.height);
-    tab.list.fit(rows);
+    list.fit(rows);
     let width = usize::from(area.width);
-    for (i, (rule, missing)) in rows_shown
-        .iter()
-        .enumerate()
-        .skip(tab.list.offset)
-        .take(rows)
-    {
-        let y = area.y + (i - tab.list.offset) as u16;
+    for (i, (rule, missing)) in rows_shown.iter().enumerate().skip(list.offset).take(rows) {
+        let y = area.y + (i - list.offset) as u16;
         let fact = format!(" needs {}", missing.fact.label());
         let title_width = width.saturating_sub(2 + fact.len()).max(8);
         let mut line = Line::from(vec![
@@ -356,7 +356,7 @@ fn draw_unchecked_list(
             Span::styled(fit(rule.title, title_width), theme.base),
             Span::styled(fact, theme.muted),
         ]);
-        if i == tab.list.selected {
+        if i == list.selected {
             line = line.patch_style(theme.selection);
         }
         line.render(Rect::new(area.x, y, area.width, 1), buf);

@@ -144,17 +144,7 @@ impl ServerTab {
         self.now_ms = taken.unwrap_or_else(|| ctx.now_ms());
         self.fetched_at_ms = taken;
         ctx.status.connection = Connection::Packet;
-        ctx.status.version = overview
-            .version
-            .as_ref()
-            .map(ToString::to_string)
-            .or_else(|| {
-                overview
-                    .config
-                    .loaded()
-                    .and_then(|c| c.version())
-                    .map(str::to_string)
-            });
+        ctx.status.version = overview.version_label();
         ctx.status.message = Message::Info(match taken {
             Some(ms) => format!("packet taken {}", crate::timefmt::utc_minute(ms)),
             None => "packet (its time is not recorded)".to_string(),
@@ -206,17 +196,7 @@ impl ServerTab {
         };
         let user = overview.me.loaded().map(|u| u.username.clone());
         status.user = user.or_else(|| overview.local_mode.then(|| "local mode".to_string()));
-        status.version = overview
-            .version
-            .as_ref()
-            .map(ToString::to_string)
-            .or_else(|| {
-                overview
-                    .config
-                    .loaded()
-                    .and_then(|c| c.version())
-                    .map(str::to_string)
-            });
+        status.version = overview.version_label();
         let retry_after = overview.errors().filter_map(ApiError::retry_after).max();
         // An expired session will not heal by retrying: wait for the user.
         let wait = match &headline {
