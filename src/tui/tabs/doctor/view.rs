@@ -166,41 +166,43 @@ fn message(area: Rect, buf: &mut Buffer, style: Style, text: &str) {
     crate::tui::widgets::message(area, buf, text, style);
 }
 
+/// The filters first (a narrow terminal cuts the end of the line, and what is shown must not be
+/// cut), then the counts and when the check ran.
 fn summary_line(tab: &DoctorTab, diagnosis: &Diagnosis, ui: &Ui<'_>) -> Line<'static> {
     let theme = ui.theme;
-    let worst = diagnosis.worst();
-    let style = worst.map_or(theme.ok, |s| severity_style(s, theme));
-    let mut spans = vec![
-        Span::styled(counts(diagnosis), style),
-        Span::styled(
-            format!(
-                " · {} not checked · {} passed",
-                diagnosis.not_checked.len(),
-                diagnosis.passed.len()
-            ),
-            theme.muted,
-        ),
-    ];
-    if let Some(at) = tab.checked_at_ms {
-        spans.push(Span::styled(
-            format!(" · checked {}", crate::timefmt::utc_clock(at)),
-            theme.muted,
-        ));
-    }
     let mut filters = Vec::new();
+    if tab.unchecked {
+        filters.push("not checked".to_string());
+    }
     if tab.severity != super::SeverityShown::All {
         filters.push(tab.severity.label().to_string());
     }
     if let Some(category) = tab.category {
         filters.push(category.label().to_string());
     }
-    if tab.unchecked {
-        filters.insert(0, "not checked".to_string());
-    }
+    let mut spans = Vec::new();
     if !filters.is_empty() {
         spans.push(Span::styled(
-            format!(" · showing {}", filters.join(", ")),
+            format!("showing {} · ", filters.join(", ")),
             theme.accent,
+        ));
+    }
+    let style = diagnosis
+        .worst()
+        .map_or(theme.ok, |s| severity_style(s, theme));
+    spans.push(Span::styled(counts(diagnosis), style));
+    spans.push(Span::styled(
+        format!(
+            " · {} not checked · {} passed",
+            diagnosis.not_checked.len(),
+            diagnosis.passed.len()
+        ),
+        theme.muted,
+    ));
+    if let Some(at) = tab.checked_at_ms {
+        spans.push(Span::styled(
+            format!(" · checked {}", crate::timefmt::utc_clock(at)),
+            theme.muted,
         ));
     }
     Line::from(spans)
