@@ -54,6 +54,7 @@ fn without_logs(c: &mut Criterion) {
     let sources = Sources {
         client: Some(&client),
         mm_home: Some(&home),
+        db_url: None,
     };
     let collected = runtime.block_on(collect(sources));
     assert!(collected.config.is_some() && collected.plugins.is_some());
@@ -61,6 +62,7 @@ fn without_logs(c: &mut Criterion) {
     let options = Options {
         include_logs: false,
         privacy: false,
+        ..Options::default()
     };
     let (_, size, logs) = write_once(&collected, options, out.path());
     assert_eq!(logs, 0, "no logs in a packet without logs");
@@ -110,6 +112,7 @@ fn with_log(c: &mut Criterion) {
         .block_on(collect(Sources {
             client: None,
             mm_home: Some(&home),
+            db_url: None,
         }));
     let out = tempfile::tempdir().unwrap();
 
@@ -124,6 +127,7 @@ fn with_log(c: &mut Criterion) {
         let options = Options {
             include_logs: true,
             privacy,
+            ..Options::default()
         };
         let (_, size, logs) = write_once(&collected, options, out.path());
         // Pseudonyms are shorter than what they replace: the cleaned log can be smaller.

@@ -302,6 +302,12 @@ pub struct PacketArgs {
     /// pseudonyms
     #[arg(long)]
     pub privacy: bool,
+
+    /// The CPU profile's window in seconds, taken from the server's metrics listener while the
+    /// packet is written (0 leaves cpu.prof out)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::packet::profiles::DEFAULT_CPU_SECONDS,
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub cpu_profile_seconds: u32,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -49,10 +49,12 @@ pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode>
     let collected = runtime.block_on(collect(Sources {
         client: client.as_ref(),
         mm_home: resolved.mm_home.as_ref(),
+        db_url: resolved.db_url.as_ref(),
     }));
     let options = Options {
         include_logs: !args.no_logs,
         privacy: args.privacy,
+        cpu_profile_seconds: args.cpu_profile_seconds,
     };
     let prepared = prepare(&collected, options, chrono::Utc::now().timestamp_millis());
     if let Some(advice) = &prepared.advice {

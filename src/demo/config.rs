@@ -148,7 +148,18 @@ pub fn build_config(rng: &mut Rng, server: &ServerInfo, plugins: &[DemoPlugin]) 
             "EnableDiagnostics": true,
             "VerboseDiagnostics": false,
             "EnableSentry": false,
-            "AdvancedLoggingJSON": {},
+            "AdvancedLoggingJSON": {
+                "ldap": {
+                    "type": "file",
+                    "format": "json",
+                    "levels": [
+                        {"id": 140, "name": "LDAPError"},
+                        {"id": 141, "name": "LDAPWarn"},
+                        {"id": 142, "name": "LDAPInfo"}
+                    ],
+                    "options": {"filename": "ldap.log", "max_size": 100, "compress": true}
+                }
+            },
             "MaxFieldSize": 2048
         },
         "ExperimentalAuditSettings": {

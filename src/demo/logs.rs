@@ -295,6 +295,44 @@ const TYPICAL_LINE_BYTES: u64 = 280;
 
 /// Writes at least `bytes` bytes of generated log lines (whole lines) to `out`, their times
 /// spread over the day before `end_ms`. Returns the number of lines written.
+/// The LDAP log (an advanced logging file target): a synchronisation every ten minutes over the
+/// two hours before `now_ms`, each a start and a result, one of them with a slow bind.
+pub fn ldap_history(now_ms: i64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut ts = now_ms - 2 * super::world::HOUR_MS;
+    let mut round = 0;
+    while ts < now_ms {
+        let line = |level: &str, msg: &str, fields: serde_json::Value| {
+            let mut record = serde_json::json!({
+                "timestamp": log_timestamp(ts),
+                "level": level,
+                "msg": msg,
+                "caller": "ldap/ldap_sync_job.go:118",
+            });
+            if let (Some(record), Some(fields)) = (record.as_object_mut(), fields.as_object()) {
+                record.extend(fields.clone());
+            }
+            record.to_string()
+        };
+        lines.push(line("LDAPInfo", "LDAP sync started", serde_json::json!({})));
+        if round == 7 {
+            lines.push(line(
+                "LDAPWarn",
+                "LDAP bind took longer than expected",
+                serde_json::json!({"ldap_server": "ldap.example.com:636", "duration_ms": 4210}),
+            ));
+        }
+        lines.push(line(
+            "LDAPInfo",
+            "LDAP sync completed",
+            serde_json::json!({"users_updated": round % 3, "groups_updated": 0, "duration_ms": 812 + round * 17}),
+        ));
+        ts += 10 * 60_000;
+        round += 1;
+    }
+    lines
+}
+
 pub fn write_log(out: &mut impl Write, bytes: u64, seed: u64, end_ms: i64) -> std::io::Result<u64> {
     const DAY_MS: i64 = 86_400_000;
     let rng = Rng::new(seed);

@@ -12,6 +12,7 @@ pub mod faults;
 pub mod invites;
 pub mod jobs;
 pub mod logs;
+pub mod metrics;
 pub mod plugins;
 pub mod rng;
 pub mod story;
@@ -176,6 +177,8 @@ pub struct ServeBanner<'a> {
 
 pub struct DemoServer {
     pub url: String,
+    /// The metrics listener (`/metrics`, `/debug/pprof/`).
+    pub metrics_url: String,
     /// A system admin's token.
     pub token: String,
     /// A plain user's token, for least-privilege checks.
@@ -221,6 +224,22 @@ impl DemoServer {
         let config_on_disk = kept_config.is_some();
         if let Some(config) = kept_config {
             world.config = config;
+        }
+        // The metrics listener on a free port of its own, named in the config as a server's is.
+        let metrics_listener = tokio::net::TcpListener::bind((options.addr.ip(), 0))
+            .await
+            .map_err(|error| DemoError::Bind {
+                addr: format!("{} (metrics)", options.addr.ip()),
+                error,
+            })?;
+        let metrics_addr = metrics_listener
+            .local_addr()
+            .map_err(|error| DemoError::Bind {
+                addr: format!("{} (metrics)", options.addr.ip()),
+                error,
+            })?;
+        if !config_on_disk && let Some(metrics) = world.config.get_mut("MetricsSettings") {
+            metrics["ListenAddress"] = serde_json::json!(format!(":{}", metrics_addr.port()));
         }
         let faults = match &options.faults {
             Some(spec) => FaultSet::parse(spec).map_err(DemoError::Faults)?,
@@ -302,6 +321,13 @@ impl DemoServer {
             }
         }));
 
+        let metrics_app = metrics::router(Arc::clone(&shared));
+        tasks.push(tokio::spawn(async move {
+            if let Err(err) = axum::serve(metrics_listener, metrics_app).await {
+                tracing::error!("demo metrics listener stopped: {err}");
+            }
+        }));
+
         if let Some(socket) = &options.local_socket {
             let _ = std::fs::remove_file(socket);
             let listener =
@@ -327,6 +353,7 @@ impl DemoServer {
 
         Ok(Self {
             url: format!("http://{addr}"),
+            metrics_url: format!("http://{metrics_addr}"),
             token,
             viewer_token,
             host_dir,
@@ -388,7 +415,7 @@ fn read_existing_config(dir: &Path) -> Result<Option<serde_json::Value>, DemoErr
 }
 
 /// Writes `config/config.json` (unless the install has one), the plugins' `plugin.json` manifests, and `logs/mattermost.log`
-/// and `logs/audit.log` with two hours of history. Returns
+/// `logs/audit.log` and `logs/ldap.log` with two hours of history. Returns
 /// the history of the second cluster node, which is served over the API only.
 fn write_host_dir(
     dir: &Path,
@@ -451,6 +478,10 @@ fn write_host_dir(
     let mut audit = audit::history(world, &mut rng.fork("audit-history"), now_ms).join("\n");
     audit.push('\n');
     crate::fsutil::write_private_atomic(&logs_dir.join("audit.log"), audit.as_bytes())?;
+    // An advanced logging target of the config writes the LDAP log beside them.
+    let mut ldap = logs::ldap_history(now_ms).join("\n");
+    ldap.push('\n');
+    std::fs::write(logs_dir.join("ldap.log"), ldap)?;
     Ok(history(
         LogGenerator::new(rng.fork("log-history-node-2"), ctx.clone()),
         &mut rng.fork("log-history-times-node-2"),

@@ -1,6 +1,8 @@
 //! The Mattermost install on this host (`--mm-home`): where its config and logs are, and the
 //! facts about the machine that only an on-host reader can see.
 
+pub mod logs;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;

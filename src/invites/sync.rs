@@ -69,7 +69,7 @@ impl SyncPlan {
         let (audit_log, server_log) = match (mm_home, &config) {
             (Some(home), Some(Ok(config))) => {
                 let dir = home.logs_dir(Some(config));
-                let audit = crate::logs::feed::audit_log_path(config, &dir).ok_or_else(|| {
+                let audit = crate::host::logs::audit_log_path(config, &dir).ok_or_else(|| {
                     "the install does not write one (ExperimentalAuditSettings.FileEnabled and FileName)"
                         .to_string()
                 });

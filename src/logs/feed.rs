@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
-
 use super::follow::{FollowOptions, Follower, follow};
 use super::merge::merging_sink;
 use super::poll::{PollOptions, poll};
@@ -60,39 +58,17 @@ impl FeedKind {
     }
 }
 
-/// The log files of an install: `mattermost.log`, `notifications.log` when present (servers up
-/// to 10.x), and the structured audit log when the config names one.
+/// The log files of an install, as `host::logs` finds them from its config.
 pub fn install_files(home: &MmHome) -> Vec<LogFile> {
     let config = home.read_config().ok();
-    let dir = home.logs_dir(config.as_ref());
-    let mut files = vec![LogFile::new(dir.join("mattermost.log"))];
-    let notifications = dir.join("notifications.log");
-    if notifications.is_file() {
-        files.push(LogFile::new(notifications));
-    }
-    if let Some(audit) = config.as_ref().and_then(|c| audit_log_path(c, &dir)) {
-        files.push(LogFile::new(audit));
-    }
-    files
-}
-
-/// `ExperimentalAuditSettings.FileName` when file auditing is on; relative names are taken in
-/// the log directory.
-pub fn audit_log_path(config: &Value, logs_dir: &std::path::Path) -> Option<PathBuf> {
-    let settings = config.get("ExperimentalAuditSettings")?;
-    if settings.get("FileEnabled").and_then(Value::as_bool) != Some(true) {
-        return None;
-    }
-    let name = settings.get("FileName").and_then(Value::as_str)?.trim();
-    if name.is_empty() {
-        return None;
-    }
-    let path = PathBuf::from(name);
-    Some(if path.is_absolute() {
-        path
-    } else {
-        logs_dir.join(path)
-    })
+    crate::host::logs::host_logs(home, config.as_ref())
+        .files
+        .into_iter()
+        .map(|log| LogFile {
+            path: log.path,
+            name: log.name,
+        })
+        .collect()
 }
 
 /// The sources available, best first.
@@ -306,6 +282,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("logs/mattermost.log"), "").unwrap();
         std::fs::write(dir.path().join("logs/notifications.log"), "").unwrap();
+        std::fs::write(dir.path().join("logs/audit.log"), "").unwrap();
         let home = MmHome::new(dir.path(), HomeOrigin::Flag);
         let names: Vec<String> = install_files(&home).into_iter().map(|f| f.name).collect();
         assert_eq!(

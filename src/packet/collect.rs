@@ -16,6 +16,7 @@ use crate::mm::error::lacks_permission;
 use crate::mm::models::system::ClientLicense;
 use crate::mm::{ApiError, MmClient};
 use crate::overview::{Overview, Section};
+use crate::secret::Secret;
 
 /// REST log pages read per node at most (10,000 lines each): the newest 50,000 lines.
 const MAX_LOG_PAGES: u32 = 5;
@@ -108,6 +109,10 @@ pub struct Collected {
     pub permissions: Option<Value>,
     /// How many cluster nodes the server reports.
     pub nodes: usize,
+    /// The metrics listeners to take the Go profiles from (fetched while the packet is written).
+    pub profile_targets: Vec<super::profiles::Target>,
+    /// `database_schema.yaml`: the database's shape, never a row (with `--db-url`).
+    pub database_schema: Option<String>,
 }
 
 impl Collected {
@@ -151,6 +156,8 @@ const STATS_KEYS: [&str; 10] = [
 pub struct Sources<'a> {
     pub client: Option<&'a MmClient>,
     pub mm_home: Option<&'a MmHome>,
+    /// `--db-url`: the schema summary is read over a read-only session.
+    pub db_url: Option<&'a Secret>,
 }
 
 /// `runtime.GOOS`/`GOARCH` names, as the server writes them.
@@ -191,6 +198,7 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
         requested_by: local_account(),
         ..Collected::default()
     };
+    let mut node_hostnames: Vec<String> = Vec::new();
     if let Some(client) = sources.client {
         out.local_mode = client.is_local();
         let (overview, config, plugins, jobs, permissions) = tokio::join!(
@@ -208,6 +216,11 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
         }
         apply_overview(&mut out, &overview);
         out.nodes = overview.cluster.loaded().map_or(0, Vec::len);
+        node_hostnames = overview
+            .cluster
+            .loaded()
+            .map(|nodes| nodes.iter().map(|n| n.hostname.clone()).collect())
+            .unwrap_or_default();
         match jobs {
             Ok(jobs) => out.jobs = Some(jobs),
             Err(err) => out.warnings.push(format!(
@@ -265,8 +278,41 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
             .push("no server and no install directory were given: nothing to collect".into());
     }
     apply_config_facts(&mut out);
+    find_profile_targets(&mut out, sources, &node_hostnames);
     collect_logs(&mut out, sources).await;
+    match database_schema(sources.db_url).await {
+        Ok(yaml) => out.database_schema = Some(yaml),
+        Err(why) => out
+            .warnings
+            .push(format!("database_schema.yaml is missing: {why}")),
+    }
     out
+}
+
+async fn database_schema(url: Option<&Secret>) -> Result<String, String> {
+    let url = url.ok_or("no database URL (--db-url or MMOPS_DB_URL)")?;
+    let session = crate::invites::db::connect(url.expose())
+        .await
+        .map_err(|err| err.to_string())?;
+    let schema = super::schema::read(&session).await?;
+    Ok(schema.to_yaml())
+}
+
+/// Where the Go profiles will come from; the fetch itself runs while the packet is written.
+fn find_profile_targets(out: &mut Collected, sources: Sources<'_>, nodes: &[String]) {
+    // Through the API, the listener is looked for on the API's host; on the host (the local
+    // socket, the install directory) at 127.0.0.1.
+    let api_host = sources
+        .client
+        .filter(|client| !client.is_local())
+        .and_then(|client| client.base_url().host_str().map(str::to_string));
+    let config = out.config.as_ref().map(|(config, _)| config);
+    match super::profiles::targets(config, nodes, api_host.as_deref(), &crate::host::hostname()) {
+        Ok(targets) => out.profile_targets = targets,
+        Err(why) => out.warnings.push(format!(
+            "cpu.prof, heap.prof and goroutines are missing: {why}"
+        )),
+    }
 }
 
 fn local_account() -> String {
@@ -447,7 +493,6 @@ fn collect_from_home(out: &mut Collected, home: &MmHome) {
             )),
         }
     }
-    let logs_dir = home.logs_dir(disk_config.as_ref());
     let cluster = disk_config
         .as_ref()
         .and_then(|c| c.pointer("/ClusterSettings/Enable"))
@@ -458,17 +503,19 @@ fn collect_from_home(out: &mut Collected, home: &MmHome) {
     } else {
         String::new()
     };
-    for name in ["mattermost.log", "notifications.log"] {
-        let path = logs_dir.join(name);
-        match std::fs::metadata(&path) {
+    let host_logs = crate::host::logs::host_logs(home, disk_config.as_ref());
+    out.warnings.extend(host_logs.skipped);
+    for log in host_logs.files {
+        match std::fs::metadata(&log.path) {
             Ok(meta) if meta.is_file() => out.logs.push(LogInput::File {
-                name: format!("{prefix}{name}"),
-                path,
+                name: format!("{prefix}{}", log.name),
+                path: log.path,
                 size: meta.len(),
             }),
-            _ if name == "notifications.log" => {}
-            Ok(_) => out.warnings.push(format!("{}: not a file", path.display())),
-            Err(err) => out.warnings.push(format!("{}: {err}", path.display())),
+            Ok(_) => out
+                .warnings
+                .push(format!("{}: not a file", log.path.display())),
+            Err(err) => out.warnings.push(format!("{}: {err}", log.path.display())),
         }
     }
 }
@@ -602,7 +649,7 @@ async fn collect_logs(out: &mut Collected, sources: Sources<'_>) {
 
 /// A node name from the server's log text, made safe as a directory in a zip: no `..`, no
 /// slashes, no control characters.
-fn safe_entry_part(name: &str) -> String {
+pub(super) fn safe_entry_part(name: &str) -> String {
     let clean: String = name
         .chars()
         .map(|c| {

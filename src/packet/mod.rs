@@ -9,7 +9,9 @@ pub mod collect;
 pub mod compare;
 pub mod contents;
 pub mod open;
+pub mod profiles;
 pub mod resanitize;
+pub mod schema;
 pub mod scrub;
 pub mod server;
 pub mod shown;
@@ -23,6 +25,7 @@ use serde_json::Value;
 use self::archive::{ArchiveError, ArchiveFile, Control, Written};
 use self::collect::{Collected, LogInput};
 use self::contents::{Metadata, default_reason, redactions_txt, warning_txt};
+use self::profiles::Fetch;
 use self::scrub::{LogCounts, Scrubber};
 use crate::build_info::VERSION_WITH_REVISION;
 use crate::sanitize::{Redaction, sanitize_config};
@@ -33,6 +36,8 @@ pub struct Options {
     pub include_logs: bool,
     /// Replace emails, IP addresses, usernames and user ids in the logs with pseudonyms.
     pub privacy: bool,
+    /// The CPU profile's window; 0 leaves it out.
+    pub cpu_profile_seconds: u32,
 }
 
 impl Default for Options {
@@ -40,6 +45,7 @@ impl Default for Options {
         Self {
             include_logs: true,
             privacy: false,
+            cpu_profile_seconds: profiles::DEFAULT_CPU_SECONDS,
         }
     }
 }
@@ -57,8 +63,9 @@ pub fn file_name(now_ms: i64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFile {
     pub name: String,
-    /// Bytes before compression (logs: their current size).
-    pub size: u64,
+    /// Bytes before compression (logs: their current size); `None` for what is only taken
+    /// while the packet is written (the Go profiles).
+    pub size: Option<u64>,
     pub source: String,
 }
 
@@ -66,13 +73,43 @@ pub struct PlannedFile {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub file_name: String,
-    /// Small files, in the order they go in: name, contents, where from.
-    small: Vec<(String, Vec<u8>, String)>,
+    /// Small files, in the order they go in.
+    small: Vec<SmallFile>,
+    /// The metrics listeners whose Go profiles are fetched while the packet is written.
+    profiles: Vec<profiles::Target>,
     logs: Vec<LogInput>,
     pub config_redactions: Vec<Redaction>,
     pub warnings: Vec<String>,
     pub options: Options,
     pub advice: Option<String>,
+}
+
+/// A file of the packet built in memory.
+#[derive(Debug, Clone)]
+struct SmallFile {
+    name: String,
+    bytes: Vec<u8>,
+    /// Where from, for the dialog's list.
+    source: String,
+    /// Text the server wrote (job errors, a goroutine dump): scrubbed like a log, privacy mode
+    /// included.
+    server_text: bool,
+}
+
+impl SmallFile {
+    fn new(name: &str, bytes: Vec<u8>, source: impl Into<String>) -> Self {
+        Self {
+            name: name.to_string(),
+            bytes,
+            source: source.into(),
+            server_text: false,
+        }
+    }
+
+    fn server_text(mut self) -> Self {
+        self.server_text = true;
+        self
+    }
 }
 
 fn pretty_json(value: &Value) -> Vec<u8> {
@@ -102,37 +139,41 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
         customer_id: String::new(),
         extras: metadata_extras(collected, options),
     };
-    small.push((
-        "metadata.yaml".to_string(),
+    small.push(SmallFile::new(
+        "metadata.yaml",
         metadata.to_yaml().into_bytes(),
-        "mmops".to_string(),
+        "mmops",
     ));
-    small.push((
-        "support_packet.yaml".to_string(),
+    small.push(SmallFile::new(
+        "support_packet.yaml",
         facts.to_yaml().into_bytes(),
-        "the API and the install directory".to_string(),
+        "the API and the install directory",
     ));
     // Today's layout beside the flat file older tools read (10.5 and later).
-    small.push((
-        "diagnostics.yaml".to_string(),
+    small.push(SmallFile::new(
+        "diagnostics.yaml",
         facts.diagnostics_yaml(collected.nodes).into_bytes(),
-        "the API and the install directory".to_string(),
+        "the API and the install directory",
     ));
-    small.push((
-        "stats.yaml".to_string(),
+    small.push(SmallFile::new(
+        "stats.yaml",
         facts.stats_yaml().into_bytes(),
         crate::mm::routes::analytics().label(),
     ));
     if let Some(jobs) = &collected.jobs {
-        small.push((
-            "jobs.yaml".to_string(),
-            contents::jobs_yaml(jobs).into_bytes(),
-            crate::mm::routes::jobs().label(),
-        ));
+        small.push(
+            SmallFile::new(
+                "jobs.yaml",
+                contents::jobs_yaml(jobs).into_bytes(),
+                crate::mm::routes::jobs().label(),
+            )
+            // Job errors are server text like log lines.
+            .server_text(),
+        );
     }
     if let Some(permissions) = &collected.permissions {
-        small.push((
-            "permissions.yaml".to_string(),
+        small.push(SmallFile::new(
+            "permissions.yaml",
             serde_yaml::to_string(permissions)
                 .unwrap_or_default()
                 .into_bytes(),
@@ -164,8 +205,8 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
     }
 
     if let Some((plugins, source)) = &collected.plugins {
-        small.push((
-            "plugins.json".to_string(),
+        small.push(SmallFile::new(
+            "plugins.json",
             pretty_json(plugins),
             source.clone(),
         ));
@@ -173,11 +214,19 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
         warnings.push("plugins.json is missing: no source gave the plugins".to_string());
     }
 
+    if let Some(schema) = &collected.database_schema {
+        small.push(SmallFile::new(
+            "database_schema.yaml",
+            schema.clone().into_bytes(),
+            "the database's catalog over a read-only session (no rows)",
+        ));
+    }
+
     let mut config_redactions = Vec::new();
     if let Some((config, source)) = &collected.config {
         let sanitized = sanitize_config(config, &collected.manifests());
-        small.push((
-            "sanitized_config.json".to_string(),
+        small.push(SmallFile::new(
+            "sanitized_config.json",
             pretty_json(&sanitized.config),
             format!(
                 "{}, sanitized by mmops ({} values hidden)",
@@ -205,6 +254,7 @@ pub fn prepare(collected: &Collected, options: Options, now_ms: i64) -> Prepared
     Prepared {
         file_name: file_name(now_ms),
         small,
+        profiles: collected.profile_targets.clone(),
         logs,
         config_redactions,
         warnings,
@@ -252,35 +302,58 @@ impl Prepared {
         let mut files: Vec<PlannedFile> = self
             .small
             .iter()
-            .map(|(name, bytes, source)| PlannedFile {
-                name: name.clone(),
-                size: bytes.len() as u64,
-                source: source.clone(),
+            .map(|file| PlannedFile {
+                name: file.name.clone(),
+                size: Some(file.bytes.len() as u64),
+                source: file.source.clone(),
             })
             .collect();
+        files.extend(self.planned_profiles());
         files.extend(self.logs.iter().map(|log| PlannedFile {
             name: log.name().to_string(),
-            size: log.size(),
+            size: Some(log.size()),
             source: log.source(),
         }));
         if !self.warnings.is_empty() {
             files.push(PlannedFile {
                 name: "warning.txt".into(),
-                size: warning_txt(&self.warnings).len() as u64,
+                size: Some(warning_txt(&self.warnings).len() as u64),
                 source: "what could not be collected".into(),
             });
         }
         files.push(PlannedFile {
             name: "redactions.txt".into(),
-            size: 0,
+            size: Some(0),
             source: "what mmops hid".into(),
         });
         files
     }
 
+    /// The profiles to be fetched while writing (their size is known only then).
+    fn planned_profiles(&self) -> Vec<PlannedFile> {
+        let seconds = self.options.cpu_profile_seconds;
+        self.profiles
+            .iter()
+            .flat_map(|target| {
+                let listener = format!("the metrics listener on {}", target.host());
+                let cpu = (seconds > 0).then(|| PlannedFile {
+                    name: format!("{}cpu.prof", target.folder),
+                    size: None,
+                    source: format!("{listener}, a {seconds} s CPU profile"),
+                });
+                let rest = ["heap.prof", "goroutines"].map(|name| PlannedFile {
+                    name: format!("{}{name}", target.folder),
+                    size: None,
+                    source: listener.clone(),
+                });
+                cpu.into_iter().chain(rest)
+            })
+            .collect()
+    }
+
     /// Input bytes in all, for progress.
     pub fn total_bytes(&self) -> u64 {
-        self.plan().iter().map(|f| f.size).sum()
+        self.plan().iter().filter_map(|f| f.size).sum()
     }
 }
 
@@ -302,17 +375,16 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
     let cancel = std::sync::Arc::clone(&control.cancel);
     let mut archive = file.archive(control);
     let mut scrubber = Scrubber::new(prepared.options.privacy);
-    for (name, bytes, _) in &prepared.small {
-        if name == "jobs.yaml" {
-            // Job errors are server text like log lines: the same scrubbing, and privacy mode.
-            let mut clean = Vec::with_capacity(bytes.len());
-            for line in bytes.split(|b| *b == b'\n') {
-                clean.extend_from_slice(&scrubber.scrub(line));
-                clean.push(b'\n');
-            }
-            archive.add_bytes(name, &clean)?;
+    // The CPU profile takes its window: it runs while the logs stream.
+    let profiles = Fetch::start(
+        prepared.profiles.clone(),
+        prepared.options.cpu_profile_seconds,
+    );
+    for file in &prepared.small {
+        if file.server_text {
+            archive.add_bytes(&file.name, &scrub_text(&mut scrubber, &file.bytes))?;
         } else {
-            archive.add_bytes(name, bytes)?;
+            archive.add_bytes(&file.name, &file.bytes)?;
         }
     }
     for log in &prepared.logs {
@@ -332,8 +404,20 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
             }
         }
     }
-    if !prepared.warnings.is_empty() {
-        archive.add_bytes("warning.txt", warning_txt(&prepared.warnings).as_bytes())?;
+    let fetched = profiles
+        .finish_unless(&cancel)
+        .ok_or(ArchiveError::Cancelled)?;
+    for profile in &fetched.profiles {
+        if profile.is_text {
+            archive.add_bytes(&profile.name, &scrub_text(&mut scrubber, &profile.bytes))?;
+        } else {
+            archive.add_bytes(&profile.name, &profile.bytes)?;
+        }
+    }
+    let mut warnings = prepared.warnings.clone();
+    warnings.extend(fetched.warnings);
+    if !warnings.is_empty() {
+        archive.add_bytes("warning.txt", warning_txt(&warnings).as_bytes())?;
     }
     let counts = scrubber.counts();
     let redactions = redactions_txt(
@@ -351,6 +435,22 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
     Ok(Summary {
         written,
         log_counts: counts,
-        warnings: prepared.warnings.clone(),
+        warnings,
     })
+}
+
+/// Server text scrubbed line by line, as the logs are.
+fn scrub_text(scrubber: &mut Scrubber, bytes: &[u8]) -> Vec<u8> {
+    let mut clean = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let (text, newline) = match line.strip_suffix(b"\n") {
+            Some(text) => (text, true),
+            None => (line, false),
+        };
+        clean.extend_from_slice(&scrubber.scrub(text));
+        if newline {
+            clean.push(b'\n');
+        }
+    }
+    clean
 }

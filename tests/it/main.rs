@@ -34,6 +34,7 @@ mod packet;
 mod packet_console;
 mod packet_dialog;
 mod packet_open;
+mod packet_schema;
 mod pg_harness;
 mod plugins_tab;
 mod screenshots;

@@ -112,6 +112,14 @@ impl Packet {
         self.entries.iter().map(|(n, _)| n.as_str()).collect()
     }
 
+    fn bytes(&self, name: &str) -> &[u8] {
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, bytes)| bytes.as_slice())
+            .unwrap_or_else(|| panic!("no {name} in the packet: {:?}", self.names()))
+    }
+
     fn text(&self, name: &str) -> String {
         let (_, bytes) = self
             .entries
@@ -1020,6 +1028,53 @@ fn write_json(path: &Path, value: &Value) {
     std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
 
+/// A metrics listener on a free port of 127.0.0.1 that answers every pprof route at once: a
+/// small gzip for the binary profiles, `goroutines` for the text dump. Counts the requests.
+struct FakeMetrics {
+    port: u16,
+    asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FakeMetrics {
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn asked(&self) -> usize {
+        self.asked.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn fake_metrics_listener(goroutines: String) -> FakeMetrics {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&asked);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 2048];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let request = String::from_utf8_lossy(&request[..n]).into_owned();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body: Vec<u8> = if request.starts_with("GET /debug/pprof/goroutine?debug=2 ") {
+                goroutines.clone().into_bytes()
+            } else {
+                vec![
+                    0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                ]
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    FakeMetrics { port, asked }
+}
+
 /// An install directory: config/config.json, plugins/<id>/plugin.json, logs/.
 fn write_install(home: &Path, config: &Value, manifests: &[Value], log: &str, notifications: &str) {
     write_json(&home.join("config/config.json"), config);
@@ -1182,6 +1237,23 @@ fn canaries_from_disk_never_reach_the_packet() {
         r#"{{"timestamp":"2026-11-22 09:32:00.000 Z","level":"info","msg":"probe-notification push sent","device_token":"{}"}}"#,
         c.make("notifications.log: JSON device_token")
     );
+    // Today's layout's new files: an advanced logging target (the LDAP log) and the Go profiles
+    // of a metrics listener whose goroutine dump holds secrets, as a stuck request's can.
+    let mut config = config;
+    config["LogSettings"]["AdvancedLoggingJSON"] =
+        json!({"ldap": {"type": "file", "format": "json", "options": {"filename": "ldap.log"}}});
+    let goroutines = format!(
+        "goroutine 7 [IO wait]:\nmain.connect(\"postgres://mmuser:{}@db:5432/mattermost\")\n\t/src/main.go:9 +0x1d\nAuthorization: Bearer {}\n",
+        c.make("goroutines: a DataSource password"),
+        c.make("goroutines: a bearer token")
+    );
+    let listener = fake_metrics_listener(goroutines);
+    config["MetricsSettings"] =
+        json!({"Enable": true, "ListenAddress": format!(":{}", listener.port())});
+    let ldap_line = format!(
+        r#"{{"timestamp":"2026-11-22 09:33:00.000 Z","level":"LDAPInfo","msg":"probe-ldap bind","bind_password":"{}"}}"#,
+        c.make("ldap.log: JSON bind_password")
+    );
     write_install(
         &home,
         &config,
@@ -1189,6 +1261,7 @@ fn canaries_from_disk_never_reach_the_packet() {
         &log,
         &format!("{notification}\n"),
     );
+    std::fs::write(home.join("logs/ldap.log"), format!("{ldap_line}\n")).unwrap();
 
     let output = packet(
         dir.path(),
@@ -1244,7 +1317,24 @@ fn canaries_from_disk_never_reach_the_packet() {
             && notifications.contains("\"device_token\":\"****\""),
         "{notifications}"
     );
-    let replaced: u64 = lines.iter().map(|l| l.replaced).sum::<u64>() + 1;
+    let ldap = packet.text("ldap.log");
+    assert!(
+        ldap.contains("probe-ldap") && ldap.contains("\"bind_password\":\"****\""),
+        "{ldap}"
+    );
+    let goroutines = packet.text("goroutines");
+    assert!(
+        goroutines.starts_with("goroutine 7 [IO wait]:") && goroutines.contains("****"),
+        "{goroutines}"
+    );
+    assert_eq!(
+        listener.asked(),
+        3,
+        "cpu.prof, heap.prof and goroutines were each asked once"
+    );
+    assert!(packet.names().contains(&"cpu.prof") && packet.names().contains(&"heap.prof"));
+    // ldap.log's password, the goroutine dump's DataSource password and bearer token.
+    let replaced: u64 = lines.iter().map(|l| l.replaced).sum::<u64>() + 4;
     assert!(
         redactions.contains(&format!("logs: {replaced} values replaced")),
         "{redactions}\n{mattermost_log}\n{notifications}"
@@ -1576,6 +1666,89 @@ fn contents_match_the_demo_servers_data() {
     assert_eq!(packet.names(), names);
 }
 
+/// mmops on the host of a running server (the install directory, no API): every log the install
+/// writes and the Go profiles from the metrics listener the config names, in this node's folder
+/// as the server's 10.10+ packet puts a cluster node's files.
+#[test]
+fn on_the_host_every_log_and_the_go_profiles_go_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, args) = host_dir(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let served = serve_with(dir.path(), &args);
+    let output = packet(
+        dir.path(),
+        [
+            OsStr::new("--mm-home"),
+            host.as_os_str(),
+            OsStr::new("--cpu-profile-seconds"),
+            OsStr::new("1"),
+            OsStr::new("-o"),
+            out.as_os_str(),
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    let zip = Packet::open(&only_zip(&out));
+    let folder = format!("{}/", mmops::host::hostname());
+    let names = zip.names();
+    for name in [
+        "mattermost.log",
+        "audit.log",
+        "ldap.log",
+        "cpu.prof",
+        "heap.prof",
+        "goroutines",
+    ] {
+        let name = format!("{folder}{name}");
+        assert!(names.contains(&name.as_str()), "{name} in {names:?}");
+    }
+    for binary in ["cpu.prof", "heap.prof"] {
+        let bytes = zip.bytes(&format!("{folder}{binary}"));
+        assert_eq!(&bytes[..2], &[0x1f, 0x8b], "{binary} is gzipped pprof");
+        let mut proto = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut proto)
+            .unwrap();
+        assert!(!proto.is_empty());
+    }
+    assert_eq!(
+        zip.text(&format!("{folder}goroutines")),
+        mmops::demo::metrics::goroutine_dump(),
+        "the dump goes in as the listener gave it (nothing in it to clean)"
+    );
+    let warning = zip.text("warning.txt");
+    assert!(!warning.contains("cpu.prof"), "{warning}");
+    drop(served);
+
+    // The listener gone: each profile named in warning.txt, the rest of the packet intact.
+    let out = dir.path().join("out-stopped");
+    std::fs::create_dir_all(&out).unwrap();
+    let output = packet(
+        dir.path(),
+        [
+            OsStr::new("--mm-home"),
+            host.as_os_str(),
+            OsStr::new("-o"),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let zip = Packet::open(&only_zip(&out));
+    let warning = zip.text("warning.txt");
+    assert!(
+        warning.contains(&format!(
+            "{folder}cpu.prof, {folder}heap.prof and {folder}goroutines are missing: the metrics listener at http://127.0.0.1:"
+        )),
+        "{warning}"
+    );
+    assert!(
+        !zip.names()
+            .iter()
+            .any(|n| n.ends_with(".prof") || n.ends_with("goroutines"))
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4: the install directory with the server stopped
 
@@ -1605,12 +1778,23 @@ fn the_install_directory_alone_with_the_server_stopped() {
 
     // The log file, whole: the same lines, only secrets changed.
     let cluster = raw["ClusterSettings"]["Enable"].as_bool() == Some(true);
-    let log_name = if cluster {
-        format!("{}/mattermost.log", mmops::host::hostname())
+    let folder = if cluster {
+        format!("{}/", mmops::host::hostname())
     } else {
-        "mattermost.log".to_string()
+        String::new()
     };
-    assert_eq!(packet.logs(), vec![log_name.as_str()]);
+    let log_name = format!("{folder}mattermost.log");
+    // Every log the install writes: the server's, the audit file, the LDAP target of the
+    // advanced logging settings.
+    assert_eq!(
+        packet.logs(),
+        ["mattermost.log", "audit.log", "ldap.log"].map(|name| format!("{folder}{name}"))
+    );
+    let ldap = packet.text(&format!("{folder}ldap.log"));
+    assert_eq!(
+        ldap,
+        std::fs::read_to_string(host.join("logs/ldap.log")).unwrap()
+    );
     let on_disk = std::fs::read_to_string(host.join("logs/mattermost.log")).unwrap();
     let in_zip = packet.text(&log_name);
     assert_eq!(in_zip.lines().count(), on_disk.lines().count());
@@ -1751,7 +1935,9 @@ fn a_cluster_gives_one_log_per_node() {
     );
     let mut expected_logs = expected.clone();
     if !nodes.contains(&this_host) {
-        expected_logs.push(format!("{this_host}/mattermost.log"));
+        for name in ["mattermost.log", "audit.log", "ldap.log"] {
+            expected_logs.push(format!("{this_host}/{name}"));
+        }
         let warning = packet.text("warning.txt");
         assert!(
             warning.contains(&format!(

@@ -270,10 +270,12 @@ impl PacketDialog {
         match self.kind {
             Kind::Built => {
                 let home = ctx.env.mm_home.clone();
+                let db_url = ctx.env.invites.db_url.clone();
                 ctx.spawn(Msg::Collected, async move {
                     let sources = Sources {
                         client: client.as_ref(),
                         mm_home: home.as_ref(),
+                        db_url: db_url.as_ref(),
                     };
                     Ok::<_, Error>(Box::new(collect(sources).await))
                 });

@@ -234,10 +234,10 @@ fn built_plan(
     for file in &plan {
         // Exact sizes of the small files say nothing an admin needs (and metadata.yaml's
         // changes with the mmops build).
-        let size = if file.size < 1024 {
-            "< 1 KB".to_string()
-        } else {
-            bytes(file.size)
+        let size = match file.size {
+            None => "on write".to_string(),
+            Some(size) if size < 1024 => "< 1 KB".to_string(),
+            Some(size) => bytes(size),
         };
         let used = name_width + 2 + 9 + 2;
         out.push(Line::from(vec![
