@@ -30,6 +30,8 @@ pub enum Error {
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Download(#[from] DownloadError),
+    #[error(transparent)]
+    Packet(#[from] crate::packet::open::OpenError),
     /// A local file could not be read or written.
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },

@@ -1,7 +1,6 @@
 //! `mmops open PACKET.zip`: the console over a support packet, read-only. Every tab reads the
 //! packet instead of a server; what acts on a server says it does not apply.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,23 +31,9 @@ pub fn run(resolved: Resolved, args: OpenArgs) -> color_eyre::Result<ExitCode> {
 /// The console's launch for a packet: no server, no install directory, no ledger.
 pub fn launch(resolved: &Resolved, packet: Packet) -> color_eyre::Result<Launch> {
     let mut launch = super::console::launch(resolved, None, None)?;
-    launch.server_label = label(&packet.path);
-    launch.invites = InvitesLaunch {
-        ledger: None,
-        data_dir: None,
-        db_url: None,
-        no_database: Some("a support packet holds no database".into()),
-    };
+    launch.server_label = crate::tui::status::packet_label(&packet.path);
+    launch.invites = InvitesLaunch::over_packet();
     launch.logs.files.clear();
     launch.packet = Some(Arc::new(packet));
     Ok(launch)
-}
-
-/// "PACKET <file name>", as the status bar names it.
-pub fn label(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    format!("PACKET {}", inert(&name))
 }

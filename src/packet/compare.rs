@@ -53,7 +53,13 @@ pub fn summarize(packet: &Packet) -> Summary {
                 .get("metadata.yaml")
                 .and_then(|m| text(m.get("server_version")))
         }),
-        nodes: packet.nodes.iter().map(|n| n.label().to_string()).collect(),
+        // A root without a folder names no node (a single server, or a packet before 10.10).
+        nodes: packet
+            .nodes
+            .iter()
+            .filter(|n| !n.name.is_empty())
+            .map(|n| n.name.clone())
+            .collect(),
         config: packet.config().cloned(),
         ..Summary::default()
     };
@@ -362,18 +368,20 @@ pub fn difference(a: &Summary, b: &Summary) -> Difference {
         .map(|(t, (count, level))| (t.clone(), *count, level.label()))
         .collect();
     new_patterns.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+    // Nodes are compared only where both sides name theirs.
+    let named = !a.nodes.is_empty() && !b.nodes.is_empty();
     Difference {
         version,
         nodes_added: b
             .nodes
             .iter()
-            .filter(|n| !a.nodes.contains(n))
+            .filter(|n| named && !a.nodes.contains(n))
             .cloned()
             .collect(),
         nodes_removed: a
             .nodes
             .iter()
-            .filter(|n| !b.nodes.contains(n))
+            .filter(|n| named && !b.nodes.contains(n))
             .cloned()
             .collect(),
         config,

@@ -20,7 +20,7 @@ use super::keys::{Action, Focus, KeyMeaning, Keymap, Scope};
 use super::status::{Connection, Message, Status};
 use super::tabs;
 use super::theme::Theme;
-use super::view::{AnyView, Command, Parts, Peers, Placement, Reveal, Signal, Ui};
+use super::view::{AnyView, Command, Parts, Peers, Placement, Reveal, Signal, Switch, Ui};
 use super::widgets::{footer, status_bar, tab_bar};
 
 /// A view the app holds: which tab or dialog.
@@ -49,6 +49,15 @@ pub struct App {
     should_quit: bool,
     suspend_requested: bool,
     dirty: bool,
+    /// The server's environment while a packet opened from the console is shown.
+    server: Option<Server>,
+}
+
+/// What the console showed before a packet was opened over it.
+struct Server {
+    env: Env,
+    label: String,
+    insecure: bool,
 }
 
 impl App {
@@ -74,6 +83,7 @@ impl App {
             should_quit: false,
             suspend_requested: false,
             dirty: true,
+            server: None,
         }
     }
 
@@ -370,6 +380,55 @@ impl App {
         }
     }
 
+    /// Every tab starts over on a packet, or back on the server; the tab shown stays.
+    fn switch(&mut self, to: Switch) {
+        match to {
+            Switch::ToPacket(packet) => {
+                let label = crate::tui::status::packet_label(&packet.path);
+                if self.server.is_none() && self.env.packet.is_none() {
+                    // The first packet over the server: the server is kept to go back to.
+                    let packet_env = self.env.for_packet(std::sync::Arc::clone(&packet), None);
+                    self.server = Some(Server {
+                        env: std::mem::replace(&mut self.env, packet_env),
+                        label: self.status.server.clone(),
+                        insecure: self.status.insecure,
+                    });
+                }
+                let returns_to = self.server.as_ref().map(|server| server.label.clone());
+                self.env = self.env.for_packet(packet, returns_to);
+                self.start_over(label, false);
+            }
+            Switch::BackToServer => {
+                let Some(server) = self.server.take() else {
+                    self.status.message = Message::Info(
+                        "no server to go back to: mmops was started on a packet".into(),
+                    );
+                    return;
+                };
+                self.env = server.env;
+                self.start_over(server.label, server.insecure);
+            }
+        }
+    }
+
+    /// New tabs over the current environment: every dialog closed, every late result of the
+    /// old views dropped.
+    fn start_over(&mut self, label: String, insecure: bool) {
+        self.dialogs.clear();
+        self.dialog_ids.clear();
+        self.jobs.forget_all();
+        self.status = Status::new(label, insecure, self.env.client.is_some());
+        let registered = tabs::registry(&self.env);
+        let count = registered.len() as u64;
+        let (tab_actions, tabs): (Vec<_>, Vec<_>) = registered.into_iter().unzip();
+        self.tabs = tabs;
+        self.tab_actions = tab_actions;
+        self.active = self.active.min(self.tabs.len().saturating_sub(1));
+        self.next_id = self.next_id.max(count);
+        self.start();
+        self.show_tab(self.active);
+    }
+
     fn open(&mut self, dialog: Box<dyn AnyView>) {
         let id = ViewId(self.next_id);
         self.next_id += 1;
@@ -421,6 +480,11 @@ impl App {
                     Command::Open(dialog) => self.open(dialog),
                     Command::Close(id) => self.close(id),
                     Command::Reveal(what) => self.reveal(&what),
+                    Command::Switch(to) => {
+                        self.switch(to);
+                        // What the old views asked after it is not for the new ones.
+                        break;
+                    }
                 }
             }
         }

@@ -88,6 +88,8 @@ pub struct Env {
     /// nothing acts on a server.
     pub packet: Option<Arc<Packet>>,
     pub(crate) reconnect: Option<Reconnect>,
+    /// The server a packet opened from the console goes back to (its status-bar name).
+    pub returns_to: Option<String>,
 }
 
 impl Env {
@@ -107,6 +109,7 @@ impl Env {
             invites: launch.invites,
             packet: launch.packet,
             reconnect: launch.reconnect,
+            returns_to: None,
         };
         let chrome = Chrome {
             theme: launch.theme,
@@ -118,5 +121,28 @@ impl Env {
 
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// This console's environment over `packet` instead of a server: the same keys, clock and
+    /// directories; no client, install, ledger or database, no log files to follow.
+    pub fn for_packet(&self, packet: Arc<Packet>, returns_to: Option<String>) -> Env {
+        let mut logs = self.logs.clone();
+        logs.files.clear();
+        Env {
+            client: None,
+            keymap: self.keymap.clone(),
+            mm_home: None,
+            clock: self.clock,
+            refresh_every: self.refresh_every,
+            token_source: String::new(),
+            config_file: self.config_file.clone(),
+            packet_dir: self.packet_dir.clone(),
+            snapshot_dir: self.snapshot_dir.clone(),
+            logs,
+            invites: InvitesLaunch::over_packet(),
+            packet: Some(packet),
+            reconnect: None,
+            returns_to,
+        }
     }
 }

@@ -207,6 +207,12 @@ impl Jobs {
         current
     }
 
+    /// The console started over (a packet opened, the server back): every result of the
+    /// work started before is stale.
+    pub fn forget_all(&mut self) {
+        self.latest.clear();
+    }
+
     /// A dialog closed: its kinds are forgotten and any late result is stale.
     pub fn forget(&mut self, view: ViewId) {
         self.latest.retain(|(to, _), _| *to != view);

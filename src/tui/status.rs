@@ -115,6 +115,15 @@ impl Status {
     }
 }
 
+/// "PACKET <file name>", as the status bar names a packet opened instead of a server.
+pub fn packet_label(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    format!("PACKET {}", crate::text::inert(&name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

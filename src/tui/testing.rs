@@ -198,6 +198,8 @@ pub struct Probe {
     pub closed: bool,
     /// What the view asked another tab to show.
     pub revealed: Vec<crate::tui::view::Reveal>,
+    /// What the view asked the console to show instead.
+    pub switched: Vec<crate::tui::view::Switch>,
 }
 
 impl Probe {
@@ -217,6 +219,7 @@ impl Probe {
             invites: Default::default(),
             packet: None,
             reconnect: None,
+            returns_to: None,
         };
         Self::with_env(env)
     }
@@ -250,6 +253,7 @@ impl Probe {
             opened: Vec::new(),
             closed: false,
             revealed: Vec::new(),
+            switched: Vec::new(),
         }
     }
 
@@ -275,6 +279,7 @@ impl Probe {
                 Command::Open(dialog) => self.opened.push(dialog),
                 Command::Close(_) => self.closed = true,
                 Command::Reveal(what) => self.revealed.push(what),
+                Command::Switch(to) => self.switched.push(to),
             }
         }
         result

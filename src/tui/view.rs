@@ -232,6 +232,15 @@ pub(crate) enum Command {
     Open(Box<dyn AnyView>),
     Close(ViewId),
     Reveal(Reveal),
+    Switch(Switch),
+}
+
+/// What the whole console shows instead of what it shows now: every tab starts over on it.
+pub enum Switch {
+    /// A support packet, read-only (the server is kept to go back to).
+    ToPacket(std::sync::Arc<crate::packet::open::Packet>),
+    /// Back to the server the console showed before a packet was opened.
+    BackToServer,
 }
 
 /// The other views, for lookups.
@@ -353,6 +362,11 @@ impl<'a, M: Send + 'static> Ctx<'a, M> {
     /// Takes the user to what `what` names, in the tab that has it.
     pub fn reveal(&mut self, what: Reveal) {
         self.commands.push(Command::Reveal(what));
+    }
+
+    /// Shows `to` in every tab instead of what they show now (this view closes with the rest).
+    pub fn switch(&mut self, to: Switch) {
+        self.commands.push(Command::Switch(to));
     }
 
     /// Closes this view (a dialog).

@@ -19,6 +19,8 @@ fn full_launch(server: &DemoServer, dir: &Path) -> Launch {
     let mut launch = launch(Some(admin(server)), "DEMO");
     launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
     launch.packet_dir = dir.to_path_buf();
+    // A packet to compare with (C).
+    crate::packet_open::flat_9x(dir);
     launch.snapshot_dir = dir.join("snapshots");
     launch.invites = InvitesLaunch {
         ledger: Some(dir.join("ledger.sqlite")),
@@ -47,6 +49,7 @@ fn path_to(scope: Scope) -> &'static [&'static str] {
         Scope::InviteForm => &["5", "i"],
         Scope::Doctor => &["6"],
         Scope::Packet => &["p"],
+        Scope::PacketCompare => &["C", "enter"],
         Scope::Prompt => &["3", "/"],
         Scope::Question => &["5", "X"],
     }

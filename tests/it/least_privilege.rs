@@ -625,7 +625,7 @@ async fn the_packet_plan_says_what_a_viewer_cannot_collect() {
     insta::assert_snapshot!("viewer_packet_plan_120x40", mask_build_dependent(&plan));
     assert!(plan.contains("warning.txt") && plan.contains("what could not be collected"));
     assert!(
-        plan.contains("Not collected (16; written to warning.txt)"),
+        plan.contains("Not collected (18; written to warning.txt)"),
         "{plan}"
     );
     // Every refusal with its permission, at both sizes, scrolling the dialog.
@@ -667,7 +667,7 @@ async fn the_packet_a_viewer_writes_says_what_is_missing_and_why() {
     for text in frames(&mut h) {
         assert!(text.contains("Written"), "{text}");
         assert!(
-            text.contains("16 things could not be collected (see warning.txt)"),
+            text.contains("18 things could not be collected (see warning.txt)"),
             "{text}"
         );
     }

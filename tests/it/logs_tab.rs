@@ -37,10 +37,14 @@ async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
 /// Lines in the demo install's mattermost.log and audit.log.
 fn history_lines(server: &DemoServer) -> usize {
     let logs = server.log_path();
-    [logs.clone(), logs.with_file_name("audit.log")]
-        .iter()
-        .map(|path| std::fs::read_to_string(path).unwrap().lines().count())
-        .sum()
+    [
+        logs.clone(),
+        logs.with_file_name("audit.log"),
+        logs.with_file_name("ldap.log"),
+    ]
+    .iter()
+    .map(|path| std::fs::read_to_string(path).unwrap().lines().count())
+    .sum()
 }
 
 fn append(server: &DemoServer, lines: &[&str]) {

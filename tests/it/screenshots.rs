@@ -168,10 +168,11 @@ async fn screenshots_are_current() {
         }
         let mut harness = Harness::start(launch);
         harness.settle().await;
-        // The REST log source: both cluster nodes answered.
+        // Every source answered: both cluster nodes over REST, or the install's three files.
+        let sources = if shot.invites { 3 } else { 2 };
         harness
             .pump_until(std::time::Duration::from_secs(20), |app| {
-                app.logs().store().sources().len() == 2
+                app.logs().store().sources().len() == sources
             })
             .await;
         harness.settle().await;

@@ -2,6 +2,8 @@
 
 pub mod help;
 pub mod packet;
+pub mod packet_compare;
+pub mod packet_picker;
 pub mod packet_view;
 
 use super::env::Env;
@@ -12,6 +14,16 @@ use super::view::AnyView;
 /// The dialog a global action opens, if it opens one; when it cannot open, the status bar
 /// says why.
 pub fn for_action(action: Action, env: &Env, status: &mut Status) -> Option<Box<dyn AnyView>> {
+    use packet_picker::{PacketPicker, Purpose};
+    let purpose = match action {
+        Action::OpenPacket => Some(Purpose::Open),
+        Action::ComparePacket => Some(Purpose::Compare),
+        _ => None,
+    };
+    if let Some(purpose) = purpose {
+        let folders = PacketPicker::folders(&env.packet_dir);
+        return Some(Box::new(PacketPicker::new(purpose, folders)));
+    }
     match packet::PacketDialog::for_action(action, env) {
         Ok(dialog) => dialog.map(|d| Box::new(d) as Box<dyn AnyView>),
         Err(why) => {

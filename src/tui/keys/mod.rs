@@ -80,6 +80,8 @@ pub enum Action {
     SwitchSource,
     Packet,
     ServerPacket,
+    OpenPacket,
+    ComparePacket,
     ToggleLogs,
     TogglePrivacy,
     TogglePlugin,
@@ -180,6 +182,7 @@ pub enum Scope {
     InviteForm,
     Doctor,
     Packet,
+    PacketCompare,
     Prompt,
     Question,
 }
@@ -213,6 +216,7 @@ impl Scope {
             Scope::InviteForm => "Invites tab: the send form",
             Scope::Doctor => "Doctor tab",
             Scope::Packet => "Support packet",
+            Scope::PacketCompare => "Support packets compared",
             Scope::Prompt => "Typing (prompts, finders, pickers, form fields)",
             Scope::Question => "Questions (y/n)",
         }
@@ -227,6 +231,7 @@ impl Scope {
                 | Scope::LogsLevels
                 | Scope::InviteForm
                 | Scope::Packet
+                | Scope::PacketCompare
                 | Scope::Prompt
                 | Scope::Question
         )
@@ -235,7 +240,7 @@ impl Scope {
     /// The global actions that still work while this modal scope has the keyboard.
     pub fn passes(self) -> &'static [Action] {
         match self {
-            Scope::Packet => &[Action::Help, Action::Suspend],
+            Scope::Packet | Scope::PacketCompare => &[Action::Help, Action::Suspend],
             _ => &[Action::Suspend],
         }
     }

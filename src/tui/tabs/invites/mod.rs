@@ -55,6 +55,16 @@ pub struct InvitesLaunch {
     pub no_database: Option<String>,
 }
 
+impl InvitesLaunch {
+    /// A support packet holds no invitations and no database to find them in.
+    pub fn over_packet() -> Self {
+        Self {
+            no_database: Some("a support packet holds no database".into()),
+            ..Self::default()
+        }
+    }
+}
+
 /// What the tab's jobs report.
 pub enum Msg {
     Opened(Result<(LedgerView, Vec<PlannedSource>), Error>),

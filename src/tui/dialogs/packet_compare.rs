@@ -1,0 +1,126 @@
+//! Two support packets compared (or a packet and the server now), in the console: the same
+//! report as `mmops packet diff`, its section titles, additions and removals in the theme's
+//! colours, scrolled with the usual keys.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+
+use crate::text::one_line;
+use crate::tui::keys::{Action, Focus, Scope};
+use crate::tui::theme::Theme;
+use crate::tui::view::{Ctx, Ui, View};
+
+pub struct PacketCompareDialog {
+    title: String,
+    report: String,
+    scroll: u16,
+    max_scroll: u16,
+}
+
+impl PacketCompareDialog {
+    pub fn new(title: String, report: String) -> Self {
+        Self {
+            title,
+            report,
+            scroll: 0,
+            max_scroll: 0,
+        }
+    }
+
+    pub fn report(&self) -> &str {
+        &self.report
+    }
+}
+
+/// How a line of the report is drawn: the section titles (capitals at the margin), what was
+/// added, what was removed or now fails, the rest.
+fn style_of(line: &str, theme: &Theme) -> Style {
+    let body = line.trim_start();
+    if !line.starts_with(' ') && !line.is_empty() && line == line.to_uppercase() {
+        theme.title
+    } else if body.starts_with('+')
+        || body.starts_with("plugin added")
+        || body.starts_with("node added")
+    {
+        theme.ok
+    } else if body.starts_with('-')
+        || body.starts_with("node removed")
+        || body.starts_with("plugin removed")
+        || body.contains("failed")
+    {
+        theme.error
+    } else if body == "no change" {
+        theme.muted
+    } else {
+        theme.base
+    }
+}
+
+/// One line of the report within `width`, its indent kept.
+fn indented(line: &str, width: usize) -> String {
+    let body = line.trim_start();
+    let indent = (line.len() - body.len()).min(width);
+    format!("{}{}", " ".repeat(indent), one_line(body, width - indent))
+}
+
+impl View for PacketCompareDialog {
+    type Msg = ();
+
+    fn title(&self) -> &str {
+        "Packets compared"
+    }
+
+    fn focus(&self) -> Focus {
+        Focus::on(Scope::PacketCompare)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_, ()>) {
+        match action {
+            Action::Close => ctx.close(),
+            other => self.scroll = other.scroll(self.scroll).min(self.max_scroll),
+        }
+    }
+
+    fn on_msg(&mut self, (): (), _ctx: &mut Ctx<'_, ()>) {}
+
+    fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
+        let theme = ui.theme;
+        let width = area
+            .width
+            .saturating_sub(4)
+            .min(110)
+            .max(area.width.min(30));
+        let height = area.height.saturating_sub(2).max(area.height.min(6));
+        let rect = crate::tui::widgets::centered(area, width, height);
+        Clear.render(rect, buf);
+        let inner_width = usize::from(width.saturating_sub(2));
+        let lines: Vec<Line> = self
+            .report
+            .lines()
+            .map(|line| Line::styled(indented(line, inner_width), style_of(line, theme)))
+            .collect();
+        let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        self.max_scroll = total.saturating_sub(height.saturating_sub(2));
+        self.scroll = self.scroll.min(self.max_scroll);
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Double)
+            .border_style(theme.border_focus)
+            .title(Span::styled(
+                one_line(&self.title, inner_width),
+                theme.title,
+            ));
+        if self.scroll < self.max_scroll {
+            let keys = ui.keymap.key_name(Scope::PacketCompare, Action::Down);
+            block = block.title_bottom(Span::styled(format!(" ↓ more: {keys} "), theme.muted));
+        }
+        Paragraph::new(lines)
+            .style(theme.base)
+            .block(block)
+            .scroll((self.scroll, 0))
+            .render(rect, buf);
+    }
+}
