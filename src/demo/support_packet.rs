@@ -182,6 +182,7 @@ pub fn packet_files(
                 files.push(("mattermost.log".into(), log.clone()));
             }
             files.push(("notifications.log".into(), Vec::new()));
+            files.extend(profiles(""));
         }
         PacketLayout::Split | PacketLayout::NodeFolders | PacketLayout::Current => {
             let cluster_wide = [
@@ -220,10 +221,25 @@ pub fn packet_files(
                     }
                     files.push((format!("{folder}{name}"), bytes));
                 }
+                if layout != PacketLayout::Split || i == 0 {
+                    files.extend(profiles(&folder));
+                }
             }
         }
     }
     files
+}
+
+/// A node's Go profiles, as the server takes them from its own process (5 s of CPU).
+fn profiles(folder: &str) -> Vec<(String, Vec<u8>)> {
+    vec![
+        (format!("{folder}cpu.prof"), super::metrics::cpu_profile(5)),
+        (format!("{folder}heap.prof"), super::metrics::heap_profile()),
+        (
+            format!("{folder}goroutines"),
+            super::metrics::goroutine_dump().into_bytes(),
+        ),
+    ]
 }
 
 fn metadata(world: &World, now_ms: i64, version: &str) -> Value {

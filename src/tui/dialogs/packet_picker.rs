@@ -348,10 +348,8 @@ impl View for PacketPicker {
         let text_width = usize::from(inner.width);
         let mut head: Vec<Line> = Vec::new();
         let intro = match self.purpose {
-            Purpose::Open => "Enter opens the packet in every tab; type to narrow, or a path.",
-            Purpose::Compare => {
-                "Enter compares the packet with the server now (or with the packet open); type to narrow, or a path."
-            }
+            Purpose::Open => "Enter opens it in every tab. Type to narrow, or a path.",
+            Purpose::Compare => "Enter compares it with the server now, or the packet open.",
         };
         head.push(Line::styled(one_line(intro, text_width), theme.muted));
         if let Some(problem) = &self.problem {
