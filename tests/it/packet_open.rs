@@ -395,8 +395,18 @@ fn mmops_own_packet_opens_as_such() {
         fired(&diagnosis)
     );
     assert!(!fired(&diagnosis).contains(&"cluster-config-drift"));
-    // Every node's log is there to read.
+    // Every node's log is there to read, this host's every log file among them.
     assert!(packet.nodes.iter().filter(|n| !n.logs.is_empty()).count() >= 2);
+    let host = mmops::host::hostname();
+    let here = packet
+        .nodes
+        .iter()
+        .find(|n| n.name == host)
+        .unwrap_or_else(|| panic!("no folder for {host}: {:?}", packet.nodes));
+    let names: Vec<&str> = here.logs.iter().map(|(name, _)| name.as_str()).collect();
+    for log in ["mattermost.log", "audit.log", "ldap.log"] {
+        assert!(names.contains(&format!("{host}/{log}").as_str()), "{names:?}");
+    }
 
     // Privacy mode reaches the job errors as it reaches the logs.
     let private = dir.path().join("private");
