@@ -9,12 +9,13 @@
 #
 #   bash benches/compare_packet_layout.sh [SIZE]          # default: 1G
 #
-# Needs GNU time (apt-get install time) and python3 (to edit the copy of the config).
+# Needs GNU time and bc (apt-get install time bc) and python3 (to edit the copy of the config).
 set -euo pipefail
 
 size=${1:-1G}
 [[ -x /usr/bin/time ]] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "needs python3" >&2; exit 2; }
+command -v bc >/dev/null || { echo "needs bc: apt-get install bc" >&2; exit 2; }
 
 cd "$(dirname "$0")/.."
 # The install of the packet comparison: built there once, reused here.

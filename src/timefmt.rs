@@ -11,6 +11,13 @@ pub fn utc_minute(ms: i64) -> String {
         .unwrap_or_else(|| "invalid time".to_string())
 }
 
+/// `2026-11-22T10:15:03.120Z`, for JSON.
+pub fn rfc3339_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| "invalid time".to_string())
+}
+
 /// `2026-11-22 10:15`, for columns headed "(UTC)".
 pub fn utc_minute_bare(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)

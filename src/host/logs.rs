@@ -2,6 +2,12 @@
 //! notifications log (servers up to 10.x), the audit file (`ExperimentalAuditSettings`), and each
 //! file target of the advanced logging settings (how `audit.log`, `ldap.log` and the like are
 //! configured since 10.7). The Logs tab follows them, the packet carries them.
+//!
+//! A config is not a licence to read any file on the host: a file it names (the audit file, an
+//! advanced logging target) is read only inside `<install>/logs` or `$MM_LOG_PATH`, the logging
+//! root the server itself holds them to since 11.4, and every file is opened with
+//! [`open_within`], which checks where the opened file really is (a symlink swapped in after
+//! the check gains nothing).
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +18,12 @@ use super::MmHome;
 /// One log file of the install.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostLog {
-    /// The file's base name, as the server's own packet names it (`ldap.log`).
+    /// The file's base name, as the server's own packet names it (`ldap.log`), made safe as a
+    /// zip entry and kept apart from the packet's own files.
     pub name: String,
     pub path: PathBuf,
+    /// The directory the file must really be in when it is opened.
+    pub within: PathBuf,
 }
 
 /// What the config names, split into what can be read and what was left out (and why).
@@ -23,6 +32,9 @@ pub struct HostLogs {
     /// `mattermost.log` first (even when it does not exist yet: it is the one to follow), then
     /// the others that exist, each file once.
     pub files: Vec<HostLog>,
+    /// Files the config names in the logging root that do not exist yet (a log the server
+    /// has not written to): the Logs tab follows them from when they appear.
+    pub not_yet: Vec<HostLog>,
     /// One sentence per file the config names but mmops does not read.
     pub skipped: Vec<String>,
 }
@@ -35,21 +47,29 @@ const ADVANCED_LOGGING: [&str; 3] = [
     "/ExperimentalAuditSettings/AdvancedLoggingJSON",
 ];
 
-/// The install's log files. Paths the config names outside the log directory and the install
-/// are skipped, as the server itself refuses them since 11.4: a config is not a licence to read
-/// any file on the host into a packet.
+/// The install's log files: the server's own by their fixed names in the log directory, and the
+/// files the config names when they lie in the logging root.
 pub fn host_logs(home: &MmHome, config: Option<&Value>) -> HostLogs {
     let logs_dir = home.logs_dir(config);
     let mut out = HostLogs::default();
     out.files.push(HostLog {
         name: "mattermost.log".into(),
         path: logs_dir.join("mattermost.log"),
+        within: real(&logs_dir),
     });
-    let notifications = notifications_dir(home, config, &logs_dir).join("notifications.log");
-    let mut wanted: Vec<(PathBuf, &str)> = vec![(notifications, "the notifications log")];
+    let notifications_dir = notifications_dir(home, config, &logs_dir);
+    let notifications = notifications_dir.join("notifications.log");
+    if notifications.is_file() && !out.files.iter().any(|f| same_file(&f.path, &notifications)) {
+        out.files.push(HostLog {
+            name: "notifications.log".into(),
+            path: notifications,
+            within: real(&notifications_dir),
+        });
+    }
+    let mut named: Vec<(PathBuf, &str)> = Vec::new();
     if let Some(config) = config {
         if let Some(audit) = audit_log_path(config, &logs_dir) {
-            wanted.push((audit, "ExperimentalAuditSettings.FileName"));
+            named.push((audit, "ExperimentalAuditSettings.FileName"));
         }
         for pointer in ADVANCED_LOGGING {
             for file in advanced_file_targets(config.pointer(pointer)) {
@@ -60,29 +80,88 @@ pub fn host_logs(home: &MmHome, config: Option<&Value>) -> HostLogs {
                 } else {
                     resolve(&home.root, &file)
                 };
-                wanted.push((path, setting_name(pointer)));
+                named.push((path, setting_name(pointer)));
             }
         }
     }
-    let roots = [logs_dir.clone(), home.root.clone()];
-    for (path, named_by) in wanted {
+    let roots = logging_roots(home);
+    for (path, named_by) in named {
         if !path.is_file() {
+            let parent = path.parent().unwrap_or(&path);
+            if !path.exists()
+                && let Some(root) = roots.iter().find(|root| is_within(parent, root))
+                && !out.not_yet.iter().any(|f| f.path == path)
+            {
+                let name = distinct_name(&out.files, &path);
+                out.not_yet.push(HostLog {
+                    name,
+                    path,
+                    within: root.clone(),
+                });
+            }
             continue;
         }
-        if !roots.iter().any(|root| is_within(&path, root)) {
+        let Some(root) = roots.iter().find(|root| is_within(&path, root)) else {
             out.skipped.push(format!(
-                "{} (named by {named_by}) is outside the log directory and the install, so it is not read",
-                path.display()
+                "{} (named by {named_by}) is outside the logging root ({}), so it is not read, as the server refuses it since 11.4",
+                path.display(),
+                roots
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ));
             continue;
-        }
+        };
         if out.files.iter().any(|f| same_file(&f.path, &path)) {
             continue;
         }
         let name = distinct_name(&out.files, &path);
-        out.files.push(HostLog { name, path });
+        out.files.push(HostLog {
+            name,
+            path,
+            within: root.clone(),
+        });
     }
     out
+}
+
+/// Where the files a config names may be: `$MM_LOG_PATH` when set, and `<install>/logs`.
+fn logging_roots(home: &MmHome) -> Vec<PathBuf> {
+    std::env::var_os("MM_LOG_PATH")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([home.root.join("logs")])
+        .map(|root| real(&root))
+        .collect()
+}
+
+/// The path with every symlink resolved, or as given when it does not exist.
+fn real(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Opens `path` for reading, and refuses it when the file opened is not inside `within`: the
+/// check is made on the open file itself (`/proc/self/fd`), so a symlink put in place of the
+/// file, or of a directory above it, after the files were listed leads nowhere.
+pub fn open_within(path: &Path, within: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path)?;
+    let opened = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .or_else(|_| std::fs::canonicalize(path))?;
+    if opened.starts_with(within) {
+        Ok(file)
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "it leads to {}, outside {}",
+                opened.display(),
+                within.display()
+            ),
+        ))
+    }
 }
 
 /// `ExperimentalAuditSettings.FileName` when file auditing is on; relative names are taken in
@@ -167,23 +246,70 @@ fn same_file(a: &Path, b: &Path) -> bool {
         )
 }
 
-/// The base name, or `<parent>-<base>` when another file already has that name.
+/// The packet's own files, which no log may be named as.
+const RESERVED: [&str; 15] = [
+    "metadata.yaml",
+    "support_packet.yaml",
+    "diagnostics.yaml",
+    "stats.yaml",
+    "jobs.yaml",
+    "permissions.yaml",
+    "plugins.json",
+    "sanitized_config.json",
+    "database_schema.yaml",
+    "warning.txt",
+    "redactions.txt",
+    "cpu.prof",
+    "heap.prof",
+    "goroutines",
+    "mattermost.log",
+];
+
+/// A file or directory name made safe as part of a zip entry: no `..`, no separators, no
+/// control characters.
+pub fn safe_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let clean = clean.trim_matches('.').to_string();
+    if clean.is_empty() {
+        "node".to_string()
+    } else {
+        clean
+    }
+}
+
+/// The base name made safe, or `<parent>-<base>` when another file or the packet itself
+/// already has that name.
 fn distinct_name(taken: &[HostLog], path: &Path) -> String {
-    let base = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "log".to_string());
-    if !taken.iter().any(|f| f.name == base) {
+    let base = safe_name(
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "log".to_string()),
+    );
+    let free = |name: &str| !RESERVED.contains(&name) && !taken.iter().any(|f| f.name == name);
+    if free(&base) {
         return base;
     }
-    let parent = path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let parent = safe_name(
+        &path
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
     let mut candidate = format!("{parent}-{base}");
     let mut n = 2;
-    while taken.iter().any(|f| f.name == candidate) {
+    while !free(&candidate) {
         candidate = format!("{parent}-{n}-{base}");
         n += 1;
     }
@@ -244,12 +370,13 @@ mod tests {
         std::fs::write(&secret, "root:x").unwrap();
         let config = json!({"LogSettings": {"AdvancedLoggingJSON": {
             "evil": {"type": "file", "options": {"filename": secret.display().to_string()}},
-            "climb": {"type": "file", "options": {"filename": "../../../../../../etc/hostname"}}
+            "climb": {"type": "file", "options": {"filename": "../../../../../../etc/hostname"}},
+            "install": {"type": "file", "options": {"filename": "../config/config.json"}}
         }}});
         let (_dir, home) = install(&config, &["logs/mattermost.log"]);
         let logs = host_logs(&home, Some(&config));
         assert_eq!(names(&logs), ["mattermost.log"]);
-        assert_eq!(logs.skipped.len(), 2, "{:?}", logs.skipped);
+        assert_eq!(logs.skipped.len(), 3, "{:?}", logs.skipped);
         assert!(logs.skipped[0].contains("LogSettings.AdvancedLoggingJSON"));
     }
 
@@ -259,18 +386,66 @@ mod tests {
             "ExperimentalAuditSettings": {"FileEnabled": true, "FileName": "audit.log"},
             "LogSettings": {"AdvancedLoggingJSON": {
                 "same": {"type": "file", "options": {"filename": "audit.log"}},
-                "other": {"type": "file", "options": {"filename": "../extra/audit.log"}}
+                "other": {"type": "file", "options": {"filename": "extra/audit.log"}},
+                "clash": {"type": "file", "options": {"filename": "warning.txt"}},
+                "odd": {"type": "file", "options": {"filename": "we\u{1b}ird .log"}}
             }}
         });
         let (_dir, home) = install(
             &config,
-            &["logs/mattermost.log", "logs/audit.log", "extra/audit.log"],
+            &[
+                "logs/mattermost.log",
+                "logs/audit.log",
+                "logs/extra/audit.log",
+                "logs/warning.txt",
+                "logs/we\u{1b}ird .log",
+            ],
         );
         let logs = host_logs(&home, Some(&config));
         assert_eq!(
             names(&logs),
-            ["mattermost.log", "audit.log", "extra-audit.log"]
+            [
+                "mattermost.log",
+                "audit.log",
+                "extra-audit.log",
+                "logs-warning.txt",
+                "we_ird_.log"
+            ]
         );
+    }
+
+    #[test]
+    fn the_install_itself_is_not_the_logging_root() {
+        let config = json!({
+            "LogSettings": {"FileLocation": "/", "AdvancedLoggingJSON": {
+                "config": {"type": "file", "options": {"filename": "config/config.json"}}
+            }}
+        });
+        let (_dir, home) = install(&config, &["logs/mattermost.log"]);
+        let logs = host_logs(&home, Some(&config));
+        assert_eq!(names(&logs), ["mattermost.log"]);
+        assert!(
+            logs.skipped[0].contains("outside the logging root"),
+            "{:?}",
+            logs.skipped
+        );
+    }
+
+    #[test]
+    fn a_symlink_swapped_in_after_the_listing_is_refused_at_open() {
+        let config = json!({"LogSettings": {"AdvancedLoggingJSON": {
+            "ldap": {"type": "file", "options": {"filename": "ldap.log"}}
+        }}});
+        let (dir, home) = install(&config, &["logs/mattermost.log", "logs/ldap.log"]);
+        let logs = host_logs(&home, Some(&config));
+        let ldap = logs.files.iter().find(|f| f.name == "ldap.log").unwrap();
+        assert!(open_within(&ldap.path, &ldap.within).is_ok());
+        let secret = dir.path().join("config/config.json");
+        std::fs::remove_file(&ldap.path).unwrap();
+        std::os::unix::fs::symlink(&secret, &ldap.path).unwrap();
+        let err = open_within(&ldap.path, &ldap.within).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(err.to_string().contains("outside"), "{err}");
     }
 
     #[test]
@@ -281,5 +456,16 @@ mod tests {
         let logs = host_logs(&home, Some(&config));
         assert_eq!(names(&logs), ["mattermost.log"]);
         assert!(logs.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_configured_log_not_written_yet_is_there_to_follow() {
+        let config =
+            json!({"ExperimentalAuditSettings": {"FileEnabled": true, "FileName": "audit.log"}});
+        let (_dir, home) = install(&config, &["logs/mattermost.log"]);
+        let logs = host_logs(&home, Some(&config));
+        assert_eq!(names(&logs), ["mattermost.log"]);
+        let not_yet: Vec<&str> = logs.not_yet.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(not_yet, ["audit.log"]);
     }
 }

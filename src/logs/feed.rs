@@ -61,9 +61,13 @@ impl FeedKind {
 /// The log files of an install, as `host::logs` finds them from its config.
 pub fn install_files(home: &MmHome) -> Vec<LogFile> {
     let config = home.read_config().ok();
-    crate::host::logs::host_logs(home, config.as_ref())
-        .files
+    let logs = crate::host::logs::host_logs(home, config.as_ref());
+    for skipped in &logs.skipped {
+        tracing::warn!("log file not followed: {skipped}");
+    }
+    logs.files
         .into_iter()
+        .chain(logs.not_yet)
         .map(|log| LogFile {
             path: log.path,
             name: log.name,

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod output;
 pub mod parse;
 pub mod pattern;
+pub mod patterns;
 pub mod poll;
 pub mod scan;
 pub mod select;

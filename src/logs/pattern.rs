@@ -1,7 +1,8 @@
-//! A log message's template: its variable parts (ids, numbers, addresses, emails, hex, quoted
-//! values) masked, so that lines saying the same thing about different things count as one.
+//! A log message's template: its variable parts (ids, numbers, durations, IP addresses, URLs,
+//! paths, emails, hex, quoted values) masked, so that lines saying the same thing about
+//! different things count as one.
 
-/// The template of `msg`: `dial tcp 10.0.0.5:5432: i/o timeout` → `dial tcp #.#.#.#:#: i/o
+/// The template of `msg`: `dial tcp 10.0.0.5:5432: i/o timeout` → `dial tcp <ip>:#: i/o
 /// timeout`; `user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined` → `user <id> joined`.
 pub fn template(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
@@ -22,8 +23,18 @@ fn mask_word(word: &str) -> String {
     {
         return word.replacen(core, "\"…\"", 1);
     }
+    if core.contains("://") {
+        return word.replacen(core, "<url>", 1);
+    }
     if core.contains('@') && core.contains('.') && !core.starts_with('@') {
         return word.replacen(core, "<email>", 1);
+    }
+    if (core.starts_with('/') || core.starts_with("./")) && core[1..].contains('/') {
+        return word.replacen(core, "<path>", 1);
+    }
+    if let Some(ip) = ip_prefix(core) {
+        // The port stays as a number: `10.0.0.5:5432` → `<ip>:#`.
+        return mask_digits(&word.replacen(ip, "<ip>", 1));
     }
     if is_id(core) {
         return word.replacen(core, "<id>", 1);
@@ -35,6 +46,22 @@ fn mask_word(word: &str) -> String {
         return word.replacen(core, "<hex>", 1);
     }
     mask_digits(word)
+}
+
+/// The IPv4 address `word` starts with (four dot-separated numbers), if it does.
+fn ip_prefix(word: &str) -> Option<&str> {
+    let mut end = 0;
+    for (i, part) in word.splitn(4, '.').enumerate() {
+        let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 3 || (i < 3 && digits != part.len()) {
+            return None;
+        }
+        end += digits + usize::from(i > 0);
+        if i == 3 {
+            return Some(&word[..end]);
+        }
+    }
+    None
 }
 
 /// Mattermost's ids: 26 lower-case letters and digits.
@@ -72,7 +99,17 @@ mod tests {
     fn variable_parts_are_masked() {
         assert_eq!(
             template("dial tcp 10.0.0.5:5432: i/o timeout"),
-            "dial tcp #.#.#.#:#: i/o timeout"
+            "dial tcp <ip>:#: i/o timeout"
+        );
+        assert_eq!(template("from 192.168.1.20,"), "from <ip>,");
+        assert_eq!(template("version 1.2.3"), "version #.#.#");
+        assert_eq!(
+            template("GET https://chat.example.com/api/v4/users?x=1 failed"),
+            "GET <url> failed"
+        );
+        assert_eq!(
+            template("open /opt/mattermost/data/x.png: no such file"),
+            "open <path> no such file"
         );
         assert_eq!(
             template("user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined team 'x y'"),

@@ -51,6 +51,8 @@ pub enum LogInput {
         name: String,
         path: PathBuf,
         size: u64,
+        /// Where the file must really be when it is opened ([`crate::host::logs::open_within`]).
+        within: PathBuf,
     },
     /// Lines from the REST log API, oldest first.
     Lines { name: String, lines: Vec<String> },
@@ -279,8 +281,12 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
     }
     apply_config_facts(&mut out);
     find_profile_targets(&mut out, sources, &node_hostnames);
-    collect_logs(&mut out, sources).await;
-    match database_schema(sources.db_url).await {
+    // The database is read while the log pages come.
+    let ((), schema) = tokio::join!(
+        collect_logs(&mut out, sources),
+        database_schema(sources.db_url)
+    );
+    match schema {
         Ok(yaml) => out.database_schema = Some(yaml),
         Err(why) => out
             .warnings
@@ -499,7 +505,10 @@ fn collect_from_home(out: &mut Collected, home: &MmHome) {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let prefix = if cluster {
-        format!("{}/", crate::host::hostname())
+        format!(
+            "{}/",
+            crate::host::logs::safe_name(&crate::host::hostname())
+        )
     } else {
         String::new()
     };
@@ -511,6 +520,7 @@ fn collect_from_home(out: &mut Collected, home: &MmHome) {
                 name: format!("{prefix}{}", log.name),
                 path: log.path,
                 size: meta.len(),
+                within: log.within,
             }),
             Ok(_) => out
                 .warnings
@@ -633,7 +643,7 @@ async fn collect_logs(out: &mut Collected, sources: Sources<'_>) {
             continue;
         }
         let name = if cluster {
-            format!("{}/mattermost.log", safe_entry_part(&node))
+            format!("{}/mattermost.log", crate::host::logs::safe_name(&node))
         } else {
             "mattermost.log".to_string()
         };
@@ -647,31 +657,9 @@ async fn collect_logs(out: &mut Collected, sources: Sources<'_>) {
     }
 }
 
-/// A node name from the server's log text, made safe as a directory in a zip: no `..`, no
-/// slashes, no control characters.
-pub(super) fn safe_entry_part(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    let clean = clean.trim_matches('.').to_string();
-    if clean.is_empty() {
-        "node".to_string()
-    } else {
-        clean
-    }
-}
-
 #[cfg(test)]
 mod entry_name_tests {
-    use super::safe_entry_part;
+    use crate::host::logs::safe_name as safe_entry_part;
 
     #[test]
     fn node_names_cannot_escape_the_zip() {

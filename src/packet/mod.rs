@@ -389,10 +389,17 @@ pub fn write(prepared: &Prepared, dir: &Path, control: Control) -> Result<Summar
     }
     for log in &prepared.logs {
         match log {
-            LogInput::File { name, path, size } => {
-                let source = std::fs::File::open(path).map_err(|source| ArchiveError::Io {
-                    context: format!("cannot read {}", path.display()),
-                    source,
+            LogInput::File {
+                name,
+                path,
+                size,
+                within,
+            } => {
+                let source = crate::host::logs::open_within(path, within).map_err(|source| {
+                    ArchiveError::Io {
+                        context: format!("cannot read {}", path.display()),
+                        source,
+                    }
                 })?;
                 archive.add_log(name, source, *size, &mut scrubber)?;
             }

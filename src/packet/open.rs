@@ -355,10 +355,6 @@ impl Packet {
             .and_then(|m| m.get("generated_at"))
             .and_then(Value::as_i64)
             .filter(|ms| *ms > 0)
-            .or_else(|| {
-                let name = self.path.file_name()?.to_string_lossy();
-                time_in_file_name(&name)
-            })
     }
 
     /// Streams one log entry into `sink`, a piece at a time, until it ends or `sink` says
@@ -366,20 +362,6 @@ impl Packet {
     pub fn stream_log(&self, name: &str, sink: impl FnMut(&[u8]) -> bool) -> Result<u64, String> {
         stream_entry(&self.path, name, sink)
     }
-}
-
-/// The minute a packet without metadata (before 9.11) was taken, from the name the server gives
-/// it: `mattermost_support_packet_2024-03-05-14-07.zip`, or the later
-/// `mm_support_packet_<customer>_2025-06-01T00-00.zip` (UTC).
-fn time_in_file_name(name: &str) -> Option<i64> {
-    let stem = name.strip_suffix(".zip").unwrap_or(name);
-    let tail = stem.get(stem.len().checked_sub(16)?..)?;
-    let normalized: String = tail
-        .char_indices()
-        .map(|(i, c)| if i == 10 { 'T' } else { c })
-        .collect();
-    let time = chrono::NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H-%M").ok()?;
-    Some(time.and_utc().timestamp_millis())
 }
 
 /// [`Packet::stream_log`] by the packet's path, for a reader on a thread of its own.
@@ -444,29 +426,4 @@ fn parse_json(bytes: &[u8]) -> Result<Value, String> {
 
 fn parse_yaml(bytes: &[u8]) -> Result<Value, String> {
     serde_yaml::from_slice(bytes).map_err(|e| format!("not valid YAML: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::time_in_file_name;
-
-    #[test]
-    fn the_server_s_file_names_tell_when() {
-        let at = |s: &str| {
-            chrono::DateTime::parse_from_rfc3339(s)
-                .unwrap()
-                .timestamp_millis()
-        };
-        assert_eq!(
-            time_in_file_name("mattermost_support_packet_2024-03-05-14-07.zip"),
-            Some(at("2024-03-05T14:07:00Z"))
-        );
-        assert_eq!(
-            time_in_file_name("mm_support_packet_Example_Corp_2025-06-01T00-00.zip"),
-            Some(at("2025-06-01T00:00:00Z"))
-        );
-        assert_eq!(time_in_file_name("packet.zip"), None);
-        assert_eq!(time_in_file_name("é.zip"), None);
-        assert_eq!(time_in_file_name("x_2025-13-01T00-00.zip"), None);
-    }
 }

@@ -138,14 +138,21 @@ pub fn targets(
         return Ok(nodes
             .iter()
             .map(|node| Target {
-                folder: format!("{}/", super::collect::safe_entry_part(node)),
+                folder: format!("{}/", crate::host::logs::safe_name(node)),
                 base: http_base(if local(node) { "127.0.0.1" } else { node }, port),
             })
             .collect());
     }
-    let host = match bound_host {
-        Some(host) => host,
-        None => api_host.unwrap_or("127.0.0.1"),
+    let host = match (bound_host, api_host) {
+        // Bound to the server's loopback: only a reader on the server reaches it, and
+        // 127.0.0.1 here is this machine, not the server.
+        (Some(host), Some(_)) if is_loopback(host) => {
+            return Err(format!(
+                "the metrics listener is bound to {host} (MetricsSettings.ListenAddress), which only the server's own host reaches: run mmops there"
+            ));
+        }
+        (Some(host), _) => host,
+        (None, api_host) => api_host.unwrap_or("127.0.0.1"),
     };
     Ok(vec![Target {
         folder: String::new(),
@@ -163,6 +170,13 @@ fn split_address(address: &str) -> Option<(Option<&str>, u16)> {
     Some(((!any).then_some(host), port))
 }
 
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn http_base(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("http://[{host}]:{port}")
@@ -178,6 +192,8 @@ pub async fn fetch(targets: &[Target], cpu_seconds: u32) -> Fetched {
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(Duration::from_secs(u64::from(cpu_seconds)) + ANSWER_GRACE)
         .no_proxy()
+        // A profile comes from the listener asked, not from wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(client) => client,
@@ -318,7 +334,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, &'stat
 /// A fetch running on a thread of its own (with its own small runtime, so the packet writer
 /// needs none), started when the writing starts and collected at its end.
 pub struct Fetch {
-    handle: Option<std::thread::JoinHandle<Fetched>>,
+    handle: Option<Result<std::thread::JoinHandle<Fetched>, String>>,
 }
 
 impl Fetch {
@@ -340,14 +356,16 @@ impl Fetch {
                     },
                 }
             })
-            .ok();
-        Self { handle }
+            .map_err(|err| format!("profiles: no thread to fetch them: {err}"));
+        Self {
+            handle: Some(handle),
+        }
     }
 
     /// Waits for the fetch unless `cancel` is set first (then `None`, and the thread is left
     /// to end on its own deadline).
     pub fn finish_unless(self, cancel: &std::sync::atomic::AtomicBool) -> Option<Fetched> {
-        if let Some(handle) = &self.handle {
+        if let Some(Ok(handle)) = &self.handle {
             while !handle.is_finished() {
                 if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                     return None;
@@ -359,12 +377,15 @@ impl Fetch {
     }
 
     pub fn finish(self) -> Fetched {
-        match self.handle.map(std::thread::JoinHandle::join) {
-            Some(Ok(fetched)) => fetched,
-            Some(Err(_)) => Fetched {
-                profiles: Vec::new(),
-                warnings: vec!["profiles: the fetch stopped unexpectedly".to_string()],
-            },
+        let failed = |why: String| Fetched {
+            profiles: Vec::new(),
+            warnings: vec![why],
+        };
+        match self.handle {
+            Some(Ok(handle)) => handle
+                .join()
+                .unwrap_or_else(|_| failed("profiles: the fetch stopped unexpectedly".into())),
+            Some(Err(why)) => failed(why),
             None => Fetched::default(),
         }
     }
@@ -407,6 +428,16 @@ mod tests {
         let got = targets(Some(&metrics(true, "[::1]:9")), &[], None, "here").unwrap();
         assert_eq!(got[0].base, "http://[::1]:9");
         assert_eq!(got[0].host(), "::1");
+        // Bound to the server's loopback: not reachable over the network, and 127.0.0.1 here
+        // would be another machine's listener.
+        let err = targets(
+            Some(&metrics(true, "127.0.0.1:8067")),
+            &[],
+            Some("mm.example.com"),
+            "here",
+        )
+        .unwrap_err();
+        assert!(err.contains("run mmops there"), "{err}");
         let got = targets(Some(&config), &["one".into()], None, "here").unwrap();
         assert_eq!(got[0].base, "http://127.0.0.1:8067");
         assert_eq!(got[0].folder, "");

@@ -137,6 +137,9 @@ impl App {
 
     /// A job's result or a producer's message, for the view that asked.
     pub fn on_msg(&mut self, envelope: Envelope) {
+        if self.jobs.is_from_before_start_over(&envelope) {
+            return;
+        }
         // A refusal is news about the server even when the view no longer wants the result;
         // but a refused session met with credentials read again since says nothing of them.
         if let Some(err) = &envelope.api_error
@@ -385,17 +388,21 @@ impl App {
         match to {
             Switch::ToPacket(packet) => {
                 let label = crate::tui::status::packet_label(&packet.path);
-                if self.server.is_none() && self.env.packet.is_none() {
-                    // The first packet over the server: the server is kept to go back to.
-                    let packet_env = self.env.for_packet(std::sync::Arc::clone(&packet), None);
+                // The first packet over a server keeps the server to go back to.
+                let keeps_server = self.server.is_none() && self.env.packet.is_none();
+                let returns_to = match &self.server {
+                    Some(server) => Some(server.label.clone()),
+                    None => keeps_server.then(|| self.status.server.clone()),
+                };
+                let packet_env = self.env.for_packet(packet, returns_to);
+                let previous = std::mem::replace(&mut self.env, packet_env);
+                if keeps_server {
                     self.server = Some(Server {
-                        env: std::mem::replace(&mut self.env, packet_env),
+                        env: previous,
                         label: self.status.server.clone(),
                         insecure: self.status.insecure,
                     });
                 }
-                let returns_to = self.server.as_ref().map(|server| server.label.clone());
-                self.env = self.env.for_packet(packet, returns_to);
                 self.start_over(label, false);
             }
             Switch::BackToServer => {
@@ -416,7 +423,7 @@ impl App {
     fn start_over(&mut self, label: String, insecure: bool) {
         self.dialogs.clear();
         self.dialog_ids.clear();
-        self.jobs.forget_all();
+        self.jobs.start_over();
         self.status = Status::new(label, insecure, self.env.client.is_some());
         let registered = tabs::registry(&self.env);
         let count = registered.len() as u64;

@@ -89,6 +89,8 @@ pub struct Jobs {
     seq: u64,
     pending: Arc<AtomicUsize>,
     connection: u64,
+    /// The first connection of the console as it is now (see [`Jobs::start_over`]).
+    first_connection: u64,
 }
 
 impl Jobs {
@@ -99,6 +101,7 @@ impl Jobs {
             seq: 0,
             pending: Arc::default(),
             connection: 0,
+            first_connection: 0,
         }
     }
 
@@ -207,10 +210,17 @@ impl Jobs {
         current
     }
 
-    /// The console started over (a packet opened, the server back): every result of the
-    /// work started before is stale.
-    pub fn forget_all(&mut self) {
+    /// The console started over (a packet opened, the server back): nothing of the work
+    /// started before is delivered or heard of, not even a refusal it met.
+    pub fn start_over(&mut self) {
         self.latest.clear();
+        self.new_connection();
+        self.first_connection = self.connection;
+    }
+
+    /// Whether `envelope`'s work was started before the console started over.
+    pub fn is_from_before_start_over(&self, envelope: &Envelope) -> bool {
+        envelope.connection < self.first_connection
     }
 
     /// A dialog closed: its kinds are forgotten and any late result is stale.

@@ -36,27 +36,27 @@ impl PacketCompareDialog {
 }
 
 /// How a line of the report is drawn: the section titles (capitals at the margin), what was
-/// added, what was removed or now fails, the rest.
-fn style_of(line: &str, theme: &Theme) -> Style {
+/// added, what was removed or started failing, the rest. `section` is the title above it.
+fn style_of(line: &str, section: &str, theme: &Theme) -> Style {
     let body = line.trim_start();
-    if !line.starts_with(' ') && !line.is_empty() && line == line.to_uppercase() {
+    if is_title(line) {
         theme.title
-    } else if body.starts_with('+')
-        || body.starts_with("plugin added")
-        || body.starts_with("node added")
-    {
-        theme.ok
-    } else if body.starts_with('-')
-        || body.starts_with("node removed")
-        || body.starts_with("plugin removed")
-        || body.contains("failed")
-    {
-        theme.error
     } else if body == "no change" {
         theme.muted
+    } else if section.starts_with("JOBS")
+        || body.starts_with('-')
+        || body.starts_with("node removed")
+    {
+        theme.error
+    } else if body.starts_with('+') || body.starts_with("node added") {
+        theme.ok
     } else {
         theme.base
     }
+}
+
+fn is_title(line: &str) -> bool {
+    !line.is_empty() && !line.starts_with(' ') && line == line.to_uppercase()
 }
 
 /// One line of the report within `width`, its indent kept.
@@ -97,10 +97,16 @@ impl View for PacketCompareDialog {
         let rect = crate::tui::widgets::centered(area, width, height);
         Clear.render(rect, buf);
         let inner_width = usize::from(width.saturating_sub(2));
+        let mut section = "";
         let lines: Vec<Line> = self
             .report
             .lines()
-            .map(|line| Line::styled(indented(line, inner_width), style_of(line, theme)))
+            .map(|line| {
+                if is_title(line) {
+                    section = line;
+                }
+                Line::styled(indented(line, inner_width), style_of(line, section, theme))
+            })
             .collect();
         let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
         self.max_scroll = total.saturating_sub(height.saturating_sub(2));

@@ -25,7 +25,7 @@ use crate::tui::widgets::picker::{Pick, PickItem, Picker};
 
 /// At most this many zips are listed (the newest).
 const MAX_LISTED: usize = 500;
-/// The key of the picker's "back to the server" row (no path is empty).
+/// The key of the picker's "back to the server" row (the others are indexes).
 const BACK: &str = "";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub struct PacketPicker {
     purpose: Purpose,
     stage: Stage,
     picker: Picker,
+    /// The zips listed; the picker's keys are their indexes (a path need not be UTF-8).
+    candidates: Vec<Candidate>,
     /// Where it looked, for the empty list's words.
     folders: Vec<PathBuf>,
     /// What went wrong with the last choice.
@@ -74,6 +76,7 @@ impl PacketPicker {
             purpose,
             stage: Stage::Finding,
             picker: Picker::default(),
+            candidates: Vec::new(),
             folders,
             problem: None,
         }
@@ -99,7 +102,7 @@ impl PacketPicker {
         self.picker.shown_len()
     }
 
-    fn items(&self, candidates: Vec<Candidate>, returns_to: Option<&str>) -> Vec<PickItem> {
+    fn items(&self, candidates: &[Candidate], returns_to: Option<&str>) -> Vec<PickItem> {
         let back = returns_to
             .filter(|_| self.purpose == Purpose::Open)
             .map(|server| PickItem {
@@ -108,9 +111,9 @@ impl PacketPicker {
                 detail: inert(server).into_owned(),
             });
         back.into_iter()
-            .chain(candidates.into_iter().map(|c| {
+            .chain(candidates.iter().enumerate().map(|(i, c)| {
                 PickItem {
-                    key: c.path.display().to_string(),
+                    key: i.to_string(),
                     label: c
                         .path
                         .file_name()
@@ -132,46 +135,53 @@ impl PacketPicker {
             .collect()
     }
 
-    fn choose(&mut self, key: String, ctx: &mut Ctx<'_, Msg>) {
-        if key == BACK {
-            ctx.switch(Switch::BackToServer);
-            return;
-        }
-        let path = expand_home(key.trim());
-        if !path.is_file() {
-            self.problem = Some(format!(
-                "{} is not a file",
-                inert(&path.display().to_string())
-            ));
-            return;
-        }
+    /// A listed zip (by its index) or a typed path.
+    fn choose(&mut self, chosen: Chosen, ctx: &mut Ctx<'_, Msg>) {
+        let path = match chosen {
+            Chosen::Back => {
+                ctx.switch(Switch::BackToServer);
+                return;
+            }
+            Chosen::Listed(i) => match self.candidates.get(i) {
+                Some(candidate) => candidate.path.clone(),
+                None => return,
+            },
+            Chosen::Typed(text) => expand_home(text.trim()),
+        };
         self.problem = None;
         let name = path
             .file_name()
             .map(|n| inert(&n.to_string_lossy()).into_owned())
             .unwrap_or_default();
+        // Every look at the file is off the event loop: a typed path may be on a hung mount.
+        let open = move || {
+            if !path.is_file() {
+                return Err(Error::Words(format!(
+                    "{} is not a file",
+                    inert(&path.display().to_string())
+                )));
+            }
+            Packet::open(&path).map_err(Error::from)
+        };
         match self.purpose {
             Purpose::Open => {
                 self.stage = Stage::Working(format!("opening {name}"));
-                ctx.spawn(
-                    Msg::Opened,
-                    blocking(move || Packet::open(&path).map(Arc::new)),
-                );
+                ctx.spawn(Msg::Opened, blocking(move || open().map(Arc::new)));
             }
             Purpose::Compare => {
                 self.stage = Stage::Working(format!("reading {name} and comparing"));
-                let open = ctx.env.packet.clone();
+                let open_now = ctx.env.packet.clone();
                 let client = ctx.env.client.clone();
                 let now_ms = ctx.now_ms();
                 ctx.spawn(Msg::Compared, async move {
-                    let chosen = blocking(move || Packet::open(&path).map(|p| summarize(&p)));
-                    match (open, client) {
-                        (Some(open), _) => {
-                            let (chosen, open) = futures::join!(
+                    let chosen = blocking(move || open().map(|p| summarize(&p)));
+                    match (open_now, client) {
+                        (Some(open_now), _) => {
+                            let (chosen, now) = futures::join!(
                                 chosen,
-                                blocking(move || Ok::<_, Error>(summarize(&open)))
+                                blocking(move || Ok::<_, Error>(summarize(&open_now)))
                             );
-                            Ok(report_oldest_first(chosen?, open?))
+                            Ok(report_oldest_first(chosen?, now?))
                         }
                         (None, Some(client)) => {
                             let (chosen, live) =
@@ -186,6 +196,13 @@ impl PacketPicker {
             }
         }
     }
+}
+
+/// What was chosen in the picker.
+enum Chosen {
+    Back,
+    Listed(usize),
+    Typed(String),
 }
 
 /// The title and the report of A against B.
@@ -226,7 +243,10 @@ pub fn find_candidates(folders: &[PathBuf]) -> Vec<Candidate> {
             let is_zip = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-            let Ok(meta) = entry.metadata() else { continue };
+            // A symlink to a zip counts (metadata follows it).
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
             if !is_zip || !meta.is_file() {
                 continue;
             }
@@ -290,12 +310,17 @@ impl View for PacketPicker {
         }
         let submitted = action == Action::Submit;
         match self.picker.apply(action) {
-            Pick::Chosen(key) => self.choose(key, ctx),
+            Pick::Chosen(key) if key == BACK => self.choose(Chosen::Back, ctx),
+            Pick::Chosen(key) => {
+                if let Ok(i) = key.parse() {
+                    self.choose(Chosen::Listed(i), ctx);
+                }
+            }
             Pick::Cancelled => ctx.close(),
             // Enter with nothing listed: what was typed is a path.
             Pick::Open if submitted && !self.picker.typed().trim().is_empty() => {
                 let typed = self.picker.typed().to_string();
-                self.choose(typed, ctx);
+                self.choose(Chosen::Typed(typed), ctx);
             }
             Pick::Open => {}
         }
@@ -304,8 +329,9 @@ impl View for PacketPicker {
     fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
         match msg {
             Msg::Found(found) => {
-                let candidates = found.unwrap_or_default();
-                self.picker = Picker::new(self.items(candidates, ctx.env.returns_to.as_deref()));
+                self.candidates = found.unwrap_or_default();
+                self.picker =
+                    Picker::new(self.items(&self.candidates, ctx.env.returns_to.as_deref()));
                 self.stage = Stage::Choosing;
             }
             Msg::Opened(Ok(packet)) => ctx.switch(Switch::ToPacket(packet)),

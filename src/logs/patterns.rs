@@ -1,0 +1,527 @@
+//! Log entries grouped by what they say: one pattern per level and message template (the
+//! variable parts masked by [`template`]), with its count, first and last time, the sources it
+//! came from, when it occurred, and the top values of the fields that vary inside it. The Logs
+//! tab's patterns view and `mmops logs --patterns` both fill one [`Patterns`].
+//!
+//! Most lines repeat a message exactly ("Received HTTP request"), so a message seen before finds
+//! its pattern by its bytes, without being masked again.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::output::field_members;
+use super::parse::{Level, Parsed};
+use super::pattern::template;
+use super::scan::{self, Kind};
+
+/// The fields whose values are summarised in a pattern's detail.
+pub const SUMMARISED_FIELDS: [&str; 8] = [
+    "user_id",
+    "status_code",
+    "url",
+    "plugin_id",
+    "method",
+    "path",
+    "team_id",
+    "job_type",
+];
+/// Distinct values kept per field of a pattern; the rest are counted together.
+const MAX_VALUES: usize = 24;
+/// A value longer than this is cut (a URL with a long query).
+const MAX_VALUE_LEN: usize = 120;
+/// Sources named per pattern; more are counted.
+const MAX_SOURCES: usize = 8;
+/// Messages remembered by their bytes; past it the memory starts over (the patterns stay).
+const MAX_REMEMBERED: usize = 200_000;
+/// The buckets of a pattern's timeline.
+pub const SPARK_BUCKETS: usize = 32;
+
+/// When a pattern occurred: counts over time in [`SPARK_BUCKETS`] buckets whose width doubles
+/// as the pattern's span grows, so the memory stays fixed however long the log.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Spark {
+    start_ms: i64,
+    width_ms: i64,
+    counts: [u32; SPARK_BUCKETS],
+}
+
+impl Spark {
+    fn add(&mut self, ts_ms: i64) {
+        if self.width_ms == 0 {
+            // The first time: one-second buckets starting at it.
+            self.start_ms = ts_ms;
+            self.width_ms = 1000;
+        }
+        while ts_ms < self.start_ms {
+            // Earlier than the start: the window grows to the left.
+            self.widen();
+            self.start_ms -= self.width_ms * (SPARK_BUCKETS as i64 / 2);
+            self.counts.rotate_right(SPARK_BUCKETS / 2);
+        }
+        while ts_ms >= self.start_ms + self.width_ms * SPARK_BUCKETS as i64 {
+            self.widen();
+        }
+        let i = ((ts_ms - self.start_ms) / self.width_ms) as usize;
+        self.counts[i.min(SPARK_BUCKETS - 1)] =
+            self.counts[i.min(SPARK_BUCKETS - 1)].saturating_add(1);
+    }
+
+    /// Twice as wide: neighbours merged into the first half.
+    fn widen(&mut self) {
+        for i in 0..SPARK_BUCKETS / 2 {
+            self.counts[i] = self.counts[2 * i].saturating_add(self.counts[2 * i + 1]);
+        }
+        self.counts[SPARK_BUCKETS / 2..].fill(0);
+        self.width_ms = self.width_ms.saturating_mul(2);
+    }
+
+    /// The counts over `[from_ms, to_ms)` in `cells` cells: each bucket's count goes to the
+    /// cell its middle falls in.
+    pub fn cells(&self, from_ms: i64, to_ms: i64, cells: usize) -> Vec<u32> {
+        let mut out = vec![0u32; cells];
+        let span = (to_ms - from_ms).max(1);
+        if cells == 0 || self.width_ms == 0 {
+            return out;
+        }
+        for (i, count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let middle = self.start_ms + self.width_ms * i as i64 + self.width_ms / 2;
+            let cell = ((middle - from_ms).clamp(0, span - 1) as i128 * cells as i128
+                / span as i128) as usize;
+            out[cell.min(cells - 1)] += count;
+        }
+        out
+    }
+}
+
+/// The values one field took inside a pattern, most frequent first when read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldValues {
+    pub name: &'static str,
+    values: Vec<(String, u64)>,
+    /// Occurrences of values not kept (past [`MAX_VALUES`] distinct ones).
+    pub others: u64,
+}
+
+impl FieldValues {
+    fn add(&mut self, value: &str) {
+        if let Some((_, count)) = self.values.iter_mut().find(|(v, _)| v == value) {
+            *count += 1;
+        } else if self.values.len() < MAX_VALUES {
+            self.values.push((value.to_string(), 1));
+        } else {
+            self.others += 1;
+        }
+    }
+
+    /// The `n` most frequent values.
+    pub fn top(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut values: Vec<(&str, u64)> =
+            self.values.iter().map(|(v, c)| (v.as_str(), *c)).collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        values.truncate(n);
+        values
+    }
+
+    pub fn distinct(&self) -> usize {
+        self.values.len()
+    }
+}
+
+/// Entries that say the same thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    pub template: String,
+    pub level: Level,
+    pub count: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    /// The files or nodes it came from, the first [`MAX_SOURCES`].
+    pub sources: Vec<String>,
+    pub more_sources: bool,
+    pub spark: Spark,
+    /// The summarised fields that occurred in it.
+    pub fields: Vec<FieldValues>,
+    /// Which entry first showed it ([`Patterns::added`] at the time): newer than a mark is new
+    /// since the mark.
+    pub first_seen: u64,
+}
+
+impl Pattern {
+    fn new(template: String, level: Level, first_seen: u64) -> Self {
+        Self {
+            template,
+            level,
+            count: 0,
+            first_ms: None,
+            last_ms: None,
+            sources: Vec::new(),
+            more_sources: false,
+            spark: Spark::default(),
+            fields: Vec::new(),
+            first_seen,
+        }
+    }
+
+    fn record(&mut self, ts_ms: Option<i64>, source: &str, line: &[u8], parsed: &Parsed) {
+        self.count += 1;
+        if let Some(ts) = ts_ms {
+            self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
+            self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
+            self.spark.add(ts);
+        }
+        if !self.sources.iter().any(|s| s == source) {
+            if self.sources.len() < MAX_SOURCES {
+                self.sources.push(source.to_string());
+            } else {
+                self.more_sources = true;
+            }
+        }
+        for member in field_members(line, parsed) {
+            let Some(name) = SUMMARISED_FIELDS
+                .iter()
+                .find(|name| name.as_bytes() == member.key)
+            else {
+                continue;
+            };
+            let value = match member.kind {
+                Kind::String => scan::text(member.value, member.escaped),
+                _ => String::from_utf8_lossy(member.value),
+            };
+            let value = crate::text::one_line(&value, MAX_VALUE_LEN);
+            match self.fields.iter_mut().find(|f| f.name == *name) {
+                Some(field) => field.add(&value),
+                None => {
+                    let mut field = FieldValues {
+                        name,
+                        ..FieldValues::default()
+                    };
+                    field.add(&value);
+                    self.fields.push(field);
+                }
+            }
+        }
+    }
+}
+
+/// How the patterns are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Count,
+    LastSeen,
+    /// The worst level first, then by count.
+    Level,
+}
+
+impl Order {
+    pub fn next(self) -> Self {
+        match self {
+            Order::Count => Order::LastSeen,
+            Order::LastSeen => Order::Level,
+            Order::Level => Order::Count,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Order::Count => "by count",
+            Order::LastSeen => "by last seen",
+            Order::Level => "by level, then count",
+        }
+    }
+}
+
+/// Every pattern of the entries added.
+#[derive(Debug, Clone, Default)]
+pub struct Patterns {
+    list: Vec<Pattern>,
+    by_template: HashMap<(Level, String), usize>,
+    by_message: HashMap<(Level, Box<[u8]>), usize>,
+    added: u64,
+}
+
+impl Patterns {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counts one entry (its first line, parsed) from `source`.
+    pub fn add(&mut self, line: &[u8], parsed: &Parsed, source: &str) {
+        let (start, end) = parsed.msg;
+        let raw = line.get(start as usize..end as usize).unwrap_or_default();
+        let index = match self.by_message.get(&(parsed.level, Box::from(raw))) {
+            Some(index) => *index,
+            None => {
+                let index = self.index_of(raw, parsed);
+                if self.by_message.len() >= MAX_REMEMBERED {
+                    self.by_message.clear();
+                }
+                self.by_message
+                    .insert((parsed.level, Box::from(raw)), index);
+                index
+            }
+        };
+        self.list[index].record(parsed.ts_ms, source, line, parsed);
+        self.added += 1;
+    }
+
+    fn index_of(&mut self, raw: &[u8], parsed: &Parsed) -> usize {
+        let message = scan::text(raw, parsed.msg_escaped);
+        let key = (parsed.level, template(message.trim()));
+        match self.by_template.get(&key) {
+            Some(index) => *index,
+            None => {
+                let index = self.list.len();
+                self.list
+                    .push(Pattern::new(key.1.clone(), key.0, self.added));
+                self.by_template.insert(key, index);
+                index
+            }
+        }
+    }
+
+    /// Entries counted so far.
+    pub fn added(&self) -> u64 {
+        self.added
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Pattern> {
+        self.list.get(index)
+    }
+
+    /// The patterns' indexes in `order`.
+    pub fn sorted(&self, order: Order) -> Vec<usize> {
+        let mut indexes: Vec<usize> = (0..self.list.len()).collect();
+        let p = &self.list;
+        match order {
+            Order::Count => indexes.sort_by(|a, b| {
+                p[*b]
+                    .count
+                    .cmp(&p[*a].count)
+                    .then_with(|| p[*a].template.cmp(&p[*b].template))
+            }),
+            Order::LastSeen => indexes.sort_by(|a, b| {
+                p[*b]
+                    .last_ms
+                    .cmp(&p[*a].last_ms)
+                    .then_with(|| p[*b].count.cmp(&p[*a].count))
+            }),
+            Order::Level => indexes.sort_by(|a, b| {
+                p[*b]
+                    .level
+                    .rank()
+                    .cmp(&p[*a].level.rank())
+                    .then_with(|| p[*b].count.cmp(&p[*a].count))
+                    .then_with(|| p[*a].template.cmp(&p[*b].template))
+            }),
+        }
+        indexes
+    }
+
+    /// The span of time the patterns cover.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let first = self.list.iter().filter_map(|p| p.first_ms).min()?;
+        let last = self.list.iter().filter_map(|p| p.last_ms).max()?;
+        Some((first, last))
+    }
+
+    /// `mmops.log-patterns/1`: the `top` patterns in `order`.
+    pub fn to_json(&self, order: Order, top: usize) -> serde_json::Value {
+        #[derive(Serialize)]
+        struct Field<'a> {
+            value: &'a str,
+            count: u64,
+        }
+        let patterns: Vec<serde_json::Value> = self
+            .sorted(order)
+            .into_iter()
+            .take(top)
+            .map(|i| {
+                let p = &self.list[i];
+                let fields: serde_json::Map<String, serde_json::Value> = p
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let top: Vec<Field> = f
+                            .top(5)
+                            .into_iter()
+                            .map(|(value, count)| Field { value, count })
+                            .collect();
+                        (
+                            f.name.to_string(),
+                            serde_json::json!({"distinct": f.distinct(), "others": f.others, "top": top}),
+                        )
+                    })
+                    .collect();
+                serde_json::json!({
+                    "template": p.template,
+                    "level": p.level.label().to_ascii_lowercase(),
+                    "count": p.count,
+                    "first": p.first_ms.map(crate::timefmt::rfc3339_ms),
+                    "last": p.last_ms.map(crate::timefmt::rfc3339_ms),
+                    "sources": p.sources,
+                    "fields": fields,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "schema": "mmops.log-patterns/1",
+            "entries": self.added,
+            "patterns_total": self.list.len(),
+            "order": order.label(),
+            "patterns": patterns,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::parse::parse_line;
+
+    fn add(patterns: &mut Patterns, line: &str, source: &str) {
+        let parsed = parse_line(line.as_bytes(), false);
+        patterns.add(line.as_bytes(), &parsed, source);
+    }
+
+    fn line(ts: &str, level: &str, msg: &str, fields: &str) -> String {
+        format!(
+            r#"{{"timestamp":"{ts}","level":"{level}","msg":"{msg}","caller":"x.go:1"{fields}}}"#
+        )
+    }
+
+    #[test]
+    fn messages_that_differ_in_their_variable_parts_are_one_pattern() {
+        let mut p = Patterns::new();
+        for (i, user) in ["a", "b", "a"].iter().enumerate() {
+            add(
+                &mut p,
+                &line(
+                    &format!("2026-11-22 09:3{i}:00.000 Z"),
+                    "error",
+                    &format!("Failed to reach 10.0.0.{i}:5432 after {i}00ms"),
+                    &format!(r#","user_id":"{user}","status_code":500"#),
+                ),
+                if i == 2 { "mm-app-2" } else { "mm-app-1" },
+            );
+        }
+        add(
+            &mut p,
+            &line(
+                "2026-11-22 09:40:00.000 Z",
+                "info",
+                "Server is starting",
+                "",
+            ),
+            "mm-app-1",
+        );
+        add(
+            &mut p,
+            &line(
+                "2026-11-22 09:41:00.000 Z",
+                "error",
+                "Failed to reach 10.0.0.9:5432 after 9ms",
+                "",
+            ),
+            "mm-app-1",
+        );
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.added(), 5);
+        let first = p.get(p.sorted(Order::Count)[0]).unwrap();
+        assert_eq!(first.template, "Failed to reach <ip>:# after #ms");
+        assert_eq!(first.count, 4);
+        assert_eq!(first.level, Level::Error);
+        assert_eq!(first.sources, ["mm-app-1", "mm-app-2"]);
+        let users = first.fields.iter().find(|f| f.name == "user_id").unwrap();
+        assert_eq!(users.top(5), [("a", 2), ("b", 1)]);
+        let codes = first
+            .fields
+            .iter()
+            .find(|f| f.name == "status_code")
+            .unwrap();
+        assert_eq!(codes.top(1), [("500", 3)]);
+        assert_eq!(p.get(p.sorted(Order::LastSeen)[0]).unwrap().count, 4);
+        // The same text at another level is another pattern.
+        add(
+            &mut p,
+            &line(
+                "2026-11-22 09:42:00.000 Z",
+                "warn",
+                "Server is starting",
+                "",
+            ),
+            "mm-app-1",
+        );
+        assert_eq!(p.len(), 3);
+        assert_eq!(
+            p.get(p.sorted(Order::Level)[0]).unwrap().level,
+            Level::Error
+        );
+        assert_eq!(p.get(p.sorted(Order::Level)[1]).unwrap().level, Level::Warn);
+    }
+
+    #[test]
+    fn first_seen_tells_what_is_new_since_a_mark() {
+        let mut p = Patterns::new();
+        add(
+            &mut p,
+            &line("2026-11-22 09:30:00.000 Z", "info", "old", ""),
+            "f",
+        );
+        let mark = p.added();
+        add(
+            &mut p,
+            &line("2026-11-22 09:31:00.000 Z", "info", "old", ""),
+            "f",
+        );
+        add(
+            &mut p,
+            &line("2026-11-22 09:32:00.000 Z", "error", "new", ""),
+            "f",
+        );
+        let new: Vec<&str> = (0..p.len())
+            .filter_map(|i| p.get(i))
+            .filter(|pat| pat.first_seen >= mark)
+            .map(|pat| pat.template.as_str())
+            .collect();
+        assert_eq!(new, ["new"]);
+    }
+
+    #[test]
+    fn the_spark_keeps_its_size_and_its_counts() {
+        let mut spark = Spark::default();
+        let base = 1_000_000_000_000;
+        for i in 0..10_000i64 {
+            spark.add(base + i * 7_000);
+        }
+        spark.add(base - 3_600_000);
+        let cells = spark.cells(base - 3_600_000, base + 70_000_000, 10);
+        assert_eq!(cells.iter().map(|c| u64::from(*c)).sum::<u64>(), 10_001);
+        assert_eq!(cells.len(), 10);
+        assert!(spark.cells(0, 1, 0).is_empty());
+    }
+
+    #[test]
+    fn values_past_the_limit_are_counted_together() {
+        let mut field = FieldValues {
+            name: "user_id",
+            ..FieldValues::default()
+        };
+        for i in 0..(MAX_VALUES + 5) {
+            field.add(&format!("u{i}"));
+        }
+        field.add("u0");
+        assert_eq!(field.distinct(), MAX_VALUES);
+        assert_eq!(field.others, 5);
+        assert_eq!(field.top(1), [("u0", 2)]);
+    }
+}
