@@ -376,6 +376,27 @@ pub struct LogsArgs {
     /// REST API (default: 10000)
     #[arg(short = 'n', long, value_name = "N")]
     pub lines: Option<usize>,
+
+    /// Only entries older than this: a duration ago (10m, 2h) or a time, like --since
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// Instead of the entries, their message patterns (the variable parts masked): count,
+    /// level, first and last time, sources, top field values; the most frequent first
+    #[arg(long, conflicts_with_all = ["follow", "raw", "histogram"])]
+    pub patterns: bool,
+
+    /// With --patterns: how many (0: all)
+    #[arg(long, value_name = "N", default_value_t = 20, requires = "patterns")]
+    pub top: usize,
+
+    /// Instead of the entries, how many there were over time, errors and warnings apart
+    #[arg(long, conflicts_with_all = ["follow", "raw"])]
+    pub histogram: bool,
+
+    /// With --histogram: the bucket width (30s, 1m, 1h, 1d) [default: one that gives at most 60]
+    #[arg(long, value_name = "WIDTH", requires = "histogram")]
+    pub bucket: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

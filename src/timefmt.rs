@@ -11,6 +11,13 @@ pub fn utc_minute(ms: i64) -> String {
         .unwrap_or_else(|| "invalid time".to_string())
 }
 
+/// `2026-11-22 10:15:03`, for columns headed "(UTC)".
+pub fn utc_second(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| "invalid time".to_string())
+}
+
 /// `2026-11-22T10:15:03.120Z`, for JSON.
 pub fn rfc3339_ms(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)

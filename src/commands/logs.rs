@@ -14,10 +14,12 @@ use crate::cli::LogsArgs;
 use crate::config::Resolved;
 use crate::logs::feed::{self, FeedKind, FeedOptions};
 use crate::logs::filter::compile;
+use crate::logs::histogram::{Histogram, width_label};
 use crate::logs::history::{for_each_line, for_each_merged_line};
 use crate::logs::merge::interleave;
 use crate::logs::output::{Format, Printer};
 use crate::logs::parse::{Level, parse_line, parse_timestamp};
+use crate::logs::patterns::{Order, Patterns};
 use crate::logs::poll::{SINGLE_NODE, split_nodes};
 use crate::logs::select::{Selection, Selector, Verdict, parse_duration};
 use crate::logs::source::{
@@ -25,6 +27,7 @@ use crate::logs::source::{
 };
 use crate::mm::{ClientOptions, MmClient};
 use crate::text::inert;
+use crate::timefmt::count;
 
 /// Lines shown from before the start when following, unless `-n` says otherwise.
 const FOLLOW_DEFAULT_LINES: usize = 10;
@@ -67,11 +70,27 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
             "no log source: give --log-file PATH or --mm-home DIR, or a server (--url, --local, a profile)"
         );
     };
+    let summary = if args.patterns {
+        Some(Summary::Patterns(Patterns::new()))
+    } else if args.histogram {
+        let width = args
+            .bucket
+            .as_deref()
+            .map(|b| {
+                parse_duration(b)
+                    .ok_or_else(|| eyre!("--bucket '{b}': give a width such as 30s, 1m, 1h or 1d"))
+            })
+            .transpose()?;
+        Some(Summary::Histogram(Histogram::new(width)))
+    } else {
+        None
+    };
     let stdout = io::stdout();
     let mut out = Output {
         printer: Printer::new(BufWriter::with_capacity(1 << 20, stdout.lock()), format),
         selectors: HashMap::new(),
         selection,
+        summary,
     };
     let result = if args.follow {
         follow(kind, client, &args, &mut out)
@@ -93,6 +112,10 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
             )),
         }
         .and_then(|()| out.printer.flush().map_err(Report::from))
+        .and_then(|()| match &out.summary {
+            Some(summary) => super::emit(&summary.report(&args)).map_err(Report::from),
+            None => Ok(()),
+        })
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -123,23 +146,30 @@ fn selection(args: &LogsArgs) -> color_eyre::Result<Selection> {
         .as_deref()
         .map(|g| compile(g, args.ignore_case).map_err(|e| eyre!("--grep: {e}")))
         .transpose()?;
+    let when = |flag: &str, text: &str| {
+        parse_duration(text)
+            .map(|d| chrono::Utc::now().timestamp_millis() - d)
+            .or_else(|| parse_since_time(text))
+            .ok_or_else(|| {
+                eyre!("{flag} '{text}': give a duration (10m, 2h, 1d) or a time (2026-11-22, 2026-11-22 14:05, 2026-11-22T14:05:00+01:00; UTC unless a zone is given)")
+            })
+    };
     let since_ms = args
         .since
         .as_deref()
-        .map(|s| {
-            parse_duration(s)
-                .map(|d| chrono::Utc::now().timestamp_millis() - d)
-                .or_else(|| parse_since_time(s))
-                .ok_or_else(|| {
-                    eyre!("--since '{s}': give a duration (10m, 2h, 1d) or a time (2026-11-22, 2026-11-22 14:05, 2026-11-22T14:05:00+01:00; UTC unless a zone is given)")
-                })
-        })
+        .map(|s| when("--since", s))
+        .transpose()?;
+    let until_ms = args
+        .until
+        .as_deref()
+        .map(|s| when("--until", s))
         .transpose()?;
     Ok(Selection {
         level,
         grep,
         invert: args.invert,
         since_ms,
+        until_ms,
     })
 }
 
@@ -158,6 +188,144 @@ struct Output<W: Write> {
     printer: Printer<W>,
     selectors: HashMap<String, Selector>,
     selection: Selection,
+    /// `--patterns` or `--histogram`: the entries are counted instead of printed.
+    summary: Option<Summary>,
+}
+
+/// What `--patterns` and `--histogram` count.
+enum Summary {
+    Patterns(Patterns),
+    Histogram(Histogram),
+}
+
+impl Summary {
+    fn add(&mut self, line: &[u8], parsed: &crate::logs::parse::Parsed, source: &str) {
+        match self {
+            Summary::Patterns(patterns) => patterns.add(line, parsed, source),
+            Summary::Histogram(histogram) => histogram.add(parsed.ts_ms, parsed.level),
+        }
+    }
+
+    fn report(&self, args: &LogsArgs) -> String {
+        match (self, args.json) {
+            (Summary::Patterns(patterns), true) => {
+                let top = if args.top == 0 { usize::MAX } else { args.top };
+                let mut text = serde_json::to_string_pretty(&patterns.to_json(Order::Count, top))
+                    .unwrap_or_default();
+                text.push('\n');
+                text
+            }
+            (Summary::Patterns(patterns), false) => patterns_text(patterns, args.top),
+            (Summary::Histogram(histogram), true) => {
+                let mut text =
+                    serde_json::to_string_pretty(&histogram_json(histogram)).unwrap_or_default();
+                text.push('\n');
+                text
+            }
+            (Summary::Histogram(histogram), false) => histogram_text(histogram),
+        }
+    }
+}
+
+/// The most frequent patterns, one per line: count, level, last seen, sources, template.
+fn patterns_text(patterns: &Patterns, top: usize) -> String {
+    use std::fmt::Write as _;
+    let order = patterns.sorted(Order::Count);
+    let shown = if top == 0 {
+        order.len()
+    } else {
+        top.min(order.len())
+    };
+    let mut out = format!(
+        "{} entries, {} patterns{}\n{:>9}  {:<5}  {:<16}  {:<20}  PATTERN\n",
+        count(patterns.added() as i64),
+        count(patterns.len() as i64),
+        if shown < order.len() {
+            format!(" (the {shown} most frequent; --top 0 for all)")
+        } else {
+            String::new()
+        },
+        "COUNT",
+        "LEVEL",
+        "LAST SEEN (UTC)",
+        "SOURCES",
+    );
+    for index in order.into_iter().take(shown) {
+        let Some(p) = patterns.get(index) else {
+            continue;
+        };
+        let mut sources = p.sources.join(", ");
+        if p.more_sources {
+            sources.push_str(", …");
+        }
+        let _ = writeln!(
+            out,
+            "{:>9}  {:<5}  {:<16}  {:<20}  {}",
+            count(p.count as i64),
+            p.level.label(),
+            p.last_ms
+                .map(crate::timefmt::utc_minute_bare)
+                .unwrap_or_default(),
+            crate::text::one_line(&inert(&sources), 20),
+            inert(&p.template)
+        );
+    }
+    out
+}
+
+/// Every bucket on a line: its start, entries, errors, warnings, and a bar.
+fn histogram_text(histogram: &Histogram) -> String {
+    use std::fmt::Write as _;
+    let (width, buckets) = histogram.buckets(60);
+    let most = buckets
+        .iter()
+        .map(|(_, c)| c.entries)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut out = format!(
+        "buckets of {}\n{:<19}  {:>9}  {:>7}  {:>8}\n",
+        width_label(width),
+        "START (UTC)",
+        "ENTRIES",
+        "ERRORS",
+        "WARNINGS"
+    );
+    for (start, c) in &buckets {
+        let bar = "▇".repeat(((c.entries * 30).div_ceil(most)) as usize);
+        let _ = writeln!(
+            out,
+            "{:<19}  {:>9}  {:>7}  {:>8}  {bar}",
+            crate::timefmt::utc_second(*start),
+            count(c.entries as i64),
+            count(c.errors as i64),
+            count(c.warnings as i64),
+        );
+    }
+    if histogram.untimed > 0 {
+        let _ = writeln!(
+            out,
+            "{} entries without a time",
+            count(histogram.untimed as i64)
+        );
+    }
+    out
+}
+
+/// `mmops.log-histogram/1`.
+fn histogram_json(histogram: &Histogram) -> serde_json::Value {
+    let (width, buckets) = histogram.buckets(60);
+    serde_json::json!({
+        "schema": "mmops.log-histogram/1",
+        "bucket_seconds": width / 1000,
+        "untimed": histogram.untimed,
+        "buckets": buckets.iter().map(|(start, c)| serde_json::json!({
+            "start": crate::timefmt::rfc3339_ms(*start),
+            "entries": c.entries,
+            "errors": c.errors,
+            "warnings": c.warnings,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 impl<W: Write> Output<W> {
@@ -171,10 +339,16 @@ impl<W: Write> Output<W> {
                 .entry(source.to_string())
                 .or_insert_with(|| Selector::new(self.selection.clone())),
         };
-        match selector.judge(line) {
-            Verdict::Entry(parsed) => self.printer.entry(line, &parsed, label),
-            Verdict::Continuation => self.printer.continuation(line),
-            Verdict::Skip => Ok(()),
+        match (selector.judge(line), &mut self.summary) {
+            (Verdict::Entry(mut parsed), Some(summary)) => {
+                // An entry without a time (a panic) counts at the time of the one before it.
+                parsed.ts_ms = parsed.ts_ms.or(selector.last_ts());
+                summary.add(line, &parsed, source);
+                Ok(())
+            }
+            (Verdict::Entry(parsed), None) => self.printer.entry(line, &parsed, label),
+            (Verdict::Continuation, None) => self.printer.continuation(line),
+            (Verdict::Continuation, Some(_)) | (Verdict::Skip, _) => Ok(()),
         }
     }
 }

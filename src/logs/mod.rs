@@ -4,6 +4,7 @@
 pub mod feed;
 pub mod filter;
 pub mod follow;
+pub mod histogram;
 pub mod history;
 pub mod matcher;
 pub mod merge;

@@ -5,6 +5,7 @@
 /// The template of `msg`: `dial tcp 10.0.0.5:5432: i/o timeout` → `dial tcp <ip>:#: i/o
 /// timeout`; `user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined` → `user <id> joined`.
 pub fn template(msg: &str) -> String {
+    let msg = mask_quoted(msg);
     let mut out = String::with_capacity(msg.len());
     for (i, word) in msg.split(' ').enumerate() {
         if i > 0 {
@@ -15,13 +16,53 @@ pub fn template(msg: &str) -> String {
     out
 }
 
+/// Quoted text, however many words, as `'…'`: a quote opens at the start of a word and closes
+/// at the same quote before a space, punctuation or the end (the `'` of `can't` opens nothing).
+fn mask_quoted(msg: &str) -> std::borrow::Cow<'_, str> {
+    if !msg.contains(['\'', '"']) {
+        return std::borrow::Cow::Borrowed(msg);
+    }
+    let chars: Vec<char> = msg.chars().collect();
+    let mut out = String::with_capacity(msg.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let opens = matches!(c, '\'' | '"')
+            && (i == 0 || matches!(chars[i - 1], ' ' | '(' | '[' | '=' | ':' | ','));
+        let close = opens
+            .then(|| {
+                (i + 1..chars.len()).find(|&j| {
+                    chars[j] == c
+                        && chars
+                            .get(j + 1)
+                            .is_none_or(|n| matches!(n, ' ' | ',' | '.' | ';' | ':' | ')' | ']'))
+                })
+            })
+            .flatten();
+        match close {
+            Some(j) if j > i + 1 => {
+                out.push(c);
+                out.push('…');
+                out.push(c);
+                i = j + 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn mask_word(word: &str) -> String {
     let core = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '[' | ']'));
     if core.len() >= 2
         && (core.starts_with('"') && core.ends_with('"')
             || core.starts_with('\'') && core.ends_with('\''))
     {
-        return word.replacen(core, "\"…\"", 1);
+        let quote = &core[..1];
+        return word.replacen(core, &format!("{quote}…{quote}"), 1);
     }
     if core.contains("://") {
         return word.replacen(core, "<url>", 1);
@@ -46,6 +87,20 @@ fn mask_word(word: &str) -> String {
         return word.replacen(core, "<hex>", 1);
     }
     mask_digits(word)
+}
+
+/// A URL path with its ids masked: `/api/v4/teams/8fqrzj1ucjyxpcbxgcn4nr1gpr/members` →
+/// `/api/v4/teams/<id>/members`, so that the calls of one route count together.
+pub fn mask_path_ids(path: &str) -> String {
+    let (path, query) = match path.split_once('?') {
+        Some((path, _)) => (path, "?…"),
+        None => (path, ""),
+    };
+    let masked: Vec<&str> = path
+        .split('/')
+        .map(|segment| if is_id(segment) { "<id>" } else { segment })
+        .collect();
+    format!("{}{query}", masked.join("/"))
 }
 
 /// The IPv4 address `word` starts with (four dot-separated numbers), if it does.
@@ -113,7 +168,7 @@ mod tests {
         );
         assert_eq!(
             template("user 8fqrzj1ucjyxpcbxgcn4nr1gpr joined team 'x y'"),
-            "user <id> joined team 'x y'"
+            "user <id> joined team '…'"
         );
         assert_eq!(
             template("mail to ana@example.com failed after 1.5s"),
@@ -121,6 +176,16 @@ mod tests {
         );
         assert_eq!(template("hash 3f1a9c0d2b"), "hash <hex>");
         assert_eq!(template("plugin \"github\" failed"), "plugin \"…\" failed");
+        assert_eq!(
+            template("Sending to 63c06ca8e3949ca7e5996c31fcf07ecb wi msg of '@accountb: Hello'"),
+            "Sending to <hex> wi msg of '…'"
+        );
+        assert_eq!(template("can't exchange state"), "can't exchange state");
+        assert_eq!(template("user 'x y' and 'z'."), "user '…' and '…'.");
         assert_eq!(template("Server is starting"), "Server is starting");
+        assert_eq!(
+            mask_path_ids("/api/v4/teams/8fqrzj1ucjyxpcbxgcn4nr1gpr/members?page=2"),
+            "/api/v4/teams/<id>/members?…"
+        );
     }
 }

@@ -188,6 +188,12 @@ impl Pattern {
                 Kind::String => scan::text(member.value, member.escaped),
                 _ => String::from_utf8_lossy(member.value),
             };
+            // The calls of one route count together, whatever ids they name.
+            let value = if matches!(*name, "url" | "path") {
+                super::pattern::mask_path_ids(&value)
+            } else {
+                value.into_owned()
+            };
             let value = crate::text::one_line(&value, MAX_VALUE_LEN);
             match self.fields.iter_mut().find(|f| f.name == *name) {
                 Some(field) => field.add(&value),
@@ -237,28 +243,41 @@ impl Order {
 pub struct Patterns {
     list: Vec<Pattern>,
     by_template: HashMap<(Level, String), usize>,
-    by_message: HashMap<(Level, Box<[u8]>), usize>,
+    /// Per level (its index in [`Level::ALL`]), messages seen by their bytes.
+    by_message: Vec<HashMap<Box<[u8]>, usize>>,
+    remembered: usize,
     added: u64,
 }
 
 impl Patterns {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            by_message: vec![HashMap::new(); Level::ALL.len()],
+            ..Self::default()
+        }
     }
 
     /// Counts one entry (its first line, parsed) from `source`.
     pub fn add(&mut self, line: &[u8], parsed: &Parsed, source: &str) {
         let (start, end) = parsed.msg;
         let raw = line.get(start as usize..end as usize).unwrap_or_default();
-        let index = match self.by_message.get(&(parsed.level, Box::from(raw))) {
+        let level = Level::ALL
+            .iter()
+            .position(|l| *l == parsed.level)
+            .unwrap_or(0);
+        if self.by_message.len() != Level::ALL.len() {
+            self.by_message = vec![HashMap::new(); Level::ALL.len()];
+        }
+        let index = match self.by_message[level].get(raw) {
             Some(index) => *index,
             None => {
                 let index = self.index_of(raw, parsed);
-                if self.by_message.len() >= MAX_REMEMBERED {
-                    self.by_message.clear();
+                if self.remembered >= MAX_REMEMBERED {
+                    self.by_message.iter_mut().for_each(HashMap::clear);
+                    self.remembered = 0;
                 }
-                self.by_message
-                    .insert((parsed.level, Box::from(raw)), index);
+                self.by_message[level].insert(Box::from(raw), index);
+                self.remembered += 1;
                 index
             }
         };

@@ -17,6 +17,8 @@ pub struct Selection {
     pub invert: bool,
     /// Entries before this time (epoch ms) are left out.
     pub since_ms: Option<i64>,
+    /// Entries at or after this time (epoch ms) are left out.
+    pub until_ms: Option<i64>,
 }
 
 /// What to do with one line.
@@ -41,13 +43,20 @@ impl Selector {
     pub fn new(selection: Selection) -> Self {
         // Lines before the first entry continue an entry that began earlier: without a filter
         // they are shown, with one their entry cannot be judged and they are left out.
-        let unfiltered =
-            selection.level.is_none() && selection.grep.is_none() && selection.since_ms.is_none();
+        let unfiltered = selection.level.is_none()
+            && selection.grep.is_none()
+            && selection.since_ms.is_none()
+            && selection.until_ms.is_none();
         Self {
             selection,
             keep_continuations: unfiltered,
             ..Self::default()
         }
+    }
+
+    /// The time of the newest entry that had one: where an entry without a time belongs.
+    pub fn last_ts(&self) -> Option<i64> {
+        self.last_ts
     }
 
     pub fn judge(&mut self, line: &[u8]) -> Verdict {
@@ -80,10 +89,10 @@ impl Selector {
             .selection
             .level
             .is_none_or(|min| parsed.level.rank() >= min);
-        let time_ok = match (self.selection.since_ms, self.last_ts) {
-            (Some(since), Some(ts)) => ts >= since,
-            _ => true,
-        };
+        let time_ok = self.last_ts.is_none_or(|ts| {
+            self.selection.since_ms.is_none_or(|since| ts >= since)
+                && self.selection.until_ms.is_none_or(|until| ts < until)
+        });
         self.keep_continuations = grep_ok && level_ok && time_ok;
         if self.keep_continuations {
             Verdict::Entry(parsed)
@@ -214,6 +223,19 @@ mod tests {
         assert_eq!(
             judge_all(selection, LINES),
             vec!['-', 'E', 'E', 'c', 'c', 'E']
+        );
+    }
+
+    #[test]
+    fn until_keeps_earlier_entries() {
+        let selection = Selection {
+            since_ms: crate::logs::parse::parse_timestamp(b"2026-11-22T09:05:00Z"),
+            until_ms: crate::logs::parse::parse_timestamp(b"2026-11-22T09:20:00Z"),
+            ..Selection::default()
+        };
+        assert_eq!(
+            judge_all(selection, LINES),
+            vec!['-', 'E', 'E', 'c', 'c', '-']
         );
     }
 

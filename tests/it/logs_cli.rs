@@ -414,3 +414,190 @@ fn last_lines_over_rest_count_the_whole_timeline() {
     assert_eq!(run("3").lines().count(), 3);
     assert_eq!(run("0"), "");
 }
+
+/// A log of the demo's generator with planted messages that differ only in their variable
+/// parts: `--patterns` counts each message as the reference computed here does (the shell's
+/// `jq -r .msg | sort | uniq -c` for messages without variable parts), and the planted ones as
+/// one pattern.
+#[test]
+fn patterns_count_like_the_shell_pipeline_and_mask_what_varies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mattermost.log");
+    let status = mmops(dir.path())
+        .args(["demo", "--write-log"])
+        .arg(&file)
+        .args(["--size", "2M", "--seed", "3"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    for i in 0..37 {
+        text.push_str(&format!(
+            "{{\"timestamp\":\"2026-11-22 09:{:02}:00.000 Z\",\"level\":\"error\",\"msg\":\"Failed to reach 10.0.{i}.5:5432 after {i}ms for user{i}@example.com\",\"caller\":\"x.go:1\",\"user_id\":\"u{}\"}}\n",
+            i % 60,
+            i % 3
+        ));
+    }
+    std::fs::write(&file, &text).unwrap();
+    // The reference: every message's count, by the message as written.
+    let mut reference: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for line in text.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        *reference
+            .entry(value["msg"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    let (out, err, code) = logs(dir.path(), &file, &["--patterns", "--top", "0", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["schema"], "mmops.log-patterns/1");
+    assert_eq!(
+        json["entries"].as_u64().unwrap() as usize,
+        text.lines().count()
+    );
+    let patterns = json["patterns"].as_array().unwrap();
+    let counted: u64 = patterns.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, text.lines().count());
+    let planted = patterns
+        .iter()
+        .find(|p| p["template"] == "Failed to reach <ip>:# after #ms for <email>")
+        .expect("the planted messages are one pattern");
+    assert_eq!(planted["count"], 37);
+    assert_eq!(planted["level"], "error");
+    assert_eq!(planted["fields"]["user_id"]["distinct"], 3);
+    assert_eq!(planted["first"], "2026-11-22T09:00:00.000Z");
+    // The generator's messages have no variable parts: their counts are the pipeline's.
+    let mut compared = 0;
+    for pattern in patterns {
+        let template = pattern["template"].as_str().unwrap();
+        if let Some(expected) = reference.get(template) {
+            let same_text: u64 = patterns
+                .iter()
+                .filter(|p| p["template"] == template)
+                .map(|p| p["count"].as_u64().unwrap())
+                .sum();
+            assert_eq!(same_text, *expected, "{template}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} messages compared");
+    // Sorted by count, most first.
+    let counts: Vec<u64> = patterns
+        .iter()
+        .map(|p| p["count"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+
+    let (out, _, code) = logs(dir.path(), &file, &["--patterns", "--top", "3"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("(the 3 most frequent; --top 0 for all)"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 2 + 3, "{out}");
+}
+
+/// `--histogram`: every entry in one bucket, errors and warnings apart, buckets at UTC
+/// multiples of their width; `--until` leaves out what is later.
+#[test]
+fn the_histogram_counts_every_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sample(dir.path());
+    let (out, err, code) = logs(
+        dir.path(),
+        &file,
+        &["--histogram", "--bucket", "5m", "--json"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["schema"], "mmops.log-histogram/1");
+    assert_eq!(json["bucket_seconds"], 300);
+    let buckets = json["buckets"].as_array().unwrap();
+    let starts: Vec<&str> = buckets
+        .iter()
+        .map(|b| b["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-11-22T09:00:00.000Z",
+            "2026-11-22T09:05:00.000Z",
+            "2026-11-22T09:10:00.000Z"
+        ]
+    );
+    let entries: Vec<u64> = buckets
+        .iter()
+        .map(|b| b["entries"].as_u64().unwrap())
+        .collect();
+    // 09:00 info; 09:05 error, 09:06 warn, the panic (at the time before it); 09:10 error and
+    // the hostile plain line (at the time before it).
+    assert_eq!(entries, [1, 3, 2]);
+    assert_eq!(buckets[1]["errors"], 2);
+    assert_eq!(buckets[1]["warnings"], 1);
+
+    let (out, _, _) = logs(
+        dir.path(),
+        &file,
+        &["--histogram", "--until", "2026-11-22 09:06"],
+    );
+    assert!(out.starts_with("buckets of "), "{out}");
+    let rows: Vec<&str> = out.lines().skip(2).collect();
+    let total: u64 = rows
+        .iter()
+        .map(|r| {
+            r.split_whitespace()
+                .nth(2)
+                .unwrap()
+                .replace(',', "")
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, 2, "{out}");
+    let (_, err, code) = logs(dir.path(), &file, &["--histogram", "--bucket", "soon"]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains("--bucket 'soon'"), "{err}");
+}
+
+/// The template masking on the real lines of the reference samples.
+#[test]
+fn the_reference_samples_mask_as_an_admin_would_group_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/samples/logs");
+    let Ok(legacy) = std::fs::read_to_string(dir.join("mattermost-legacy-log4go-plaintext.log"))
+    else {
+        assert!(
+            std::env::var("MMOPS_REQUIRE_SPEC").as_deref() != Ok("1"),
+            "MMOPS_REQUIRE_SPEC=1 and no reference samples in {}",
+            dir.display()
+        );
+        return;
+    };
+    let _ = legacy;
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, err, code) = logs(
+        tmp.path(),
+        &dir.join("mattermost-legacy-log4go-plaintext.log"),
+        &["--patterns", "--top", "0", "--json"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let templates: Vec<&str> = json["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["template"].as_str().unwrap())
+        .collect();
+    assert!(
+        templates.contains(&"Failed to ping DB retrying in # seconds"),
+        "{templates:?}"
+    );
+    let (out, _, _) = logs(
+        tmp.path(),
+        &dir.join("notifications-legacy-push-debug.log"),
+        &["--patterns", "--json"],
+    );
+    assert!(
+        out.contains("Sending push notification to <hex> wi msg of '…'"),
+        "{out}"
+    );
+}
