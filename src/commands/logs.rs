@@ -199,6 +199,21 @@ enum Summary {
 }
 
 impl Summary {
+    fn empty_like(&self) -> Self {
+        match self {
+            Summary::Patterns(_) => Summary::Patterns(Patterns::new()),
+            Summary::Histogram(histogram) => Summary::Histogram(histogram.empty_like()),
+        }
+    }
+
+    fn merge(&mut self, other: Summary) {
+        match (self, other) {
+            (Summary::Patterns(mine), Summary::Patterns(theirs)) => mine.merge(theirs),
+            (Summary::Histogram(mine), Summary::Histogram(theirs)) => mine.merge(theirs),
+            _ => {}
+        }
+    }
+
     fn add(&mut self, line: &[u8], parsed: &crate::logs::parse::Parsed, source: &str) {
         match self {
             Summary::Patterns(patterns) => patterns.add(line, parsed, source),
@@ -360,6 +375,11 @@ fn read_files<W: Write>(
     out: &mut Output<W>,
 ) -> color_eyre::Result<()> {
     let cannot_read = |path: &Path| format!("cannot read {}", path.display());
+    if lines.is_none()
+        && let Some(summary) = &mut out.summary
+    {
+        return count_in_parallel(files, &out.selection, summary);
+    }
     match files {
         [] => Ok(()),
         [file] => for_each_line(&file.path, lines, |line| out.line(&file.name, None, line))
@@ -376,6 +396,61 @@ fn read_files<W: Write>(
             .wrap_err("cannot read the log files")
         }
     }
+}
+
+/// `--patterns` and `--histogram` over whole files: the order of the lines does not matter, so
+/// each file is read in pieces on every core, each piece counted apart and the counts merged.
+/// (A piece starts at a line's start; a stack trace cut by a piece's start counts its first
+/// lines as an entry of their own, as `mmops logs` does for a file that starts with one.)
+fn count_in_parallel(
+    files: &[&crate::logs::feed::LogFile],
+    selection: &Selection,
+    summary: &mut Summary,
+) -> color_eyre::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut work = Vec::new();
+    for file in files {
+        let pieces = crate::logs::history::line_aligned_pieces(&file.path, threads)
+            .wrap_err_with(|| format!("cannot read {}", file.path.display()))?;
+        work.extend(pieces.into_iter().map(|range| (*file, range)));
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<color_eyre::Result<Summary>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(work.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = summary.empty_like();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((file, range)) = work.get(i) else {
+                            return Ok(mine);
+                        };
+                        let mut selector = Selector::new(selection.clone());
+                        crate::logs::history::for_each_line_in(&file.path, range.clone(), |line| {
+                            let line = line.strip_suffix(b"\r").unwrap_or(line);
+                            if let Verdict::Entry(mut parsed) = selector.judge(line) {
+                                parsed.ts_ms = parsed.ts_ms.or(selector.last_ts());
+                                mine.add(line, &parsed, &file.name);
+                            }
+                            Ok(())
+                        })
+                        .wrap_err_with(|| format!("cannot read {}", file.path.display()))?;
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(eyre!("a reader thread stopped unexpectedly")))
+            })
+            .collect()
+    });
+    for result in results {
+        summary.merge(result?);
+    }
+    Ok(())
 }
 
 /// The newest lines of every node from the REST log API, merged by time; with `lines`, the

@@ -81,6 +81,19 @@ impl Histogram {
             .add(level, 1);
     }
 
+    /// An empty histogram with this one's width, to count in parallel and merge.
+    pub fn empty_like(&self) -> Self {
+        Self::new(self.width_ms)
+    }
+
+    /// Another's counts (at the same width) counted in.
+    pub fn merge(&mut self, other: Histogram) {
+        for (start, counts) in other.counts {
+            self.counts.entry(start).or_default().merge(counts);
+        }
+        self.untimed += other.untimed;
+    }
+
     /// The first and last entry's times (to the second).
     pub fn span(&self) -> Option<(i64, i64)> {
         Some((

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::follow::tail_offset;
@@ -28,9 +28,17 @@ fn open_at_tail(path: &Path, last: Option<usize>) -> io::Result<File> {
 pub fn for_each_line(
     path: &Path,
     last: Option<usize>,
+    each: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    each_line_of(open_at_tail(path, last)?, each)
+}
+
+/// Every line `source` gives, in large reads, without the line end.
+fn each_line_of(
+    source: impl Read,
     mut each: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut reader = BufReader::with_capacity(READ_SIZE, open_at_tail(path, last)?);
+    let mut reader = BufReader::with_capacity(READ_SIZE, source);
     let mut partial: Vec<u8> = Vec::new();
     let mut failed: Option<io::Error> = None;
     loop {
@@ -55,6 +63,42 @@ pub fn for_each_line(
         each(&partial)?;
     }
     Ok(())
+}
+
+/// `pieces` byte ranges of the file that together cover it, each starting at the start of a
+/// line, for reading on several threads when the order of the lines does not matter.
+pub fn line_aligned_pieces(path: &Path, pieces: usize) -> io::Result<Vec<std::ops::Range<u64>>> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut starts = vec![0u64];
+    for k in 1..pieces.max(1) as u64 {
+        let guess = len * k / pieces as u64;
+        if guess <= *starts.last().unwrap_or(&0) {
+            continue;
+        }
+        file.seek(SeekFrom::Start(guess))?;
+        let mut reader = BufReader::with_capacity(64 * 1024, &mut file);
+        let mut skipped = Vec::new();
+        let read = reader.read_until(b'\n', &mut skipped)? as u64;
+        let start = guess + read;
+        if start < len && start > *starts.last().unwrap_or(&0) {
+            starts.push(start);
+        }
+    }
+    let mut ranges: Vec<std::ops::Range<u64>> = starts.windows(2).map(|w| w[0]..w[1]).collect();
+    ranges.push(*starts.last().unwrap_or(&0)..len);
+    Ok(ranges)
+}
+
+/// As [`for_each_line`], over the bytes of `range` only (which starts at a line's start).
+pub fn for_each_line_in(
+    path: &Path,
+    range: std::ops::Range<u64>,
+    each: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(range.start))?;
+    each_line_of(file.take(range.end - range.start), each)
 }
 
 /// An entry: its time (or the time before it) and its lines.
@@ -178,6 +222,37 @@ pub fn for_each_merged_line(
         each(file, &line)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod piece_tests {
+    use super::*;
+
+    #[test]
+    fn the_pieces_hold_every_line_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let text: String = (0..1000)
+            .map(|i| format!("line {i} {}\n", "x".repeat(i % 37)))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        for pieces in [1, 2, 3, 7, 2000] {
+            let mut lines = Vec::new();
+            for range in line_aligned_pieces(&path, pieces).unwrap() {
+                for_each_line_in(&path, range, |line| {
+                    lines.push(String::from_utf8(line.to_vec()).unwrap());
+                    Ok(())
+                })
+                .unwrap();
+            }
+            assert_eq!(lines.len(), 1000, "{pieces} pieces");
+            assert_eq!(lines.join("\n") + "\n", text);
+        }
+        std::fs::write(&path, "").unwrap();
+        let pieces = line_aligned_pieces(&path, 4).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert!(pieces[0].is_empty());
+    }
 }
 
 #[cfg(test)]

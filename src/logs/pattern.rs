@@ -92,15 +92,25 @@ fn mask_word(word: &str) -> String {
 /// A URL path with its ids masked: `/api/v4/teams/8fqrzj1ucjyxpcbxgcn4nr1gpr/members` →
 /// `/api/v4/teams/<id>/members`, so that the calls of one route count together.
 pub fn mask_path_ids(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    mask_path_ids_into(path, &mut out);
+    out
+}
+
+/// [`mask_path_ids`] into `out` (cleared first), for a caller that reuses one buffer.
+pub fn mask_path_ids_into(path: &str, out: &mut String) {
+    out.clear();
     let (path, query) = match path.split_once('?') {
         Some((path, _)) => (path, "?…"),
         None => (path, ""),
     };
-    let masked: Vec<&str> = path
-        .split('/')
-        .map(|segment| if is_id(segment) { "<id>" } else { segment })
-        .collect();
-    format!("{}{query}", masked.join("/"))
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(if is_id(segment) { "<id>" } else { segment });
+    }
+    out.push_str(query);
 }
 
 /// The IPv4 address `word` starts with (four dot-separated numbers), if it does.

@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use serde::Serialize;
 
 use super::output::field_members;
@@ -48,6 +50,23 @@ pub struct Spark {
 
 impl Spark {
     fn add(&mut self, ts_ms: i64) {
+        self.add_n(ts_ms, 1);
+    }
+
+    /// Another's counts, each bucket's at its middle.
+    fn merge(&mut self, other: &Spark) {
+        if other.width_ms == 0 {
+            return;
+        }
+        for (i, count) in other.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            self.add_n(
+                other.start_ms + other.width_ms * i as i64 + other.width_ms / 2,
+                *count,
+            );
+        }
+    }
+
+    fn add_n(&mut self, ts_ms: i64, n: u32) {
         if self.width_ms == 0 {
             // The first time: one-second buckets starting at it.
             self.start_ms = ts_ms;
@@ -62,9 +81,8 @@ impl Spark {
         while ts_ms >= self.start_ms + self.width_ms * SPARK_BUCKETS as i64 {
             self.widen();
         }
-        let i = ((ts_ms - self.start_ms) / self.width_ms) as usize;
-        self.counts[i.min(SPARK_BUCKETS - 1)] =
-            self.counts[i.min(SPARK_BUCKETS - 1)].saturating_add(1);
+        let i = (((ts_ms - self.start_ms) / self.width_ms) as usize).min(SPARK_BUCKETS - 1);
+        self.counts[i] = self.counts[i].saturating_add(n);
     }
 
     /// Twice as wide: neighbours merged into the first half.
@@ -98,20 +116,31 @@ impl Spark {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldValues {
     pub name: &'static str,
-    values: Vec<(String, u64)>,
+    values: HashMap<String, u64, RandomState>,
     /// Occurrences of values not kept (past [`MAX_VALUES`] distinct ones).
     pub others: u64,
 }
 
 impl FieldValues {
     fn add(&mut self, value: &str) {
-        if let Some((_, count)) = self.values.iter_mut().find(|(v, _)| v == value) {
-            *count += 1;
+        self.add_n(value, 1);
+    }
+
+    fn add_n(&mut self, value: &str, n: u64) {
+        if let Some(count) = self.values.get_mut(value) {
+            *count += n;
         } else if self.values.len() < MAX_VALUES {
-            self.values.push((value.to_string(), 1));
+            self.values.insert(value.to_string(), n);
         } else {
-            self.others += 1;
+            self.others += n;
         }
+    }
+
+    fn merge(&mut self, other: &FieldValues) {
+        for (value, count) in &other.values {
+            self.add_n(value, *count);
+        }
+        self.others += other.others;
     }
 
     /// The `n` most frequent values.
@@ -163,7 +192,15 @@ impl Pattern {
         }
     }
 
-    fn record(&mut self, ts_ms: Option<i64>, source: &str, line: &[u8], parsed: &Parsed) {
+    /// Counts one entry; `scratch` is a buffer reused from entry to entry.
+    fn record(
+        &mut self,
+        ts_ms: Option<i64>,
+        source: &str,
+        line: &[u8],
+        parsed: &Parsed,
+        scratch: &mut String,
+    ) {
         self.count += 1;
         if let Some(ts) = ts_ms {
             self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
@@ -189,24 +226,61 @@ impl Pattern {
                 _ => String::from_utf8_lossy(member.value),
             };
             // The calls of one route count together, whatever ids they name.
-            let value = if matches!(*name, "url" | "path") {
-                super::pattern::mask_path_ids(&value)
+            let value: &str = if matches!(*name, "url" | "path") {
+                super::pattern::mask_path_ids_into(&value, scratch);
+                scratch
             } else {
-                value.into_owned()
+                &value
             };
-            let value = crate::text::one_line(&value, MAX_VALUE_LEN);
+            let clean = value.len() <= MAX_VALUE_LEN && !value.chars().any(char::is_control);
+            let cut;
+            let value = if clean {
+                value
+            } else {
+                cut = crate::text::one_line(value, MAX_VALUE_LEN);
+                &cut
+            };
             match self.fields.iter_mut().find(|f| f.name == *name) {
-                Some(field) => field.add(&value),
+                Some(field) => field.add(value),
                 None => {
                     let mut field = FieldValues {
                         name,
                         ..FieldValues::default()
                     };
-                    field.add(&value);
+                    field.add(value);
                     self.fields.push(field);
                 }
             }
         }
+    }
+}
+
+impl Pattern {
+    fn merge(&mut self, other: &Pattern) {
+        self.count += other.count;
+        self.first_ms = match (self.first_ms, other.first_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ms = self.last_ms.max(other.last_ms);
+        for source in &other.sources {
+            if !self.sources.contains(source) {
+                if self.sources.len() < MAX_SOURCES {
+                    self.sources.push(source.clone());
+                } else {
+                    self.more_sources = true;
+                }
+            }
+        }
+        self.more_sources |= other.more_sources;
+        self.spark.merge(&other.spark);
+        for field in &other.fields {
+            match self.fields.iter_mut().find(|f| f.name == field.name) {
+                Some(mine) => mine.merge(field),
+                None => self.fields.push(field.clone()),
+            }
+        }
+        self.first_seen = self.first_seen.min(other.first_seen);
     }
 }
 
@@ -242,17 +316,19 @@ impl Order {
 #[derive(Debug, Clone, Default)]
 pub struct Patterns {
     list: Vec<Pattern>,
-    by_template: HashMap<(Level, String), usize>,
+    by_template: HashMap<(Level, String), usize, RandomState>,
     /// Per level (its index in [`Level::ALL`]), messages seen by their bytes.
-    by_message: Vec<HashMap<Box<[u8]>, usize>>,
+    by_message: Vec<HashMap<Box<[u8]>, usize, RandomState>>,
     remembered: usize,
     added: u64,
+    /// A buffer for the values of one entry's fields, reused.
+    scratch: String,
 }
 
 impl Patterns {
     pub fn new() -> Self {
         Self {
-            by_message: vec![HashMap::new(); Level::ALL.len()],
+            by_message: vec![HashMap::default(); Level::ALL.len()],
             ..Self::default()
         }
     }
@@ -266,7 +342,7 @@ impl Patterns {
             .position(|l| *l == parsed.level)
             .unwrap_or(0);
         if self.by_message.len() != Level::ALL.len() {
-            self.by_message = vec![HashMap::new(); Level::ALL.len()];
+            self.by_message = vec![HashMap::default(); Level::ALL.len()];
         }
         let index = match self.by_message[level].get(raw) {
             Some(index) => *index,
@@ -281,7 +357,7 @@ impl Patterns {
                 index
             }
         };
-        self.list[index].record(parsed.ts_ms, source, line, parsed);
+        self.list[index].record(parsed.ts_ms, source, line, parsed, &mut self.scratch);
         self.added += 1;
     }
 
@@ -298,6 +374,21 @@ impl Patterns {
                 index
             }
         }
+    }
+
+    /// Another's patterns counted in (what two threads counted over two halves of a file).
+    pub fn merge(&mut self, other: Patterns) {
+        for pattern in other.list {
+            let key = (pattern.level, pattern.template.clone());
+            match self.by_template.get(&key) {
+                Some(index) => self.list[*index].merge(&pattern),
+                None => {
+                    self.by_template.insert(key, self.list.len());
+                    self.list.push(pattern);
+                }
+            }
+        }
+        self.added += other.added;
     }
 
     /// Entries counted so far.
@@ -527,6 +618,41 @@ mod tests {
         assert_eq!(cells.iter().map(|c| u64::from(*c)).sum::<u64>(), 10_001);
         assert_eq!(cells.len(), 10);
         assert!(spark.cells(0, 1, 0).is_empty());
+    }
+
+    #[test]
+    fn two_halves_merged_are_the_whole() {
+        let lines: Vec<String> = (0..200)
+            .map(|i| {
+                line(
+                    &format!("2026-11-22 09:{:02}:{:02}.000 Z", i / 60, i % 60),
+                    if i % 7 == 0 { "error" } else { "info" },
+                    &format!("job {} done in {i}ms", i % 5),
+                    &format!(r#","user_id":"u{}""#, i % 4),
+                )
+            })
+            .collect();
+        let mut whole = Patterns::new();
+        let (mut first, mut second) = (Patterns::new(), Patterns::new());
+        for (i, l) in lines.iter().enumerate() {
+            add(&mut whole, l, "f");
+            add(if i < 120 { &mut first } else { &mut second }, l, "f");
+        }
+        first.merge(second);
+        assert_eq!(first.added(), whole.added());
+        assert_eq!(first.len(), whole.len());
+        for i in 0..whole.len() {
+            let w = whole.get(i).unwrap();
+            let m = (0..first.len())
+                .filter_map(|j| first.get(j))
+                .find(|p| p.template == w.template && p.level == w.level)
+                .unwrap();
+            assert_eq!(
+                (m.count, m.first_ms, m.last_ms),
+                (w.count, w.first_ms, w.last_ms)
+            );
+            assert_eq!(m.fields[0].top(4), w.fields[0].top(4));
+        }
     }
 
     #[test]
