@@ -124,8 +124,13 @@ pub struct Filter {
     pub invert: bool,
     pub case_insensitive: bool,
     pub fields: Vec<FieldFilter>,
-    /// Entries older than this are hidden (`mmops logs --since`).
+    /// Entries older than this are hidden (`:since`).
     pub since_ms: Option<i64>,
+    /// Entries at or after this time are hidden (`:until`).
+    pub until_ms: Option<i64>,
+    /// Only the entries of one pattern: a level and a message template (Enter in the patterns
+    /// view).
+    pub pattern: Option<(Level, String)>,
     pub query: Query,
 }
 
@@ -139,6 +144,8 @@ impl Default for Filter {
             case_insensitive: true,
             fields: Vec::new(),
             since_ms: None,
+            until_ms: None,
+            pattern: None,
             query: Query::default(),
         }
     }
@@ -173,15 +180,26 @@ impl Filter {
 
     /// Whether anything but levels narrows the view.
     pub fn is_narrowing(&self) -> bool {
-        self.regex.is_some() || !self.fields.is_empty() || self.since_ms.is_some()
+        self.regex.is_some()
+            || !self.fields.is_empty()
+            || self.since_ms.is_some()
+            || self.until_ms.is_some()
+            || self.pattern.is_some()
     }
 
     pub fn matches(&self, entry: &Entry, source_name: &str) -> bool {
         if !self.level_shown(entry.level) {
             return false;
         }
-        if let (Some(since), Some(ts)) = (self.since_ms, entry.ts_ms)
-            && ts < since
+        if let Some(ts) = entry.ts_ms
+            && (self.since_ms.is_some_and(|since| ts < since)
+                || self.until_ms.is_some_and(|until| ts >= until))
+        {
+            return false;
+        }
+        if let Some((level, template)) = &self.pattern
+            && (entry.level != *level
+                || super::pattern::template(entry.message().trim()) != *template)
         {
             return false;
         }

@@ -12,7 +12,6 @@ use foldhash::fast::RandomState;
 
 use serde::Serialize;
 
-use super::output::field_members;
 use super::parse::{Level, Parsed};
 use super::pattern::template;
 use super::scan::{self, Kind};
@@ -157,6 +156,49 @@ impl FieldValues {
     }
 }
 
+/// What is counted of one entry, from a parsed line or from the Logs tab's store.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted<'a> {
+    pub level: Level,
+    pub ts_ms: Option<i64>,
+    /// The message as in the line, escapes undecoded.
+    pub msg: &'a [u8],
+    pub msg_escaped: bool,
+    /// The JSON object, for the fields (none for a text line).
+    pub json: Option<&'a [u8]>,
+}
+
+impl<'a> Counted<'a> {
+    pub fn of_line(line: &'a [u8], parsed: &Parsed) -> Self {
+        let (start, end) = parsed.msg;
+        Self {
+            level: parsed.level,
+            ts_ms: parsed.ts_ms,
+            msg: line.get(start as usize..end as usize).unwrap_or_default(),
+            msg_escaped: parsed.msg_escaped,
+            json: (parsed.shape == super::parse::Shape::Json)
+                .then(|| line.get(parsed.json_at as usize..))
+                .flatten(),
+        }
+    }
+
+    pub fn of_entry(entry: &super::store::Entry<'a>) -> Self {
+        let (msg, msg_escaped) = entry.message_raw();
+        Self {
+            level: entry.level,
+            ts_ms: entry.ts_ms,
+            // A text line without a recognised message counts by its first line.
+            msg: if msg.is_empty() && !entry.is_json {
+                entry.first_line()
+            } else {
+                msg
+            },
+            msg_escaped,
+            json: entry.json(),
+        }
+    }
+}
+
 /// Entries that say the same thing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
@@ -193,16 +235,9 @@ impl Pattern {
     }
 
     /// Counts one entry; `scratch` is a buffer reused from entry to entry.
-    fn record(
-        &mut self,
-        ts_ms: Option<i64>,
-        source: &str,
-        line: &[u8],
-        parsed: &Parsed,
-        scratch: &mut String,
-    ) {
+    fn record(&mut self, entry: &Counted<'_>, source: &str, scratch: &mut String) {
         self.count += 1;
-        if let Some(ts) = ts_ms {
+        if let Some(ts) = entry.ts_ms {
             self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
             self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
             self.spark.add(ts);
@@ -214,7 +249,8 @@ impl Pattern {
                 self.more_sources = true;
             }
         }
-        for member in field_members(line, parsed) {
+        // The summarised fields are never the time, level, message or caller the parser took.
+        for member in entry.json.map(scan::members).into_iter().flatten() {
             let Some(name) = SUMMARISED_FIELDS
                 .iter()
                 .find(|name| name.as_bytes() == member.key)
@@ -335,11 +371,15 @@ impl Patterns {
 
     /// Counts one entry (its first line, parsed) from `source`.
     pub fn add(&mut self, line: &[u8], parsed: &Parsed, source: &str) {
-        let (start, end) = parsed.msg;
-        let raw = line.get(start as usize..end as usize).unwrap_or_default();
+        self.add_counted(&Counted::of_line(line, parsed), source);
+    }
+
+    /// Counts one entry from `source`.
+    pub fn add_counted(&mut self, entry: &Counted<'_>, source: &str) {
+        let raw = entry.msg;
         let level = Level::ALL
             .iter()
-            .position(|l| *l == parsed.level)
+            .position(|l| *l == entry.level)
             .unwrap_or(0);
         if self.by_message.len() != Level::ALL.len() {
             self.by_message = vec![HashMap::default(); Level::ALL.len()];
@@ -347,7 +387,7 @@ impl Patterns {
         let index = match self.by_message[level].get(raw) {
             Some(index) => *index,
             None => {
-                let index = self.index_of(raw, parsed);
+                let index = self.index_of(raw, entry);
                 if self.remembered >= MAX_REMEMBERED {
                     self.by_message.iter_mut().for_each(HashMap::clear);
                     self.remembered = 0;
@@ -357,13 +397,13 @@ impl Patterns {
                 index
             }
         };
-        self.list[index].record(parsed.ts_ms, source, line, parsed, &mut self.scratch);
+        self.list[index].record(entry, source, &mut self.scratch);
         self.added += 1;
     }
 
-    fn index_of(&mut self, raw: &[u8], parsed: &Parsed) -> usize {
-        let message = scan::text(raw, parsed.msg_escaped);
-        let key = (parsed.level, template(message.trim()));
+    fn index_of(&mut self, raw: &[u8], entry: &Counted<'_>) -> usize {
+        let message = scan::text(raw, entry.msg_escaped);
+        let key = (entry.level, template(message.trim()));
         match self.by_template.get(&key) {
             Some(index) => *index,
             None => {

@@ -70,6 +70,11 @@ impl<'a> Entry<'a> {
         super::scan::text(self.msg, self.msg_escaped)
     }
 
+    /// The message as it is in the line (escapes undecoded), and whether it has escapes.
+    pub fn message_raw(&self) -> (&'a [u8], bool) {
+        (self.msg, self.msg_escaped)
+    }
+
     /// The first line of the raw text (the entry itself without continuation lines).
     pub fn first_line(&self) -> &'a [u8] {
         let end = memchr::memchr(b'\n', self.raw).unwrap_or(self.raw.len());

@@ -41,6 +41,7 @@ fn path_to(scope: Scope) -> &'static [&'static str] {
         Scope::Logs => &["3"],
         Scope::LogsDetail => &["3", "g", "enter"],
         Scope::LogsLevels => &["3", "L"],
+        Scope::LogsPatterns => &["3", "u"],
         Scope::Config => &["4"],
         Scope::ConfigCompare => &["4", "S", "c", "enter"],
         Scope::Invites => &["5"],

@@ -15,8 +15,8 @@ use mmops::tui::testing::Harness;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A console on the demo, its Logs tab following the demo's install: mattermost.log and
-/// audit.log.
+/// A console on the demo, its Logs tab following the demo's install: mattermost.log,
+/// audit.log and ldap.log.
 async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
     let mut launch: Launch = launch(Some(admin(server)), "DEMO");
     launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
@@ -26,8 +26,9 @@ async fn on_files(server: &DemoServer, logs: LogsLaunch) -> Harness {
     h.press(&["3"]).unwrap();
     h.pump_until(WAIT, |app| {
         let tab = app.logs();
-        tab.source_state("mattermost.log") == Some(&SourceState::Following)
-            && tab.source_state("audit.log") == Some(&SourceState::Following)
+        ["mattermost.log", "audit.log", "ldap.log"]
+            .iter()
+            .all(|name| tab.source_state(name) == Some(&SourceState::Following))
     })
     .await;
     h.settle().await;
@@ -395,4 +396,124 @@ async fn rest_says_when_file_logging_is_off() {
     .await;
     let text = h.render_text(120, 24);
     assert!(text.contains("file logging is off on the server"), "{text}");
+}
+
+/// `u`: the held entries grouped by pattern, counted to the last entry; Enter shows only the
+/// selected pattern's entries; a mark flags what is first seen after it; live lines count.
+#[tokio::test]
+async fn the_patterns_view_groups_filters_and_flags_what_is_new() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["u"]).unwrap();
+    h.settle().await;
+    let pane = h.app.logs().patterns_pane().expect("the patterns view");
+    let patterns = pane.patterns();
+    assert_eq!(patterns.added() as usize, h.app.logs().store().len());
+    let total: u64 = (0..patterns.len())
+        .filter_map(|i| patterns.get(i))
+        .map(|p| p.count)
+        .sum();
+    assert_eq!(total as usize, history_lines(&server));
+    insta::assert_snapshot!("logs_patterns_80x24", frame(&mut h, &server, 80, 24));
+    insta::assert_snapshot!("logs_patterns_200x50", frame(&mut h, &server, 200, 50));
+
+    // Sorted by last seen, then by level then count: the selection stays with its pattern,
+    // and the top is an error.
+    h.press(&["s", "s", "g"]).unwrap();
+    let pane = h.app.logs().patterns_pane().unwrap();
+    assert_eq!(pane.selected().unwrap().level.rank(), Level::Error);
+    let (template, count) = {
+        let p = pane.selected().unwrap();
+        (p.template.clone(), p.count)
+    };
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.active_title(), "Logs");
+    assert_eq!(h.app.logs().matching() as u64, count);
+    assert!(
+        h.app
+            .logs()
+            .shown()
+            .all(|e| e.level.rank() == Level::Error && e.message().contains(&template[..8]))
+    );
+    assert!(h.render_text(120, 40).contains("pattern: "));
+
+    // A mark, then a message never seen: it is the one new pattern.
+    h.press(&["x", "m"]).unwrap();
+    append(
+        &server,
+        &[
+            r#"{"timestamp":"2026-11-22 09:31:00.000 Z","level":"error","msg":"Cluster message queue full, dropping 12 messages","caller":"cluster/queue.go:55"}"#,
+        ],
+    );
+    let before = h.app.logs().store().len();
+    h.pump_until(WAIT, |app| app.logs().store().len() > before)
+        .await;
+    h.press(&["u"]).unwrap();
+    h.settle().await;
+    let pane = h.app.logs().patterns_pane().unwrap();
+    let new: Vec<&str> = (0..pane.patterns().len())
+        .filter_map(|i| pane.patterns().get(i))
+        .filter(|p| pane.is_new(p))
+        .map(|p| p.template.as_str())
+        .collect();
+    assert_eq!(new, ["Cluster message queue full, dropping # messages"]);
+    assert!(h.render_text(120, 40).contains("1 new since the mark"));
+    h.press(&["esc"]).unwrap();
+    assert_eq!(h.app.focus().scope, mmops::tui::keys::Scope::Logs);
+}
+
+/// `]` and `[` go from error to error, `}` and `{` from warning to warning; `:since` and
+/// `:until` narrow to a time range; `A` shows every source around the selected entry.
+#[tokio::test]
+async fn errors_warnings_time_ranges_and_around_this() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["g", "]"]).unwrap();
+    let first_error = h.app.logs().selected().unwrap();
+    assert!(first_error.level.rank() >= Level::Error);
+    let error_seq = first_error.seq;
+    h.press(&["]"]).unwrap();
+    let second = h.app.logs().selected().unwrap();
+    assert!(second.level.rank() >= Level::Error && second.seq > error_seq);
+    h.press(&["["]).unwrap();
+    assert_eq!(h.app.logs().selected().unwrap().seq, error_seq);
+    h.press(&["}"]).unwrap();
+    assert_eq!(h.app.logs().selected().unwrap().level, Level::Warn);
+
+    // Around the error: every source within 30 s of it, the error still selected.
+    h.press(&["["]).unwrap();
+    let ts = h.app.logs().selected().unwrap().ts_ms.unwrap();
+    h.press(&["A"]).unwrap();
+    h.settle().await;
+    let shown: Vec<i64> = h.app.logs().shown().filter_map(|e| e.ts_ms).collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|t| (t - ts).abs() <= 30_000), "{shown:?}");
+    let expected = (h.app.logs().store().first_seq()..h.app.logs().store().end_seq())
+        .filter_map(|seq| h.app.logs().store().get(seq))
+        .filter(|e| e.ts_ms.is_some_and(|t| (t - ts).abs() <= 30_000))
+        .count();
+    assert_eq!(h.app.logs().matching(), expected);
+    assert_eq!(h.app.logs().selected().unwrap().ts_ms, Some(ts));
+
+    // :since and :until over the whole buffer.
+    h.press(&["x", ":"]).unwrap();
+    h.type_text("since 2026-11-22 08:30");
+    h.press(&["enter", ":"]).unwrap();
+    h.type_text("until 2026-11-22 09:00");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    let (from, to) = (
+        mmops::logs::parse::parse_timestamp(b"2026-11-22T08:30:00Z").unwrap(),
+        mmops::logs::parse::parse_timestamp(b"2026-11-22T09:00:00Z").unwrap(),
+    );
+    let expected = (h.app.logs().store().first_seq()..h.app.logs().store().end_seq())
+        .filter_map(|seq| h.app.logs().store().get(seq))
+        .filter(|e| e.ts_ms.is_none_or(|t| t >= from && t < to))
+        .count();
+    assert_eq!(h.app.logs().matching(), expected);
+    assert!(
+        h.render_text(120, 40)
+            .contains("08:30:00.000 → 09:00:00.000")
+    );
 }

@@ -82,6 +82,13 @@ pub enum Action {
     ServerPacket,
     OpenPacket,
     ComparePacket,
+    PatternsView,
+    Mark,
+    NextError,
+    PrevError,
+    NextWarning,
+    PrevWarning,
+    AroundThis,
     ToggleLogs,
     TogglePrivacy,
     TogglePlugin,
@@ -174,6 +181,7 @@ pub enum Scope {
     Logs,
     LogsDetail,
     LogsLevels,
+    LogsPatterns,
     Config,
     ConfigCompare,
     Invites,
@@ -208,6 +216,7 @@ impl Scope {
             Scope::Logs => "Logs tab",
             Scope::LogsDetail => "Logs tab: an entry in full",
             Scope::LogsLevels => "Logs tab: the level picker",
+            Scope::LogsPatterns => "Logs tab: the patterns",
             Scope::Config => "Config tab",
             Scope::ConfigCompare => "Config tab: a comparison",
             Scope::Invites => "Invites tab",
@@ -264,6 +273,7 @@ impl Scope {
                 self,
                 Scope::PluginDetail
                     | Scope::LogsDetail
+                    | Scope::LogsPatterns
                     | Scope::ConfigCompare
                     | Scope::InviteDetail
                     | Scope::InviteMembers

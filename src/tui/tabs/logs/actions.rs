@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::filtering::tuning_sample;
+use super::patterns_pane::{self, PatternsPane};
 use super::{Command, LogsTab, Mode, Msg, PromptKind, parse_command};
 use crate::error::Error;
 use crate::logs::filter::{Filter, Index};
@@ -14,6 +15,9 @@ use crate::tui::osc52;
 use crate::tui::view::Ctx;
 use crate::tui::widgets::input::{Edit, Input};
 use crate::tui::widgets::notice::Notice;
+
+/// How far "around this" reaches on each side of the selected entry.
+const AROUND_MS: i64 = 30_000;
 
 impl LogsTab {
     /// An action of the plain view.
@@ -114,6 +118,132 @@ impl LogsTab {
             Action::Yank => self.yank(ctx),
             Action::Close => self.find = None,
             Action::SwitchSource if self.switch_source() => self.start_feed(ctx),
+            Action::PatternsView => {
+                if self.patterns.is_none() {
+                    self.patterns = Some(PatternsPane::new(&self.store));
+                }
+                self.mode = Mode::Patterns;
+            }
+            Action::Mark => self.set_mark(),
+            Action::AroundThis => self.around_selected(),
+            Action::NextError => self.jump_to_level(Level::Error, true),
+            Action::PrevError => self.jump_to_level(Level::Error, false),
+            Action::NextWarning => self.jump_to_level(Level::Warn, true),
+            Action::PrevWarning => self.jump_to_level(Level::Warn, false),
+            _ => {}
+        }
+    }
+
+    /// From now on, patterns first seen are flagged new (the patterns view starts counting
+    /// here if it had not been opened).
+    fn set_mark(&mut self) {
+        let pane = self
+            .patterns
+            .get_or_insert_with(|| PatternsPane::new(&self.store));
+        // What the buffer holds is counted before the mark falls.
+        while pane.is_behind(&self.store) {
+            pane.catch_up(&self.store, usize::MAX);
+        }
+        pane.set_mark();
+        self.set_notice(Notice::info(format!(
+            "marked at {}: patterns first seen from now on are flagged NEW",
+            chrono::Utc::now().format("%H:%M:%S UTC")
+        )));
+    }
+
+    /// Every source's entries within [`AROUND_MS`] of the selected entry: the filter gives way
+    /// to a time range, the selection stays on the entry.
+    fn around_selected(&mut self) {
+        let Some(entry) = self.selected() else {
+            self.set_notice(Notice::problem(
+                "select an entry first (k, or g for the first)",
+            ));
+            return;
+        };
+        let (Some(ts), seq) = (entry.ts_ms, entry.seq) else {
+            self.set_notice(Notice::problem("the selected entry has no time"));
+            return;
+        };
+        let case_insensitive = self.filter.case_insensitive;
+        self.filter = Filter {
+            case_insensitive,
+            since_ms: Some(ts - AROUND_MS),
+            until_ms: Some(ts + AROUND_MS + 1),
+            ..Filter::default()
+        };
+        self.find = None;
+        self.rebuild();
+        // The rebuild runs in slices; the selection is the entry's, wherever it lands.
+        self.following = false;
+        self.cursor = Some(seq);
+    }
+
+    /// The next (or previous) shown entry at `level` (errors: that or worse).
+    fn jump_to_level(&mut self, level: Level, forward: bool) {
+        let matches = |l: Level| match level {
+            Level::Error => l.rank() >= Level::Error,
+            other => l.rank() == other,
+        };
+        let start = self.cursor_pos().unwrap_or(0);
+        let found = if forward {
+            (start + 1..self.index.len()).find(|pos| self.level_at(*pos).is_some_and(matches))
+        } else {
+            (0..start)
+                .rev()
+                .find(|pos| self.level_at(*pos).is_some_and(matches))
+        };
+        match found {
+            Some(pos) => self.select_pos(pos),
+            None => self.set_notice(Notice::info(format!(
+                "no {} {}",
+                if level == Level::Error {
+                    "error"
+                } else {
+                    "warning"
+                },
+                if forward {
+                    "after this one"
+                } else {
+                    "before this one"
+                }
+            ))),
+        }
+    }
+
+    fn level_at(&self, pos: usize) -> Option<Level> {
+        self.index.get(pos).and_then(|seq| self.store.level_of(seq))
+    }
+
+    /// An action while the patterns view is open.
+    pub(super) fn act_in_patterns(&mut self, action: Action) {
+        let Some(pane) = &mut self.patterns else {
+            self.mode = Mode::Normal;
+            return;
+        };
+        let page = pane.page();
+        match action {
+            Action::Close => self.mode = Mode::Normal,
+            Action::Down => pane.move_by(1),
+            Action::Up => pane.move_by(-1),
+            Action::PageDown => pane.move_by(page),
+            Action::PageUp => pane.move_by(-page),
+            Action::Top => pane.move_by(isize::MIN / 2),
+            Action::Bottom => pane.move_by(isize::MAX / 2),
+            Action::CycleView => pane.next_order(),
+            Action::Mark => self.set_mark(),
+            Action::Open => {
+                if let Some(pattern) = pane.selected() {
+                    let (level, template) = patterns_pane::filter_for(pattern);
+                    self.filter.pattern = Some((level, template));
+                    // The pattern's own level is shown, whatever the threshold was.
+                    self.filter.levels = None;
+                    self.filter.threshold = Level::Trace;
+                    self.mode = Mode::Normal;
+                    self.following = true;
+                    self.cursor = None;
+                    self.rebuild();
+                }
+            }
             _ => {}
         }
     }
@@ -233,6 +363,14 @@ impl LogsTab {
                 None => self.set_notice(Notice::problem("no entry that late")),
             },
             Ok(Command::Level(level)) => self.set_levels(level),
+            Ok(Command::Since(ts)) => {
+                self.filter.since_ms = ts;
+                self.rebuild();
+            }
+            Ok(Command::Until(ts)) => {
+                self.filter.until_ms = ts;
+                self.rebuild();
+            }
             Ok(Command::Filter(query)) => self.apply_filter(&query),
             Err(err) => self.set_notice(Notice::problem(err)),
         }

@@ -11,6 +11,10 @@ pub enum Command {
     Goto(i64),
     Level(Level),
     Filter(String),
+    /// Only entries from this time on (`None`: from the start again).
+    Since(Option<i64>),
+    /// Only entries before this time (`None`: to the end again).
+    Until(Option<i64>),
 }
 
 /// Parses a command. `newest_ms` is the newest entry's time: a bare time of day means that
@@ -28,9 +32,16 @@ pub fn parse_command(text: &str, newest_ms: Option<i64>, utc: bool) -> Result<Co
             .map(Command::Level)
             .ok_or_else(|| format!("unknown level '{arg}': use error, warn, info, debug or trace")),
         "filter" => Ok(Command::Filter(arg.to_string())),
-        "" => Err("no command: try goto 14:05, level warn, filter REGEX".to_string()),
+        "since" if arg.is_empty() || arg == "-" => Ok(Command::Since(None)),
+        "until" if arg.is_empty() || arg == "-" => Ok(Command::Until(None)),
+        "since" => goto(arg, newest_ms, utc).map(|ms| Command::Since(Some(ms))),
+        "until" => goto(arg, newest_ms, utc).map(|ms| Command::Until(Some(ms))),
+        "" => Err(
+            "no command: try goto 14:05, since 14:00, until 14:30, level warn, filter REGEX"
+                .to_string(),
+        ),
         other => Err(format!(
-            "unknown command '{other}': try goto 14:05, level warn, filter REGEX"
+            "unknown command '{other}': try goto 14:05, since 14:00, until 14:30, level warn, filter REGEX"
         )),
     }
 }

@@ -9,6 +9,7 @@ mod actions;
 mod command;
 mod detail;
 mod filtering;
+pub mod patterns_pane;
 pub mod view;
 
 use std::path::PathBuf;
@@ -70,6 +71,7 @@ enum Mode {
     Prompt(PromptKind, Input),
     Detail { seq: u64, scroll: u16 },
     Picker { cursor: usize, levels: [bool; 7] },
+    Patterns,
 }
 
 /// Lines or a state change from the feed, holding their bytes against the in-flight limit
@@ -110,6 +112,8 @@ pub struct LogsTab {
     notice: Option<Notice>,
     /// Lines sent by the feed and not yet taken: a feed that runs ahead waits.
     pressure: Arc<Backpressure>,
+    /// The patterns view, once opened: it keeps counting new lines from then on.
+    patterns: Option<patterns_pane::PatternsPane>,
 }
 
 impl LogsTab {
@@ -141,6 +145,7 @@ impl LogsTab {
             states: Vec::new(),
             notice: None,
             pressure: Backpressure::new(IN_FLIGHT_LIMIT),
+            patterns: None,
         }
     }
 
@@ -195,13 +200,22 @@ impl LogsTab {
         self.following
     }
 
-    /// The filter is still being applied to the held entries.
+    /// The filter is still being applied to the held entries, or the patterns counted.
     pub fn is_busy(&self) -> bool {
         !self.index.is_complete(&self.store)
             || self
                 .find
                 .as_ref()
                 .is_some_and(|f| !f.hits.is_complete(&self.store))
+            || self
+                .patterns
+                .as_ref()
+                .is_some_and(|p| p.is_behind(&self.store))
+    }
+
+    /// The patterns view, when it has been opened.
+    pub fn patterns_pane(&self) -> Option<&patterns_pane::PatternsPane> {
+        self.patterns.as_ref()
     }
 
     fn set_notice(&mut self, notice: Notice) {
@@ -255,6 +269,7 @@ impl View for LogsTab {
             Mode::Prompt(..) => Scope::Prompt,
             Mode::Detail { .. } => Scope::LogsDetail,
             Mode::Picker { .. } => Scope::LogsLevels,
+            Mode::Patterns => Scope::LogsPatterns,
         })
     }
 
@@ -271,6 +286,7 @@ impl View for LogsTab {
             }
             Mode::Detail { .. } => self.act_in_detail(action, ctx),
             Mode::Picker { .. } => self.act_in_picker(action),
+            Mode::Patterns => self.act_in_patterns(action),
         }
     }
 
@@ -348,9 +364,14 @@ impl View for LogsTab {
         LogsTab::is_busy(self)
     }
 
-    /// One slice of the rebuild after a filter change.
+    /// One slice of the rebuild after a filter change, and of the patterns' counting.
     fn step(&mut self) {
         self.advance(REBUILD_SLICE);
+        if let Some(pane) = &mut self.patterns
+            && pane.is_behind(&self.store)
+        {
+            pane.catch_up(&self.store, patterns_pane::COUNT_SLICE);
+        }
     }
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {

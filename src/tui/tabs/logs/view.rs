@@ -283,6 +283,28 @@ fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
         }
         spans.push(Span::styled(text, theme.accent));
     }
+    if let Some((_, template)) = &tab.filter.pattern {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("pattern: {}", one_line(&inert(template), 40)),
+            theme.accent,
+        ));
+    }
+    if tab.filter.since_ms.is_some() || tab.filter.until_ms.is_some() {
+        spans.push(sep());
+        let end = |ms: Option<i64>| {
+            ms.map(|ms| time_short(ms, tab.utc))
+                .unwrap_or_else(|| "…".into())
+        };
+        spans.push(Span::styled(
+            format!(
+                "{} → {}",
+                end(tab.filter.since_ms),
+                end(tab.filter.until_ms)
+            ),
+            theme.accent,
+        ));
+    }
     if let Some(find) = &tab.find {
         spans.push(sep());
         let position = match tab.find_position() {
@@ -295,7 +317,7 @@ fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
             theme.highlight,
         ));
     }
-    if tab.is_busy() {
+    if !tab.index.is_complete(&tab.store) {
         spans.push(sep());
         spans.push(Span::styled(
             format!("filtering {:.0}%", tab.index.progress(&tab.store) * 100.0),
@@ -412,6 +434,17 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
                 PromptKind::Save => "save filtered lines to: ".to_string(),
             };
             input.render(&label, prompt, buf, theme.key, theme.base);
+        }
+        Mode::Patterns => {
+            let behind = tab
+                .patterns
+                .as_ref()
+                .is_some_and(|p| p.is_behind(&tab.store));
+            let utc = tab.utc;
+            if let Some(pane) = &mut tab.patterns {
+                pane.draw(body, buf, theme, utc, behind);
+            }
+            return;
         }
         _ => {}
     }
