@@ -517,3 +517,42 @@ async fn errors_warnings_time_ranges_and_around_this() {
             .contains("08:30:00.000 → 09:00:00.000")
     );
 }
+
+/// `T`: the timeline of the shown entries above the list, redrawn for every filter; `.` and
+/// `,` move the selection a bucket later or earlier.
+#[tokio::test]
+async fn the_timeline_follows_the_filter_and_moves_the_selection() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["T"]).unwrap();
+    h.settle().await;
+    assert!(h.app.logs().timeline_shown());
+    insta::assert_snapshot!("logs_timeline_80x24", frame(&mut h, &server, 80, 24));
+    insta::assert_snapshot!("logs_timeline_200x50", frame(&mut h, &server, 200, 50));
+    h.press(&["e"]).unwrap();
+    h.settle().await;
+    let errors = frame(&mut h, &server, 200, 50);
+    insta::assert_snapshot!("logs_timeline_errors_200x50", errors);
+    assert!(errors.contains("per column"), "{errors}");
+
+    // Only today's mattermost.log, so the buckets are minutes: `.` goes a bucket later.
+    h.press(&["x", ":"]).unwrap();
+    h.type_text("since 2026-11-22 07:30");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    h.render_text(200, 50);
+    h.press(&["g"]).unwrap();
+    let first = h.app.logs().selected().unwrap().ts_ms.unwrap();
+    h.press(&["."]).unwrap();
+    let later = h.app.logs().selected().unwrap().ts_ms.unwrap();
+    assert!(later > first, "{first} → {later}");
+    h.press(&[","]).unwrap();
+    let back = h.app.logs().selected().unwrap().ts_ms.unwrap();
+    assert!(back < later, "{later} → {back}");
+    h.press(&["T", "."]).unwrap();
+    assert!(!h.app.logs().timeline_shown());
+    assert!(
+        h.render_text(120, 40)
+            .contains("no timeline: press T first")
+    );
+}

@@ -126,6 +126,18 @@ impl LogsTab {
             }
             Action::Mark => self.set_mark(),
             Action::AroundThis => self.around_selected(),
+            Action::Timeline => {
+                self.timeline = match self.timeline.take() {
+                    Some(_) => None,
+                    None => Some(super::timeline::Timeline::default()),
+                };
+            }
+            Action::PrevBucket | Action::NextBucket if self.timeline.is_none() => {
+                let key = ctx.env.keymap.key_name(Scope::Logs, Action::Timeline);
+                self.set_notice(Notice::problem(format!("no timeline: press {key} first")));
+            }
+            Action::PrevBucket => self.jump_bucket(-1),
+            Action::NextBucket => self.jump_bucket(1),
             Action::NextError => self.jump_to_level(Level::Error, true),
             Action::PrevError => self.jump_to_level(Level::Error, false),
             Action::NextWarning => self.jump_to_level(Level::Warn, true),
@@ -176,6 +188,25 @@ impl LogsTab {
         // The rebuild runs in slices; the selection is the entry's, wherever it lands.
         self.following = false;
         self.cursor = Some(seq);
+    }
+
+    /// The selection a bucket of the timeline earlier or later: its first shown entry.
+    fn jump_bucket(&mut self, step: i64) {
+        let here = self.selected().and_then(|e| e.ts_ms).or_else(|| {
+            let last = self.index.len().checked_sub(1)?;
+            self.store.get(self.index.get(last)?)?.ts_ms
+        });
+        let target = match (&mut self.timeline, here) {
+            (Some(timeline), Some(ts)) => timeline.neighbour(ts, step),
+            _ => None,
+        };
+        let Some(target) = target else {
+            return;
+        };
+        if let Some(seq) = self.store.seq_at_time(target) {
+            let pos = self.index.position_at_or_after(seq);
+            self.select_pos(pos.min(self.index.len().saturating_sub(1)));
+        }
     }
 
     /// The next (or previous) shown entry at `level` (errors: that or worse).

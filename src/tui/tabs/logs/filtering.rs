@@ -134,6 +134,9 @@ impl LogsTab {
 
     pub(super) fn rebuild(&mut self) {
         self.index = Index::new(self.store.first_seq());
+        if let Some(timeline) = &mut self.timeline {
+            timeline.restart();
+        }
         if let Some(find) = &mut self.find {
             find.hits = Index::new(self.store.first_seq());
         }

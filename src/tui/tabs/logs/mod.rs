@@ -10,6 +10,7 @@ mod command;
 mod detail;
 mod filtering;
 pub mod patterns_pane;
+pub mod timeline;
 pub mod view;
 
 use std::path::PathBuf;
@@ -114,6 +115,8 @@ pub struct LogsTab {
     pressure: Arc<Backpressure>,
     /// The patterns view, once opened: it keeps counting new lines from then on.
     patterns: Option<patterns_pane::PatternsPane>,
+    /// The timeline above the list, while it is shown.
+    timeline: Option<timeline::Timeline>,
 }
 
 impl LogsTab {
@@ -146,6 +149,7 @@ impl LogsTab {
             notice: None,
             pressure: Backpressure::new(IN_FLIGHT_LIMIT),
             patterns: None,
+            timeline: None,
         }
     }
 
@@ -211,6 +215,14 @@ impl LogsTab {
                 .patterns
                 .as_ref()
                 .is_some_and(|p| p.is_behind(&self.store))
+            || self
+                .timeline
+                .as_ref()
+                .is_some_and(|t| t.is_behind(&self.index))
+    }
+
+    pub fn timeline_shown(&self) -> bool {
+        self.timeline.is_some()
     }
 
     /// The patterns view, when it has been opened.
@@ -371,6 +383,11 @@ impl View for LogsTab {
             && pane.is_behind(&self.store)
         {
             pane.catch_up(&self.store, patterns_pane::COUNT_SLICE);
+        }
+        if let Some(timeline) = &mut self.timeline
+            && timeline.is_behind(&self.index)
+        {
+            timeline.catch_up(&self.index, &self.store, timeline::COUNT_SLICE);
         }
     }
 

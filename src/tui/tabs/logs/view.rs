@@ -448,6 +448,23 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         }
         _ => {}
     }
+    let body = match &mut tab.timeline {
+        Some(timeline) if body.height > super::timeline::BAR_ROWS + 4 => {
+            let [chart, rest] = Layout::vertical([
+                Constraint::Length(super::timeline::BAR_ROWS + 1),
+                Constraint::Min(1),
+            ])
+            .areas(body);
+            let selected_ms = tab
+                .cursor
+                .filter(|_| !tab.following)
+                .and_then(|seq| tab.store.get(seq))
+                .and_then(|e| e.ts_ms);
+            timeline.draw(chart, buf, theme, tab.utc, selected_ms);
+            rest
+        }
+        _ => body,
+    };
     render_rows(tab, body, buf, theme, keymap);
     if let Mode::Picker { cursor, levels } = &tab.mode {
         render_picker(*cursor, levels, body, buf, theme, keymap);
