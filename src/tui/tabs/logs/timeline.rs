@@ -22,13 +22,21 @@ pub const BAR_ROWS: u16 = 4;
 pub const COUNT_SLICE: usize = 100_000;
 const EIGHTHS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
+/// Buckets computed for a number of columns and of counted entries.
+struct Drawn {
+    columns: usize,
+    counted: u64,
+    width_ms: i64,
+    buckets: Vec<(i64, Counts)>,
+}
+
 #[derive(Default)]
 pub struct Timeline {
     histogram: Histogram,
     /// Entries of the index up to this sequence number are counted.
     counted_to: Option<u64>,
     /// The buckets for the last width drawn, until more is counted.
-    cache: Option<(usize, u64, i64, Vec<(i64, Counts)>)>,
+    cache: Option<Drawn>,
     counted: u64,
     /// Columns of the last draw (the buckets `,` and `.` move by).
     columns: usize,
