@@ -83,14 +83,21 @@ impl Timeline {
 
     /// The buckets for `columns` columns: `(width, buckets)`.
     fn buckets(&mut self, columns: usize) -> (i64, &[(i64, Counts)]) {
-        let fresh =
-            matches!(&self.cache, Some((c, n, _, _)) if *c == columns && *n == self.counted);
+        let fresh = self
+            .cache
+            .as_ref()
+            .is_some_and(|d| d.columns == columns && d.counted == self.counted);
         if !fresh {
-            let (width, buckets) = self.histogram.buckets(columns);
-            self.cache = Some((columns, self.counted, width, buckets));
+            let (width_ms, buckets) = self.histogram.buckets(columns);
+            self.cache = Some(Drawn {
+                columns,
+                counted: self.counted,
+                width_ms,
+                buckets,
+            });
         }
         match &self.cache {
-            Some((_, _, width, buckets)) => (*width, buckets),
+            Some(drawn) => (drawn.width_ms, &drawn.buckets),
             None => (60_000, &[]),
         }
     }
