@@ -457,11 +457,109 @@ fn flood_for_a_minute(c: &mut Criterion) {
     );
 }
 
+/// The patterns view and the timeline (issue: logs from lines to answers):
+/// - `logs_patterns/build_1m_entries`: the patterns of 1,000,000 held entries (≤ 300 ms; the
+///   tab does it in slices of 50,000, the longest is printed);
+/// - `logs_patterns/ingest_200k` against `ingest_200k_with_patterns`: what keeping the patterns
+///   live adds to the tab's ingest, lines parsed into the store and the index kept up (≤ 10 %);
+/// - `logs_timeline/frame_1m_entries_200x50`: a frame with the timeline shown over 1,000,000
+///   entries (≤ 2 ms).
+fn patterns_and_timeline(c: &mut Criterion) {
+    use mmops::logs::patterns::{Counted, Patterns};
+    let lines = lines(MILLION, 4);
+    let mut store = LogStore::new(MILLION);
+    for line in &lines {
+        store.push_line(line.as_bytes(), 0);
+    }
+    let count_all = |store: &LogStore, from: u64, to: u64, patterns: &mut Patterns| {
+        for seq in from..to {
+            if let Some(entry) = store.get(seq) {
+                patterns.add_counted(&Counted::of_entry(&entry), "mattermost.log");
+            }
+        }
+    };
+    let mut group = c.benchmark_group("logs_patterns");
+    group.sample_size(10);
+    group.bench_function("build_1m_entries", |b| {
+        b.iter_with_large_drop(|| {
+            let mut patterns = Patterns::new();
+            count_all(&store, store.first_seq(), store.end_seq(), &mut patterns);
+            assert_eq!(patterns.added() as usize, MILLION);
+            patterns
+        })
+    });
+    let mut longest = Duration::ZERO;
+    let mut patterns = Patterns::new();
+    let slice = mmops::tui::tabs::logs::patterns_pane::COUNT_SLICE as u64;
+    let mut from = store.first_seq();
+    while from < store.end_seq() {
+        let to = (from + slice).min(store.end_seq());
+        let started = Instant::now();
+        count_all(&store, from, to, &mut patterns);
+        longest = longest.max(started.elapsed());
+        from = to;
+    }
+    println!("logs_patterns: the longest slice of {slice} entries took {longest:?}");
+
+    let sample = &lines[..200_000];
+    group.throughput(Throughput::Elements(sample.len() as u64));
+    // The tab's ingest: each batch parsed into the store and the filter's index brought up to
+    // date; with the patterns view open, the batch is counted too.
+    let filter = Filter::default();
+    let ingest_batches = |with_patterns: bool| {
+        let mut store = LogStore::new(MILLION);
+        let mut index = Index::new(0);
+        let mut patterns = Patterns::new();
+        for batch in sample.chunks(1000) {
+            let from = store.end_seq();
+            for line in batch {
+                store.push_line(line.as_bytes(), 0);
+            }
+            index.advance(
+                &store,
+                usize::MAX,
+                |e| filter.matches(e, "mattermost.log"),
+                || |e: &Entry| filter.matches(e, "mattermost.log"),
+            );
+            if with_patterns {
+                count_all(&store, from, store.end_seq(), &mut patterns);
+            }
+        }
+        (store, index, patterns)
+    };
+    group.bench_function("ingest_200k", |b| {
+        b.iter_with_large_drop(|| ingest_batches(false))
+    });
+    group.bench_function("ingest_200k_with_patterns", |b| {
+        b.iter_with_large_drop(|| ingest_batches(true))
+    });
+    group.finish();
+    drop(store);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mattermost.log");
+    write_file(&file, &lines);
+    let mut harness = harness_on(&runtime, file, MILLION);
+    harness.press(&["T"]).unwrap();
+    runtime.block_on(harness.settle());
+    let mut group = c.benchmark_group("logs_timeline");
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    group.bench_function("frame_1m_entries_200x50", |b| {
+        b.iter(|| {
+            terminal.clear().unwrap();
+            terminal.draw(|frame| harness.app.draw(frame)).unwrap();
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     ingest,
     memory,
     frame_and_refilter,
+    patterns_and_timeline,
     follow,
     flood_for_a_minute
 );

@@ -35,6 +35,11 @@ const MAX_VALUE_LEN: usize = 120;
 const MAX_SOURCES: usize = 8;
 /// Messages remembered by their bytes; past it the memory starts over (the patterns stay).
 const MAX_REMEMBERED: usize = 200_000;
+/// A pattern's first entries all have their fields summarised; after them, one in
+/// [`FIELD_STRIDE`]: the top values of a busy pattern come from a sample, which keeps counting
+/// cheap enough to follow a live log.
+const FIELDS_IN_FULL: u64 = 128;
+const FIELD_STRIDE: u64 = 64;
 /// The buckets of a pattern's timeline.
 pub const SPARK_BUCKETS: usize = 32;
 
@@ -67,9 +72,10 @@ impl Spark {
 
     fn add_n(&mut self, ts_ms: i64, n: u32) {
         if self.width_ms == 0 {
-            // The first time: one-second buckets starting at it.
+            // The first time: buckets of 1,024 ms (a power of two, so that finding the
+            // bucket is a shift) starting at it.
             self.start_ms = ts_ms;
-            self.width_ms = 1000;
+            self.width_ms = 1024;
         }
         while ts_ms < self.start_ms {
             // Earlier than the start: the window grows to the left.
@@ -80,7 +86,8 @@ impl Spark {
         while ts_ms >= self.start_ms + self.width_ms * SPARK_BUCKETS as i64 {
             self.widen();
         }
-        let i = (((ts_ms - self.start_ms) / self.width_ms) as usize).min(SPARK_BUCKETS - 1);
+        let shift = self.width_ms.trailing_zeros();
+        let i = (((ts_ms - self.start_ms) >> shift) as usize).min(SPARK_BUCKETS - 1);
         self.counts[i] = self.counts[i].saturating_add(n);
     }
 
@@ -213,6 +220,8 @@ pub struct Pattern {
     pub spark: Spark,
     /// The summarised fields that occurred in it.
     pub fields: Vec<FieldValues>,
+    /// The entries whose fields were summarised (all of them, or a sample of a busy pattern).
+    pub fields_sampled: u64,
     /// Which entry first showed it ([`Patterns::added`] at the time): newer than a mark is new
     /// since the mark.
     pub first_seen: u64,
@@ -230,6 +239,7 @@ impl Pattern {
             more_sources: false,
             spark: Spark::default(),
             fields: Vec::new(),
+            fields_sampled: 0,
             first_seen,
         }
     }
@@ -249,6 +259,10 @@ impl Pattern {
                 self.more_sources = true;
             }
         }
+        if self.count > FIELDS_IN_FULL && self.count % FIELD_STRIDE != 0 {
+            return;
+        }
+        self.fields_sampled += 1;
         // The summarised fields are never the time, level, message or caller the parser took.
         for member in entry.json.map(scan::members).into_iter().flatten() {
             let Some(name) = SUMMARISED_FIELDS
@@ -309,6 +323,7 @@ impl Pattern {
             }
         }
         self.more_sources |= other.more_sources;
+        self.fields_sampled += other.fields_sampled;
         self.spark.merge(&other.spark);
         for field in &other.fields {
             match self.fields.iter_mut().find(|f| f.name == field.name) {
@@ -519,6 +534,7 @@ impl Patterns {
                     "first": p.first_ms.map(crate::timefmt::rfc3339_ms),
                     "last": p.last_ms.map(crate::timefmt::rfc3339_ms),
                     "sources": p.sources,
+                    "fields_sampled": p.fields_sampled,
                     "fields": fields,
                 })
             })
@@ -662,7 +678,8 @@ mod tests {
 
     #[test]
     fn two_halves_merged_are_the_whole() {
-        let lines: Vec<String> = (0..200)
+        // Fewer entries per pattern than are summarised in full: the halves' fields add up.
+        let lines: Vec<String> = (0..100)
             .map(|i| {
                 line(
                     &format!("2026-11-22 09:{:02}:{:02}.000 Z", i / 60, i % 60),
@@ -676,7 +693,7 @@ mod tests {
         let (mut first, mut second) = (Patterns::new(), Patterns::new());
         for (i, l) in lines.iter().enumerate() {
             add(&mut whole, l, "f");
-            add(if i < 120 { &mut first } else { &mut second }, l, "f");
+            add(if i < 60 { &mut first } else { &mut second }, l, "f");
         }
         first.merge(second);
         assert_eq!(first.added(), whole.added());

@@ -77,6 +77,9 @@ impl<'a> Entry<'a> {
 
     /// The first line of the raw text (the entry itself without continuation lines).
     pub fn first_line(&self) -> &'a [u8] {
+        if !self.continued {
+            return self.raw;
+        }
         let end = memchr::memchr(b'\n', self.raw).unwrap_or(self.raw.len());
         &self.raw[..end]
     }

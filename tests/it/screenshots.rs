@@ -139,6 +139,22 @@ const SHOTS: &[Shot] = &[
         invites: false,
     },
     Shot {
+        file: "logs-patterns.svg",
+        title: "mmops: the Logs tab's patterns view (u), the entries grouped by message",
+        keys: &["3", "u"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
+        file: "logs-timeline.svg",
+        title: "mmops: the Logs tab's timeline (T), errors and warnings stacked, over errors and warnings",
+        keys: &["3", "T", "w"],
+        width: 120,
+        height: 40,
+        invites: true,
+    },
+    Shot {
         file: "packet.svg",
         title: "mmops: the support packet dialog (p)",
         keys: &["p"],

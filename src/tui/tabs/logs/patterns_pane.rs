@@ -243,9 +243,23 @@ impl PatternsPane {
         if p.more_sources {
             sources.push_str(", …");
         }
+        let sampled = if p.fields_sampled < p.count {
+            format!(
+                " · field values from a sample of {} entries",
+                count(p.fields_sampled as i64)
+            )
+        } else {
+            String::new()
+        };
         lines.push(Line::from(vec![
             Span::styled("from ", theme.label),
-            Span::styled(fit(&inert(&sources), width.saturating_sub(5)), theme.value),
+            Span::styled(
+                fit(
+                    &format!("{}{sampled}", inert(&sources)),
+                    width.saturating_sub(5),
+                ),
+                theme.value,
+            ),
         ]));
         for field in p
             .fields
