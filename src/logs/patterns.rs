@@ -259,7 +259,7 @@ impl Pattern {
                 self.more_sources = true;
             }
         }
-        if self.count > FIELDS_IN_FULL && self.count % FIELD_STRIDE != 0 {
+        if self.count > FIELDS_IN_FULL && !self.count.is_multiple_of(FIELD_STRIDE) {
             return;
         }
         self.fields_sampled += 1;
