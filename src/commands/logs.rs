@@ -398,6 +398,9 @@ fn read_files<W: Write>(
     }
 }
 
+/// The smallest piece of a file counted on a thread of its own.
+const MIN_PIECE: u64 = 8 << 20;
+
 /// `--patterns` and `--histogram` over whole files: the order of the lines does not matter, so
 /// each file is read in pieces on every core, each piece counted apart and the counts merged.
 /// (A piece starts at a line's start; a stack trace cut by a piece's start counts its first
@@ -410,7 +413,13 @@ fn count_in_parallel(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut work = Vec::new();
     for file in files {
-        let pieces = crate::logs::history::line_aligned_pieces(&file.path, threads)
+        // A small file is read whole: splitting it saves nothing and each piece's start
+        // loses the time of the entry before it.
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        let pieces = usize::try_from(size / MIN_PIECE)
+            .unwrap_or(threads)
+            .clamp(1, threads);
+        let pieces = crate::logs::history::line_aligned_pieces(&file.path, pieces)
             .wrap_err_with(|| format!("cannot read {}", file.path.display()))?;
         work.extend(pieces.into_iter().map(|range| (*file, range)));
     }
