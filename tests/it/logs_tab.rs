@@ -481,8 +481,29 @@ async fn errors_warnings_time_ranges_and_around_this() {
     h.press(&["}"]).unwrap();
     assert_eq!(h.app.logs().selected().unwrap().level, Level::Warn);
 
+    // Marks on entries: M marks (◆), ' and " go from mark to mark.
+    let warning = h.app.logs().selected().unwrap().seq;
+    h.press(&["M", "["]).unwrap();
+    let error = h.app.logs().selected().unwrap().seq;
+    h.press(&["M", "g"]).unwrap();
+    assert_eq!(
+        h.app.logs().bookmarks().collect::<Vec<_>>(),
+        [error, warning]
+    );
+    h.press(&["'"]).unwrap();
+    assert_eq!(h.app.logs().selected().unwrap().seq, error);
+    h.press(&["'"]).unwrap();
+    assert_eq!(h.app.logs().selected().unwrap().seq, warning);
+    h.press(&["\""]).unwrap();
+    assert_eq!(h.app.logs().selected().unwrap().seq, error);
+    // The entry under it is selected: the marked one above shows its mark.
+    h.press(&["j"]).unwrap();
+    let shown = h.render_text(120, 40);
+    assert!(shown.contains("◆"), "{shown}");
+    h.press(&["k", "M"]).unwrap();
+    assert_eq!(h.app.logs().bookmarks().collect::<Vec<_>>(), [warning]);
+
     // Around the error: every source within 30 s of it, the error still selected.
-    h.press(&["["]).unwrap();
     let ts = h.app.logs().selected().unwrap().ts_ms.unwrap();
     h.press(&["A"]).unwrap();
     h.settle().await;

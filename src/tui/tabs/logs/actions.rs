@@ -126,6 +126,17 @@ impl LogsTab {
             }
             Action::Mark => self.set_mark(),
             Action::AroundThis => self.around_selected(),
+            Action::ToggleBookmark => match self.selected_seq() {
+                Some(seq) if !self.bookmarks.remove(&seq) => {
+                    self.bookmarks.insert(seq);
+                }
+                Some(_) => {}
+                None => self.set_notice(Notice::problem(
+                    "select an entry first (k, or g for the first)",
+                )),
+            },
+            Action::NextBookmark => self.jump_to_bookmark(true),
+            Action::PrevBookmark => self.jump_to_bookmark(false),
             Action::Timeline => {
                 self.timeline = match self.timeline.take() {
                     Some(_) => None,
@@ -188,6 +199,37 @@ impl LogsTab {
         // The rebuild runs in slices; the selection is the entry's, wherever it lands.
         self.following = false;
         self.cursor = Some(seq);
+    }
+
+    /// The next (or previous) marked entry that the filter shows.
+    fn jump_to_bookmark(&mut self, forward: bool) {
+        let here = self.selected_seq();
+        let shown =
+            |seq: &&u64| self.index.get(self.index.position_at_or_after(**seq)) == Some(**seq);
+        let target = if forward {
+            let from = here.map_or(0, |s| s + 1);
+            self.bookmarks.range(from..).find(shown).copied()
+        } else {
+            let to = here.unwrap_or(u64::MAX);
+            self.bookmarks.range(..to).rev().find(shown).copied()
+        };
+        match target {
+            Some(seq) => {
+                let pos = self.index.position_at_or_after(seq);
+                self.select_pos(pos);
+            }
+            None if self.bookmarks.is_empty() => {
+                self.set_notice(Notice::info("no marked entry: M marks the selected one"))
+            }
+            None => self.set_notice(Notice::info(format!(
+                "no marked entry shown {}",
+                if forward {
+                    "after this one"
+                } else {
+                    "before this one"
+                }
+            ))),
+        }
     }
 
     /// The selection a bucket of the timeline earlier or later: its first shown entry.

@@ -117,6 +117,8 @@ pub struct LogsTab {
     patterns: Option<patterns_pane::PatternsPane>,
     /// The timeline above the list, while it is shown.
     timeline: Option<timeline::Timeline>,
+    /// Entries the user marked (by sequence number), to come back to.
+    bookmarks: std::collections::BTreeSet<u64>,
 }
 
 impl LogsTab {
@@ -150,6 +152,7 @@ impl LogsTab {
             pressure: Backpressure::new(IN_FLIGHT_LIMIT),
             patterns: None,
             timeline: None,
+            bookmarks: std::collections::BTreeSet::new(),
         }
     }
 
@@ -219,6 +222,11 @@ impl LogsTab {
                 .timeline
                 .as_ref()
                 .is_some_and(|t| t.is_behind(&self.index))
+    }
+
+    /// The marked entries still held, oldest first.
+    pub fn bookmarks(&self) -> impl Iterator<Item = u64> + '_ {
+        self.bookmarks.range(self.store.first_seq()..).copied()
     }
 
     pub fn timeline_shown(&self) -> bool {

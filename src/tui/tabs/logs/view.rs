@@ -162,7 +162,13 @@ fn entry_lines(
     theme: &Theme,
     selected: bool,
 ) -> Vec<Line<'static>> {
-    let mut prefix = vec![Span::styled(if selected { "▌" } else { " " }, theme.accent)];
+    let marked = tab.bookmarks.contains(&entry.seq);
+    let gutter = match (selected, marked) {
+        (true, _) => "▌",
+        (false, true) => "◆",
+        (false, false) => " ",
+    };
+    let mut prefix = vec![Span::styled(gutter, theme.accent)];
     let time = match entry.ts_ms {
         Some(_) if entry.ts_inferred => " ".repeat(TIME_WIDTH),
         Some(ms) => time_short(ms, tab.utc),
