@@ -380,6 +380,11 @@ fn read_files<W: Write>(
     {
         return count_in_parallel(files, &out.selection, summary);
     }
+    if let ([file], None) = (files, lines)
+        && std::fs::metadata(&file.path).is_ok_and(|m| m.len() >= 2 * MIN_PIECE)
+    {
+        return print_in_parallel(file, out);
+    }
     match files {
         [] => Ok(()),
         [file] => for_each_line(&file.path, lines, |line| out.line(&file.name, None, line))
@@ -396,6 +401,97 @@ fn read_files<W: Write>(
             .wrap_err("cannot read the log files")
         }
     }
+}
+
+/// Pieces a printing thread may run ahead of the one being written.
+const PRINT_AHEAD: usize = 4;
+
+/// One large file printed in order with every core parsing: the file is cut into pieces at
+/// entries, each piece judged and printed into memory on a thread, and the pieces written in
+/// order; a thread waits when it runs more than [`PRINT_AHEAD`] pieces ahead of the writer, so
+/// memory stays bounded whatever the filter lets through.
+fn print_in_parallel<W: Write>(
+    file: &crate::logs::feed::LogFile,
+    out: &mut Output<W>,
+) -> color_eyre::Result<()> {
+    use std::sync::{Condvar, Mutex};
+    let cannot_read = || format!("cannot read {}", file.path.display());
+    let size = std::fs::metadata(&file.path)
+        .wrap_err_with(cannot_read)?
+        .len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let count = usize::try_from(size / MIN_PIECE).unwrap_or(1).max(threads);
+    let pieces =
+        crate::logs::history::line_aligned_pieces(&file.path, count).wrap_err_with(cannot_read)?;
+    let format = out.printer.format();
+    let selection = out.selection.clone();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // How many pieces are written; a thread ahead of it by too much waits on the condvar.
+    let written = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
+    std::thread::scope(|scope| -> color_eyre::Result<()> {
+        for _ in 0..threads.min(pieces.len()) {
+            let tx = tx.clone();
+            let (next, written, pieces, selection) = (&next, &written, &pieces, &selection);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(range) = pieces.get(i) else { return };
+                    {
+                        let (lock, ready) = written;
+                        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *done + PRINT_AHEAD {
+                            done = ready.wait(done).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    let mut printer = Printer::new(Vec::new(), format);
+                    let mut selector = Selector::new(selection.clone());
+                    let result =
+                        crate::logs::history::for_each_line_in(&file.path, range.clone(), |line| {
+                            let line = line.strip_suffix(b"\r").unwrap_or(line);
+                            match selector.judge(line) {
+                                Verdict::Entry(parsed) => printer.entry(line, &parsed, None),
+                                Verdict::Continuation => printer.continuation(line),
+                                Verdict::Skip => Ok(()),
+                            }
+                        })
+                        .and_then(|()| printer.into_inner());
+                    let failed = result.is_err();
+                    if tx.send((i, result)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // The pieces as they come, written in order.
+        let (lock, ready) = &written;
+        let mut to_write = 0;
+        let mut write_in_order = || -> color_eyre::Result<()> {
+            let mut waiting = std::collections::BTreeMap::new();
+            for (i, result) in &rx {
+                waiting.insert(i, result);
+                while let Some(result) = waiting.remove(&to_write) {
+                    let bytes = result.wrap_err_with(cannot_read)?;
+                    out.printer.write_through(&bytes)?;
+                    to_write += 1;
+                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = to_write;
+                    ready.notify_all();
+                }
+            }
+            if to_write < pieces.len() {
+                return Err(eyre!("{}: a reader thread stopped early", cannot_read()));
+            }
+            Ok(())
+        };
+        let result = write_in_order();
+        // A failed write (a closed pipe) lets every waiting thread go: they find the channel
+        // closed and stop.
+        drop(rx);
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = usize::MAX / 2;
+        ready.notify_all();
+        result
+    })
 }
 
 /// The smallest piece of a file counted on a thread of its own.

@@ -66,7 +66,8 @@ fn each_line_of(
 }
 
 /// `pieces` byte ranges of the file that together cover it, each starting at the start of a
-/// line, for reading on several threads when the order of the lines does not matter.
+/// line (of a JSON entry when one starts within the next 1,000 lines: a stack trace is not cut
+/// from its entry), for reading on several threads.
 pub fn line_aligned_pieces(path: &Path, pieces: usize) -> io::Result<Vec<std::ops::Range<u64>>> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -78,9 +79,26 @@ pub fn line_aligned_pieces(path: &Path, pieces: usize) -> io::Result<Vec<std::op
         }
         file.seek(SeekFrom::Start(guess))?;
         let mut reader = BufReader::with_capacity(64 * 1024, &mut file);
-        let mut skipped = Vec::new();
-        let read = reader.read_until(b'\n', &mut skipped)? as u64;
-        let start = guess + read;
+        let mut line = Vec::new();
+        // The rest of the line the guess fell in.
+        let mut start = guess + reader.read_until(b'\n', &mut line)? as u64;
+        let first_line_start = start;
+        let mut found = false;
+        for _ in 0..1000 {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line)? as u64;
+            if read == 0 {
+                break;
+            }
+            if line.first() == Some(&b'{') {
+                found = true;
+                break;
+            }
+            start += read;
+        }
+        if !found {
+            start = first_line_start;
+        }
         if start < len && start > *starts.last().unwrap_or(&0) {
             starts.push(start);
         }
@@ -227,6 +245,26 @@ pub fn for_each_merged_line(
 #[cfg(test)]
 mod piece_tests {
     use super::*;
+
+    #[test]
+    fn a_piece_starts_at_an_entry_not_in_its_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let mut text = String::new();
+        for i in 0..400 {
+            text.push_str(&format!("{{\"msg\":\"entry {i}\"}}\n"));
+            for frame in 0..5 {
+                text.push_str(&format!("    frame {frame} of entry {i}\n"));
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let pieces = line_aligned_pieces(&path, 7).unwrap();
+        assert_eq!(pieces.len(), 7);
+        let bytes = text.as_bytes();
+        for piece in &pieces[1..] {
+            assert_eq!(bytes[piece.start as usize], b'{', "{piece:?}");
+        }
+    }
 
     #[test]
     fn the_pieces_hold_every_line_once() {

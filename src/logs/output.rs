@@ -194,6 +194,22 @@ impl<W: Write> Printer<W> {
     }
 
     /// A JSON entry is waiting for possible continuation lines.
+    /// Bytes written as they are (another printer's output), after any entry still waiting.
+    pub fn write_through(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.flush_pending()?;
+        self.out.write_all(bytes)
+    }
+
+    /// What was written, every entry included.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.flush_pending()?;
+        Ok(self.out)
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     pub fn has_pending(&self) -> bool {
         self.pending.is_some()
     }

@@ -601,3 +601,50 @@ fn the_reference_samples_mask_as_an_admin_would_group_them() {
         "{out}"
     );
 }
+
+/// A file large enough to be read in pieces on every core prints exactly what reading it in
+/// one pass prints (`-n` with more lines than the file reads it in one pass): the same entries
+/// in the same order, stack traces with their entries, in every format.
+#[test]
+fn a_large_file_read_in_pieces_prints_what_one_pass_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = dir.path().join("generated.log");
+    let status = mmops(dir.path())
+        .args(["demo", "--write-log"])
+        .arg(&generated)
+        .args(["--size", "20M", "--seed", "5"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = dir.path().join("mattermost.log");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for (i, line) in std::fs::read_to_string(&generated)
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        writeln!(out, "{line}").unwrap();
+        if i % 997 == 0 {
+            writeln!(
+                out,
+                "goroutine {i} [running]:\nmain.handler()\n\t/src/main.go:{i} +0x1d"
+            )
+            .unwrap();
+        }
+    }
+    out.flush().unwrap();
+    drop(out);
+    for args in [
+        &["--level", "error", "--raw"][..],
+        &["--grep", "invite|goroutine", "--json"],
+        &["--level", "warn"],
+    ] {
+        let (pieces, err, code) = logs(dir.path(), &file, args);
+        assert_eq!(code, Some(0), "{err}");
+        let mut whole_args = args.to_vec();
+        whole_args.extend(["-n", "999999999"]);
+        let (whole, _, _) = logs(dir.path(), &file, &whole_args);
+        assert!(!pieces.is_empty());
+        assert!(pieces == whole, "{args:?}: the outputs differ");
+    }
+}
