@@ -415,6 +415,14 @@ mod tests {
     }
 
     #[test]
+    fn node_names_cannot_escape_the_zip() {
+        assert_eq!(safe_name("mm-app-1"), "mm-app-1");
+        assert_eq!(safe_name("../../etc"), "_.._etc");
+        assert_eq!(safe_name("a/b\u{1b}[2J"), "a_b__2J");
+        assert_eq!(safe_name(".."), "node");
+    }
+
+    #[test]
     fn the_install_itself_is_not_the_logging_root() {
         let config = json!({
             "LogSettings": {"FileLocation": "/", "AdvancedLoggingJSON": {

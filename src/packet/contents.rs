@@ -227,22 +227,16 @@ impl SupportPacketYaml {
 /// `jobs.yaml` as servers from 10.5 write it: the newest five runs of each kind support reads,
 /// from `GET /api/v4/jobs` (newest first).
 pub fn jobs_yaml(jobs: &[serde_json::Value]) -> String {
-    let lists = [
-        ("ldap_sync_jobs", "ldap_sync"),
-        ("data_retention_jobs", "data_retention"),
-        ("message_export_jobs", "message_export"),
-        ("elastic_post_indexing_jobs", "elasticsearch_post_indexing"),
-        (
-            "elastic_post_aggregation_jobs",
-            "elasticsearch_post_aggregation",
-        ),
-        ("migration_jobs", "migrations"),
-    ];
+    // The reader's table of lists; Bleve's is left out, as servers since 11 (which removed
+    // Bleve) leave it out.
+    let lists = super::open::JOB_LISTS
+        .iter()
+        .filter(|(key, _)| *key != "bleve_post_indexin_jobs");
     let mut out = serde_json::Map::new();
     for (key, kind) in lists {
         let runs: Vec<serde_json::Value> = jobs
             .iter()
-            .filter(|j| j.get("type").and_then(serde_json::Value::as_str) == Some(kind))
+            .filter(|j| j.get("type").and_then(serde_json::Value::as_str) == Some(*kind))
             .take(5)
             .cloned()
             .collect();

@@ -178,29 +178,12 @@ const INDEXES_QUERY: &str = "
     WHERE schemaname = ANY (current_schemas(false))";
 
 async fn query(client: &Client, sql: &str, what: &str) -> Result<Vec<Row>, String> {
-    client
-        .query(sql, &[])
-        .await
-        .map_err(|err| format!("reading {what} failed: {}", in_words(&err)))
-}
-
-/// The server's message and SQLSTATE, or the client's error and its causes.
-fn in_words(err: &tokio_postgres::Error) -> String {
-    if let Some(db) = err.as_db_error() {
-        return format!(
-            "{} (SQLSTATE {})",
-            crate::text::one_line(db.message(), 300),
-            db.code().code()
-        );
-    }
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    client.query(sql, &[]).await.map_err(|err| {
+        format!(
+            "reading {what} failed: {}",
+            crate::invites::db::describe(&err)
+        )
+    })
 }
 
 /// Schema and table name: the columns and indexes find their table by it.

@@ -27,12 +27,12 @@ pub enum DbError {
     Query { what: &'static str, message: String },
 }
 
-/// The error's own words, including the server's message when there is one (flattened: it
-/// is the database server's text).
-fn describe(err: &tokio_postgres::Error) -> String {
+/// The error's own words, including the server's message and its SQLSTATE when there is one
+/// (flattened: it is the database server's text).
+pub(crate) fn describe(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => format!(
-            "{} ({})",
+            "{} (SQLSTATE {})",
             crate::text::one_line(db.message(), 300),
             db.code().code()
         ),

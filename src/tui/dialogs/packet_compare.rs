@@ -6,12 +6,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::text::one_line;
 use crate::tui::keys::{Action, Focus, Scope};
 use crate::tui::theme::Theme;
 use crate::tui::view::{Ctx, Ui, View};
+use crate::tui::widgets::{dialog_area, dialog_block};
 
 pub struct PacketCompareDialog {
     title: String,
@@ -88,14 +89,8 @@ impl View for PacketCompareDialog {
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         let theme = ui.theme;
-        let width = area
-            .width
-            .saturating_sub(4)
-            .min(110)
-            .max(area.width.min(30));
-        let height = area.height.saturating_sub(2).max(area.height.min(6));
-        let rect = crate::tui::widgets::centered(area, width, height);
-        Clear.render(rect, buf);
+        let rect = dialog_area(area, buf, (110, u16::MAX), 6);
+        let (width, height) = (rect.width, rect.height);
         let inner_width = usize::from(width.saturating_sub(2));
         let mut section = "";
         let lines: Vec<Line> = self
@@ -111,14 +106,7 @@ impl View for PacketCompareDialog {
         let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
         self.max_scroll = total.saturating_sub(height.saturating_sub(2));
         self.scroll = self.scroll.min(self.max_scroll);
-        let mut block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Double)
-            .border_style(theme.border_focus)
-            .title(Span::styled(
-                one_line(&self.title, inner_width),
-                theme.title,
-            ));
+        let mut block = dialog_block(one_line(&self.title, inner_width), theme);
         if self.scroll < self.max_scroll {
             let keys = ui.keymap.key_name(Scope::PacketCompare, Action::Down);
             block = block.title_bottom(Span::styled(format!(" ↓ more: {keys} "), theme.muted));

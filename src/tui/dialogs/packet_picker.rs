@@ -10,7 +10,7 @@ use std::sync::Arc;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::packet_compare::PacketCompareDialog;
 use crate::error::Error;
@@ -22,6 +22,7 @@ use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Focus, Scope};
 use crate::tui::view::{Ctx, Switch, Ui, View};
 use crate::tui::widgets::picker::{Pick, PickItem, Picker};
+use crate::tui::widgets::{dialog_area, dialog_block};
 
 /// At most this many zips are listed (the newest).
 const MAX_LISTED: usize = 500;
@@ -348,27 +349,12 @@ impl View for PacketPicker {
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         let theme = ui.theme;
-        let width = area
-            .width
-            .saturating_sub(4)
-            .min(110)
-            .max(area.width.min(30));
-        let height = area
-            .height
-            .saturating_sub(2)
-            .min(24)
-            .max(area.height.min(6));
-        let rect = crate::tui::widgets::centered(area, width, height);
-        Clear.render(rect, buf);
+        let rect = dialog_area(area, buf, (110, 24), 6);
         let title = match self.purpose {
             Purpose::Open => " Open a support packet (read-only) ",
             Purpose::Compare => " Compare with a support packet ",
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(BorderType::Double)
-            .border_style(theme.border_focus)
-            .title(ratatui::text::Span::styled(title, theme.title));
+        let block = dialog_block(title, theme);
         let inner = block.inner(rect);
         block.render(rect, buf);
         let text_width = usize::from(inner.width);

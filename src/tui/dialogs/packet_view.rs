@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::packet::{Failure, Finished, Kind, PacketDialog, Progress, ServerChoices, Stage};
 use crate::error::with_causes;
@@ -26,26 +26,14 @@ impl Keys<'_> {
     }
 }
 
-/// The dialog's box inside the console body.
-pub fn area_for(area: Rect) -> Rect {
-    let width = area.width.saturating_sub(4).min(96).max(area.width.min(30));
-    let height = area.height.saturating_sub(2).max(area.height.min(3));
-    crate::tui::widgets::centered(area, width, height)
-}
-
 pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
     let (theme, keys) = (ui.theme, Keys(ui.keymap));
-    let rect = area_for(area);
-    Clear.render(rect, buf);
+    let rect = crate::tui::widgets::dialog_area(area, buf, (96, u16::MAX), 3);
     let title = match dialog.kind {
         Kind::Built => " Support packet · built by mmops ",
         Kind::Server => " Support packet · built by the server ",
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme.border_focus)
-        .title(Span::styled(title, theme.title));
+    let block = crate::tui::widgets::dialog_block(title, theme);
     let inner = block.inner(rect);
     let width = usize::from(inner.width.max(10));
     let lines = lines(dialog, width, theme, &keys);

@@ -60,6 +60,33 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// A dialog's box over a view: centered, at most `max` (width, height), at least 30 columns and
+/// `min_height` rows where the view has them, cleared.
+pub fn dialog_area(area: Rect, buf: &mut Buffer, max: (u16, u16), min_height: u16) -> Rect {
+    let width = area
+        .width
+        .saturating_sub(4)
+        .min(max.0)
+        .max(area.width.min(30));
+    let height = area
+        .height
+        .saturating_sub(2)
+        .min(max.1)
+        .max(area.height.min(min_height));
+    let rect = centered(area, width, height);
+    ratatui::widgets::Clear.render(rect, buf);
+    rect
+}
+
+/// A dialog's frame: a double border in the focus colour, with its title.
+pub fn dialog_block<'a>(title: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title.into(), theme.title))
+}
+
 /// One row of `area`.
 pub fn line_at(area: Rect, row: u16) -> Rect {
     Rect {

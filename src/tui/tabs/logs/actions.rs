@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::filtering::tuning_sample;
-use super::patterns_pane::{self, PatternsPane};
+use super::patterns_pane::PatternsPane;
 use super::{Command, LogsTab, Mode, Msg, PromptKind, parse_command};
 use crate::error::Error;
 use crate::logs::filter::{Filter, Index};
@@ -306,8 +306,7 @@ impl LogsTab {
             Action::Mark => self.set_mark(),
             Action::Open => {
                 if let Some(pattern) = pane.selected() {
-                    let (level, template) = patterns_pane::filter_for(pattern);
-                    self.filter.pattern = Some((level, template));
+                    self.filter.pattern = Some((pattern.level, pattern.template.clone()));
                     // The pattern's own level is shown, whatever the threshold was.
                     self.filter.levels = None;
                     self.filter.threshold = Level::Trace;

@@ -9,7 +9,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::logs::parse::Level;
 use crate::logs::patterns::{Counted, Order, Pattern, Patterns};
 use crate::logs::store::LogStore;
 use crate::text::{fit, inert};
@@ -325,11 +324,6 @@ fn sparkline(cells: &[u32]) -> String {
             (c, most) => SPARK[((u64::from(c) * 7).div_ceil(u64::from(most.max(1)))) as usize],
         })
         .collect()
-}
-
-/// The level of a pattern as the filter shows only it.
-pub fn filter_for(pattern: &Pattern) -> (Level, String) {
-    (pattern.level, pattern.template.clone())
 }
 
 #[cfg(test)]

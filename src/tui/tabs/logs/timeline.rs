@@ -125,7 +125,6 @@ impl Timeline {
         let columns = usize::from(area.width);
         self.columns = columns;
         let (width, buckets) = self.buckets(columns);
-        let buckets = buckets.to_vec();
         let bar_rows = area.height - 1;
         if buckets.is_empty() {
             Line::styled("no entries with a time to draw", theme.muted).render(area, buf);
