@@ -259,6 +259,10 @@ pub async fn collect(sources: Sources<'_>) -> Collected {
     }
     if sources.client.is_none() {
         let reason = "no server connection, and the install directory alone does not give it (add --url or --local)";
+        // Only the API gives these files: each is named, as every file mmops cannot produce.
+        for file in ["jobs.yaml", "permissions.yaml"] {
+            out.warnings.push(format!("{file} is missing: {reason}"));
+        }
         for key in [
             "server_version",
             "build_hash",

@@ -1773,6 +1773,14 @@ fn the_install_directory_alone_with_the_server_stopped() {
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     let packet = Packet::open(&only_zip(&out));
+    // What only the API gives is named as missing, file by file.
+    let warning = packet.text("warning.txt");
+    for file in ["jobs.yaml", "permissions.yaml"] {
+        assert!(
+            warning.contains(&format!("{file} is missing: no server connection")),
+            "{warning}"
+        );
+    }
     let raw: Value =
         serde_json::from_slice(&std::fs::read(host.join("config/config.json")).unwrap()).unwrap();
 
