@@ -84,6 +84,43 @@ pub struct GlobalOpts {
     pub insecure: bool,
 }
 
+impl GlobalOpts {
+    /// The options that name the server and where mmops keeps its files, as arguments for
+    /// another mmops process (the capture's watchdog). Never a secret: the database URL is
+    /// left out and the token is read from the same place.
+    pub fn connection_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        let mut pair = |flag: &str, value: &std::ffi::OsStr| {
+            args.push(flag.into());
+            args.push(value.to_owned());
+        };
+        if let Some(config) = &self.config {
+            pair("--config", config.as_os_str());
+        }
+        if let Some(profile) = &self.profile {
+            pair("--profile", profile.as_ref());
+        }
+        if let Some(url) = &self.url {
+            pair("--url", url.as_ref());
+        }
+        if let Some(token_file) = &self.token_file {
+            pair("--token-file", token_file.as_os_str());
+        }
+        if let Some(home) = &self.mm_home {
+            pair("--mm-home", home.as_os_str());
+        }
+        match &self.local {
+            Some(Some(socket)) => pair("--local", socket.as_os_str()),
+            Some(None) => args.push("--local".into()),
+            None => {}
+        }
+        if self.insecure {
+            args.push("--insecure".into());
+        }
+        args
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the built-in demo server and open the console on it
@@ -106,12 +143,74 @@ pub enum Command {
     /// The invitation ledger: who invited whom, and what became of each invite
     #[command(subcommand)]
     Invites(InvitesCommand),
+    /// Capture a reproduction: raise the log level to DEBUG, then put it back and write the
+    /// support packet with the window's lines
+    #[command(subcommand)]
+    Capture(CaptureCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page, or write one page per command into a directory
     Man(ManArgs),
     /// Print every key binding as a keymap.toml, each action described
     Keymap,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CaptureCommand {
+    /// Raise the log level to DEBUG through the API (PUT /config/patch, the level settings
+    /// only) and mark the start; the levels go back at `stop`, or by themselves after
+    /// --max-minutes
+    Start(CaptureStartArgs),
+    /// Put the levels back, then write the support packet with capture/ (the window's lines of
+    /// every source, the config's changes, the doctor's findings, capture.yaml)
+    Stop(CaptureStopArgs),
+    /// Put back the levels of a capture whose mmops stopped without doing it; no packet
+    Restore,
+    /// Say whether a capture is running, since when and until when
+    Status,
+    /// Keeps a capture's time limit (started by `capture start`)
+    #[command(hide = true)]
+    Watch { id: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaptureStartArgs {
+    /// Start without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Put the levels back after this many minutes [default: [capture] max_minutes, 30]
+    #[arg(long, value_name = "MINUTES", value_parser = clap::value_parser!(u32).range(1..=24 * 60))]
+    pub max_minutes: Option<u32>,
+
+    /// Capture at the current level: mark the start, change nothing
+    #[arg(long)]
+    pub at_current_level: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CaptureStopArgs {
+    /// One line on what was reproduced, for capture.yaml
+    #[arg(long, short = 'm', value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Directory to write the zip into [default: the current directory]
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Put the levels back without writing a packet
+    #[arg(long)]
+    pub no_packet: bool,
+
+    /// Replace email addresses, IP addresses, usernames and user ids in the logs with stable
+    /// pseudonyms
+    #[arg(long)]
+    pub privacy: bool,
+
+    /// The CPU profile's window in seconds (0 leaves cpu.prof out)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::packet::profiles::DEFAULT_CPU_SECONDS,
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub cpu_profile_seconds: u32,
 }
 
 #[derive(Debug, Clone, Args)]

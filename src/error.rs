@@ -32,6 +32,8 @@ pub enum Error {
     Download(#[from] DownloadError),
     #[error(transparent)]
     Packet(#[from] crate::packet::open::OpenError),
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
     /// A local file could not be read or written.
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
@@ -52,6 +54,7 @@ impl Error {
             Error::Api(err) | Error::Download(DownloadError::Api(err)) => Some(err),
             Error::Invites(err) => err.api(),
             Error::Config(err) => err.api(),
+            Error::Capture(err) => err.api(),
             _ => None,
         }
     }

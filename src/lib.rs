@@ -6,6 +6,7 @@
 
 pub mod app_log;
 pub mod build_info;
+pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod config;

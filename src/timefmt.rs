@@ -105,9 +105,39 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// A length for people: `45s`, `3m 12s`, `1h 02m`.
+pub fn duration_ms(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+/// A running length as a clock: `03:12`, `1:02:03`.
+pub fn stopwatch(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    if secs >= 3600 {
+        format!("{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    } else {
+        format!("{:02}:{:02}", secs / 60, secs % 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths() {
+        assert_eq!(duration_ms(45_900), "45s");
+        assert_eq!(duration_ms(192_000), "3m 12s");
+        assert_eq!(duration_ms(3_720_000), "1h 02m");
+        assert_eq!(stopwatch(192_000), "03:12");
+        assert_eq!(stopwatch(3_723_000), "1:02:03");
+        assert_eq!(stopwatch(-5), "00:00");
+    }
 
     #[test]
     fn sizes() {

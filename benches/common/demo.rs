@@ -56,5 +56,6 @@ pub fn launch(client: Option<MmClient>) -> Launch {
         packet_dir: std::env::temp_dir(),
         snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
         invites: Default::default(),
+        capture: Default::default(),
     }
 }

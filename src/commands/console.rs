@@ -25,7 +25,10 @@ pub fn run(resolved: Resolved, opts: GlobalOpts) -> color_eyre::Result<ExitCode>
     let connection = resolved.connection.clone();
     let home = resolved.mm_home.clone();
     let mut launch = launch(&resolved, connection.as_ref(), home)?;
-    launch.reconnect = Some(reconnect(opts, resolved.paths.clone()));
+    launch.reconnect = Some(reconnect(opts.clone(), resolved.paths.clone()));
+    launch.capture.watchdog = Some(Arc::new(move |id: &str| {
+        super::capture::spawn_watchdog(&opts, id)
+    }));
     let runtime = super::runtime()?;
     let code = open(launch, resolved.settings.ui.frame_rate, &runtime);
     leave(runtime);
@@ -98,7 +101,26 @@ pub fn launch(
             db_url: resolved.db_url.clone(),
             no_database: None,
         },
+        capture: capture_launch(
+            crate::capture::CaptureFile::in_dir(&resolved.paths.state_dir),
+            resolved,
+        ),
     })
+}
+
+/// Where captures are recorded, and the one recorded now (a corrupt record is reported on
+/// stderr by the start-up note and left alone).
+pub fn capture_launch(
+    file: crate::capture::CaptureFile,
+    resolved: &Resolved,
+) -> crate::tui::env::CaptureLaunch {
+    crate::tui::env::CaptureLaunch {
+        found: file.load().ok().flatten(),
+        file: Some(file),
+        max_minutes: resolved.settings.capture.max_minutes,
+        watchdog: None,
+        profile: resolved.profile.clone(),
+    }
 }
 
 /// Reads the credentials again (a new `mmops login` session, a fixed token file) and builds a

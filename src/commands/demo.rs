@@ -39,6 +39,12 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     if launch.invites.ledger.is_none() {
         launch.invites.ledger = Some(server.host_dir.join("mmops").join("ledger.sqlite"));
     }
+    // A capture of the demo ends with the demo: its record stays in the demo's directory, and
+    // no watchdog outlives it.
+    launch.capture = super::console::capture_launch(
+        crate::capture::CaptureFile::in_dir(&server.host_dir.join("mmops")),
+        &resolved,
+    );
     if resolved.db_url.is_none() {
         launch.invites.no_database =
             Some("the demo server has no database; its config names one it does not run".into());

@@ -78,12 +78,19 @@ pub fn run(resolved: Resolved, args: DoctorArgs) -> color_eyre::Result<ExitCode>
         return Ok(ExitCode::from(EXIT_UNKNOWN));
     }
     let runtime = super::runtime()?;
-    let facts = runtime.block_on(gather(Sources {
+    let mut facts = runtime.block_on(gather(Sources {
         client: client.as_ref(),
         home: resolved.mm_home.as_ref(),
         db_url: resolved.db_url.as_ref(),
         now_ms: chrono::Utc::now().timestamp_millis(),
     }));
+    facts.capture = client.as_ref().and_then(|client| {
+        crate::capture::CaptureFile::in_dir(&resolved.paths.state_dir)
+            .load()
+            .ok()
+            .flatten()
+            .filter(|c| c.server == client.display_name())
+    });
     report_on(&facts, &selection, &args)
 }
 

@@ -1,5 +1,6 @@
 //! The subcommands. Each returns an exit code; errors are reported here, on stderr, once.
 
+mod capture;
 mod console;
 mod demo;
 mod docs;
@@ -81,7 +82,14 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    // A capture whose mmops died is named by whatever mmops starts next.
+    if !matches!(command, Some(Command::Capture(_) | Command::Demo(_))) {
+        capture::note_unfinished(&resolved);
+    }
     let result = match command {
+        Some(Command::Capture(capture_command)) => {
+            capture::run(resolved, &cli.global, capture_command)
+        }
         None => console::run(resolved, cli.global),
         Some(Command::Demo(args)) => demo::run(resolved, args),
         Some(Command::Login(args)) => login::run(resolved, args),

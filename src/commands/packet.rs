@@ -57,6 +57,16 @@ pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode>
         cpu_profile_seconds: args.cpu_profile_seconds,
     };
     let prepared = prepare(&collected, options, chrono::Utc::now().timestamp_millis());
+    write_with_progress(prepared, &dir, &runtime)
+}
+
+/// Writes a prepared packet into `dir` with a progress line on a terminal, Ctrl-C cancelling;
+/// prints where it went and what is in it.
+pub fn write_with_progress(
+    prepared: crate::packet::Prepared,
+    dir: &std::path::Path,
+    runtime: &tokio::runtime::Runtime,
+) -> color_eyre::Result<ExitCode> {
     if let Some(advice) = &prepared.advice {
         eprintln!("mmops: note: {advice}");
     }
@@ -89,7 +99,7 @@ pub fn run(resolved: Resolved, args: PacketArgs) -> color_eyre::Result<ExitCode>
     // the progress line is redrawn five times a second.
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     {
-        let dir = dir.clone();
+        let dir = dir.to_path_buf();
         std::thread::spawn(move || {
             let result = write(&prepared, &dir, control);
             let _ = done_tx.send(result);

@@ -6,6 +6,9 @@
 //!
 //! [ui]
 //! refresh_secs = 30
+//!
+//! [capture]
+//! max_minutes = 30
 //! frame_rate = 30
 //!
 //! [profiles.prod]
@@ -31,6 +34,8 @@ pub struct Settings {
     pub ui: UiSettings,
     #[serde(default)]
     pub logs: LogSettings,
+    #[serde(default)]
+    pub capture: CaptureSettings,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
@@ -81,6 +86,22 @@ impl Default for LogSettings {
             initial_lines: 5000,
             rest_page: 2000,
             time: TimeZoneChoice::Utc,
+        }
+    }
+}
+
+/// A capture (`R` in the console, `mmops capture`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureSettings {
+    /// After this many minutes mmops puts the log levels back itself.
+    pub max_minutes: u32,
+}
+
+impl Default for CaptureSettings {
+    fn default() -> Self {
+        Self {
+            max_minutes: crate::capture::DEFAULT_MAX_MINUTES,
         }
     }
 }

@@ -238,6 +238,11 @@ impl LogGenerator {
     }
 }
 
+/// Whether a generated line is at debug level (the live log leaves those out below DEBUG).
+pub fn is_debug_line(line: &str) -> bool {
+    line.contains("\"level\":\"debug\"")
+}
+
 /// A `Received HTTP request` debug line, shaped like the generated ones.
 pub fn request_line(ts_ms: i64, method: &str, url: &str, request: [&str; 3]) -> String {
     let [request_id, user_id, status_code] = request;

@@ -145,6 +145,17 @@ impl Shared {
         self.host_dir.join("logs").join("mattermost.log")
     }
 
+    /// `LogSettings.FileLevel` is DEBUG or TRACE now.
+    pub fn file_level_is_debug(&self) -> bool {
+        self.world.read().is_ok_and(|world| {
+            world
+                .config
+                .pointer("/LogSettings/FileLevel")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(crate::capture::plan::is_debug_or_finer)
+        })
+    }
+
     pub fn version_header(&self) -> String {
         self.version_header.clone()
     }
@@ -501,11 +512,20 @@ async fn append_logs_forever(
     loop {
         tokio::time::sleep(Duration::from_millis(timing.range(300, 1500) as u64)).await;
         let now = shared.now_ms();
-        let lines = timing.range(1, 3);
+        // The server honours its file level: at DEBUG the log is several times as busy.
+        let debug = shared.file_level_is_debug();
+        let lines = if debug {
+            timing.range(3, 8)
+        } else {
+            timing.range(1, 3)
+        };
         let mut chunk = String::new();
         for _ in 0..lines {
-            chunk.push_str(&local.line(now));
-            chunk.push('\n');
+            let line = local.line(now);
+            if debug || !logs::is_debug_line(&line) {
+                chunk.push_str(&line);
+                chunk.push('\n');
+            }
         }
         let path = shared.log_path();
         let written = tokio::task::spawn_blocking(move || {
@@ -521,7 +541,12 @@ async fn append_logs_forever(
             tracing::warn!("demo log append failed: {err}");
         }
         if let Ok(mut buffer) = shared.other_node_log.lock() {
-            buffer.push(other.line(now));
+            for _ in 0..if debug { 3 } else { 1 } {
+                let line = other.line(now);
+                if debug || !logs::is_debug_line(&line) {
+                    buffer.push(line);
+                }
+            }
             let excess = buffer.len().saturating_sub(5_000);
             buffer.drain(..excess);
         }

@@ -134,6 +134,9 @@ pub struct World {
     pub plugins: Vec<DemoPlugin>,
     /// The config as it sits in config.json: real secrets, unmasked.
     pub config: Value,
+    /// The settings environment variables set (`GET /config/environment`): a config patch
+    /// leaves them as they are.
+    pub environment: Value,
     pub migrations: Vec<Migration>,
     /// Nothing planted for the doctor to find (`mmops demo --healthy`).
     pub healthy: bool,
@@ -279,6 +282,7 @@ impl World {
             events: Vec::new(),
             plugins,
             config,
+            environment: super::config::environment_overrides(),
             migrations: migrations(),
             healthy: false,
             jobs: super::jobs::generate(&mut root.fork("jobs"), now_ms, true),

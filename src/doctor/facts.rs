@@ -145,6 +145,8 @@ pub struct Facts {
     pub license: Fact<ClientLicense>,
     pub host: Fact<HostCheck>,
     pub database: Fact<DatabaseFacts>,
+    /// mmops' own capture on this server, running or left unfinished (its state directory).
+    pub capture: Option<crate::capture::Capture>,
 }
 
 impl Facts {
@@ -162,6 +164,7 @@ impl Facts {
             license: Fact::missing(reason),
             host: Fact::missing(reason),
             database: Fact::missing(reason),
+            capture: None,
         }
     }
 

@@ -119,6 +119,20 @@ impl MmClient {
         self.get_json(&routes::config(), &[]).await
     }
 
+    /// Changes the settings `patch` names and nothing else (`PUT /config/patch`); answers the
+    /// config as it is after, which must be sanitized like [`Self::full_config`]'s.
+    pub async fn patch_config(
+        &self,
+        patch: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        self.send_json(&routes::config_patch(), &[], patch).await
+    }
+
+    /// The settings set by environment variables: `{"LogSettings": {"FileLevel": true}}`.
+    pub async fn config_environment(&self) -> Result<serde_json::Value, ApiError> {
+        self.get_json(&routes::config_environment(), &[]).await
+    }
+
     /// The installed plugins' manifests as the server sends them: `{"active": [...],
     /// "inactive": [...]}`.
     pub async fn plugins(&self) -> Result<serde_json::Value, ApiError> {

@@ -41,6 +41,11 @@ pub fn config() -> Endpoint {
     Endpoint::get("/api/v4/config").needs(permission::ANY_SYSCONSOLE_READ)
 }
 
+/// Changes only the settings the body names (local mode serves it too).
+pub fn config_patch() -> Endpoint {
+    Endpoint::put("/api/v4/config/patch").needs(permission::MANAGE_SYSTEM)
+}
+
 /// The settings set by environment variables.
 pub fn config_environment() -> Endpoint {
     Endpoint::get("/api/v4/config/environment").needs(permission::MANAGE_SYSTEM)

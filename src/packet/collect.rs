@@ -75,6 +75,12 @@ impl LogInput {
     pub fn source(&self) -> String {
         match self {
             LogInput::File { path, .. } => path.display().to_string(),
+            LogInput::Lines { name, lines } if name.starts_with(crate::capture::window::FOLDER) => {
+                format!(
+                    "the capture's window: {} lines of every source, by time",
+                    lines.len()
+                )
+            }
             LogInput::Lines { lines, .. } => {
                 format!(
                     "{}, the newest {} lines",

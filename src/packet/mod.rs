@@ -351,6 +351,47 @@ impl Prepared {
             .collect()
     }
 
+    /// Adds a capture's files under `capture/`; its window of log lines streams through the
+    /// scrubber like the logs, and like them is left out when the logs are.
+    pub fn add_capture(&mut self, capture: &crate::capture::window::Files) {
+        if capture.raised_level {
+            self.advice = None;
+        }
+        self.small.push(SmallFile::new(
+            "capture/capture.yaml",
+            capture.yaml.clone().into_bytes(),
+            "the capture: what mmops did, when, and the admin's description",
+        ));
+        if let Some(diff) = &capture.config_diff {
+            self.small.push(SmallFile::new(
+                "capture/config-diff.txt",
+                diff.clone().into_bytes(),
+                "the config at the start and at the stop, sanitized",
+            ));
+        }
+        if let Some(doctor) = &capture.doctor {
+            self.small.push(
+                SmallFile::new(
+                    "capture/doctor.txt",
+                    doctor.clone().into_bytes(),
+                    "mmops doctor at the stop",
+                )
+                .server_text(),
+            );
+        }
+        if self.options.include_logs {
+            self.logs.push(LogInput::Lines {
+                name: "capture/window.log".to_string(),
+                lines: capture.window.lines.clone(),
+            });
+        } else {
+            self.warnings.push(
+                "capture/window.log is left out with the logs (turn the logs on to include it)"
+                    .to_string(),
+            );
+        }
+    }
+
     /// Input bytes in all, for progress.
     pub fn total_bytes(&self) -> u64 {
         self.plan().iter().filter_map(|f| f.size).sum()

@@ -224,6 +224,8 @@ impl Packet {
             };
             match base.as_str() {
                 _ if folder.contains('/') => {}
+                // A capture's window repeats lines of the nodes' logs.
+                _ if folder == "capture" => {}
                 "diagnostics.yaml" | "sanitized_config.json" => {
                     let value = match read_small(archive, *index) {
                         Ok(bytes) if base.ends_with(".json") => parse_json(&bytes),

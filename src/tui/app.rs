@@ -93,7 +93,27 @@ impl App {
         for i in 0..self.tabs.len() {
             self.call(Target::Tab(i), |view, parts| view.on_start(parts));
         }
+        if let Some(found) = self.env.capture.found.take() {
+            self.take_found_capture(found);
+        }
         self.run_commands();
+    }
+
+    /// A capture recorded before the console started: one another mmops keeps is shown as
+    /// running (`R` stops it); one nobody keeps any more is offered to be put back.
+    fn take_found_capture(&mut self, found: crate::capture::Capture) {
+        let ours = self
+            .env
+            .client
+            .as_ref()
+            .is_some_and(|c| c.display_name() == found.server);
+        if ours && found.owner_alive() && !found.is_overdue(self.env.now_ms()) {
+            self.status.capture = Some(crate::tui::status::RunningCapture::new(found));
+            self.commands.push(Command::Signal(Signal::Capture));
+        } else if !found.owner_alive() || found.is_overdue(self.env.now_ms()) {
+            let dialog = dialogs::capture::CaptureDialog::unfinished(found, &self.env);
+            self.open(Box::new(dialog));
+        }
     }
 
     pub fn on_event(&mut self, event: Event) {
@@ -160,6 +180,7 @@ impl App {
 
     /// Runs sliced work and the timers that are due.
     pub fn on_timer(&mut self, now: Instant) {
+        self.keep_capture_limit();
         for target in self.targets() {
             let (busy, due) = match self.view(target) {
                 Some(view) => (
@@ -176,6 +197,20 @@ impl App {
             }
         }
         self.run_commands();
+    }
+
+    /// A capture past its time limit is stopped: the levels go back without asking.
+    fn keep_capture_limit(&mut self) {
+        let Some(running) = &self.status.capture else {
+            return;
+        };
+        let stopping = self
+            .dialog::<dialogs::capture::CaptureDialog>()
+            .is_some_and(|d| d.is_working() || d.is_stopping());
+        if running.capture.is_overdue(self.env.now_ms()) && !stopping && self.env.packet.is_none() {
+            let dialog = dialogs::capture::CaptureDialog::stop(running.capture.clone(), true);
+            self.open(Box::new(dialog));
+        }
     }
 
     /// The next instant a timer must fire, if any: now, while there is sliced work to do.
@@ -247,7 +282,7 @@ impl App {
             buf,
             theme,
         );
-        status_bar::render(status, status_area, buf, theme);
+        status_bar::render(status, ui.now_ms, status_area, buf, theme);
         for dialog in dialogs.iter_mut() {
             let area = match dialog.placement() {
                 Placement::Body => body,
@@ -424,7 +459,10 @@ impl App {
         self.dialogs.clear();
         self.dialog_ids.clear();
         self.jobs.start_over();
+        // A capture runs on the server whatever the console shows.
+        let capture = self.status.capture.take();
         self.status = Status::new(label, insecure, self.env.client.is_some());
+        self.status.capture = capture;
         let registered = tabs::registry(&self.env);
         let count = registered.len() as u64;
         let (tab_actions, tabs): (Vec<_>, Vec<_>) = registered.into_iter().unzip();

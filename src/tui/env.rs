@@ -33,6 +33,35 @@ impl Clock {
 /// Re-reads credentials and returns a new client and where its token came from.
 pub type Reconnect = Arc<dyn Fn() -> Result<(MmClient, String), Error> + Send + Sync>;
 
+/// Starts the process that puts the levels back at a capture's time limit should the console
+/// die first; answers its pid.
+pub type Watchdog = Arc<dyn Fn(&str) -> std::io::Result<u32> + Send + Sync>;
+
+/// Where a capture is recorded and how long it may run.
+#[derive(Clone)]
+pub struct CaptureLaunch {
+    /// `None`: no capture here (over a packet, or a console without a state directory).
+    pub file: Option<crate::capture::CaptureFile>,
+    pub max_minutes: u32,
+    pub watchdog: Option<Watchdog>,
+    /// The profile the server was reached with, named in advice.
+    pub profile: Option<String>,
+    /// The capture recorded when the console started (running elsewhere, or unfinished).
+    pub found: Option<crate::capture::Capture>,
+}
+
+impl Default for CaptureLaunch {
+    fn default() -> Self {
+        Self {
+            file: None,
+            max_minutes: crate::capture::DEFAULT_MAX_MINUTES,
+            watchdog: None,
+            profile: None,
+            found: None,
+        }
+    }
+}
+
 /// Everything the console starts with.
 pub struct Launch {
     pub client: Option<MmClient>,
@@ -60,6 +89,7 @@ pub struct Launch {
     pub invites: InvitesLaunch,
     /// A support packet opened read-only instead of a server (`mmops open`).
     pub packet: Option<Arc<Packet>>,
+    pub capture: CaptureLaunch,
 }
 
 /// What the app draws around the views: the theme and the status bar's server.
@@ -87,6 +117,7 @@ pub struct Env {
     /// A support packet opened read-only instead of a server: every tab reads it, and
     /// nothing acts on a server.
     pub packet: Option<Arc<Packet>>,
+    pub capture: CaptureLaunch,
     pub(crate) reconnect: Option<Reconnect>,
     /// The server a packet opened from the console goes back to (its status-bar name).
     pub returns_to: Option<String>,
@@ -108,6 +139,7 @@ impl Env {
             logs: launch.logs,
             invites: launch.invites,
             packet: launch.packet,
+            capture: launch.capture,
             reconnect: launch.reconnect,
             returns_to: None,
         };
@@ -141,6 +173,7 @@ impl Env {
             logs,
             invites: InvitesLaunch::over_packet(),
             packet: Some(packet),
+            capture: CaptureLaunch::default(),
             reconnect: None,
             returns_to,
         }

@@ -55,6 +55,35 @@ pub enum Message {
     Failed(Error),
 }
 
+/// A capture running on this server, as the status bar shows it.
+#[derive(Debug, Clone)]
+pub struct RunningCapture {
+    pub capture: crate::capture::Capture,
+    /// Log lines and bytes the Logs tab has taken in since the start.
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+impl RunningCapture {
+    pub fn new(capture: crate::capture::Capture) -> Self {
+        Self {
+            capture,
+            lines: 0,
+            bytes: 0,
+        }
+    }
+
+    /// `● CAPTURE 03:12 · 1,204 lines · 2.1 MB`.
+    pub fn badge(&self, now_ms: i64) -> String {
+        format!(
+            "● CAPTURE {} · {} lines · {}",
+            crate::timefmt::stopwatch(now_ms - self.capture.started_ms),
+            crate::timefmt::count(self.lines as i64),
+            crate::timefmt::bytes(self.bytes)
+        )
+    }
+}
+
 #[derive(Debug)]
 pub struct Status {
     pub server: String,
@@ -65,6 +94,8 @@ pub struct Status {
     pub message: Message,
     /// The server asked us to wait (429 with Retry-After) until then.
     rate_limited_until: Option<Instant>,
+    /// A capture running (`R`); kept while a packet is shown over the server.
+    pub capture: Option<RunningCapture>,
 }
 
 impl Status {
@@ -81,6 +112,7 @@ impl Status {
             version: None,
             message: Message::None,
             rate_limited_until: None,
+            capture: None,
         }
     }
 
@@ -108,10 +140,18 @@ impl Status {
             .filter(|left| !left.is_zero())
     }
 
-    /// While a countdown runs, the bar ticks every second.
+    /// While a countdown or a capture runs, the bar ticks every second.
     pub fn next_tick(&self) -> Option<Instant> {
-        self.rate_limit_left()
-            .map(|_| Instant::now() + Duration::from_secs(1))
+        (self.rate_limit_left().is_some() || self.capture.is_some())
+            .then(|| Instant::now() + Duration::from_secs(1))
+    }
+
+    /// The Logs tab took in lines while a capture runs.
+    pub fn count_capture_lines(&mut self, lines: u64, bytes: u64) {
+        if let Some(running) = &mut self.capture {
+            running.lines += lines;
+            running.bytes += bytes;
+        }
     }
 }
 

@@ -218,6 +218,7 @@ impl Probe {
             logs: Default::default(),
             invites: Default::default(),
             packet: None,
+            capture: Default::default(),
             reconnect: None,
             returns_to: None,
         };

@@ -58,6 +58,8 @@ pub enum Signal {
     Reconnected,
     /// The doctor has a new diagnosis (look it up with [`Lookup::Diagnosis`]).
     Diagnosed,
+    /// A capture started or stopped (`Status::capture` says which).
+    Capture,
 }
 
 /// Where another view should take the user: the evidence of a doctor's finding.

@@ -84,6 +84,7 @@ pub fn router(shared: Arc<Shared>, local: bool) -> Router {
         )
         .route("/api/v4/websocket", get(super::websocket::upgrade))
         .route("/api/v4/config", get(system::config))
+        .route("/api/v4/config/patch", put(system::config_patch))
         .route("/api/v4/jobs", get(system::jobs))
         .route("/api/v4/roles", get(system::roles))
         .route("/api/v4/schemes", get(system::schemes))

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::auth::caller;
 use super::{Caller, Ctx, DemoError, Params, Reply, admin, json_reply, read_world, remote_only};
-use crate::demo::config::{environment_overrides, server_sanitized};
+use crate::demo::config::server_sanitized;
 
 pub(super) async fn ping(
     State(ctx): State<Ctx>,
@@ -250,7 +250,75 @@ pub(super) async fn config(
 pub(super) async fn config_environment(State(ctx): State<Ctx>, headers: HeaderMap) -> Reply {
     let world = read_world(&ctx);
     admin(&ctx, &world, &headers)?;
-    json_reply(environment_overrides())
+    json_reply(world.environment.clone())
+}
+
+/// `PUT /config/patch`: the settings the body names are merged into the config (unknown ones
+/// are ignored, as the server's typed config ignores them; those an environment variable sets
+/// keep its value), written to config.json, and the config answered as `GET /config` does.
+/// A cluster with `ReadOnlyConfig` refuses, as the server does.
+pub(super) async fn config_patch(
+    State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Reply {
+    let patch: Value = serde_json::from_slice(&body)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or_else(|| DemoError::bad_param("config"))?;
+    let (config, answer) = {
+        let mut world = crate::demo::api::write_world(&ctx);
+        admin(&ctx, &world, &headers)?;
+        let flag = |path: &str| world.config.pointer(path).and_then(Value::as_bool);
+        if flag("/ClusterSettings/Enable") == Some(true)
+            && flag("/ClusterSettings/ReadOnlyConfig") == Some(true)
+        {
+            return Err(DemoError::new(
+                StatusCode::FORBIDDEN,
+                "ent.cluster.save_config.error",
+                "System Console is set to read-only when High Availability is enabled unless ReadOnlyConfig is disabled in the configuration file.",
+            ));
+        }
+        let environment = world.environment.clone();
+        merge_known(&mut world.config, &patch, &environment);
+        let answer = if ctx.local {
+            world.config.clone()
+        } else {
+            server_sanitized(&world.config, &world.plugins)
+        };
+        (world.config.clone(), answer)
+    };
+    let path = ctx.shared.host_dir.join("config").join("config.json");
+    crate::demo::api::blocking_io(
+        move || {
+            let mut text = serde_json::to_vec_pretty(&config).map_err(std::io::Error::other)?;
+            text.push(b'\n');
+            crate::fsutil::write_private_atomic(&path, &text)
+        },
+        "app.save_config.app_error",
+        "An error occurred saving the configuration.",
+    )
+    .await?;
+    json_reply(answer)
+}
+
+/// Merges `patch` into `config` where `config` has the key; a key `environment` marks `true`
+/// keeps its value.
+fn merge_known(config: &mut Value, patch: &Value, environment: &Value) {
+    let (Value::Object(config), Value::Object(patch)) = (config, patch) else {
+        return;
+    };
+    for (key, new) in patch {
+        let env = environment.get(key).unwrap_or(&Value::Null);
+        if env == &Value::Bool(true) {
+            continue;
+        }
+        match config.get_mut(key) {
+            Some(old) if old.is_object() && new.is_object() => merge_known(old, new, env),
+            Some(old) if !old.is_object() && !new.is_object() => *old = new.clone(),
+            _ => {}
+        }
+    }
 }
 
 /// `GET /jobs`: the newest runs first, paged.

@@ -119,6 +119,28 @@ pub const RULES: &[Rule] = &[
                     evidence.push(Evidence::setting(path, level));
                 }
             }
+            // mmops' own capture raised it: the likely cause, and how to undo it.
+            if let Some(capture) = &f.capture
+                && capture.changes.iter().any(|c| {
+                    evidence
+                        .iter()
+                        .any(|e| matches!(e, Evidence::Setting { path, .. } if *path == c.setting))
+                })
+            {
+                let how = if capture.owner_alive() && !capture.is_overdue(f.now_ms) {
+                    "it is running: stopping it (R in the console, `mmops capture stop`) puts the level back"
+                } else {
+                    "it was left unfinished: `mmops capture restore` puts the level back"
+                };
+                evidence.push(Evidence::fact(
+                    "likely cause",
+                    format!(
+                        "an mmops capture by {} raised it at {}; {how}",
+                        capture.by,
+                        utc_minute(capture.started_ms)
+                    ),
+                ));
+            }
             if !evidence.is_empty()
                 && let Ok(logs) = f.logs()
                 && let Some(hits) = logs.hits(logs::DEBUG_LINES)

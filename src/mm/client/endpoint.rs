@@ -45,6 +45,13 @@ impl Endpoint {
         }
     }
 
+    pub fn put(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::PUT,
+            ..Self::get(path)
+        }
+    }
+
     pub fn delete(path: impl Into<String>) -> Self {
         Self {
             method: Method::DELETE,

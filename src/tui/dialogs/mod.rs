@@ -1,5 +1,6 @@
 //! Dialogs drawn over any tab, and the global keys that open them.
 
+pub mod capture;
 pub mod help;
 pub mod packet;
 pub mod packet_compare;
@@ -20,6 +21,15 @@ pub fn for_action(action: Action, env: &Env, status: &mut Status) -> Option<Box<
         Action::ComparePacket => Some(Purpose::Compare),
         _ => None,
     };
+    if action == Action::Capture {
+        return match capture::CaptureDialog::for_key(env, status) {
+            Ok(dialog) => Some(Box::new(dialog)),
+            Err(why) => {
+                status.message = Message::Problem(why);
+                None
+            }
+        };
+    }
     if let Some(purpose) = purpose {
         let folders = PacketPicker::folders(&env.packet_dir);
         return Some(Box::new(PacketPicker::new(purpose, folders)));

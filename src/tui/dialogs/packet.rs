@@ -130,9 +130,21 @@ pub enum Failure {
     Other(Error),
 }
 
+/// A stopped capture whose files go into the packet (`capture/`).
+pub struct PacketCapture {
+    pub stopped: crate::capture::Stopped,
+    pub description: String,
+}
+
+/// What the collection found: the packet's sources, and a capture's files.
+pub struct Gathered {
+    collected: Collected,
+    capture: Option<crate::capture::window::Files>,
+}
+
 /// The results of the dialog's jobs.
 pub enum Msg {
-    Collected(Result<Box<Collected>, Error>),
+    Collected(Result<Box<Gathered>, Error>),
     Checked(Result<ServerPacketInfo, Error>),
     Written(Result<Summary, Error>),
     Downloaded(Result<Downloaded, Error>),
@@ -145,6 +157,9 @@ pub struct PacketDialog {
     pub dir: PathBuf,
     pub scroll: u16,
     now_ms: i64,
+    /// A capture's packet: its stop, and once collected its files.
+    capture: Option<Arc<PacketCapture>>,
+    capture_files: Option<Arc<crate::capture::window::Files>>,
 }
 
 impl Drop for PacketDialog {
@@ -165,7 +180,29 @@ impl PacketDialog {
             dir: dir.to_path_buf(),
             scroll: 0,
             now_ms,
+            capture: None,
+            capture_files: None,
         }
+    }
+
+    /// mmops' packet with a stopped capture's files in `capture/`.
+    pub fn with_capture(dir: &Path, now_ms: i64, capture: PacketCapture) -> Self {
+        let mut dialog = Self::new(Kind::Built, dir, now_ms);
+        dialog.capture = Some(Arc::new(capture));
+        dialog
+    }
+
+    pub fn has_capture(&self) -> bool {
+        self.capture.is_some()
+    }
+
+    /// The packet's files from what was collected, a capture's added.
+    fn prepared(&self, collected: &Collected) -> Prepared {
+        let mut prepared = prepare(collected, self.options, self.now_ms);
+        if let Some(files) = &self.capture_files {
+            prepared.add_capture(files);
+        }
+        prepared
     }
 
     /// The dialog `p` or `P` opens; `P` without a server says why instead.
@@ -271,13 +308,32 @@ impl PacketDialog {
             Kind::Built => {
                 let home = ctx.env.mm_home.clone();
                 let db_url = ctx.env.invites.db_url.clone();
+                let capture = self.capture.clone();
                 ctx.spawn(Msg::Collected, async move {
                     let sources = Sources {
                         client: client.as_ref(),
                         mm_home: home.as_ref(),
                         db_url: db_url.as_ref(),
                     };
-                    Ok::<_, Error>(Box::new(collect(sources).await))
+                    let gathered = match capture {
+                        Some(capture) => {
+                            let (collected, files) = crate::capture::gather(
+                                sources,
+                                &capture.stopped,
+                                &capture.description,
+                            )
+                            .await;
+                            Gathered {
+                                collected,
+                                capture: Some(files),
+                            }
+                        }
+                        None => Gathered {
+                            collected: collect(sources).await,
+                            capture: None,
+                        },
+                    };
+                    Ok::<_, Error>(Box::new(gathered))
                 });
             }
             Kind::Server => {
@@ -353,17 +409,19 @@ impl PacketDialog {
     }
 
     fn prepare_again(&mut self) {
-        if let Stage::ReadyBuilt {
-            collected,
-            prepared,
-        } = &mut self.stage
-        {
-            **prepared = prepare(collected, self.options, self.now_ms);
+        let again = match &self.stage {
+            Stage::ReadyBuilt { collected, .. } => self.prepared(collected),
+            _ => return,
+        };
+        if let Stage::ReadyBuilt { prepared, .. } = &mut self.stage {
+            **prepared = again;
         }
     }
 
-    fn collected(&mut self, collected: Collected) {
-        let prepared = Box::new(prepare(&collected, self.options, self.now_ms));
+    fn collected(&mut self, gathered: Gathered) {
+        self.capture_files = gathered.capture.map(Arc::new);
+        let collected = gathered.collected;
+        let prepared = Box::new(self.prepared(&collected));
         self.stage = Stage::ReadyBuilt {
             collected: Arc::new(collected),
             prepared,
@@ -444,7 +502,11 @@ impl View for PacketDialog {
     type Msg = Msg;
 
     fn title(&self) -> &str {
-        "Support packet"
+        if self.capture.is_some() {
+            "Support packet with the capture"
+        } else {
+            "Support packet"
+        }
     }
 
     fn focus(&self) -> Focus {

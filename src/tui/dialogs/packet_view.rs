@@ -30,6 +30,7 @@ pub fn render(dialog: &mut PacketDialog, area: Rect, buf: &mut Buffer, ui: &Ui<'
     let (theme, keys) = (ui.theme, Keys(ui.keymap));
     let rect = crate::tui::widgets::dialog_area(area, buf, (96, u16::MAX), 3);
     let title = match dialog.kind {
+        Kind::Built if dialog.has_capture() => " Support packet with the capture · built by mmops ",
         Kind::Built => " Support packet · built by mmops ",
         Kind::Server => " Support packet · built by the server ",
     };

@@ -82,6 +82,7 @@ pub enum Action {
     ServerPacket,
     OpenPacket,
     ComparePacket,
+    Capture,
     PatternsView,
     Mark,
     NextError,

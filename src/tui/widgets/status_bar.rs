@@ -67,7 +67,7 @@ fn message(status: &Status) -> Option<Words> {
     }
 }
 
-pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
+pub fn render(info: &Status, now_ms: i64, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let bar = theme.status_bar;
     let connection_style = match info.connection {
         Connection::Connected => bar.patch(theme.ok),
@@ -88,6 +88,13 @@ pub fn render(info: &Status, area: Rect, buf: &mut Buffer, theme: &Theme) {
         left.push(Span::styled(" ", bar));
     }
     left.push(Span::styled(info.connection.label(), connection_style));
+    if let Some(running) = &info.capture {
+        left.push(Span::styled("  ", bar));
+        left.push(Span::styled(
+            format!(" {} ", running.badge(now_ms)),
+            theme.insecure,
+        ));
+    }
     if let Some(user) = &info.user {
         left.push(Span::styled(format!("  {}", one_line(user, 32)), bar));
     }
@@ -131,7 +138,7 @@ mod tests {
     fn bar(status: &Status, width: u16) -> String {
         let area = Rect::new(0, 0, width, 1);
         let mut buf = Buffer::empty(area);
-        render(status, area, &mut buf, &Theme::builtin("dark"));
+        render(status, 0, area, &mut buf, &Theme::builtin("dark"));
         buf.content.iter().map(|cell| cell.symbol()).collect()
     }
 
@@ -163,6 +170,21 @@ mod tests {
         let narrow = bar(&status, 52);
         assert!(narrow.trim_end().ends_with("00:00:00 UTC"), "{narrow}");
         assert!(!narrow.contains("refreshed"), "{narrow}");
+    }
+
+    #[test]
+    fn a_running_capture_shows_its_length_and_volume() {
+        let mut status = connected();
+        let mut running =
+            crate::tui::status::RunningCapture::new(crate::capture::record::sample("a", -192_000));
+        running.lines = 1204;
+        running.bytes = 2 << 20;
+        status.capture = Some(running);
+        let text = bar(&status, 120);
+        assert!(
+            text.contains("● CAPTURE 03:12 · 1,204 lines · 2.0 MB"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -122,6 +122,7 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         packet_dir: std::path::PathBuf::from("/tmp/mmops-test-packets"),
         snapshot_dir: std::env::temp_dir().join("mmops-test-snapshots"),
         invites: mmops::tui::tabs::invites::InvitesLaunch::default(),
+        capture: Default::default(),
     }
 }
 

@@ -177,14 +177,22 @@ impl DoctorTab {
         let home = ctx.env.mm_home.clone();
         let db_url = ctx.env.invites.db_url.clone();
         let now_ms = ctx.now_ms();
+        let capture_file = ctx.env.capture.file.clone();
         ctx.spawn(Msg::Diagnosed, async move {
-            let facts = gather(Sources {
+            let mut facts = gather(Sources {
                 client: client.as_ref(),
                 home: home.as_ref(),
                 db_url: db_url.as_ref(),
                 now_ms,
             })
             .await;
+            facts.capture = capture_file
+                .and_then(|file| file.load().ok().flatten())
+                .filter(|c| {
+                    client
+                        .as_ref()
+                        .is_some_and(|cl| cl.display_name() == c.server)
+                });
             Ok::<_, Error>(diagnose(&facts, &Selection::default()))
         });
         ctx.signal(Signal::Diagnosed);
@@ -347,8 +355,10 @@ impl View for DoctorTab {
                     self.check(ctx);
                 }
             }
+            // The levels changed, and the DEBUG rule names a capture.
+            Signal::Capture if !matches!(self.load.state, Load::Loading) => self.check(ctx),
             // New credentials make the Server tab refresh everything, which checks again.
-            Signal::Reconnected | Signal::Diagnosed => {}
+            Signal::Reconnected | Signal::Diagnosed | Signal::Capture => {}
         }
     }
 

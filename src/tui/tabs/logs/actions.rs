@@ -157,9 +157,39 @@ impl LogsTab {
         }
     }
 
+    /// A capture started (marked like `m`, its start bookmarked) or stopped.
+    pub(super) fn capture_changed(&mut self, running: Option<&crate::capture::Capture>) {
+        let Some(capture) = running else {
+            self.set_notice(Notice::info(format!(
+                "capture stopped {}",
+                chrono::Utc::now().format("%H:%M:%S UTC")
+            )));
+            return;
+        };
+        self.mark_patterns();
+        if let Some(newest) = self.store.end_seq().checked_sub(1)
+            && newest >= self.store.first_seq()
+        {
+            self.bookmarks.insert(newest);
+        }
+        self.set_notice(Notice::info(format!(
+            "capture started {}, {} · patterns first seen from now on are flagged NEW",
+            crate::timefmt::utc_clock(capture.started_ms),
+            crate::text::inert(&capture.headline())
+        )));
+    }
+
     /// From now on, patterns first seen are flagged new (the patterns view starts counting
     /// here if it had not been opened).
     fn set_mark(&mut self) {
+        self.mark_patterns();
+        self.set_notice(Notice::info(format!(
+            "marked at {}: patterns first seen from now on are flagged NEW",
+            chrono::Utc::now().format("%H:%M:%S UTC")
+        )));
+    }
+
+    fn mark_patterns(&mut self) {
         let pane = self
             .patterns
             .get_or_insert_with(|| PatternsPane::new(&self.store));
@@ -168,10 +198,6 @@ impl LogsTab {
             pane.catch_up(&self.store, usize::MAX);
         }
         pane.set_mark();
-        self.set_notice(Notice::info(format!(
-            "marked at {}: patterns first seen from now on are flagged NEW",
-            chrono::Utc::now().format("%H:%M:%S UTC")
-        )));
     }
 
     /// Every source's entries within [`AROUND_MS`] of the selected entry: the filter gives way

@@ -316,9 +316,15 @@ impl View for LogsTab {
         }
     }
 
-    fn on_msg(&mut self, msg: Msg, _ctx: &mut Ctx<'_, Msg>) {
+    fn on_msg(&mut self, msg: Msg, ctx: &mut Ctx<'_, Msg>) {
         match msg {
-            Msg::Fed(fed) => self.ingest(fed.event),
+            Msg::Fed(fed) => {
+                if let SourceEvent::Lines { batch, .. } = &fed.event {
+                    ctx.status
+                        .count_capture_lines(batch.len() as u64, batch.byte_len() as u64);
+                }
+                self.ingest(fed.event)
+            }
             Msg::Saved { path, result } => self.set_notice(match result {
                 Ok(lines) => Notice::info(format!(
                     "saved {} lines to {}",
@@ -332,6 +338,10 @@ impl View for LogsTab {
 
     /// New credentials: the REST feed starts again with them.
     fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
+        if signal == Signal::Capture {
+            self.capture_changed(ctx.status.capture.as_ref().map(|r| &r.capture));
+            return;
+        }
         if signal != Signal::Reconnected {
             return;
         }

@@ -303,7 +303,7 @@ impl View for PluginsTab {
             Signal::Refresh(Refresh::Timer) if self.live != Live::Live => self.load(ctx),
             Signal::Refresh(Refresh::Timer) => {}
             Signal::Reconnected => self.listener = live::listen(&mut self.live, ctx),
-            Signal::Diagnosed => {}
+            Signal::Diagnosed | Signal::Capture => {}
         }
     }
 

@@ -317,7 +317,7 @@ impl View for ServerTab {
                     self.page = None;
                 }
             }
-            Signal::Refresh(_) => {}
+            Signal::Refresh(_) | Signal::Capture => {}
         }
     }
 
