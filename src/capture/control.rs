@@ -112,7 +112,7 @@ pub async fn start(
         server: plan.server.clone(),
         profile: how.profile,
         started_ms: how.now_ms,
-        deadline_ms: how.now_ms + i64::from(how.max_minutes.max(1)) * 60_000,
+        deadline_ms: how.now_ms + i64::from(how.max_minutes) * 60_000,
         nodes: plan.nodes.clone(),
         by: plan.by.clone(),
         changes: changes.clone(),

@@ -63,10 +63,23 @@ impl Capture {
         now_ms >= self.deadline_ms
     }
 
-    /// Whether the process that keeps the deadline is still running.
+    /// Whether the process that keeps the deadline is still running (a zombie nobody has
+    /// reaped yet is not).
     pub fn owner_alive(&self) -> bool {
-        self.owner_pid == std::process::id()
-            || (self.owner_pid != 0 && Path::new(&format!("/proc/{}", self.owner_pid)).exists())
+        if self.owner_pid == std::process::id() {
+            return true;
+        }
+        if self.owner_pid == 0 {
+            return false;
+        }
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.owner_pid)) {
+            // `pid (comm) S ...`: the state follows the last parenthesis.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| !matches!(state, "Z" | "X")),
+            Err(_) => false,
+        }
     }
 
     /// "DEBUG on mm-app-1, mm-app-2", or "at the current level on ...".

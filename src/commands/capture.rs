@@ -130,7 +130,8 @@ fn start(
     let plan = runtime.block_on(crate::capture::plan(&client))?;
     let max_minutes = args
         .max_minutes
-        .unwrap_or(resolved.settings.capture.max_minutes);
+        .unwrap_or(resolved.settings.capture.max_minutes)
+        .max(1);
     let now = now_ms();
     eprint!("{}", describe_plan(&plan, max_minutes, now));
     if !args.yes {
@@ -365,11 +366,22 @@ pub fn note_unfinished(resolved: &Resolved) {
 /// capture was stopped first.
 fn watch(resolved: &Resolved, file: &CaptureFile, id: &str) -> color_eyre::Result<ExitCode> {
     let runtime = super::runtime()?;
+    let mut unreadable = 0;
     loop {
         let capture = match file.load() {
             Ok(Some(capture)) if capture.id == id => capture,
-            _ => return Ok(ExitCode::SUCCESS),
+            // Stopped, or another capture now: nothing left to keep.
+            Ok(_) => return Ok(ExitCode::SUCCESS),
+            // A record being rewritten, or unreadable for a moment: look again.
+            Err(err) if unreadable < 120 => {
+                tracing::debug!("capture {id}: {err}");
+                unreadable += 1;
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+            Err(err) => return Err(err.into()),
         };
+        unreadable = 0;
         let now = now_ms();
         // A console that keeps the capture puts the levels back itself: its watchdog gives it
         // a minute before stepping in.

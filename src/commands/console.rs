@@ -117,7 +117,7 @@ pub fn capture_launch(
     crate::tui::env::CaptureLaunch {
         found: file.load().ok().flatten(),
         file: Some(file),
-        max_minutes: resolved.settings.capture.max_minutes,
+        max_minutes: resolved.settings.capture.max_minutes.max(1),
         watchdog: None,
         profile: resolved.profile.clone(),
     }

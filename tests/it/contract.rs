@@ -340,6 +340,17 @@ async fn demo_responses_match_the_openapi_schemas() {
         body: Some(json!({"login_id": "sysadmin", "password": "Demo-Admin-1"})),
         status: 200,
     });
+    // A capture's patch, as an admin and as a user without manage_system.
+    for (token, status) in [(&admin, 200), (&viewer, 403)] {
+        checks.push(Check {
+            method: "put",
+            template: "/api/v4/config/patch",
+            path: "/api/v4/config/patch".into(),
+            token: token.clone(),
+            body: Some(json!({"LogSettings": {"FileLevel": "INFO"}})),
+            status,
+        });
+    }
 
     mmops::mm::client::install_crypto_provider();
     let http = reqwest::Client::new();
@@ -349,6 +360,7 @@ async fn demo_responses_match_the_openapi_schemas() {
         let url = format!("{}{}", server.url, c.path);
         let mut request = match c.method {
             "post" => http.post(&url),
+            "put" => http.put(&url),
             "delete" => http.delete(&url),
             _ => http.get(&url),
         };

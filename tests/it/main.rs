@@ -9,6 +9,7 @@
 
 mod common;
 
+mod capture;
 mod cli;
 mod client;
 mod config_tab;

@@ -158,11 +158,15 @@ impl LogsTab {
     }
 
     /// A capture started (marked like `m`, its start bookmarked) or stopped.
-    pub(super) fn capture_changed(&mut self, running: Option<&crate::capture::Capture>) {
+    pub(super) fn capture_changed(
+        &mut self,
+        running: Option<&crate::capture::Capture>,
+        now_ms: i64,
+    ) {
         let Some(capture) = running else {
             self.set_notice(Notice::info(format!(
                 "capture stopped {}",
-                chrono::Utc::now().format("%H:%M:%S UTC")
+                crate::timefmt::utc_clock(now_ms)
             )));
             return;
         };

@@ -339,7 +339,8 @@ impl View for LogsTab {
     /// New credentials: the REST feed starts again with them.
     fn on_signal(&mut self, signal: Signal, ctx: &mut Ctx<'_, Msg>) {
         if signal == Signal::Capture {
-            self.capture_changed(ctx.status.capture.as_ref().map(|r| &r.capture));
+            let now_ms = ctx.now_ms();
+            self.capture_changed(ctx.status.capture.as_ref().map(|r| &r.capture), now_ms);
             return;
         }
         if signal != Signal::Reconnected {
