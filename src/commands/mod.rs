@@ -82,8 +82,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    // A capture whose mmops died is named by whatever mmops starts next.
-    if !matches!(command, Some(Command::Capture(_) | Command::Demo(_))) {
+    // A capture whose mmops died is named by whatever mmops starts next (the console offers to
+    // put its levels back in a dialog instead).
+    if !matches!(command, None | Some(Command::Capture(_) | Command::Demo(_))) {
         capture::note_unfinished(&resolved);
     }
     let result = match command {

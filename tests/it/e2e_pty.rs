@@ -326,3 +326,55 @@ fn the_console_at_trace_level_logs_no_secret() {
         assert!(!text.contains(&served.token), "the token in {place}");
     }
 }
+
+/// A console killed with SIGKILL mid-capture: the next mmops names the capture, and
+/// `mmops capture restore` puts the level back.
+#[test]
+fn a_console_killed_mid_capture_leaves_it_for_the_next_mmops() {
+    let served_dir = tempfile::tempdir().unwrap();
+    let served = crate::common::binary::serve(served_dir.path());
+    let session = {
+        let mut session = Session::start_with_env(
+            &["--url", &served.url],
+            100,
+            30,
+            &[("MMOPS_TOKEN", &served.token)],
+        );
+        session.wait_for("Server");
+        session.send("R");
+        session.wait_for("Start the capture?");
+        session.send("y");
+        session.wait_for("CAPTURE");
+        session
+    };
+    signal(&session, "KILL");
+    let state = session._dirs.path().join("state");
+    let mmops_here = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mmops"))
+            .env("MMOPS_CONFIG_DIR", session._dirs.path().join("config"))
+            .env("MMOPS_STATE_DIR", &state)
+            .env("MMOPS_DATA_DIR", session._dirs.path().join("data"))
+            .env("HOME", session._dirs.path())
+            .env("MMOPS_TOKEN", &served.token)
+            .args(["--url", &served.url])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (stdout, _) = mmops_here(&["capture", "status"]);
+        if stdout.contains("stopped before putting the level back") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{stdout}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (stdout, stderr) = mmops_here(&["capture", "restore"]);
+    assert!(stdout.contains("restored to INFO"), "{stdout}{stderr}");
+    assert!(!state.join("capture.json").exists());
+}

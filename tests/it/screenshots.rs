@@ -162,6 +162,23 @@ const SHOTS: &[Shot] = &[
         height: 40,
         invites: false,
     },
+    Shot {
+        file: "capture.svg",
+        title: "mmops: a capture (R): what it will change, before it does",
+        keys: &["R"],
+        width: 120,
+        height: 40,
+        invites: false,
+    },
+    // Last: it leaves the demo's level raised.
+    Shot {
+        file: "capture-running.svg",
+        title: "mmops: a capture running: the mark in the Logs tab, the length and volume in the status bar",
+        keys: &["R", "y", "3"],
+        width: 120,
+        height: 40,
+        invites: false,
+    },
 ];
 
 #[tokio::test]
@@ -173,6 +190,7 @@ async fn screenshots_are_current() {
     for shot in SHOTS {
         let ledger_dir = tempfile::tempdir().unwrap();
         let mut launch = launch(Some(admin(&server)), "DEMO");
+        launch.capture.file = Some(mmops::capture::CaptureFile::in_dir(ledger_dir.path()));
         if shot.invites {
             launch.mm_home = Some(MmHome::new(server.host_dir.clone(), HomeOrigin::Demo));
             launch.invites = InvitesLaunch {
