@@ -147,12 +147,36 @@ pub enum Command {
     /// support packet with the window's lines
     #[command(subcommand)]
     Capture(CaptureCommand),
+    /// Every profile of the config file at a glance, worst first: the console's fleet view, or
+    /// a table (--json) with an exit status by the worst server (0 ok, 1 warning, 2 critical)
+    Fleet(FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page, or write one page per command into a directory
     Man(ManArgs),
     /// Print every key binding as a keymap.toml, each action described
     Keymap,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// One JSON document (schema mmops.fleet/1) instead of the console
+    #[arg(long)]
+    pub json: bool,
+
+    /// A table on stdout instead of the console (also when stdout is not a terminal)
+    #[arg(long, conflicts_with = "json")]
+    pub table: bool,
+
+    /// How many servers are asked at once
+    #[arg(long, value_name = "N", default_value_t = crate::fleet::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(usize))]
+    pub concurrency: usize,
+
+    /// How long one server may take, in seconds, before its row says it is too slow
+    #[arg(long, value_name = "SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub deadline: u64,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -524,6 +548,12 @@ pub struct DemoArgs {
     /// failing plugin, config drift, an expiring licence, failed jobs, risky settings...)
     #[arg(long)]
     pub healthy: bool,
+
+    /// Run N demo servers of different versions and health (one down, one rate limiting, one
+    /// with a failing plugin, one with an expired licence) and open the fleet view on them
+    #[arg(long, value_name = "N", conflicts_with_all = ["serve", "host_dir", "local_socket", "faults", "healthy"],
+          value_parser = clap::value_parser!(u16).range(1..=200))]
+    pub fleet: Option<u16>,
 
     /// Inject faults, e.g. "/api/v4/analytics/*=status:500;/api/v4/system/ping=latency:800"
     #[arg(long, value_name = "SPEC")]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod error;
+pub mod fleet;
 pub mod fsutil;
 pub mod fuzzy;
 pub mod host;

@@ -57,5 +57,6 @@ pub fn launch(client: Option<MmClient>) -> Launch {
         snapshot_dir: std::env::temp_dir().join("mmops-bench-snapshots"),
         invites: Default::default(),
         capture: Default::default(),
+        fleet: None,
     }
 }

@@ -105,6 +105,7 @@ pub fn launch(
             crate::capture::CaptureFile::in_dir(&resolved.paths.state_dir),
             resolved,
         ),
+        fleet: None,
     })
 }
 

@@ -24,6 +24,9 @@ pub fn run(resolved: Resolved, args: DemoArgs) -> color_eyre::Result<ExitCode> {
     if args.serve {
         return runtime.block_on(serve(args));
     }
+    if let Some(count) = args.fleet {
+        return fleet(&resolved, usize::from(count), runtime);
+    }
     let mut options = options(&args);
     // In-process, any free port will do unless one was asked for.
     options.addr = args
@@ -115,6 +118,39 @@ fn write_log(path: &Path, size: u64, seed: u64) -> color_eyre::Result<ExitCode> 
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(err) => Err(err).wrap_err_with(|| format!("cannot write {}", path.display())),
     }
+}
+
+/// `mmops demo --fleet N`: the fleet view over N demo servers, each a profile of a config file
+/// of its own; the keys, themes and the user's own profiles are left as they are.
+fn fleet(
+    resolved: &Resolved,
+    count: usize,
+    runtime: tokio::runtime::Runtime,
+) -> color_eyre::Result<ExitCode> {
+    let fleet = runtime
+        .block_on(crate::demo::fleet::start(count, None))
+        .wrap_err("cannot start the demo fleet")?;
+    let mut paths = resolved.paths.clone();
+    paths.config_file = fleet.config_file.clone();
+    paths.config_file_origin = crate::config::paths::Origin::Flag;
+    paths.data_dir = fleet.dir.path().join("data");
+    paths.state_dir = fleet.dir.path().join("state");
+    let opts = crate::cli::GlobalOpts {
+        config: Some(fleet.config_file.clone()),
+        theme: Some(resolved.theme.clone()),
+        ..Default::default()
+    };
+    let fleet_resolved = Resolved::resolve(&opts, paths.clone())?;
+    let mut launch = super::console::launch(&fleet_resolved, None, None)?;
+    let options = crate::fleet::Options {
+        data_dir: Some(paths.data_dir.clone()),
+        ..crate::fleet::Options::default()
+    };
+    launch.fleet = Some(super::fleet::fleet_launch(&paths, &opts, options, true));
+    let code = super::console::open(launch, resolved.settings.ui.frame_rate, &runtime);
+    drop(fleet);
+    super::console::leave(runtime);
+    code
 }
 
 fn options(args: &DemoArgs) -> DemoOptions {

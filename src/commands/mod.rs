@@ -5,6 +5,7 @@ mod console;
 mod demo;
 mod docs;
 mod doctor;
+pub mod fleet;
 mod info;
 mod invites;
 mod login;
@@ -88,6 +89,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         capture::note_unfinished(&resolved);
     }
     let result = match command {
+        Some(Command::Fleet(args)) => fleet::run(resolved, &cli.global, args),
         Some(Command::Capture(capture_command)) => {
             capture::run(resolved, &cli.global, capture_command)
         }

@@ -156,7 +156,17 @@ impl Resolved {
                     .map(|p| MmHome::new(expand_tilde(&p), HomeOrigin::Profile))
             })
             .or_else(MmHome::auto_detect);
-        let db_url = opts.db_url.clone().or_else(|| profile.db_url.clone());
+        let db_url = opts
+            .db_url
+            .clone()
+            .or_else(|| profile.db_url.clone())
+            .or_else(|| {
+                let var = profile.db_url_env.as_deref()?;
+                std::env::var(var)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new)
+            });
         let (theme, theme_origin) = match (&opts.theme, &profile.theme, &settings.theme) {
             (Some(t), _, _) => (t.clone(), "--theme".to_string()),
             (None, Some(t), _) => (t.clone(), "the profile".to_string()),

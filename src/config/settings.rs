@@ -116,6 +116,8 @@ pub struct Profile {
     pub local_socket: Option<PathBuf>,
     pub mm_home: Option<PathBuf>,
     pub db_url: Option<Secret>,
+    /// The environment variable that holds the database URL (kept out of the file).
+    pub db_url_env: Option<String>,
     #[serde(default)]
     pub insecure: bool,
     pub theme: Option<String>,

@@ -9,6 +9,7 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod faults;
+pub mod fleet;
 pub mod invites;
 pub mod jobs;
 pub mod logs;
@@ -47,6 +48,8 @@ pub struct DemoOptions {
     /// A server with nothing wrong: no failing plugin, drift, expiring licence, failed job,
     /// risky setting or error in its logs (the doctor's all-clear).
     pub healthy: bool,
+    /// Another Mattermost version than the demo's own (every node runs it).
+    pub version: Option<String>,
 }
 
 impl Default for DemoOptions {
@@ -60,6 +63,7 @@ impl Default for DemoOptions {
             faults: None,
             live_logs: true,
             healthy: false,
+            version: None,
         }
     }
 }
@@ -226,6 +230,12 @@ impl DemoServer {
         let mut world = World::generate(options.seed, now_ms);
         if options.healthy {
             world.make_healthy();
+        }
+        if let Some(version) = &options.version {
+            world.server.version.clone_from(version);
+            for node in &mut world.nodes {
+                node.version.clone_from(version);
+            }
         }
         // Like a real server, an install that already has a config.json runs with it.
         let kept_config = match &options.host_dir {

@@ -96,6 +96,16 @@ impl App {
         if let Some(found) = self.env.capture.found.take() {
             self.take_found_capture(found);
         }
+        let open_fleet = self
+            .env
+            .fleet
+            .as_mut()
+            .is_some_and(|f| std::mem::take(&mut f.open_at_start));
+        if open_fleet
+            && let Some(dialog) = dialogs::for_action(Action::Fleet, &self.env, &mut self.status)
+        {
+            self.open(dialog);
+        }
         self.run_commands();
     }
 
@@ -439,6 +449,22 @@ impl App {
                     });
                 }
                 self.start_over(label, false);
+            }
+            Switch::ToServer(launch) => {
+                let fleet = self.env.fleet.clone();
+                let (mut env, chrome) = Env::from_launch(*launch);
+                if env.fleet.is_none() {
+                    env.fleet = fleet;
+                }
+                if let Some(fleet) = &mut env.fleet {
+                    fleet.open_at_start = false;
+                }
+                self.env = env;
+                self.server = None;
+                self.theme = chrome.theme;
+                // A capture belongs to the server it runs on (the fleet refuses to leave one).
+                self.status.capture = None;
+                self.start_over(chrome.server_label, chrome.insecure);
             }
             Switch::BackToServer => {
                 let Some(server) = self.server.take() else {

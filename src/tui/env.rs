@@ -62,6 +62,39 @@ impl Default for CaptureLaunch {
     }
 }
 
+/// Builds the console's launch for a profile of the fleet (Enter in the fleet view).
+pub type Connect = Arc<dyn Fn(&str) -> Result<Launch, Error> + Send + Sync>;
+
+/// Reads the config file's profiles again (after an edit).
+pub type Members = Arc<dyn Fn() -> Result<Vec<crate::fleet::Member>, Error> + Send + Sync>;
+
+/// Checks a profile's form by connecting with it: the server's name for the notice.
+pub type Validate = Arc<
+    dyn Fn(
+            crate::fleet::profiles::ProfileFields,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, Error>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// The fleet view's sources: the config file's profiles, how to open one, where its
+/// summaries are kept while the view is closed.
+#[derive(Clone)]
+pub struct FleetLaunch {
+    pub paths: crate::config::Paths,
+    pub members: Members,
+    pub connect: Connect,
+    pub validate: Validate,
+    pub options: crate::fleet::Options,
+    /// Open the fleet view when the console starts (`mmops fleet`).
+    pub open_at_start: bool,
+    /// The last summaries, kept across closing and opening the view.
+    pub kept: Arc<std::sync::Mutex<Vec<crate::fleet::Summary>>>,
+    /// The profile shown now, for the status bar.
+    pub profile: Option<String>,
+}
+
 /// Everything the console starts with.
 pub struct Launch {
     pub client: Option<MmClient>,
@@ -90,6 +123,8 @@ pub struct Launch {
     /// A support packet opened read-only instead of a server (`mmops open`).
     pub packet: Option<Arc<Packet>>,
     pub capture: CaptureLaunch,
+    /// The fleet of the config file's profiles (`F`), when there are profiles.
+    pub fleet: Option<FleetLaunch>,
 }
 
 /// What the app draws around the views: the theme and the status bar's server.
@@ -118,6 +153,7 @@ pub struct Env {
     /// nothing acts on a server.
     pub packet: Option<Arc<Packet>>,
     pub capture: CaptureLaunch,
+    pub fleet: Option<FleetLaunch>,
     pub(crate) reconnect: Option<Reconnect>,
     /// The server a packet opened from the console goes back to (its status-bar name).
     pub returns_to: Option<String>,
@@ -140,6 +176,7 @@ impl Env {
             invites: launch.invites,
             packet: launch.packet,
             capture: launch.capture,
+            fleet: launch.fleet,
             reconnect: launch.reconnect,
             returns_to: None,
         };
@@ -174,6 +211,7 @@ impl Env {
             invites: InvitesLaunch::over_packet(),
             packet: Some(packet),
             capture: CaptureLaunch::default(),
+            fleet: self.fleet.clone(),
             reconnect: None,
             returns_to,
         }

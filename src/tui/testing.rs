@@ -219,6 +219,7 @@ impl Probe {
             invites: Default::default(),
             packet: None,
             capture: Default::default(),
+            fleet: None,
             reconnect: None,
             returns_to: None,
         };

@@ -243,6 +243,8 @@ pub enum Switch {
     ToPacket(std::sync::Arc<crate::packet::open::Packet>),
     /// Back to the server the console showed before a packet was opened.
     BackToServer,
+    /// Another server of the fleet: its console, built from its profile.
+    ToServer(Box<crate::tui::env::Launch>),
 }
 
 /// The other views, for lookups.

@@ -28,6 +28,25 @@ fn full_launch(server: &DemoServer, dir: &Path) -> Launch {
         db_url: None,
         no_database: Some("the demo server has no database".into()),
     };
+    // A fleet of one profile, this server (F).
+    let config = dir.join("fleet.toml");
+    let token = dir.join("fleet.token");
+    std::fs::write(&token, &server.token).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.demo]\nurl = \"{}\"\ntoken_file = \"{}\"\n",
+            server.url,
+            token.display()
+        ),
+    )
+    .unwrap();
+    launch.fleet = Some(mmops::commands::fleet::fleet_launch(
+        &mmops::config::Paths::resolve(Some(&config)),
+        &Default::default(),
+        Default::default(),
+        false,
+    ));
     launch
 }
 
@@ -51,6 +70,8 @@ fn path_to(scope: Scope) -> &'static [&'static str] {
         Scope::Doctor => &["6"],
         Scope::Packet => &["p"],
         Scope::PacketCompare => &["C", "enter"],
+        Scope::Fleet => &["F"],
+        Scope::FleetForm => &["F", "a"],
         Scope::Prompt => &["3", "/"],
         Scope::Question => &["5", "X"],
     }

@@ -20,6 +20,7 @@ mod doctor;
 mod doctor_tab;
 mod e2e_pty;
 mod faults;
+mod fleet;
 mod follow;
 mod fuzzy_ranking;
 mod hostile;

@@ -1,6 +1,8 @@
 //! Dialogs drawn over any tab, and the global keys that open them.
 
 pub mod capture;
+pub mod fleet;
+pub mod fleet_view;
 pub mod help;
 pub mod packet;
 pub mod packet_compare;
@@ -21,6 +23,23 @@ pub fn for_action(action: Action, env: &Env, status: &mut Status) -> Option<Box<
         Action::ComparePacket => Some(Purpose::Compare),
         _ => None,
     };
+    if action == Action::Fleet {
+        return match &env.fleet {
+            Some(launch) => match (launch.members)() {
+                Ok(members) => Some(Box::new(fleet::FleetView::new(launch.clone(), members))),
+                Err(err) => {
+                    status.message = Message::Failed(err);
+                    None
+                }
+            },
+            None => {
+                status.message = Message::Problem(
+                    "no fleet here: mmops fleet (or mmops demo --fleet N) lists the config file's profiles".into(),
+                );
+                None
+            }
+        };
+    }
     if action == Action::Capture {
         return match capture::CaptureDialog::for_key(env, status) {
             Ok(dialog) => Some(Box::new(dialog)),

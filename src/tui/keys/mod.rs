@@ -83,6 +83,10 @@ pub enum Action {
     OpenPacket,
     ComparePacket,
     Capture,
+    Fleet,
+    AddProfile,
+    EditProfile,
+    RemoveProfile,
     PatternsView,
     Mark,
     NextError,
@@ -198,6 +202,8 @@ pub enum Scope {
     Doctor,
     Packet,
     PacketCompare,
+    Fleet,
+    FleetForm,
     Prompt,
     Question,
 }
@@ -233,6 +239,8 @@ impl Scope {
             Scope::Doctor => "Doctor tab",
             Scope::Packet => "Support packet",
             Scope::PacketCompare => "Support packets compared",
+            Scope::Fleet => "The fleet: every profile's server",
+            Scope::FleetForm => "The fleet: a profile's form",
             Scope::Prompt => "Typing (prompts, finders, pickers, form fields)",
             Scope::Question => "Questions (y/n)",
         }
@@ -248,6 +256,8 @@ impl Scope {
                 | Scope::InviteForm
                 | Scope::Packet
                 | Scope::PacketCompare
+                | Scope::Fleet
+                | Scope::FleetForm
                 | Scope::Prompt
                 | Scope::Question
         )
@@ -257,6 +267,8 @@ impl Scope {
     pub fn passes(self) -> &'static [Action] {
         match self {
             Scope::Packet | Scope::PacketCompare => &[Action::Help, Action::Suspend],
+            // The fleet is where `mmops fleet` starts: q quits from it.
+            Scope::Fleet => &[Action::Help, Action::Suspend, Action::Quit],
             _ => &[Action::Suspend],
         }
     }
@@ -269,7 +281,7 @@ impl Scope {
     /// Its keys are looked up before those of a prompt under it (the send form's fields): a
     /// plain character here could no longer be typed there.
     fn over_text(self) -> bool {
-        self == Scope::InviteForm
+        matches!(self, Scope::InviteForm | Scope::FleetForm)
     }
 
     /// Left only by its `close` key (or by quitting): a prompt, form, question or dialog, or

@@ -183,7 +183,7 @@ fn the_packet_dialog_lets_help_through() {
 fn user_overrides_replace_keys_and_words() {
     let keymap = Keymap::default()
         .with_overrides(
-            "[global]\nquit = [\"ctrl-q\"]\n[server]\nrefresh = { keys = [\"F\"], hint = \"again\" }\n\
+            "[global]\nquit = [\"ctrl-q\"]\n[server]\nrefresh = { keys = [\"Z\"], hint = \"again\" }\n\
              [prompt]\nclose = { help = \"Give up\" }\n",
             "test",
         )
@@ -199,7 +199,7 @@ fn user_overrides_replace_keys_and_words() {
     );
     let server = keymap.table(Scope::Server);
     assert_eq!(
-        server.action_for(&ev(KeyCode::Char('F'), KeyModifiers::SHIFT)),
+        server.action_for(&ev(KeyCode::Char('Z'), KeyModifiers::SHIFT)),
         Some(Action::Refresh)
     );
     assert_eq!(server.bindings[0].hint.as_deref(), Some("again"));

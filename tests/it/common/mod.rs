@@ -123,6 +123,7 @@ pub fn launch(client: Option<MmClient>, label: &str) -> Launch {
         snapshot_dir: std::env::temp_dir().join("mmops-test-snapshots"),
         invites: mmops::tui::tabs::invites::InvitesLaunch::default(),
         capture: Default::default(),
+        fleet: None,
     }
 }
 
