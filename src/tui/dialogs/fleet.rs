@@ -130,6 +130,9 @@ pub struct FleetView {
     pub members: Vec<Member>,
     /// Each member's summary, in the members' order.
     pub rows: Vec<Summary>,
+    /// The most nodes each member's cluster has reported since the view opened: a node that
+    /// stops answering shows as one up of that many.
+    pub nodes_seen: std::collections::HashMap<String, usize>,
     /// Bumped when the members change: rows of an older list are dropped.
     generation: u64,
     pub order: Order,
@@ -163,6 +166,7 @@ impl FleetView {
             launch,
             members,
             rows,
+            nodes_seen: std::collections::HashMap::new(),
             generation: 0,
             order: Order::WorstFirst,
             query: String::new(),
@@ -244,6 +248,10 @@ impl FleetView {
     fn row(&mut self, generation: u64, index: usize, summary: Summary, now_ms: i64) {
         if generation != self.generation || index >= self.rows.len() {
             return;
+        }
+        if let Some(up) = summary.nodes_up {
+            let seen = self.nodes_seen.entry(summary.name.clone()).or_default();
+            *seen = (*seen).max(up);
         }
         self.rows[index] = summary;
         self.pending = self.pending.saturating_sub(1);

@@ -60,7 +60,7 @@ fn dash<T>(value: Option<T>, f: impl FnOnce(T) -> String) -> String {
 }
 
 /// A row's cells, in the columns' order.
-fn cells(row: &Summary, now_ms: i64) -> [String; 12] {
+fn cells(row: &Summary, seen: Option<usize>, now_ms: i64) -> [String; 12] {
     let state = match (&row.state, row.rtt_ms) {
         (State::Ok, Some(rtt)) => format!("up {rtt} ms"),
         (state, _) => state.label().to_string(),
@@ -75,10 +75,14 @@ fn cells(row: &Summary, now_ms: i64) -> [String; 12] {
         }
     });
     let nodes = dash(row.nodes_up, |n| {
+        let count = match seen {
+            Some(total) if total > n => format!("{n}/{total}"),
+            _ => n.to_string(),
+        };
         if row.drift.is_empty() {
-            n.to_string()
+            count
         } else {
-            format!("{n} ⚠")
+            format!("{count} ⚠")
         }
     });
     [
@@ -199,7 +203,8 @@ pub fn render(view: &mut FleetView, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
                 theme.base
             }
         };
-        let line = Line::from(spans_of(&cells(row, now_ms), &style));
+        let seen = view.nodes_seen.get(&row.name).copied();
+        let line = Line::from(spans_of(&cells(row, seen, now_ms), &style));
         buf.set_style(line_at(area, y), style(usize::MAX));
         line.render(line_at(area, y), buf);
     }
@@ -226,6 +231,11 @@ pub fn render(view: &mut FleetView, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
                 .map(|d| inert(d).into_owned())
                 .into_iter()
                 .collect();
+            if let (Some(up), Some(seen)) = (row.nodes_up, view.nodes_seen.get(&row.name))
+                && *seen > up
+            {
+                details.push(format!("{up} of the {seen} nodes seen answer"));
+            }
             if !row.drift.is_empty() {
                 details.push(format!("the nodes differ in {}", row.drift.join(" and ")));
             }
