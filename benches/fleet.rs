@@ -45,7 +45,12 @@ fn fleet(c: &mut Criterion) {
         .iter()
         .map(|s| serde_json::to_vec(s).unwrap().len())
         .sum();
-    let states = |label: &str| summaries.iter().filter(|s| s.state.label() == label).count();
+    let states = |label: &str| {
+        summaries
+            .iter()
+            .filter(|s| s.state.label() == label)
+            .count()
+    };
     println!(
         "fleet/held: {SERVERS} summaries, {} bytes as JSON ({} per server); {} up, {} down, {} rate limited",
         bytes,

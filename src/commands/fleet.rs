@@ -245,10 +245,12 @@ async fn validate(paths: &Paths, fields: &ProfileFields) -> Result<String, Error
     if client.is_local() {
         return Ok(format!("the local socket {}", fields.local_socket));
     }
+    // No token yet: the server answers, and `mmops login --profile NAME` gives the session.
     if !client.has_token() {
-        return Err(Error::Words(
-            "the server answers, but no token: give a token file, or run `mmops login --profile NAME` after saving"
-                .into(),
+        return Ok(format!(
+            "{} (no token yet: mmops login --profile {})",
+            spec.display_name(),
+            fields.name
         ));
     }
     let me = client.me().await?;
