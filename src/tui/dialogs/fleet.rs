@@ -147,18 +147,23 @@ pub struct FleetView {
     permits: Arc<tokio::sync::Semaphore>,
 }
 
+/// A row per member: its last summary when there is one, else waiting.
+fn rows_for(members: &[Member], kept: &[Summary]) -> Vec<Summary> {
+    members
+        .iter()
+        .map(|m| {
+            kept.iter()
+                .find(|s| s.name == m.name && s.target == m.target)
+                .cloned()
+                .unwrap_or_else(|| Summary::waiting(m))
+        })
+        .collect()
+}
+
 impl FleetView {
     pub fn new(launch: FleetLaunch, members: Vec<Member>) -> Self {
         let kept = launch.kept.lock().map(|k| k.clone()).unwrap_or_default();
-        let rows = members
-            .iter()
-            .map(|m| {
-                kept.iter()
-                    .find(|s| s.name == m.name && s.target == m.target)
-                    .cloned()
-                    .unwrap_or_else(|| Summary::waiting(m))
-            })
-            .collect();
+        let rows = rows_for(&members, &kept);
         let permits = Arc::new(tokio::sync::Semaphore::new(
             launch.options.concurrency.max(1),
         ));
@@ -366,16 +371,7 @@ impl FleetView {
                 self.mode = Mode::Table;
                 self.notice = Some(Notice::info(said));
                 self.generation += 1;
-                let kept = std::mem::take(&mut self.rows);
-                self.rows = members
-                    .iter()
-                    .map(|m| {
-                        kept.iter()
-                            .find(|s| s.name == m.name && s.target == m.target)
-                            .cloned()
-                            .unwrap_or_else(|| Summary::waiting(m))
-                    })
-                    .collect();
+                self.rows = rows_for(&members, &self.rows);
                 self.members = members;
                 self.list.clamp(self.rows.len());
                 self.refresh(ctx);
