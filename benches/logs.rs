@@ -466,16 +466,17 @@ fn flood_for_a_minute(c: &mut Criterion) {
 ///   entries (≤ 2 ms).
 fn patterns_and_timeline(c: &mut Criterion) {
     use mmops::logs::patterns::{Counted, Patterns};
+    use mmops::logs::store::Appended;
+    use mmops::tui::tabs::logs::patterns_pane::PatternsPane;
     let lines = lines(MILLION, 4);
     let mut store = LogStore::new(MILLION);
     for line in &lines {
         store.push_line(line.as_bytes(), 0);
     }
+    // As the tab's `PatternsPane::catch_up` counts the held entries.
     let count_all = |store: &LogStore, from: u64, to: u64, patterns: &mut Patterns| {
-        for seq in from..to {
-            if let Some(entry) = store.get(seq) {
-                patterns.add_counted(&Counted::of_entry(&entry), "mattermost.log");
-            }
+        for entry in store.range(from, to) {
+            patterns.add_counted(&Counted::of_entry(&entry), "mattermost.log");
         }
     };
     let mut group = c.benchmark_group("logs_patterns");
@@ -503,17 +504,20 @@ fn patterns_and_timeline(c: &mut Criterion) {
 
     let sample = &lines[..200_000];
     group.throughput(Throughput::Elements(sample.len() as u64));
-    // The tab's ingest: each batch parsed into the store and the filter's index brought up to
-    // date; with the patterns view open, the batch is counted too.
+    // The tab's ingest (`LogsTab::ingest`): each batch parsed into the store and the filter's
+    // index brought up to date; with the patterns view open, each new entry is counted as it
+    // is appended and the patterns sorted after the batch.
     let filter = Filter::default();
     let ingest_batches = |with_patterns: bool| {
         let mut store = LogStore::new(MILLION);
         let mut index = Index::new(0);
-        let mut patterns = Patterns::new();
+        let mut pane = with_patterns.then(|| PatternsPane::new(&store));
         for batch in sample.chunks(1000) {
-            let from = store.end_seq();
             for line in batch {
-                store.push_line(line.as_bytes(), 0);
+                let appended = store.push_line(line.as_bytes(), 0);
+                if let (Appended::New(seq), Some(pane)) = (appended, &mut pane) {
+                    pane.count_appended(&store, seq);
+                }
             }
             index.advance(
                 &store,
@@ -521,11 +525,14 @@ fn patterns_and_timeline(c: &mut Criterion) {
                 |e| filter.matches(e, "mattermost.log"),
                 || |e: &Entry| filter.matches(e, "mattermost.log"),
             );
-            if with_patterns {
-                count_all(&store, from, store.end_seq(), &mut patterns);
+            if let Some(pane) = &mut pane {
+                pane.resort_counted();
             }
         }
-        (store, index, patterns)
+        if let Some(pane) = &pane {
+            assert!(!pane.is_behind(&store));
+        }
+        (store, index, pane)
     };
     group.bench_function("ingest_200k", |b| {
         b.iter_with_large_drop(|| ingest_batches(false))

@@ -7,6 +7,7 @@
 //! its pattern by its bytes, without being masked again.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
@@ -35,6 +36,9 @@ const MAX_VALUE_LEN: usize = 120;
 const MAX_SOURCES: usize = 8;
 /// Messages remembered by their bytes; past it the memory starts over (the patterns stay).
 const MAX_REMEMBERED: usize = 200_000;
+/// Messages seen more than once are also kept in one of 2^[`RECENT_BITS`] slots found without
+/// hashing the whole message (see [`recent_slot`]).
+const RECENT_BITS: u32 = 8;
 /// A pattern's first entries all have their fields summarised; after them, one in
 /// [`FIELD_STRIDE`]: the top values of a busy pattern come from a sample, which keeps counting
 /// cheap enough to follow a live log.
@@ -363,24 +367,58 @@ impl Order {
     }
 }
 
+/// A message that repeats, with its level and its pattern.
+#[derive(Debug, Clone)]
+struct Recent {
+    level: Level,
+    msg: Arc<[u8]>,
+    index: usize,
+}
+
 /// Every pattern of the entries added.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Patterns {
     list: Vec<Pattern>,
     by_template: HashMap<(Level, String), usize, RandomState>,
     /// Per level (its index in [`Level::ALL`]), messages seen by their bytes.
-    by_message: Vec<HashMap<Box<[u8]>, usize, RandomState>>,
+    by_message: Vec<HashMap<Arc<[u8]>, usize, RandomState>>,
+    /// Messages found in `by_message`, each in its [`recent_slot`]: the common case, a message
+    /// repeated exactly, costs one comparison of its bytes instead of a hash of them.
+    recent: Vec<Option<Recent>>,
     remembered: usize,
     added: u64,
     /// A buffer for the values of one entry's fields, reused.
     scratch: String,
 }
 
+impl Default for Patterns {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The slot of [`Patterns::recent`] for a message: from its level, its length and its first and
+/// last eight bytes, so that finding it reads no more of it than the comparison that confirms it.
+fn recent_slot(level: Level, msg: &[u8]) -> usize {
+    let (head, tail) = match (msg.first_chunk::<8>(), msg.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => (msg.iter().fold(0, |w, b| w << 8 | u64::from(*b)), 0),
+    };
+    let shape = (((msg.len() as u64) << 3) | level as u64) << 40;
+    let key = head ^ tail.rotate_left(29) ^ shape;
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT_BITS)) as usize
+}
+
 impl Patterns {
     pub fn new() -> Self {
         Self {
+            list: Vec::new(),
+            by_template: HashMap::default(),
             by_message: vec![HashMap::default(); Level::ALL.len()],
-            ..Self::default()
+            recent: vec![None; 1 << RECENT_BITS],
+            remembered: 0,
+            added: 0,
+            scratch: String::new(),
         }
     }
 
@@ -391,29 +429,38 @@ impl Patterns {
 
     /// Counts one entry from `source`.
     pub fn add_counted(&mut self, entry: &Counted<'_>, source: &str) {
-        let raw = entry.msg;
-        let level = Level::ALL
-            .iter()
-            .position(|l| *l == entry.level)
-            .unwrap_or(0);
-        if self.by_message.len() != Level::ALL.len() {
-            self.by_message = vec![HashMap::default(); Level::ALL.len()];
-        }
-        let index = match self.by_message[level].get(raw) {
-            Some(index) => *index,
-            None => {
-                let index = self.index_of(raw, entry);
-                if self.remembered >= MAX_REMEMBERED {
-                    self.by_message.iter_mut().for_each(HashMap::clear);
-                    self.remembered = 0;
-                }
-                self.by_message[level].insert(Box::from(raw), index);
-                self.remembered += 1;
-                index
+        let slot = recent_slot(entry.level, entry.msg);
+        let index = match &self.recent[slot] {
+            Some(recent) if recent.level == entry.level && *recent.msg == *entry.msg => {
+                recent.index
             }
+            _ => self.look_up(entry, slot),
         };
         self.list[index].record(entry, source, &mut self.scratch);
         self.added += 1;
+    }
+
+    /// The pattern of a message not in its recent slot: by its bytes if seen before (then it
+    /// takes the slot), else by its template.
+    fn look_up(&mut self, entry: &Counted<'_>, slot: usize) -> usize {
+        let raw = entry.msg;
+        let level = entry.level as usize;
+        if let Some((msg, index)) = self.by_message[level].get_key_value(raw) {
+            self.recent[slot] = Some(Recent {
+                level: entry.level,
+                msg: Arc::clone(msg),
+                index: *index,
+            });
+            return *index;
+        }
+        let index = self.index_of(raw, entry);
+        if self.remembered >= MAX_REMEMBERED {
+            self.by_message.iter_mut().for_each(HashMap::clear);
+            self.remembered = 0;
+        }
+        self.by_message[level].insert(Arc::from(raw), index);
+        self.remembered += 1;
+        index
     }
 
     fn index_of(&mut self, raw: &[u8], entry: &Counted<'_>) -> usize {
@@ -710,6 +757,48 @@ mod tests {
             );
             assert_eq!(m.fields[0].top(4), w.fields[0].top(4));
         }
+    }
+
+    #[test]
+    fn the_recent_slots_count_as_the_templates_do() {
+        // Messages short and long, repeated and not, at two levels, more of them than slots:
+        // every count is what grouping by level and template gives.
+        let messages: Vec<String> = (0..600)
+            .map(|i| match i % 6 {
+                0 => format!("m{}", i % 5),
+                1 => format!("job {} done", i % 40),
+                2 => format!("user {i} joined"),
+                3 => format!("Received HTTP request {}", i % 300),
+                4 => "Websocket connection closed".to_string(),
+                _ => format!("{}x", "y".repeat(i % 30)),
+            })
+            .collect();
+        let mut p = Patterns::new();
+        let mut reference: HashMap<(Level, String), u64> = HashMap::new();
+        for round in 0..3 {
+            for (i, msg) in messages.iter().enumerate() {
+                let level = if (i + round) % 3 == 0 {
+                    "error"
+                } else {
+                    "info"
+                };
+                let l = line("2026-11-22 09:30:00.000 Z", level, msg, "");
+                add(&mut p, &l, "f");
+                let level = parse_line(l.as_bytes(), false).level;
+                *reference.entry((level, template(msg))).or_default() += 1;
+            }
+        }
+        assert_eq!(p.len(), reference.len());
+        for i in 0..p.len() {
+            let pattern = p.get(i).unwrap();
+            assert_eq!(
+                Some(&pattern.count),
+                reference.get(&(pattern.level, pattern.template.clone())),
+                "{}",
+                pattern.template
+            );
+        }
+        assert_eq!(p.added(), 1800);
     }
 
     #[test]

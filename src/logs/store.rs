@@ -361,10 +361,24 @@ impl LogStore {
     }
 
     fn raw_bytes(&self, at: u64, len: u32) -> &[u8] {
-        let index = self
-            .blocks
-            .partition_point(|b| b.base + b.bytes.len() as u64 <= at);
-        match self.blocks.get(index) {
+        // The newest entries, read the most (the live patterns count each one as it comes),
+        // are in the last block.
+        let mut block = self.blocks.len().saturating_sub(1);
+        self.raw_bytes_from(&mut block, at, len)
+    }
+
+    /// [`raw_bytes`](Self::raw_bytes) starting the search at `*block` (the block of an
+    /// earlier entry, or anything out of range), left at the block found: entries in order
+    /// are in the same block or a later one, so a walk finds each in a step or two.
+    fn raw_bytes_from(&self, block: &mut usize, at: u64, len: u32) -> &[u8] {
+        let ends_before = |b: &Block| b.base + b.bytes.len() as u64 <= at;
+        if self.blocks.get(*block).is_none_or(|b| b.base > at) {
+            *block = self.blocks.partition_point(ends_before);
+        }
+        while self.blocks.get(*block).is_some_and(ends_before) {
+            *block += 1;
+        }
+        match self.blocks.get(*block) {
             Some(block) => {
                 let start = (at - block.base) as usize;
                 let end = (start + len as usize).min(block.bytes.len());
@@ -379,12 +393,37 @@ impl LogStore {
         let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
         let record = self.records.get(index)?;
         let raw = self.raw_bytes(record.raw_at, record.raw_len);
+        let json_at = self.json_at.get(index).copied().unwrap_or(0);
+        Some(Self::entry(seq, record, raw, json_at))
+    }
+
+    /// The held entries with sequence numbers in `from..to`, in order: what [`get`](Self::get)
+    /// gives for each, without searching each one's block from the start.
+    pub fn range(&self, from: u64, to: u64) -> impl Iterator<Item = Entry<'_>> {
+        let start = from.clamp(self.first_seq, self.end_seq());
+        let end = to.clamp(start, self.end_seq());
+        let (i, j) = (
+            (start - self.first_seq) as usize,
+            (end - self.first_seq) as usize,
+        );
+        let mut block = usize::MAX;
+        self.records
+            .range(i..j)
+            .zip(self.json_at.range(i..j))
+            .zip(start..)
+            .map(move |((record, json_at), seq)| {
+                let raw = self.raw_bytes_from(&mut block, record.raw_at, record.raw_len);
+                Self::entry(seq, record, raw, *json_at)
+            })
+    }
+
+    fn entry<'a>(seq: u64, record: &Record, raw: &'a [u8], json_at: u16) -> Entry<'a> {
         let slice = |at: u32, len: u32| {
             let start = (at as usize).min(raw.len());
             let end = (start + len as usize).min(raw.len());
             &raw[start..end]
         };
-        Some(Entry {
+        Entry {
             seq,
             ts_ms: (record.ts_ms != i64::MIN).then_some(record.ts_ms),
             ts_inferred: record.flags & FLAG_TS_INFERRED != 0,
@@ -397,8 +436,8 @@ impl LogStore {
             is_json: record.flags & FLAG_JSON != 0,
             truncated: record.flags & FLAG_TRUNCATED != 0,
             continued: record.flags & FLAG_CONTINUED != 0,
-            json_at: usize::from(self.json_at.get(index).copied().unwrap_or(0)),
-        })
+            json_at: usize::from(json_at),
+        }
     }
 
     /// The level and time of an entry without building the whole view (for filters).
@@ -560,6 +599,38 @@ mod tests {
             small.memory_bytes() < 6 * BLOCK_SIZE,
             "old blocks are released"
         );
+    }
+
+    #[test]
+    fn a_range_gives_what_get_gives() {
+        let mut store = LogStore::new(3000);
+        let big = vec![b'x'; 30_000];
+        for i in 0..5000 {
+            store.push_line(format!("line {i}").as_bytes(), 0);
+            if i % 7 == 0 {
+                store.push_line(&big, 1);
+                store.push_line(b"  continued", 1);
+            }
+        }
+        assert!(store.blocks.len() > 2 && store.first_seq() > 0);
+        let (first, end) = (store.first_seq(), store.end_seq());
+        for (from, to) in [
+            (0, end + 5),
+            (first + 100, first + 2000),
+            (end, end),
+            (end - 1, 0),
+        ] {
+            let walked: Vec<(u64, &[u8], &[u8])> = store
+                .range(from, to)
+                .map(|e| (e.seq, e.raw, e.message_raw().0))
+                .collect();
+            let got: Vec<(u64, &[u8], &[u8])> = (from..to)
+                .filter_map(|seq| store.get(seq))
+                .map(|e| (e.seq, e.raw, e.message_raw().0))
+                .collect();
+            assert_eq!(walked, got);
+        }
+        assert_eq!(store.range(0, end).count(), store.len());
     }
 
     #[test]

@@ -78,8 +78,13 @@ impl LogsTab {
                 // the remaining slices reach them.
                 let caught_up = !self.is_busy();
                 let id = self.store.source_id(&source);
+                let mut counted = false;
                 for line in batch.iter() {
-                    if let Appended::Continued(seq) = self.store.push_line(line, id) {
+                    let appended = self.store.push_line(line, id);
+                    if let (Appended::New(seq), Some(pane)) = (appended, &mut self.patterns) {
+                        counted |= pane.count_appended(&self.store, seq);
+                    }
+                    if let Appended::Continued(seq) = appended {
                         let (filter, name) = (&self.filter, self.store.source_name(id));
                         self.index
                             .recheck(&self.store, seq, |e| filter.matches(e, name));
@@ -93,6 +98,9 @@ impl LogsTab {
                 }
                 if caught_up {
                     self.advance(usize::MAX);
+                }
+                if counted && let Some(pane) = &mut self.patterns {
+                    pane.resort_counted();
                 }
             }
             SourceEvent::State { source, state } => {

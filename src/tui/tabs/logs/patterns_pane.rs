@@ -62,6 +62,29 @@ impl PatternsPane {
         self.counted_to < store.end_seq()
     }
 
+    /// Counts the entry `seq` just appended to `store` if every entry before it is counted:
+    /// its bytes are still in the CPU's cache, where reading it back a batch later finds them
+    /// no more. Otherwise [`catch_up`](Self::catch_up) reaches it. Returns whether it counted.
+    pub fn count_appended(&mut self, store: &LogStore, seq: u64) -> bool {
+        if self.counted_to != seq {
+            return false;
+        }
+        if let Some(entry) = store.get(seq) {
+            let source = store.source_name(entry.source);
+            self.patterns
+                .add_counted(&Counted::of_entry(&entry), source);
+        }
+        self.counted_to = seq + 1;
+        true
+    }
+
+    /// Sorts again after entries counted by [`count_appended`](Self::count_appended), the
+    /// selection kept.
+    pub fn resort_counted(&mut self) {
+        let selected = self.selected_index();
+        self.resort(selected);
+    }
+
     /// Counts up to `budget` more entries of `store`.
     pub fn catch_up(&mut self, store: &LogStore, budget: usize) {
         if self.counted_to < store.first_seq() {
@@ -70,12 +93,10 @@ impl PatternsPane {
         }
         let end = store.end_seq().min(self.counted_to + budget as u64);
         let selected = self.selected_index();
-        for seq in self.counted_to..end {
-            if let Some(entry) = store.get(seq) {
-                let source = store.source_name(entry.source);
-                self.patterns
-                    .add_counted(&Counted::of_entry(&entry), source);
-            }
+        for entry in store.range(self.counted_to, end) {
+            let source = store.source_name(entry.source);
+            self.patterns
+                .add_counted(&Counted::of_entry(&entry), source);
         }
         self.counted_to = end;
         self.resort(selected);
