@@ -68,7 +68,7 @@ pub fn patch_body(settings: &[(String, String)]) -> Value {
 
 fn value_at(config: &Value, setting: &str) -> Option<String> {
     config
-        .pointer(&format!("/{}", setting.replace('.', "/")))
+        .pointer(&crate::server_config::pointer(setting))
         .and_then(Value::as_str)
         .map(str::to_string)
 }
@@ -232,7 +232,7 @@ pub async fn restore(
         for (setting, value) in &settings {
             tracing::info!(server = %capture.server, %setting, new = %value, "capture: config restored");
             if let Some(config) = &mut config_after
-                && let Some(slot) = config.pointer_mut(&format!("/{}", setting.replace('.', "/")))
+                && let Some(slot) = config.pointer_mut(&crate::server_config::pointer(setting))
             {
                 *slot = Value::String(value.clone());
             }

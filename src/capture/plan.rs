@@ -119,8 +119,7 @@ pub fn is_debug_or_finer(level: &str) -> bool {
 }
 
 fn text_at(config: &Value, setting: &str) -> Option<String> {
-    let pointer = format!("/{}", setting.replace('.', "/"));
-    match config.pointer(&pointer)? {
+    match config.pointer(&crate::server_config::pointer(setting))? {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
@@ -128,8 +127,9 @@ fn text_at(config: &Value, setting: &str) -> Option<String> {
 }
 
 fn flag_at(config: &Value, setting: &str) -> Option<bool> {
-    let pointer = format!("/{}", setting.replace('.', "/"));
-    config.pointer(&pointer).and_then(Value::as_bool)
+    config
+        .pointer(&crate::server_config::pointer(setting))
+        .and_then(Value::as_bool)
 }
 
 /// What the server answered before the start, as [`decide`] reads it.

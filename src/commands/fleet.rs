@@ -204,7 +204,6 @@ pub fn fleet_launch(
         options,
         open_at_start,
         kept: Arc::default(),
-        profile: None,
     }
 }
 

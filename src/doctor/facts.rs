@@ -239,7 +239,7 @@ impl Facts {
     /// not have (an older or newer server) is missing, not a default.
     pub fn setting(&self, path: &str) -> Result<&Value, Missing> {
         let config = &self.config()?.config;
-        let pointer = format!("/{}", path.replace('.', "/"));
+        let pointer = crate::server_config::pointer(path);
         config.pointer(&pointer).ok_or_else(|| Missing {
             fact: FactKind::Config,
             reason: format!("{path} is not in this config (a server of another version?)"),

@@ -86,7 +86,7 @@ impl State {
 
     fn from_error(err: &ApiError) -> Self {
         let words = crate::text::one_line(&err.to_string(), 300);
-        if err.retry_after().is_some() || matches!(err, ApiError::RateLimited { .. }) {
+        if matches!(err, ApiError::RateLimited { .. }) {
             State::RateLimited(words)
         } else if err.needs_login() {
             State::LoginNeeded(words)

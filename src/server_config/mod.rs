@@ -324,6 +324,11 @@ pub fn latest_snapshot(dir: &Path) -> Option<PathBuf> {
     all.pop()
 }
 
+/// A setting's dotted path (`LogSettings.FileLevel`) as a JSON pointer into the config.
+pub fn pointer(path: &str) -> String {
+    format!("/{}", path.replace('.', "/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

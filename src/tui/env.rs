@@ -91,8 +91,6 @@ pub struct FleetLaunch {
     pub open_at_start: bool,
     /// The last summaries, kept across closing and opening the view.
     pub kept: Arc<std::sync::Mutex<Vec<crate::fleet::Summary>>>,
-    /// The profile shown now, for the status bar.
-    pub profile: Option<String>,
 }
 
 /// Everything the console starts with.
