@@ -221,6 +221,9 @@ pub struct Pattern {
     /// The files or nodes it came from, the first [`MAX_SOURCES`].
     pub sources: Vec<String>,
     pub more_sources: bool,
+    /// The sources already seen, by their [`Patterns::source_id`] (the first 64 sources), so
+    /// that a line from a known source costs a bit test instead of comparing names.
+    source_bits: u64,
     pub spark: Spark,
     /// The summarised fields that occurred in it.
     pub fields: Vec<FieldValues>,
@@ -241,6 +244,7 @@ impl Pattern {
             last_ms: None,
             sources: Vec::new(),
             more_sources: false,
+            source_bits: 0,
             spark: Spark::default(),
             fields: Vec::new(),
             fields_sampled: 0,
@@ -248,21 +252,21 @@ impl Pattern {
         }
     }
 
-    /// Counts one entry; `scratch` is a buffer reused from entry to entry.
-    fn record(&mut self, entry: &Counted<'_>, source: &str, scratch: &mut String) {
+    /// Counts one entry from source number `source_id` named `source`; `scratch` is a buffer
+    /// reused from entry to entry.
+    fn record(
+        &mut self,
+        entry: &Counted<'_>,
+        (source_id, source): (usize, &str),
+        scratch: &mut String,
+    ) {
         self.count += 1;
         if let Some(ts) = entry.ts_ms {
             self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
             self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
             self.spark.add(ts);
         }
-        if !self.sources.iter().any(|s| s == source) {
-            if self.sources.len() < MAX_SOURCES {
-                self.sources.push(source.to_string());
-            } else {
-                self.more_sources = true;
-            }
-        }
+        self.note_source(source_id, source);
         if self.count > FIELDS_IN_FULL && !self.count.is_multiple_of(FIELD_STRIDE) {
             return;
         }
@@ -310,6 +314,21 @@ impl Pattern {
 }
 
 impl Pattern {
+    fn note_source(&mut self, id: usize, name: &str) {
+        let bit = 1u64.checked_shl(id as u32).filter(|_| id < 64);
+        match bit {
+            Some(bit) if self.source_bits & bit != 0 => return,
+            Some(bit) => self.source_bits |= bit,
+            None if self.sources.iter().any(|s| s == name) => return,
+            None => {}
+        }
+        if self.sources.len() < MAX_SOURCES {
+            self.sources.push(name.to_string());
+        } else {
+            self.more_sources = true;
+        }
+    }
+
     fn merge(&mut self, other: &Pattern) {
         self.count += other.count;
         self.first_ms = match (self.first_ms, other.first_ms) {
@@ -386,6 +405,10 @@ pub struct Patterns {
     /// repeated exactly, costs one comparison of its bytes instead of a hash of them.
     recent: Vec<Option<Recent>>,
     remembered: usize,
+    /// The sources' names, numbered in the order they were first seen.
+    source_names: Vec<String>,
+    /// The number of the source of the entry counted last (most entries come from the same one).
+    last_source: usize,
     added: u64,
     /// A buffer for the values of one entry's fields, reused.
     scratch: String,
@@ -417,6 +440,8 @@ impl Patterns {
             by_message: vec![HashMap::default(); Level::ALL.len()],
             recent: vec![None; 1 << RECENT_BITS],
             remembered: 0,
+            source_names: Vec::new(),
+            last_source: 0,
             added: 0,
             scratch: String::new(),
         }
@@ -436,8 +461,42 @@ impl Patterns {
             }
             _ => self.look_up(entry, slot),
         };
-        self.list[index].record(entry, source, &mut self.scratch);
+        let source_id = self.source_id(source);
+        self.list[index].record(entry, (source_id, source), &mut self.scratch);
         self.added += 1;
+    }
+
+    /// The number of the source named `name`, numbered when first seen.
+    fn source_id(&mut self, name: &str) -> usize {
+        if self
+            .source_names
+            .get(self.last_source)
+            .is_some_and(|s| s == name)
+        {
+            return self.last_source;
+        }
+        self.last_source = match self.source_names.iter().position(|s| s == name) {
+            Some(id) => id,
+            None => {
+                self.source_names.push(name.to_string());
+                self.source_names.len() - 1
+            }
+        };
+        self.last_source
+    }
+
+    /// Sets the pattern's source bits from its names, numbered as this [`Patterns`] numbers
+    /// them (after a merge brought names numbered by another).
+    fn renumber_sources(&mut self, index: usize) {
+        let names = std::mem::take(&mut self.list[index].sources);
+        let bits = names
+            .iter()
+            .map(|name| self.source_id(name))
+            .filter(|id| *id < 64)
+            .fold(0u64, |bits, id| bits | 1 << id);
+        let pattern = &mut self.list[index];
+        pattern.sources = names;
+        pattern.source_bits = bits;
     }
 
     /// The pattern of a message not in its recent slot: by its bytes if seen before (then it
@@ -482,13 +541,18 @@ impl Patterns {
     pub fn merge(&mut self, other: Patterns) {
         for pattern in other.list {
             let key = (pattern.level, pattern.template.clone());
-            match self.by_template.get(&key) {
-                Some(index) => self.list[*index].merge(&pattern),
+            let index = match self.by_template.get(&key) {
+                Some(index) => {
+                    self.list[*index].merge(&pattern);
+                    *index
+                }
                 None => {
                     self.by_template.insert(key, self.list.len());
                     self.list.push(pattern);
+                    self.list.len() - 1
                 }
-            }
+            };
+            self.renumber_sources(index);
         }
         self.added += other.added;
     }
@@ -799,6 +863,45 @@ mod tests {
             );
         }
         assert_eq!(p.added(), 1800);
+    }
+
+    #[test]
+    fn each_source_is_named_once_and_past_the_limit_counted_as_more() {
+        let l = line("2026-11-22 09:30:00.000 Z", "info", "hello", "");
+        let mut first = Patterns::new();
+        let mut second = Patterns::new();
+        // Seventy sources (past the 64 told apart by a bit), each twice, then the halves merged
+        // and every source seen again: no name twice, the first ones kept, the rest "more".
+        for round in 0..2 {
+            for i in 0..70 {
+                add(&mut first, &l, &format!("node-{i}"));
+                add(&mut second, &l, &format!("node-{}", 69 - i));
+            }
+            assert_eq!(
+                first.get(0).unwrap().sources.len(),
+                MAX_SOURCES,
+                "round {round}"
+            );
+        }
+        first.merge(second);
+        for i in 0..70 {
+            add(&mut first, &l, &format!("node-{i}"));
+        }
+        let pattern = first.get(0).unwrap();
+        let expected: Vec<String> = (0..MAX_SOURCES).map(|i| format!("node-{i}")).collect();
+        assert_eq!(pattern.sources, expected);
+        assert!(pattern.more_sources);
+        assert_eq!(pattern.count, 350);
+
+        // Few sources: after a merge, a source both halves saw is still named once.
+        let (mut a, mut b) = (Patterns::new(), Patterns::new());
+        add(&mut a, &l, "mm-app-1");
+        add(&mut b, &l, "mm-app-2");
+        add(&mut b, &l, "mm-app-1");
+        a.merge(b);
+        add(&mut a, &l, "mm-app-2");
+        add(&mut a, &l, "mm-app-1");
+        assert_eq!(a.get(0).unwrap().sources, ["mm-app-1", "mm-app-2"]);
     }
 
     #[test]

@@ -397,6 +397,17 @@ impl LogStore {
         Some(Self::entry(seq, record, raw, json_at))
     }
 
+    /// The entry appended last: what [`get`](Self::get) gives for it, read from the ends of
+    /// the store without finding it (the live patterns count each entry as it is appended).
+    pub fn newest(&self) -> Option<Entry<'_>> {
+        let record = self.records.back()?;
+        let block = self.blocks.back()?;
+        let start = usize::try_from(record.raw_at.checked_sub(block.base)?).ok()?;
+        let raw = block.bytes.get(start..start + record.raw_len as usize)?;
+        let json_at = self.json_at.back().copied().unwrap_or(0);
+        Some(Self::entry(self.end_seq() - 1, record, raw, json_at))
+    }
+
     /// The held entries with sequence numbers in `from..to`, in order: what [`get`](Self::get)
     /// gives for each, without searching each one's block from the start.
     pub fn range(&self, from: u64, to: u64) -> impl Iterator<Item = Entry<'_>> {
@@ -481,6 +492,44 @@ mod tests {
         assert_eq!(e.ts_ms, Some(1_741_944_430_027));
         assert!(e.is_json && !e.continued && !e.ts_inferred);
         assert_eq!(store.source_name(e.source), "mattermost.log");
+    }
+
+    #[test]
+    fn the_newest_entry_is_what_get_reads() {
+        let mut store = LogStore::new(4);
+        assert!(store.newest().is_none());
+        let long = "x".repeat(3 << 20);
+        let lines = [
+            LINE.to_string(),
+            "2025-03-14 09:27:11 plain text without a level".to_string(),
+            // Bigger than the room left in the first block: the next block.
+            format!("{{\"level\":\"error\",\"msg\":\"{long}\"}}"),
+            "goroutine 7 [running]:\n\tmain.go:12".to_string(),
+            LINE.to_string(),
+            "no time at all".to_string(),
+        ];
+        for line in &lines {
+            store.push_line(line.as_bytes(), 0);
+            let (newest, got) = (
+                store.newest().unwrap(),
+                store.get(store.end_seq() - 1).unwrap(),
+            );
+            assert_eq!(newest.seq, got.seq);
+            assert_eq!(
+                (
+                    newest.raw,
+                    newest.message_raw(),
+                    newest.json(),
+                    newest.ts_ms,
+                    newest.level
+                ),
+                (got.raw, got.message_raw(), got.json(), got.ts_ms, got.level)
+            );
+            assert_eq!(
+                (newest.ts_inferred, newest.continued),
+                (got.ts_inferred, got.continued)
+            );
+        }
     }
 
     #[test]
