@@ -577,3 +577,56 @@ async fn the_timeline_follows_the_filter_and_moves_the_selection() {
             .contains("no timeline: press T first")
     );
 }
+
+/// `+` narrows the time range to the selected entry's bucket of the timeline, whose buckets get
+/// finer; `-` goes back to the range before, one zoom at a time.
+#[tokio::test]
+async fn zooming_into_a_bucket_of_the_timeline_and_out_again() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["+"]).unwrap();
+    assert!(
+        h.render_text(120, 40)
+            .contains("no timeline: press T first")
+    );
+    h.press(&["T", ":"]).unwrap();
+    h.type_text("since 2026-11-22 07:30");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    let before = h.render_text(200, 50);
+    let whole = h.app.logs().matching();
+    h.press(&["g", ".", "."]).unwrap();
+    let selected = h.app.logs().selected().unwrap();
+    let (seq, ts) = (selected.seq, selected.ts_ms.unwrap());
+
+    h.press(&["+"]).unwrap();
+    h.settle().await;
+    let zoomed = h.render_text(200, 50);
+    let shown: Vec<i64> = h.app.logs().shown().filter_map(|e| e.ts_ms).collect();
+    assert!(shown.len() < whole, "{} of {whole}", shown.len());
+    assert!(shown.contains(&ts));
+    let span = shown.iter().max().unwrap() - shown.iter().min().unwrap();
+    assert!(span < 60_000, "a one-minute bucket: {span} ms");
+    assert_eq!(h.app.logs().selected().unwrap().seq, seq);
+    assert!(before.contains("1m per column"), "{before}");
+    assert!(!zoomed.contains("1m per column"), "{zoomed}");
+    assert!(zoomed.contains("zoomed in"), "{zoomed}");
+
+    // Twice in, then out twice: the range before each zoom, the selection kept.
+    h.press(&["+"]).unwrap();
+    h.settle().await;
+    let inner = h.app.logs().matching();
+    assert!(inner <= shown.len());
+    h.press(&["-"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.logs().matching(), shown.len());
+    h.press(&["-"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.logs().matching(), whole);
+    assert_eq!(h.app.logs().selected().unwrap().seq, seq);
+    h.press(&["-"]).unwrap();
+    assert!(
+        h.render_text(120, 40)
+            .contains("not zoomed in (x clears every filter)")
+    );
+}

@@ -100,6 +100,8 @@ pub enum Action {
     Timeline,
     PrevBucket,
     NextBucket,
+    ZoomIn,
+    ZoomOut,
     ToggleLogs,
     TogglePrivacy,
     TogglePlugin,

@@ -8,6 +8,7 @@ use super::patterns_pane::PatternsPane;
 use super::{Command, LogsTab, Mode, Msg, PromptKind, parse_command};
 use crate::error::Error;
 use crate::logs::filter::{Filter, Index};
+use crate::logs::histogram::width_label;
 use crate::logs::parse::Level;
 use crate::tui::jobs::blocking;
 use crate::tui::keys::{Action, Scope};
@@ -99,6 +100,7 @@ impl LogsTab {
                     ..Filter::default()
                 };
                 self.find = None;
+                self.zooms.clear();
                 self.rebuild();
             }
             Action::SameRequest => {
@@ -143,12 +145,22 @@ impl LogsTab {
                     None => Some(super::timeline::Timeline::default()),
                 };
             }
-            Action::PrevBucket | Action::NextBucket if self.timeline.is_none() => {
+            Action::PrevBucket | Action::NextBucket | Action::ZoomIn | Action::ZoomOut
+                if self.timeline.is_none() =>
+            {
                 let key = ctx.env.keymap.key_name(Scope::Logs, Action::Timeline);
                 self.set_notice(Notice::problem(format!("no timeline: press {key} first")));
             }
             Action::PrevBucket => self.jump_bucket(-1),
             Action::NextBucket => self.jump_bucket(1),
+            Action::ZoomIn => {
+                let out = ctx.env.keymap.key_name(Scope::Logs, Action::ZoomOut);
+                self.zoom_in(&out);
+            }
+            Action::ZoomOut => {
+                let clear = ctx.env.keymap.key_name(Scope::Logs, Action::ClearFilter);
+                self.zoom_out(&clear);
+            }
             Action::NextError => self.jump_to_level(Level::Error, true),
             Action::PrevError => self.jump_to_level(Level::Error, false),
             Action::NextWarning => self.jump_to_level(Level::Warn, true),
@@ -225,6 +237,7 @@ impl LogsTab {
             ..Filter::default()
         };
         self.find = None;
+        self.zooms.clear();
         self.rebuild();
         // The rebuild runs in slices; the selection is the entry's, wherever it lands.
         self.following = false;
@@ -279,6 +292,76 @@ impl LogsTab {
             let pos = self.index.position_at_or_after(seq);
             self.select_pos(pos.min(self.index.len().saturating_sub(1)));
         }
+    }
+
+    /// Narrows the time range to the timeline's bucket that holds the selected entry (the
+    /// newest shown while following); the timeline draws that span in finer buckets.
+    fn zoom_in(&mut self, zoom_out_key: &str) {
+        let selected = self.selected().map(|e| (e.seq, e.ts_ms));
+        let here = match selected {
+            Some((_, ts)) => ts,
+            None => self
+                .index
+                .len()
+                .checked_sub(1)
+                .and_then(|last| self.index.get(last))
+                .and_then(|seq| self.store.get(seq))
+                .and_then(|e| e.ts_ms),
+        };
+        let bucket = match (&mut self.timeline, here) {
+            (Some(timeline), Some(ts)) => timeline.bucket_of(ts),
+            _ => None,
+        };
+        let Some((since, until)) = bucket else {
+            self.set_notice(Notice::problem("no entry with a time to zoom into"));
+            return;
+        };
+        let range = (self.filter.since_ms, self.filter.until_ms);
+        // Only what the range already shows: a bucket that reaches past it keeps its ends.
+        let narrowed = (
+            Some(range.0.map_or(since, |s| s.max(since))),
+            Some(range.1.map_or(until, |u| u.min(until))),
+        );
+        if narrowed == range {
+            self.set_notice(Notice::info("as close as the timeline goes"));
+            return;
+        }
+        self.zooms.push(range);
+        self.filter.since_ms = narrowed.0;
+        self.filter.until_ms = narrowed.1;
+        self.keep_selection_through_rebuild(selected.map(|(seq, _)| seq));
+        self.set_notice(Notice::info(format!(
+            "zoomed in to {} ({zoom_out_key} zooms out)",
+            width_label(until - since)
+        )));
+    }
+
+    /// Rebuilds the index for a new time range; the selected entry stays selected, and
+    /// following the newest goes on.
+    fn keep_selection_through_rebuild(&mut self, selected: Option<u64>) {
+        let following = self.following;
+        self.rebuild();
+        if following {
+            return;
+        }
+        if let Some(seq) = selected {
+            self.following = false;
+            self.cursor = Some(seq);
+        }
+    }
+
+    /// Back to the time range the last zoom replaced.
+    fn zoom_out(&mut self, clear_key: &str) {
+        let Some((since, until)) = self.zooms.pop() else {
+            self.set_notice(Notice::problem(format!(
+                "not zoomed in ({clear_key} clears every filter)"
+            )));
+            return;
+        };
+        let selected = self.selected_seq();
+        self.filter.since_ms = since;
+        self.filter.until_ms = until;
+        self.keep_selection_through_rebuild(selected);
     }
 
     /// The next (or previous) shown entry at `level` (errors: that or worse).
@@ -466,10 +549,12 @@ impl LogsTab {
             },
             Ok(Command::Level(level)) => self.set_levels(level),
             Ok(Command::Since(ts)) => {
+                self.zooms.clear();
                 self.filter.since_ms = ts;
                 self.rebuild();
             }
             Ok(Command::Until(ts)) => {
+                self.zooms.clear();
                 self.filter.until_ms = ts;
                 self.rebuild();
             }

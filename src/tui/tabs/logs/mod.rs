@@ -119,6 +119,9 @@ pub struct LogsTab {
     timeline: Option<timeline::Timeline>,
     /// Entries the user marked (by sequence number), to come back to.
     bookmarks: std::collections::BTreeSet<u64>,
+    /// The time ranges (since, until) that zooming into a bucket of the timeline replaced, the
+    /// latest last: zooming out takes them back.
+    zooms: Vec<(Option<i64>, Option<i64>)>,
 }
 
 impl LogsTab {
@@ -153,6 +156,7 @@ impl LogsTab {
             patterns: None,
             timeline: None,
             bookmarks: std::collections::BTreeSet::new(),
+            zooms: Vec::new(),
         }
     }
 

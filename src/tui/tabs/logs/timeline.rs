@@ -111,6 +111,16 @@ impl Timeline {
         (target >= first && target <= last).then_some(target)
     }
 
+    /// The bucket holding `ts_ms` at the width of the last draw: `[start, end)`.
+    pub fn bucket_of(&mut self, ts_ms: i64) -> Option<(i64, i64)> {
+        let (width, buckets) = self.buckets(self.columns.max(1));
+        if buckets.is_empty() {
+            return None;
+        }
+        let start = ts_ms.div_euclid(width) * width;
+        Some((start, start + width))
+    }
+
     pub fn draw(
         &mut self,
         area: Rect,
