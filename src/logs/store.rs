@@ -175,6 +175,11 @@ impl LogStore {
         (self.sources.len() - 1) as u8
     }
 
+    /// The time of the newest line that had one.
+    pub fn latest_ts(&self) -> Option<i64> {
+        self.last_ts
+    }
+
     pub fn source_name(&self, id: u8) -> &str {
         self.sources
             .get(usize::from(id))

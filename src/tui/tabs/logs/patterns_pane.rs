@@ -15,7 +15,7 @@ use crate::text::{fit, inert};
 use crate::timefmt::count;
 use crate::tui::theme::Theme;
 
-use super::view::{level_style, time_short};
+use super::view::{level_style, time_in_column};
 
 /// Entries counted per slice: a key never waits longer than one.
 pub const COUNT_SLICE: usize = 50_000;
@@ -227,7 +227,11 @@ impl PatternsPane {
                 .map(|(from, to)| sparkline(&p.spark.cells(from, to + 1, SPARK_CELLS)))
                 .unwrap_or_default();
             let new = if self.is_new(p) { "NEW " } else { "    " };
-            let last = p.last_ms.map(|ms| time_short(ms, utc)).unwrap_or_default();
+            let latest = span.map(|(_, last)| last);
+            let last = p
+                .last_ms
+                .map(|ms| time_in_column(ms, latest, utc))
+                .unwrap_or_default();
             let fixed = format!("{:>9} ", count(p.count as i64));
             let used = fixed.len() + 6 + 4 + 13 + SPARK_CELLS + 1;
             let spans = vec![

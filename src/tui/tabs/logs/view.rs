@@ -1,7 +1,7 @@
 //! Drawing the Logs tab. Only the entries on screen are looked at: their message is decoded,
 //! made inert, cut or wrapped to the columns, and highlighted for the find.
 
-use chrono::{Local, TimeZone, Utc};
+use chrono::{Local, NaiveDateTime, TimeZone, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -48,6 +48,33 @@ pub fn time_short(ms: i64, utc: bool) -> String {
             .map(|t| t.format(format).to_string())
     }
     .unwrap_or_else(|| "--:--:--.---".to_string())
+}
+
+/// A time in a column of [`TIME_WIDTH`]: `09:27:10.027` on the day of `latest_ms` (the newest
+/// line's), `11-21 09:27` on another day, so that a log holding several days does not pass
+/// yesterday's 14:00 for today's.
+pub fn time_in_column(ms: i64, latest_ms: Option<i64>, utc: bool) -> String {
+    let (Some(at), latest) = (civil(ms, utc), latest_ms.and_then(|l| civil(l, utc))) else {
+        return time_short(ms, utc);
+    };
+    match latest {
+        Some(latest) if latest.date() != at.date() => {
+            format!("{:<TIME_WIDTH$}", at.format("%m-%d %H:%M"))
+        }
+        _ => at.format("%H:%M:%S%.3f").to_string(),
+    }
+}
+
+/// The wall-clock time of `ms` in UTC or local time.
+fn civil(ms: i64, utc: bool) -> Option<NaiveDateTime> {
+    if utc {
+        Utc.timestamp_millis_opt(ms).single().map(|t| t.naive_utc())
+    } else {
+        Local
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.naive_local())
+    }
 }
 
 /// `2026-11-22 09:27:10.027 UTC`, or the local time with its offset.
@@ -171,7 +198,7 @@ fn entry_lines(
     let mut prefix = vec![Span::styled(gutter, theme.accent)];
     let time = match entry.ts_ms {
         Some(_) if entry.ts_inferred => " ".repeat(TIME_WIDTH),
-        Some(ms) => time_short(ms, tab.utc),
+        Some(ms) => time_in_column(ms, tab.store.latest_ts(), tab.utc),
         None => " ".repeat(TIME_WIDTH),
     };
     prefix.push(Span::styled(format!("{time} "), theme.muted));
@@ -299,8 +326,12 @@ fn header(tab: &LogsTab, theme: &Theme) -> Line<'static> {
     if tab.filter.since_ms.is_some() || tab.filter.until_ms.is_some() {
         spans.push(sep());
         let end = |ms: Option<i64>| {
-            ms.map(|ms| time_short(ms, tab.utc))
-                .unwrap_or_else(|| "…".into())
+            ms.map(|ms| {
+                time_in_column(ms, tab.store.latest_ts(), tab.utc)
+                    .trim_end()
+                    .to_string()
+            })
+            .unwrap_or_else(|| "…".into())
         };
         spans.push(Span::styled(
             format!(
@@ -677,6 +708,17 @@ mod tests {
     #[test]
     fn times() {
         assert_eq!(time_short(1_741_944_430_027, true), "09:27:10.027");
+        // The day before the newest line (and the day after, a clock gone wrong) shows its date.
+        let day = 86_400_000;
+        for (latest, shown) in [
+            (None, "09:27:10.027"),
+            (Some(1_741_944_430_027 + 3_600_000), "09:27:10.027"),
+            (Some(1_741_944_430_027 + day), "03-14 09:27 "),
+            (Some(1_741_944_430_027 - day), "03-14 09:27 "),
+        ] {
+            assert_eq!(time_in_column(1_741_944_430_027, latest, true), shown);
+            assert_eq!(shown.len(), TIME_WIDTH);
+        }
         assert_eq!(
             time_full(1_741_944_430_027, true),
             "2025-03-14 09:27:10.027 UTC"
