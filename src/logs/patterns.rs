@@ -315,7 +315,7 @@ impl Pattern {
 
 impl Pattern {
     fn note_source(&mut self, id: usize, name: &str) {
-        let bit = 1u64.checked_shl(id as u32).filter(|_| id < 64);
+        let bit = (id < 64).then(|| 1u64 << id);
         match bit {
             Some(bit) if self.source_bits & bit != 0 => return,
             Some(bit) => self.source_bits |= bit,
