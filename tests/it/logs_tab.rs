@@ -630,3 +630,59 @@ async fn zooming_into_a_bucket_of_the_timeline_and_out_again() {
             .contains("not zoomed in (x clears every filter)")
     );
 }
+
+/// `,` and `.` pass over empty buckets: over days of history with gaps, each press goes to the
+/// next bucket that holds an entry, and says so at either end.
+#[tokio::test]
+async fn moving_by_bucket_passes_over_empty_buckets() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&["T"]).unwrap();
+    h.settle().await;
+    h.render_text(80, 24);
+    h.press(&["G"]).unwrap();
+    let newest = h.app.logs().selected().unwrap().ts_ms.unwrap();
+    let mut times = vec![newest];
+    for _ in 0..200 {
+        h.press(&[","]).unwrap();
+        let ts = h.app.logs().selected().unwrap().ts_ms.unwrap();
+        if ts == *times.last().unwrap() {
+            break;
+        }
+        times.push(ts);
+    }
+    assert!(times.windows(2).all(|w| w[1] < w[0]), "{times:?}");
+    // The demo's log holds days of history with quiet stretches between: more than one bucket
+    // was reached, and the first entry at the end.
+    let first = h.app.logs().shown().filter_map(|e| e.ts_ms).min().unwrap();
+    assert!(times.len() > 2, "{times:?}");
+    assert_eq!(*times.last().unwrap(), first);
+    assert!(h.render_text(120, 40).contains("no earlier bucket"));
+    for _ in 0..200 {
+        h.press(&["."]).unwrap();
+    }
+    assert!(h.render_text(120, 40).contains("no later bucket"));
+    assert!(h.app.logs().selected().unwrap().ts_ms.unwrap() <= newest);
+}
+
+/// `:until` before `:since` shows nothing, and says why.
+#[tokio::test]
+async fn a_backwards_time_range_says_so() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&[":"]).unwrap();
+    h.type_text("until 2026-11-22 08:30");
+    h.press(&["enter", ":"]).unwrap();
+    h.type_text("since 2026-11-22 09:00");
+    h.press(&["enter"]).unwrap();
+    h.settle().await;
+    assert_eq!(h.app.logs().matching(), 0);
+    let shown = h.render_text(200, 50);
+    assert!(
+        shown.contains(
+            "The time range is backwards: since 2026-11-22 09:00:00.000 UTC is not before until \
+             2026-11-22 08:30:00.000 UTC. x clears it."
+        ),
+        "{shown}"
+    );
+}

@@ -281,17 +281,42 @@ impl LogsTab {
             let last = self.index.len().checked_sub(1)?;
             self.store.get(self.index.get(last)?)?.ts_ms
         });
-        let target = match (&mut self.timeline, here) {
-            (Some(timeline), Some(ts)) => timeline.neighbour(ts, step),
-            _ => None,
-        };
-        let Some(target) = target else {
+        let Some((start, end)) = here.and_then(|ts| self.bucket_of(ts)) else {
             return;
         };
-        if let Some(seq) = self.store.seq_at_time(target) {
-            let pos = self.index.position_at_or_after(seq);
-            self.select_pos(pos.min(self.index.len().saturating_sub(1)));
+        // Empty buckets are passed over: later, the first shown entry from the next bucket on;
+        // earlier, the first shown entry of the bucket of the last one before this bucket.
+        let target = if step > 0 {
+            Some(self.first_shown_at(end))
+        } else {
+            self.first_shown_at(start)
+                .checked_sub(1)
+                .and_then(|before| self.index.get(before))
+                .and_then(|seq| self.store.get(seq))
+                .and_then(|entry| entry.ts_ms)
+                .and_then(|ts| self.bucket_of(ts))
+                .map(|(earlier, _)| self.first_shown_at(earlier))
+        };
+        match target.filter(|pos| *pos < self.index.len()) {
+            Some(pos) => self.select_pos(pos),
+            None => self.set_notice(Notice::info(if step > 0 {
+                "no later bucket"
+            } else {
+                "no earlier bucket"
+            })),
         }
+    }
+
+    fn bucket_of(&mut self, ts_ms: i64) -> Option<(i64, i64)> {
+        self.timeline.as_mut()?.bucket_of(ts_ms)
+    }
+
+    /// The position in the index of the first shown entry at or after `ts_ms` (the index's
+    /// length if there is none).
+    fn first_shown_at(&self, ts_ms: i64) -> usize {
+        self.store
+            .seq_at_time(ts_ms)
+            .map_or(self.index.len(), |seq| self.index.position_at_or_after(seq))
     }
 
     /// Narrows the time range to the timeline's bucket that holds the selected entry (the

@@ -102,15 +102,6 @@ impl Timeline {
         }
     }
 
-    /// The start of the bucket `step` buckets from the one holding `ts_ms` (for `,` and `.`).
-    pub fn neighbour(&mut self, ts_ms: i64, step: i64) -> Option<i64> {
-        let (width, buckets) = self.buckets(self.columns.max(1));
-        let (first, last) = (buckets.first()?.0, buckets.last()?.0);
-        let here = ts_ms.div_euclid(width) * width;
-        let target = here + step * width;
-        (target >= first && target <= last).then_some(target)
-    }
-
     /// The bucket holding `ts_ms` at the width of the last draw: `[start, end)`.
     pub fn bucket_of(&mut self, ts_ms: i64) -> Option<(i64, i64)> {
         let (width, buckets) = self.buckets(self.columns.max(1));
@@ -190,20 +181,31 @@ impl Timeline {
                 time_short(ms, utc)
             }
         };
+        let (left, right) = (end(first), end(last));
+        let middle = format!(
+            " {} per column, most {} ",
+            width_label(width),
+            crate::timefmt::count(most as i64)
+        );
+        // Under the bars, so that the right end's time is under the last bar, unless the
+        // labels need more room than the bars take.
+        let labels = [&left, &middle, &right]
+            .iter()
+            .map(|s| s.chars().count())
+            .sum::<usize>()
+            + 4;
+        let axis_width = buckets.len().max(labels).min(columns) as u16;
         axis(
             Rect {
                 y: area.y + bar_rows,
                 height: 1,
+                width: axis_width,
                 ..area
             },
             buf,
-            &end(first),
-            &format!(
-                " {} per column, most {} ",
-                width_label(width),
-                crate::timefmt::count(most as i64)
-            ),
-            &end(last),
+            &left,
+            &middle,
+            &right,
             theme.muted,
         );
     }

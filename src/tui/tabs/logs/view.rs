@@ -428,6 +428,15 @@ fn empty_message(tab: &LogsTab, keymap: &Keymap) -> String {
         format!("Waiting for log lines ({})…", tab.source_description())
     } else if tab.is_busy() {
         "Filtering…".to_string()
+    } else if let (Some(since), Some(until)) = (tab.filter.since_ms, tab.filter.until_ms)
+        && since >= until
+    {
+        format!(
+            "The time range is backwards: since {} is not before until {}. {} clears it.",
+            time_full(since, tab.utc),
+            time_full(until, tab.utc),
+            keymap.key_name(Scope::Logs, Action::ClearFilter),
+        )
     } else {
         format!(
             "No entry matches ({} held). {} clears the filter, {} shows every level.",
