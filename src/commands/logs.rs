@@ -151,7 +151,7 @@ fn selection(args: &LogsArgs) -> color_eyre::Result<Selection> {
             .map(|d| chrono::Utc::now().timestamp_millis() - d)
             .or_else(|| parse_since_time(text))
             .ok_or_else(|| {
-                eyre!("{flag} '{text}': give a duration (10m, 2h, 1d) or a time (2026-11-22, 2026-11-22 14:05, 2026-11-22T14:05:00+01:00; UTC unless a zone is given)")
+                eyre!("{flag} '{text}': give a duration (10m, 2h, 1d) or a time (14:05, 2026-11-22, 2026-11-22 14:05, 2026-11-22T14:05:00+01:00; UTC unless a zone is given)")
             })
     };
     let since_ms = args
@@ -174,12 +174,27 @@ fn selection(args: &LogsArgs) -> color_eyre::Result<Selection> {
 }
 
 /// A time for `--since`: full timestamps, or a date (midnight) or minutes without seconds,
-/// UTC unless a zone is given.
+/// UTC unless a zone is given; or a bare time of day (`14:05`, `14:05:30`), today in UTC or,
+/// when that is still to come, yesterday.
 fn parse_since_time(text: &str) -> Option<i64> {
     let text = text.trim();
     parse_timestamp(text.as_bytes())
         .or_else(|| parse_timestamp(format!("{text}:00").as_bytes()))
         .or_else(|| parse_timestamp(format!("{text} 00:00:00").as_bytes()))
+        .or_else(|| time_of_day(text, chrono::Utc::now()))
+}
+
+fn time_of_day(text: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let time = ["%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|layout| chrono::NaiveTime::parse_from_str(text, layout).ok())?;
+    let today = now.date_naive().and_time(time).and_utc();
+    let at = if today > now {
+        today - chrono::Duration::days(1)
+    } else {
+        today
+    };
+    Some(at.timestamp_millis())
 }
 
 /// Where chosen lines go: one selector per source (continuation lines follow their own
@@ -732,4 +747,26 @@ fn flush_first_read<W: Write>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_of_day_is_today_or_yesterday_in_utc() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T09:30:00Z")
+            .unwrap()
+            .to_utc();
+        let at = |text: &str| time_of_day(text, now);
+        assert_eq!(at("09:05"), Some(now.timestamp_millis() - 25 * 60_000));
+        assert_eq!(at("09:29:30"), Some(now.timestamp_millis() - 30_000));
+        // Still to come today: yesterday's.
+        assert_eq!(
+            at("14:00"),
+            Some(now.timestamp_millis() + 270 * 60_000 - 86_400_000)
+        );
+        assert_eq!(at("teatime"), None);
+        assert_eq!(at("25:00"), None);
+    }
 }

@@ -1,5 +1,5 @@
-//! The Logs tab's `:` commands: `goto 14:05`, `goto 2026-11-22 14:05:30`, `level warn`,
-//! `filter REGEX`.
+//! The Logs tab's `:` commands: `goto 14:05`, `goto 2026-11-22 14:05:30`, `since 30m` (back
+//! from the newest line), `level warn`, `filter REGEX`.
 
 use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -47,9 +47,17 @@ pub fn parse_command(text: &str, newest_ms: Option<i64>, utc: bool) -> Result<Co
 }
 
 fn goto(arg: &str, newest_ms: Option<i64>, utc: bool) -> Result<i64, String> {
-    let bad = || format!("cannot read the time '{arg}': use 14:05, 14:05:30 or 2026-11-22 14:05");
+    let bad = || {
+        format!(
+            "cannot read the time '{arg}': use 14:05, 14:05:30, 2026-11-22 14:05, or 30m (before the newest line)"
+        )
+    };
     if arg.is_empty() {
         return Err(bad());
+    }
+    if let Some(back) = crate::logs::select::parse_duration(arg) {
+        let newest = newest_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
+        return newest.checked_sub(back).ok_or_else(bad);
     }
     if let Some(ms) =
         parse_timestamp(arg.as_bytes()).filter(|_| arg.ends_with('Z') || arg.contains('+'))
@@ -129,6 +137,28 @@ mod tests {
         assert_eq!(
             parse_command("goto 09:29:59.500", Some(NEWEST), true),
             Ok(Command::Goto(NEWEST - 500))
+        );
+    }
+
+    #[test]
+    fn a_duration_counts_back_from_the_newest_line() {
+        assert_eq!(
+            parse_command("since 30m", Some(NEWEST), true),
+            Ok(Command::Since(Some(NEWEST - 30 * 60_000)))
+        );
+        assert_eq!(
+            parse_command("until 1h30m", Some(NEWEST), false),
+            Ok(Command::Until(Some(NEWEST - 90 * 60_000)))
+        );
+        assert_eq!(
+            parse_command("goto 2d", Some(NEWEST), true),
+            Ok(Command::Goto(NEWEST - 2 * 86_400_000))
+        );
+        // A bare number is neither a time nor a duration.
+        assert!(
+            parse_command("since 30", Some(NEWEST), true)
+                .unwrap_err()
+                .contains("30m (before the newest line)")
         );
     }
 
