@@ -85,12 +85,25 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
     } else {
         None
     };
+    // With a filter, `-n` counts the entries it lets through (read from the whole log), as
+    // journalctl does; without one, the last lines are read as `tail -n` reads them.
+    let (lines, tail) = match args.lines {
+        Some(keep) if !args.follow && summary.is_none() && selection.narrows() => (
+            None,
+            Some(EntryTail {
+                keep,
+                entries: VecDeque::new(),
+            }),
+        ),
+        lines => (lines, None),
+    };
     let stdout = io::stdout();
     let mut out = Output {
         printer: Printer::new(BufWriter::with_capacity(1 << 20, stdout.lock()), format),
         selectors: HashMap::new(),
         selection,
         summary,
+        tail,
     };
     let result = if args.follow {
         follow(kind, client, &args, &mut out)
@@ -104,13 +117,17 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
                     .iter()
                     .filter(|f| explicit || f.path.is_file())
                     .collect();
-                read_files(&files, args.lines, &mut out)
+                read_files(&files, lines, &mut out)
             }
-            FeedKind::Rest => read_rest(client, args.lines, &mut out),
+            FeedKind::Rest => read_rest(client, lines, &mut out),
             FeedKind::Packet { .. } => Err(Report::msg(
                 "mmops logs reads a server or its files; a support packet opens with mmops open",
             )),
         }
+        .and_then(|()| match out.tail.take() {
+            Some(tail) => tail.print(&mut out.printer).map_err(Report::from),
+            None => Ok(()),
+        })
         .and_then(|()| out.printer.flush().map_err(Report::from))
         .and_then(|()| match &out.summary {
             Some(summary) => super::emit(&summary.report(&args)).map_err(Report::from),
@@ -205,6 +222,55 @@ struct Output<W: Write> {
     selection: Selection,
     /// `--patterns` or `--histogram`: the entries are counted instead of printed.
     summary: Option<Summary>,
+    /// `-n N` with a filter: the last N entries that pass it, printed at the end.
+    tail: Option<EntryTail>,
+}
+
+/// The last entries chosen, with their continuation lines, as `journalctl -n` keeps them: `-n 3
+/// --level error` is the last three errors, not what the last three lines hold of them.
+struct EntryTail {
+    keep: usize,
+    entries: VecDeque<Kept>,
+}
+
+struct Kept {
+    label: Option<String>,
+    line: Vec<u8>,
+    parsed: crate::logs::parse::Parsed,
+    continuation: Vec<Vec<u8>>,
+}
+
+impl EntryTail {
+    fn entry(&mut self, line: &[u8], parsed: crate::logs::parse::Parsed, label: Option<&str>) {
+        if self.keep == 0 {
+            return;
+        }
+        if self.entries.len() == self.keep {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(Kept {
+            label: label.map(str::to_string),
+            line: line.to_vec(),
+            parsed,
+            continuation: Vec::new(),
+        });
+    }
+
+    fn continuation(&mut self, line: &[u8]) {
+        if let Some(last) = self.entries.back_mut() {
+            last.continuation.push(line.to_vec());
+        }
+    }
+
+    fn print<W: Write>(self, printer: &mut Printer<W>) -> io::Result<()> {
+        for kept in self.entries {
+            printer.entry(&kept.line, &kept.parsed, kept.label.as_deref())?;
+            for line in &kept.continuation {
+                printer.continuation(line)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What `--patterns` and `--histogram` count.
@@ -376,8 +442,20 @@ impl<W: Write> Output<W> {
                 summary.add(line, &parsed, source);
                 Ok(())
             }
-            (Verdict::Entry(parsed), None) => self.printer.entry(line, &parsed, label),
-            (Verdict::Continuation, None) => self.printer.continuation(line),
+            (Verdict::Entry(parsed), None) => match &mut self.tail {
+                Some(tail) => {
+                    tail.entry(line, parsed, label);
+                    Ok(())
+                }
+                None => self.printer.entry(line, &parsed, label),
+            },
+            (Verdict::Continuation, None) => match &mut self.tail {
+                Some(tail) => {
+                    tail.continuation(line);
+                    Ok(())
+                }
+                None => self.printer.continuation(line),
+            },
             (Verdict::Continuation, Some(_)) | (Verdict::Skip, _) => Ok(()),
         }
     }
@@ -395,7 +473,7 @@ fn read_files<W: Write>(
     {
         return count_in_parallel(files, &out.selection, summary);
     }
-    if let ([file], None) = (files, lines)
+    if let ([file], None, None) = (files, lines, &out.tail)
         && std::fs::metadata(&file.path).is_ok_and(|m| m.len() >= 2 * MIN_PIECE)
     {
         return print_in_parallel(file, out);

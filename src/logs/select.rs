@@ -21,6 +21,16 @@ pub struct Selection {
     pub until_ms: Option<i64>,
 }
 
+impl Selection {
+    /// Whether it leaves any entry out.
+    pub fn narrows(&self) -> bool {
+        self.level.is_some()
+            || self.grep.is_some()
+            || self.since_ms.is_some()
+            || self.until_ms.is_some()
+    }
+}
+
 /// What to do with one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

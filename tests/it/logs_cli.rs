@@ -149,6 +149,20 @@ fn since_and_last_lines() {
     );
     let (out, _, _) = logs(dir.path(), &file, &["-n", "2", "--raw"]);
     assert_eq!(out, format!("{ERROR_PLUGIN}\n{HOSTILE}\n"));
+    // With a filter, -n counts the entries it lets through, as journalctl does: the last two
+    // errors (the panic with its trace), though the last line is no error.
+    let (out, err, code) = logs(dir.path(), &file, &["-n", "2", "--level", "error", "--raw"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, format!("{PANIC}\n{FRAME}\n{ERROR_PLUGIN}\n"));
+    let (out, _, _) = logs(
+        dir.path(),
+        &file,
+        &["-n", "1", "--grep", "invite", "--json"],
+    );
+    let entry: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(entry["msg"], "Failed to send invite email successfully");
+    let (out, _, _) = logs(dir.path(), &file, &["-n", "0", "--level", "error", "--raw"]);
+    assert_eq!(out, "");
     // Relative to now.
     let line_at = |ago_secs: i64, msg: &str| {
         let at = chrono::Utc::now() - chrono::Duration::seconds(ago_secs);
