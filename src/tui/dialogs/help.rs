@@ -55,7 +55,7 @@ impl View for HelpDialog {
     }
 
     fn draw(&mut self, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
-        let lines = help::lines(ui.keymap, self.under, ui.theme);
+        let lines = help::lines(ui.keymap, self.under, ui.theme, help::inner_width(area));
         let total = help::render(lines, area, buf, self.scroll, ui.theme, ui.keymap);
         self.max_scroll = total.saturating_sub(help::area_for(area).height.saturating_sub(2));
         self.scroll = self.scroll.min(self.max_scroll);

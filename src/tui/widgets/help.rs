@@ -8,9 +8,13 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget};
 use crate::tui::keys::{Action, Focus, Keymap, Scope};
 use crate::tui::theme::Theme;
 
-/// The help text, one line per binding, grouped by where the keys apply: the focus' tables
-/// first, then the global one, then every other.
-pub fn lines(keymap: &Keymap, focus: Focus, theme: &Theme) -> Vec<Line<'static>> {
+/// Columns of the keys before each description.
+const KEYS_WIDTH: usize = 20;
+
+/// The help text, one binding per line (a long description wrapped under itself to `width`
+/// columns), grouped by where the keys apply: the focus' tables first, then the global one,
+/// then every other.
+pub fn lines(keymap: &Keymap, focus: Focus, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut first: Vec<Scope> = focus.scopes().collect();
     first.push(Scope::Global);
     let rest = Scope::all()
@@ -38,14 +42,28 @@ pub fn lines(keymap: &Keymap, focus: Focus, theme: &Theme) -> Vec<Line<'static>>
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
+            let room = width.saturating_sub(KEYS_WIDTH).max(20);
+            let mut description =
+                crate::text::wrap(&crate::text::inert(&binding.description), room).into_iter();
             out.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), theme.key),
-                Span::styled(binding.description.to_string(), theme.base),
+                Span::styled(format!("  {keys:<w$}", w = KEYS_WIDTH - 2), theme.key),
+                Span::styled(description.next().unwrap_or_default(), theme.base),
             ]));
+            for more in description {
+                out.push(Line::from(vec![
+                    Span::raw(" ".repeat(KEYS_WIDTH)),
+                    Span::styled(more, theme.base),
+                ]));
+            }
         }
         out.push(Line::raw(""));
     }
     out
+}
+
+/// The columns inside the overlay's box, for [`lines`].
+pub fn inner_width(area: Rect) -> usize {
+    usize::from(area_for(area).width.saturating_sub(2))
 }
 
 /// The overlay's box inside `area`: most of the screen, leaving the chrome visible.
