@@ -135,3 +135,48 @@ pub fn yes_no(keymap: &Keymap, theme: &Theme) -> Vec<Span<'static>> {
         Span::styled(" no", theme.base),
     ]
 }
+
+/// `line` cut to `width` columns with an ellipsis where it is cut, so that a status line too
+/// long for the terminal says it goes on instead of ending mid-word.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
+    if line.width() <= width {
+        return line;
+    }
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let span_width = span.content.width();
+        if used + span_width < width {
+            used += span_width;
+            spans.push(span);
+            continue;
+        }
+        let cut = crate::text::one_line(&span.content, width.saturating_sub(used + 1));
+        let cut = cut.trim_end_matches('…').trim_end().to_string();
+        spans.push(Span::styled(format!("{cut}…"), span.style));
+        break;
+    }
+    Line::from(spans).style(line.style)
+}
+
+#[cfg(test)]
+mod fit_line_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_ends_in_an_ellipsis_within_the_width() {
+        let line = Line::from(vec![
+            Span::raw("▶ FOLLOWING"),
+            Span::raw(" │ "),
+            Span::styled("find antivirus 8 of 20", Style::default().bold()),
+        ]);
+        let fitted = fit_line(line.clone(), 24);
+        assert_eq!(fitted.width(), 24);
+        let text: String = fitted.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "▶ FOLLOWING │ find anti…");
+        assert_eq!(fitted.spans[2].style, Style::default().bold());
+        assert_eq!(fit_line(line.clone(), 80), line);
+        assert!(fit_line(line, 0).width() <= 1);
+    }
+}

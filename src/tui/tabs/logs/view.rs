@@ -458,7 +458,7 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
         Constraint::Length(prompt_height),
     ])
     .areas(area);
-    header(tab, theme).render(head, buf);
+    crate::tui::widgets::fit_line(header(tab, theme), usize::from(head.width)).render(head, buf);
     if let Some(line) = status {
         line.render(second, buf);
     }
