@@ -295,8 +295,8 @@ pub fn story_requests(world: &World, rng: &mut Rng) -> Vec<(i64, String)> {
         .collect()
 }
 
-/// Average length of a generated line, for spreading a file's times over a day.
-const TYPICAL_LINE_BYTES: u64 = 280;
+/// Lines generated to learn their mean length before a log file is written.
+const SAMPLE_LINES: u64 = 2_000;
 
 /// Writes at least `bytes` bytes of generated log lines (whole lines) to `out`, their times
 /// spread over the day before `end_ms`. Returns the number of lines written.
@@ -343,12 +343,19 @@ pub fn write_log(out: &mut impl Write, bytes: u64, seed: u64, end_ms: i64) -> st
     let rng = Rng::new(seed);
     let mut generator = LogGenerator::new(rng.fork("log-file"), LogContext::default());
     let mut timing = rng.fork("log-file-times");
-    let expected_lines = (bytes / TYPICAL_LINE_BYTES).max(1);
+    // The lines' mean length, from a sample of the same generator, spaces them over the day so
+    // that the last one falls near `end_ms` (and never after it: the file is of the past).
+    let mut sample = LogGenerator::new(rng.fork("log-file-sample"), LogContext::default());
+    let sampled: u64 = (0..SAMPLE_LINES)
+        .map(|i| sample.line(end_ms - DAY_MS + i as i64).len() as u64 + 1)
+        .sum();
+    let typical = (sampled / SAMPLE_LINES).max(1);
+    let expected_lines = (bytes / typical).max(1);
     let mean_gap = (DAY_MS as u64 / expected_lines).max(1) as i64;
     let mut ts = end_ms - DAY_MS;
     let (mut written, mut lines) = (0u64, 0u64);
     while written < bytes {
-        ts += timing.range(0, 2 * mean_gap);
+        ts = (ts + timing.range(0, 2 * mean_gap)).min(end_ms);
         let line = generator.line(ts);
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
@@ -436,6 +443,26 @@ mod tests {
             "times only go forward"
         );
         assert!(times[0].starts_with("2026-11-21 09:"), "{}", times[0]);
+        // The day ends near `end` (2026-11-22 09:30) and never after it.
+        let last = times.last().unwrap();
+        assert!(
+            last.as_str() <= "2026-11-22 09:30:00.000 Z" && last.as_str() >= "2026-11-22 06:30",
+            "{last}"
+        );
+        let mut big = Vec::new();
+        write_log(&mut big, 2_000_000, 5, end).unwrap();
+        let last_line = String::from_utf8(big)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string();
+        let last: Value = serde_json::from_str(&last_line).unwrap();
+        let last = last["timestamp"].as_str().unwrap();
+        assert!(
+            last <= "2026-11-22 09:30:00.000 Z" && last >= "2026-11-22 08:30",
+            "{last}"
+        );
     }
 
     #[test]
