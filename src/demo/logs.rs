@@ -446,7 +446,7 @@ mod tests {
         // The day ends near `end` (2026-11-22 09:30) and never after it.
         let last = times.last().unwrap();
         assert!(
-            last.as_str() <= "2026-11-22 09:30:00.000 Z" && last.as_str() >= "2026-11-22 06:30",
+            ("2026-11-22 06:30"..="2026-11-22 09:30:00.000 Z").contains(&last.as_str()),
             "{last}"
         );
         let mut big = Vec::new();
@@ -460,7 +460,7 @@ mod tests {
         let last: Value = serde_json::from_str(&last_line).unwrap();
         let last = last["timestamp"].as_str().unwrap();
         assert!(
-            last <= "2026-11-22 09:30:00.000 Z" && last >= "2026-11-22 08:30",
+            ("2026-11-22 08:30"..="2026-11-22 09:30:00.000 Z").contains(&last),
             "{last}"
         );
     }
