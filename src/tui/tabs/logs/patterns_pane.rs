@@ -14,6 +14,7 @@ use crate::logs::store::LogStore;
 use crate::text::{fit, inert};
 use crate::timefmt::count;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::fit_line;
 
 use super::view::{level_style, time_in_column};
 
@@ -150,7 +151,8 @@ impl PatternsPane {
     }
 
     pub fn draw(&mut self, area: Rect, buf: &mut Buffer, theme: &Theme, utc: bool, behind: bool) {
-        if area.height == 0 {
+        // The title, the column names and at least one pattern.
+        if area.height < 3 {
             return;
         }
         let detail_rows: u16 = if area.height >= 14 { 5 } else { 0 };
@@ -180,9 +182,26 @@ impl PatternsPane {
             title.push_str(" · counting…");
         }
         Line::styled(fit(&title, usize::from(area.width)), theme.label).render(head, buf);
+        let columns = format!(
+            "{:>9} {:<5} {:4}{:<12} {:<w$} message",
+            "count",
+            "level",
+            "",
+            "last seen",
+            "when",
+            w = SPARK_CELLS
+        );
+        // Not `fit`, which would fold the padding between the names.
+        fit_line(Line::styled(columns, theme.muted), usize::from(area.width)).render(
+            Rect {
+                y: area.y + 1,
+                ..head
+            },
+            buf,
+        );
         let list = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1 + detail_rows),
+            y: area.y + 2,
+            height: area.height.saturating_sub(2 + detail_rows),
             ..area
         };
         self.rows = list.height;
