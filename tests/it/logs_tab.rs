@@ -496,10 +496,12 @@ async fn errors_warnings_time_ranges_and_around_this() {
     assert_eq!(h.app.logs().selected().unwrap().seq, warning);
     h.press(&["\""]).unwrap();
     assert_eq!(h.app.logs().selected().unwrap().seq, error);
-    // The entry under it is selected: the marked one above shows its mark.
-    h.press(&["j"]).unwrap();
+    // Selected or not, a marked entry shows its mark.
     let shown = h.render_text(120, 40);
     assert!(shown.contains("◆"), "{shown}");
+    h.press(&["j"]).unwrap();
+    let shown = h.render_text(120, 40);
+    assert!(shown.contains("◆") && shown.contains("▌"), "{shown}");
     h.press(&["k", "M"]).unwrap();
     assert_eq!(h.app.logs().bookmarks().collect::<Vec<_>>(), [warning]);
 

@@ -190,9 +190,11 @@ fn entry_lines(
     selected: bool,
 ) -> Vec<Line<'static>> {
     let marked = tab.bookmarks.contains(&entry.seq);
+    // A marked entry shows its mark even when selected: the selection's colours still say
+    // which row is selected.
     let gutter = match (selected, marked) {
-        (true, _) => "▌",
-        (false, true) => "◆",
+        (_, true) => "◆",
+        (true, false) => "▌",
         (false, false) => " ",
     };
     let mut prefix = vec![Span::styled(gutter, theme.accent)];
