@@ -26,8 +26,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Connection and appearance options shared by every command.
+/// Connection and appearance options shared by every command: in each command's help they come
+/// after its own, under a heading of their own.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Options of every command")]
 pub struct GlobalOpts {
     /// Server URL, e.g. https://chat.example.com
     #[arg(long, global = true, value_name = "URL")]
