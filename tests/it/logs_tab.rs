@@ -688,3 +688,19 @@ async fn a_backwards_time_range_says_so() {
         "{shown}"
     );
 }
+
+/// The empty `:` prompt says what can be typed; the hint goes when typing starts.
+#[tokio::test]
+async fn the_command_prompt_hints_at_its_commands() {
+    let server = demo().await;
+    let mut h = on_files(&server, LogsLaunch::default()).await;
+    h.press(&[":"]).unwrap();
+    let shown = h.render_text(80, 24);
+    assert!(
+        shown.contains(":  goto 14:05 · since 30m · until 14:30"),
+        "{shown}"
+    );
+    h.type_text("s");
+    let shown = h.render_text(80, 24);
+    assert!(!shown.contains("goto 14:05"), "{shown}");
+}

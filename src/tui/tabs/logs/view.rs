@@ -22,6 +22,8 @@ use crate::tui::theme::Theme;
 use crate::tui::view::Ui;
 
 const TIME_WIDTH: usize = 12;
+/// Shown in the empty `:` prompt.
+const COMMAND_HINT: &str = "goto 14:05 · since 30m · until 14:30 · level warn · filter REGEX";
 const LEVEL_WIDTH: usize = 5;
 
 pub fn level_style(theme: &Theme, level: Level) -> Style {
@@ -482,6 +484,17 @@ pub fn render(tab: &mut LogsTab, area: Rect, buf: &mut Buffer, ui: &Ui<'_>) {
                 PromptKind::Save => "save filtered lines to: ".to_string(),
             };
             input.render(&label, prompt, buf, theme.key, theme.base);
+            if *kind == PromptKind::Command && input.text().is_empty() {
+                // What can be typed, until something is.
+                let at = (label.width() + 2).min(usize::from(prompt.width)) as u16;
+                let hint = Rect {
+                    x: prompt.x + at,
+                    width: prompt.width - at,
+                    ..prompt
+                };
+                Line::styled(one_line(COMMAND_HINT, usize::from(hint.width)), theme.muted)
+                    .render(hint, buf);
+            }
         }
         Mode::Patterns => {
             let behind = tab
