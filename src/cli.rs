@@ -498,8 +498,8 @@ pub struct LogsArgs {
     pub json: bool,
 
     /// Only the last N lines of each file (default: all; 10 when following) or N lines of the
-    /// REST API (default: 10000); with a filter and not following, the last N entries it lets
-    /// through (`-n 3 --level error`: the last three errors)
+    /// REST API (default: 10000); with a filter, the last N entries it lets through (`-n 3
+    /// --level error`: the last three errors)
     #[arg(short = 'n', long, value_name = "N")]
     pub lines: Option<usize>,
 

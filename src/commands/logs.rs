@@ -31,6 +31,9 @@ use crate::timefmt::count;
 
 /// Lines shown from before the start when following, unless `-n` says otherwise.
 const FOLLOW_DEFAULT_LINES: usize = 10;
+/// Following with a filter, the lines read back from each source to find the last entries that
+/// pass it (a log where they are rarer than this starts with fewer).
+const FOLLOW_FILTERED_LOOKBACK: usize = 100_000;
 /// The most lines one REST log page gives.
 const REST_PAGE_MAX: usize = 10_000;
 /// A JSON entry waits this long for continuation lines while following.
@@ -692,9 +695,10 @@ fn read_rest<W: Write>(
 }
 
 /// Lines that arrive before every source has finished its first read: only the last `keep`
-/// are shown, like `tail -n`.
+/// are shown, like `tail -n`; with a filter, the last `entries` that pass it.
 struct FirstRead {
     keep: usize,
+    entries: Option<usize>,
     lines: VecDeque<(String, Vec<u8>)>,
     waiting: HashSet<String>,
     started: tokio::time::Instant,
@@ -717,7 +721,14 @@ fn follow<W: Write>(
     let _guard = runtime.enter();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let pressure = Backpressure::new(IN_FLIGHT_LIMIT);
-    let keep = args.lines.unwrap_or(FOLLOW_DEFAULT_LINES);
+    let shown = args.lines.unwrap_or(FOLLOW_DEFAULT_LINES);
+    // With a filter the first lines shown are the last entries it lets through, as without
+    // following: more is read back to find them.
+    let entries = out.selection.narrows().then_some(shown);
+    let keep = match entries {
+        Some(_) => shown.max(FOLLOW_FILTERED_LOOKBACK),
+        None => shown,
+    };
     let mut options = FeedOptions::default();
     options.follow.initial_lines = keep;
     let (show_source, sources): (bool, HashSet<String>) = match &kind {
@@ -736,6 +747,7 @@ fn follow<W: Write>(
     );
     let mut first = Some(FirstRead {
         keep,
+        entries,
         lines: VecDeque::new(),
         waiting: sources,
         started: tokio::time::Instant::now(),
@@ -786,6 +798,7 @@ fn follow<W: Write>(
                         read.waiting.remove(&source);
                     }
                     flush_first_read(&mut first, out, show_source, false)?;
+                    out.printer.flush_output()?;
                     if state != SourceState::Following {
                         // Best effort: stderr may be closed too.
                         let _ = writeln!(
@@ -820,8 +833,15 @@ fn flush_first_read<W: Write>(
         return Ok(());
     }
     if let Some(read) = first.take() {
+        out.tail = read.entries.map(|keep| EntryTail {
+            keep,
+            entries: VecDeque::new(),
+        });
         for (source, line) in read.lines {
             out.line(&source, show_source.then_some(source.as_str()), &line)?;
+        }
+        if let Some(tail) = out.tail.take() {
+            tail.print(&mut out.printer)?;
         }
     }
     Ok(())

@@ -306,7 +306,10 @@ fn follow_prints_appended_lines_and_stops_on_sigterm() {
             "error",
         ],
     );
-    // Start from the last line only, a plain line (info): nothing shows until an error comes.
+    // The last error already in the file first (as journalctl -f -n 1 -p err), though the
+    // file's last line is no error; then the errors appended, and nothing else.
+    let line = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(line, ERROR_PLUGIN);
     std::thread::sleep(Duration::from_millis(300));
     // Unlike anything already in the file, so an old line cannot pass for it.
     let fresh = ERROR_PLUGIN.replace("Plugin crashed", "Plugin crashed again after the restart");
