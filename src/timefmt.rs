@@ -1,6 +1,7 @@
-//! How times and numbers are written on screen and in output.
+//! How times and numbers are written on screen and in output, and the times of day an admin
+//! types.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -125,6 +126,43 @@ pub fn stopwatch(ms: i64) -> String {
     }
 }
 
+/// A wall-clock time in UTC or local time as epoch ms (a local time that a clock change skips
+/// has none; one it repeats is the earlier).
+pub fn wall_clock_ms(naive: NaiveDateTime, utc: bool) -> Option<i64> {
+    if utc {
+        Some(Utc.from_utc_datetime(&naive).timestamp_millis())
+    } else {
+        Local
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.timestamp_millis())
+    }
+}
+
+/// A bare time of day (`14:05`, `14:05:30`, `14:05:30.250`) at its last moment at or before
+/// `reference_ms`: that day's, or the day before's when it is still to come; in UTC or local
+/// time.
+pub fn time_of_day_at_or_before(text: &str, reference_ms: i64, utc: bool) -> Option<i64> {
+    let time = ["%H:%M:%S%.3f", "%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|layout| NaiveTime::parse_from_str(text, layout).ok())?;
+    let day: NaiveDate = if utc {
+        Utc.timestamp_millis_opt(reference_ms)
+            .single()
+            .map(|t| t.date_naive())
+    } else {
+        Local
+            .timestamp_millis_opt(reference_ms)
+            .single()
+            .map(|t| t.date_naive())
+    }?;
+    let candidate = wall_clock_ms(day.and_time(time), utc)?;
+    if candidate > reference_ms {
+        return wall_clock_ms(day.pred_opt()?.and_time(time), utc);
+    }
+    Some(candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +206,22 @@ mod tests {
         // Server-supplied extremes must not overflow.
         assert!(relative_days(now, i64::MIN).ends_with("days ago"));
         assert!(relative_days(i64::MIN, i64::MAX).starts_with("in "));
+    }
+
+    #[test]
+    fn a_time_of_day_is_today_or_yesterday_in_utc() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T09:30:00Z")
+            .unwrap()
+            .to_utc();
+        let at = |text: &str| time_of_day_at_or_before(text, now.timestamp_millis(), true);
+        assert_eq!(at("09:05"), Some(now.timestamp_millis() - 25 * 60_000));
+        assert_eq!(at("09:29:30"), Some(now.timestamp_millis() - 30_000));
+        // Still to come today: yesterday's.
+        assert_eq!(
+            at("14:00"),
+            Some(now.timestamp_millis() + 270 * 60_000 - 86_400_000)
+        );
+        assert_eq!(at("teatime"), None);
+        assert_eq!(at("25:00"), None);
     }
 }

@@ -91,13 +91,9 @@ pub fn run(resolved: Resolved, args: LogsArgs) -> color_eyre::Result<ExitCode> {
     // With a filter, `-n` counts the entries it lets through (read from the whole log), as
     // journalctl does; without one, the last lines are read as `tail -n` reads them.
     let (lines, tail) = match args.lines {
-        Some(keep) if !args.follow && summary.is_none() && selection.narrows() => (
-            None,
-            Some(EntryTail {
-                keep,
-                entries: VecDeque::new(),
-            }),
-        ),
+        Some(keep) if !args.follow && summary.is_none() && selection.narrows() => {
+            (None, Some(EntryTail::new(keep)))
+        }
         lines => (lines, None),
     };
     let stdout = io::stdout();
@@ -201,20 +197,13 @@ fn parse_since_time(text: &str) -> Option<i64> {
     parse_timestamp(text.as_bytes())
         .or_else(|| parse_timestamp(format!("{text}:00").as_bytes()))
         .or_else(|| parse_timestamp(format!("{text} 00:00:00").as_bytes()))
-        .or_else(|| time_of_day(text, chrono::Utc::now()))
-}
-
-fn time_of_day(text: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
-    let time = ["%H:%M:%S", "%H:%M"]
-        .iter()
-        .find_map(|layout| chrono::NaiveTime::parse_from_str(text, layout).ok())?;
-    let today = now.date_naive().and_time(time).and_utc();
-    let at = if today > now {
-        today - chrono::Duration::days(1)
-    } else {
-        today
-    };
-    Some(at.timestamp_millis())
+        .or_else(|| {
+            crate::timefmt::time_of_day_at_or_before(
+                text,
+                chrono::Utc::now().timestamp_millis(),
+                true,
+            )
+        })
 }
 
 /// Where chosen lines go: one selector per source (continuation lines follow their own
@@ -244,6 +233,13 @@ struct Kept {
 }
 
 impl EntryTail {
+    fn new(keep: usize) -> Self {
+        Self {
+            keep,
+            entries: VecDeque::new(),
+        }
+    }
+
     fn entry(&mut self, line: &[u8], parsed: crate::logs::parse::Parsed, label: Option<&str>) {
         if self.keep == 0 {
             return;
@@ -833,10 +829,7 @@ fn flush_first_read<W: Write>(
         return Ok(());
     }
     if let Some(read) = first.take() {
-        out.tail = read.entries.map(|keep| EntryTail {
-            keep,
-            entries: VecDeque::new(),
-        });
+        out.tail = read.entries.map(EntryTail::new);
         for (source, line) in read.lines {
             out.line(&source, show_source.then_some(source.as_str()), &line)?;
         }
@@ -845,26 +838,4 @@ fn flush_first_read<W: Write>(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_time_of_day_is_today_or_yesterday_in_utc() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T09:30:00Z")
-            .unwrap()
-            .to_utc();
-        let at = |text: &str| time_of_day(text, now);
-        assert_eq!(at("09:05"), Some(now.timestamp_millis() - 25 * 60_000));
-        assert_eq!(at("09:29:30"), Some(now.timestamp_millis() - 30_000));
-        // Still to come today: yesterday's.
-        assert_eq!(
-            at("14:00"),
-            Some(now.timestamp_millis() + 270 * 60_000 - 86_400_000)
-        );
-        assert_eq!(at("teatime"), None);
-        assert_eq!(at("25:00"), None);
-    }
 }

@@ -395,6 +395,9 @@ impl LogStore {
 
     /// The entry with this sequence number, if it is still held.
     pub fn get(&self, seq: u64) -> Option<Entry<'_>> {
+        if seq.checked_add(1) == Some(self.end_seq()) {
+            return self.newest();
+        }
         let index = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
         let record = self.records.get(index)?;
         let raw = self.raw_bytes(record.raw_at, record.raw_len);
@@ -402,8 +405,8 @@ impl LogStore {
         Some(Self::entry(seq, record, raw, json_at))
     }
 
-    /// The entry appended last: what [`get`](Self::get) gives for it, read from the ends of
-    /// the store without finding it (the live patterns count each entry as it is appended).
+    /// The entry appended last, read from the ends of the store without finding it (the live
+    /// patterns count each entry as it is appended; [`get`](Self::get) reads it so).
     pub fn newest(&self) -> Option<Entry<'_>> {
         let record = self.records.back()?;
         let block = self.blocks.back()?;
@@ -500,7 +503,7 @@ mod tests {
     }
 
     #[test]
-    fn the_newest_entry_is_what_get_reads() {
+    fn the_newest_entry_is_what_get_reads_of_it() {
         let mut store = LogStore::new(4);
         assert!(store.newest().is_none());
         let long = "x".repeat(3 << 20);

@@ -277,10 +277,10 @@ impl LogsTab {
 
     /// The selection a bucket of the timeline earlier or later: its first shown entry.
     fn jump_bucket(&mut self, step: i64) {
-        let here = self.selected().and_then(|e| e.ts_ms).or_else(|| {
-            let last = self.index.len().checked_sub(1)?;
-            self.store.get(self.index.get(last)?)?.ts_ms
-        });
+        let here = self
+            .selected()
+            .and_then(|e| e.ts_ms)
+            .or_else(|| self.last_shown_ms());
         let Some((start, end)) = here.and_then(|ts| self.bucket_of(ts)) else {
             return;
         };
@@ -307,6 +307,12 @@ impl LogsTab {
         }
     }
 
+    /// The time of the last entry the filter shows.
+    fn last_shown_ms(&self) -> Option<i64> {
+        let last = self.index.len().checked_sub(1)?;
+        self.store.get(self.index.get(last)?)?.ts_ms
+    }
+
     fn bucket_of(&mut self, ts_ms: i64) -> Option<(i64, i64)> {
         self.timeline.as_mut()?.bucket_of(ts_ms)
     }
@@ -325,19 +331,9 @@ impl LogsTab {
         let selected = self.selected().map(|e| (e.seq, e.ts_ms));
         let here = match selected {
             Some((_, ts)) => ts,
-            None => self
-                .index
-                .len()
-                .checked_sub(1)
-                .and_then(|last| self.index.get(last))
-                .and_then(|seq| self.store.get(seq))
-                .and_then(|e| e.ts_ms),
+            None => self.last_shown_ms(),
         };
-        let bucket = match (&mut self.timeline, here) {
-            (Some(timeline), Some(ts)) => timeline.bucket_of(ts),
-            _ => None,
-        };
-        let Some((since, until)) = bucket else {
+        let Some((since, until)) = here.and_then(|ts| self.bucket_of(ts)) else {
             self.set_notice(Notice::problem("no entry with a time to zoom into"));
             return;
         };

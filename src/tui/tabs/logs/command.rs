@@ -1,9 +1,10 @@
 //! The Logs tab's `:` commands: `goto 14:05`, `goto 2026-11-22 14:05:30`, `since 30m` (back
 //! from the newest line), `level warn`, `filter REGEX`.
 
-use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{NaiveDateTime, Utc};
 
 use crate::logs::parse::{Level, parse_timestamp};
+use crate::timefmt::{time_of_day_at_or_before, wall_clock_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -55,8 +56,8 @@ fn goto(arg: &str, newest_ms: Option<i64>, utc: bool) -> Result<i64, String> {
     if arg.is_empty() {
         return Err(bad());
     }
+    let newest = newest_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
     if let Some(back) = crate::logs::select::parse_duration(arg) {
-        let newest = newest_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
         return newest.checked_sub(back).ok_or_else(bad);
     }
     if let Some(ms) =
@@ -64,16 +65,6 @@ fn goto(arg: &str, newest_ms: Option<i64>, utc: bool) -> Result<i64, String> {
     {
         return Ok(ms);
     }
-    let to_ms = |naive: NaiveDateTime| -> Option<i64> {
-        if utc {
-            Some(Utc.from_utc_datetime(&naive).timestamp_millis())
-        } else {
-            Local
-                .from_local_datetime(&naive)
-                .earliest()
-                .map(|t| t.timestamp_millis())
-        }
-    };
     for layout in [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%d %H:%M",
@@ -81,31 +72,10 @@ fn goto(arg: &str, newest_ms: Option<i64>, utc: bool) -> Result<i64, String> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(arg, layout) {
-            return to_ms(naive).ok_or_else(bad);
+            return wall_clock_ms(naive, utc).ok_or_else(bad);
         }
     }
-    let time = ["%H:%M:%S%.3f", "%H:%M:%S", "%H:%M"]
-        .iter()
-        .find_map(|layout| NaiveTime::parse_from_str(arg, layout).ok())
-        .ok_or_else(bad)?;
-    let newest = newest_ms.unwrap_or_else(|| Utc::now().timestamp_millis());
-    let day: NaiveDate = if utc {
-        Utc.timestamp_millis_opt(newest)
-            .single()
-            .map(|t| t.date_naive())
-    } else {
-        Local
-            .timestamp_millis_opt(newest)
-            .single()
-            .map(|t| t.date_naive())
-    }
-    .ok_or_else(bad)?;
-    let candidate = to_ms(day.and_time(time)).ok_or_else(bad)?;
-    if candidate > newest {
-        let before = day.pred_opt().ok_or_else(bad)?;
-        return to_ms(before.and_time(time)).ok_or_else(bad);
-    }
-    Ok(candidate)
+    time_of_day_at_or_before(arg, newest, utc).ok_or_else(bad)
 }
 
 #[cfg(test)]

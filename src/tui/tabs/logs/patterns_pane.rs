@@ -70,8 +70,7 @@ impl PatternsPane {
         if self.counted_to != seq {
             return false;
         }
-        let newest = store.newest().filter(|e| e.seq == seq);
-        if let Some(entry) = newest.or_else(|| store.get(seq)) {
+        if let Some(entry) = store.get(seq) {
             let source = store.source_name(entry.source);
             self.patterns
                 .add_counted(&Counted::of_entry(&entry), source);

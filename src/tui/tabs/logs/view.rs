@@ -38,32 +38,22 @@ pub fn level_style(theme: &Theme, level: Level) -> Style {
 
 /// `09:27:10.027`, in UTC or local time.
 pub fn time_short(ms: i64, utc: bool) -> String {
-    let format = "%H:%M:%S%.3f";
-    if utc {
-        Utc.timestamp_millis_opt(ms)
-            .single()
-            .map(|t| t.format(format).to_string())
-    } else {
-        Local
-            .timestamp_millis_opt(ms)
-            .single()
-            .map(|t| t.format(format).to_string())
-    }
-    .unwrap_or_else(|| "--:--:--.---".to_string())
+    civil(ms, utc)
+        .map(|t| t.format("%H:%M:%S%.3f").to_string())
+        .unwrap_or_else(|| "--:--:--.---".to_string())
 }
 
 /// A time in a column of [`TIME_WIDTH`]: `09:27:10.027` on the day of `latest_ms` (the newest
 /// line's), `11-21 09:27` on another day, so that a log holding several days does not pass
 /// yesterday's 14:00 for today's.
 pub fn time_in_column(ms: i64, latest_ms: Option<i64>, utc: bool) -> String {
-    let (Some(at), latest) = (civil(ms, utc), latest_ms.and_then(|l| civil(l, utc))) else {
-        return time_short(ms, utc);
-    };
-    match latest {
-        Some(latest) if latest.date() != at.date() => {
+    let at = civil(ms, utc);
+    let latest = latest_ms.and_then(|l| civil(l, utc));
+    match (at, latest) {
+        (Some(at), Some(latest)) if latest.date() != at.date() => {
             format!("{:<TIME_WIDTH$}", at.format("%m-%d %H:%M"))
         }
-        _ => at.format("%H:%M:%S%.3f").to_string(),
+        _ => time_short(ms, utc),
     }
 }
 
